@@ -1,0 +1,19 @@
+package main
+
+import "fmt"
+
+const policyUsage = `usage: schakel policy <eval|test|explain|build|keygen|sign|verify|diff|status> [flags]`
+
+// runPolicy dispatches the policy subcommands.
+func runPolicy(args []string, s stdio) int {
+	if len(args) == 0 {
+		fmt.Fprintln(s.err, policyUsage)
+		return 2
+	}
+	switch args[0] {
+	// Each subcommand lives in its own file: policy_eval.go (eval, test,
+	// explain) and policy_sign.go (build, keygen, sign, verify, diff, status).
+	}
+	fmt.Fprintf(s.err, "schakel policy: unknown subcommand %q\n%s\n", args[0], policyUsage)
+	return 2
+}
