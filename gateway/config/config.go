@@ -1,0 +1,414 @@
+// Package config loads and validates a node's YAML configuration. Loading is
+// strict: an unknown key is an error, relative paths are resolved against the
+// configuration file's folder, strings become typed values at load time, and
+// Validate reports every problem at once.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ErrInvalid marks a configuration that cannot be used.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Config is one node's configuration.
+type Config struct {
+	// Path is the file the configuration was loaded from (not a YAML key).
+	Path string `yaml:"-"`
+
+	Node     Node     `yaml:"node"`
+	Listen   Listen   `yaml:"listen"`
+	Identity Identity `yaml:"identity"`
+	Trust    Trust    `yaml:"trust"`
+	Local    Local    `yaml:"local"`
+	Peers    []Peer   `yaml:"peers"`
+	Source   Source   `yaml:"source"`
+	DataDir  string   `yaml:"data_dir"`
+	Policy   Policy   `yaml:"policy"`
+	Audit    Audit    `yaml:"audit"`
+	Limits   Limits   `yaml:"limits"`
+	Notify   Notify   `yaml:"notify"`
+	LogLevel string   `yaml:"log_level"`
+}
+
+// Node is this organisation.
+type Node struct {
+	OIN     string `yaml:"oin"`
+	Name    string `yaml:"name"`
+	OrgType string `yaml:"org_type"`
+}
+
+// Listen holds the listen addresses. Peer is the mutual-TLS listener for other
+// organisations' nodes; Local is for the organisation's own systems; Metrics
+// serves Prometheus metrics and health over plain HTTP (bind it to loopback).
+type Listen struct {
+	Peer    string `yaml:"peer"`
+	Local   string `yaml:"local"`
+	Metrics string `yaml:"metrics"`
+}
+
+// Identity is the organisation certificate (OIN in subject serialNumber) and key.
+type Identity struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// Trust lists the federation trust anchors that peers' certificates must chain to.
+type Trust struct {
+	Anchors []string `yaml:"anchors"`
+	CRLs    []string `yaml:"crls"`
+}
+
+// Local configures how the organisation's own systems authenticate: a client
+// certificate issued by ClientCA (the organisation's own CA).
+type Local struct {
+	ClientCA string `yaml:"client_ca"`
+}
+
+// Peer is an entry of the peer directory.
+type Peer struct {
+	OIN     string `yaml:"oin"`
+	Name    string `yaml:"name"`
+	OrgType string `yaml:"org_type"`
+	Address string `yaml:"address"`
+}
+
+// Source says where the node fetches the organisation's data: an embedded
+// SQLite file (filled from Fixture when empty) or a gRPC source service.
+type Source struct {
+	SQLite  string     `yaml:"sqlite"`
+	Fixture string     `yaml:"fixture"`
+	GRPC    SourceGRPC `yaml:"grpc"`
+	Timeout Duration   `yaml:"timeout"`
+}
+
+// SourceGRPC is a gRPC source service reached over TLS.
+type SourceGRPC struct {
+	Address string `yaml:"address"`
+	CA      string `yaml:"ca"`
+	Cert    string `yaml:"cert"`
+	Key     string `yaml:"key"`
+}
+
+// Policy says which pack the node runs. An empty Bundle means the default pack
+// built into the binary (development only unless signatures are configured).
+type Policy struct {
+	Bundle     string   `yaml:"bundle"`
+	Signatures []string `yaml:"signatures"`
+	Trusted    string   `yaml:"trusted_keys"`
+	Threshold  int      `yaml:"threshold"`
+}
+
+// Audit configures the audit log. Store is empty (SQLite in the data
+// directory) or a postgres:// URL; SecretFile holds the pseudonym secret.
+type Audit struct {
+	Store      string   `yaml:"store"`
+	SecretFile string   `yaml:"secret_file"`
+	MaxBatch   int      `yaml:"max_batch"`
+	Window     Duration `yaml:"batch_window"`
+}
+
+// Limits bound what a peer can make the node do.
+type Limits struct {
+	MaxMessageBytes int      `yaml:"max_message_bytes"`
+	ClockSkew       Duration `yaml:"clock_skew"`
+	RequestTimeout  Duration `yaml:"request_timeout"`
+	PeerRate        float64  `yaml:"peer_rate"`
+	PeerBurst       int      `yaml:"peer_burst"`
+	PeerConcurrency int      `yaml:"peer_concurrency"`
+}
+
+// Notify configures notification delivery.
+type Notify struct {
+	MaxAge       Duration `yaml:"max_age"`
+	RetryInitial Duration `yaml:"retry_initial"`
+	RetryMax     Duration `yaml:"retry_max"`
+	PerPeer      int      `yaml:"per_peer"`
+}
+
+// Duration is a time.Duration written as "1.5s" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return fmt.Errorf("line %d: want a duration like \"5s\"", n.Line)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like \"5s\"", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration as a string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Load reads, resolves and validates the configuration at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	c, err := Parse(data, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.Path = path
+	return c, nil
+}
+
+// Parse decodes a configuration strictly, resolves relative paths against
+// base, applies defaults and validates it.
+func Parse(data []byte, base string) (*Config, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	c.resolve(base)
+	c.defaults(base)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) resolve(base string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
+	abs(&c.Identity.Cert)
+	abs(&c.Identity.Key)
+	for i := range c.Trust.Anchors {
+		abs(&c.Trust.Anchors[i])
+	}
+	for i := range c.Trust.CRLs {
+		abs(&c.Trust.CRLs[i])
+	}
+	abs(&c.Local.ClientCA)
+	abs(&c.Source.SQLite)
+	abs(&c.Source.Fixture)
+	abs(&c.Source.GRPC.CA)
+	abs(&c.Source.GRPC.Cert)
+	abs(&c.Source.GRPC.Key)
+	abs(&c.DataDir)
+	abs(&c.Policy.Bundle)
+	for i := range c.Policy.Signatures {
+		abs(&c.Policy.Signatures[i])
+	}
+	abs(&c.Policy.Trusted)
+	if !strings.HasPrefix(c.Audit.Store, "postgres://") && !strings.HasPrefix(c.Audit.Store, "postgresql://") {
+		abs(&c.Audit.Store)
+	}
+	abs(&c.Audit.SecretFile)
+}
+
+func (c *Config) defaults(base string) {
+	if c.DataDir == "" {
+		c.DataDir = filepath.Join(base, "data")
+	}
+	if c.Source.SQLite == "" && c.Source.GRPC.Address == "" && c.DataDir != "" {
+		c.Source.SQLite = filepath.Join(c.DataDir, "source.db")
+	}
+	if c.Source.Timeout == 0 {
+		c.Source.Timeout = Duration(5 * time.Second)
+	}
+	if c.Audit.Store == "" && c.DataDir != "" {
+		c.Audit.Store = filepath.Join(c.DataDir, "audit.db")
+	}
+	if c.Audit.SecretFile == "" && c.DataDir != "" {
+		c.Audit.SecretFile = filepath.Join(c.DataDir, "pseudonym.secret")
+	}
+	if c.Audit.MaxBatch == 0 {
+		c.Audit.MaxBatch = 256
+	}
+	if c.Limits.MaxMessageBytes == 0 {
+		c.Limits.MaxMessageBytes = 4 << 20
+	}
+	if c.Limits.ClockSkew == 0 {
+		c.Limits.ClockSkew = Duration(2 * time.Minute)
+	}
+	if c.Limits.RequestTimeout == 0 {
+		c.Limits.RequestTimeout = Duration(10 * time.Second)
+	}
+	if c.Limits.PeerRate == 0 {
+		c.Limits.PeerRate = 2000
+	}
+	if c.Limits.PeerBurst == 0 {
+		c.Limits.PeerBurst = 4000
+	}
+	if c.Limits.PeerConcurrency == 0 {
+		c.Limits.PeerConcurrency = 256
+	}
+	if c.Notify.MaxAge == 0 {
+		c.Notify.MaxAge = Duration(72 * time.Hour)
+	}
+	if c.Notify.RetryInitial == 0 {
+		c.Notify.RetryInitial = Duration(200 * time.Millisecond)
+	}
+	if c.Notify.RetryMax == 0 {
+		c.Notify.RetryMax = Duration(30 * time.Second)
+	}
+	if c.Notify.PerPeer == 0 {
+		c.Notify.PerPeer = 4
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+}
+
+var oinRE = regexp.MustCompile(`^[0-9]{20}$`)
+
+// ValidOIN reports whether s is a 20-digit OIN.
+func ValidOIN(s string) bool { return oinRE.MatchString(s) }
+
+// Validate reports every problem of the configuration at once; each names its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	file := func(key, path string, required bool) {
+		if path == "" {
+			if required {
+				bad(key, "required")
+			}
+			return
+		}
+		if _, err := os.Stat(path); err != nil {
+			bad(key, "file %s: %v", path, errors.Unwrap(err))
+		}
+	}
+	addr := func(key, a string, required bool) {
+		if a == "" {
+			if required {
+				bad(key, "required")
+			}
+			return
+		}
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			bad(key, "%q is not a host:port address", a)
+		}
+	}
+	if !ValidOIN(c.Node.OIN) {
+		bad("node.oin", "must be 20 digits, got %q", c.Node.OIN)
+	}
+	if c.Node.Name == "" {
+		bad("node.name", "required")
+	}
+	if c.Node.OrgType == "" {
+		bad("node.org_type", "required")
+	}
+	addr("listen.peer", c.Listen.Peer, true)
+	addr("listen.local", c.Listen.Local, true)
+	addr("listen.metrics", c.Listen.Metrics, false)
+	file("identity.cert", c.Identity.Cert, true)
+	file("identity.key", c.Identity.Key, true)
+	if len(c.Trust.Anchors) == 0 {
+		bad("trust.anchors", "at least one trust anchor is required")
+	}
+	for i, a := range c.Trust.Anchors {
+		file(fmt.Sprintf("trust.anchors[%d]", i), a, true)
+	}
+	for i, a := range c.Trust.CRLs {
+		file(fmt.Sprintf("trust.crls[%d]", i), a, true)
+	}
+	file("local.client_ca", c.Local.ClientCA, true)
+	seen := map[string]bool{}
+	for i, p := range c.Peers {
+		key := fmt.Sprintf("peers[%d]", i)
+		if !ValidOIN(p.OIN) {
+			bad(key+".oin", "must be 20 digits, got %q", p.OIN)
+		} else if seen[p.OIN] {
+			bad(key+".oin", "duplicate peer %s", p.OIN)
+		}
+		seen[p.OIN] = true
+		if p.OIN == c.Node.OIN {
+			bad(key+".oin", "is this node's own OIN")
+		}
+		if p.OrgType == "" {
+			bad(key+".org_type", "required")
+		}
+		addr(key+".address", p.Address, true)
+	}
+	switch {
+	case c.Source.SQLite != "" && c.Source.GRPC.Address != "":
+		bad("source", "set either sqlite or grpc, not both")
+	case c.Source.GRPC.Address != "":
+		addr("source.grpc.address", c.Source.GRPC.Address, true)
+		file("source.grpc.ca", c.Source.GRPC.CA, true)
+		file("source.grpc.cert", c.Source.GRPC.Cert, true)
+		file("source.grpc.key", c.Source.GRPC.Key, true)
+	case c.Source.SQLite == "":
+		bad("source", "set sqlite or grpc (or data_dir for the default)")
+	}
+	file("source.fixture", c.Source.Fixture, false)
+	if c.DataDir == "" {
+		bad("data_dir", "required")
+	}
+	if c.Policy.Bundle != "" {
+		file("policy.bundle", c.Policy.Bundle, true)
+	}
+	for i, s := range c.Policy.Signatures {
+		file(fmt.Sprintf("policy.signatures[%d]", i), s, true)
+	}
+	if c.Policy.Trusted != "" {
+		file("policy.trusted_keys", c.Policy.Trusted, true)
+	}
+	if c.Policy.Threshold < 0 {
+		bad("policy.threshold", "must not be negative")
+	}
+	if (len(c.Policy.Signatures) > 0 || c.Policy.Trusted != "" || c.Policy.Threshold > 0) && c.Policy.Bundle == "" {
+		bad("policy.bundle", "required when signatures or trusted keys are configured")
+	}
+	if c.Policy.Bundle != "" && (c.Policy.Trusted == "" || c.Policy.Threshold < 1) {
+		bad("policy", "a bundle needs trusted_keys and a threshold of at least 1: a node runs only a signed pack")
+	}
+	if s := c.Audit.Store; strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://") {
+		if _, err := url.Parse(s); err != nil {
+			bad("audit.store", "not a valid URL")
+		}
+	}
+	if c.Audit.MaxBatch < 1 {
+		bad("audit.max_batch", "must be at least 1")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w:\n%w", ErrInvalid, errors.Join(errs...))
+	}
+	return nil
+}
+
+// PeerByOIN returns the directory entry for oin.
+func (c *Config) PeerByOIN(oin string) (Peer, bool) {
+	for _, p := range c.Peers {
+		if p.OIN == oin {
+			return p, true
+		}
+	}
+	return Peer{}, false
+}
