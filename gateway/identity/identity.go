@@ -1,0 +1,155 @@
+// Package identity establishes who a peer is: its OIN from its verified
+// certificate (subject serialNumber, as PKIoverheid and FSC carry it) and its
+// organisation type from the node's peer directory. It also builds the TLS
+// configurations: TLS 1.3 only, client certificates required and verified
+// against the federation trust anchors.
+package identity
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"sort"
+
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/peer"
+
+	"github.com/schakel/schakel/certs"
+)
+
+var (
+	// ErrNoPeerIdentity means the connection carries no verified client certificate.
+	ErrNoPeerIdentity = errors.New("no verified peer certificate")
+	// ErrUnknownPeer means the peer's OIN is not in this node's directory.
+	ErrUnknownPeer = errors.New("peer organisation not in directory")
+)
+
+// Peer is an organisation in the directory.
+type Peer struct {
+	OIN     string
+	Name    string
+	OrgType string
+	Address string
+}
+
+// Directory is the node's fixed list of peer organisations.
+type Directory struct {
+	byOIN map[string]Peer
+}
+
+// NewDirectory builds a directory; later entries do not override earlier ones.
+func NewDirectory(peers []Peer) *Directory {
+	d := &Directory{byOIN: make(map[string]Peer, len(peers))}
+	for _, p := range peers {
+		if _, dup := d.byOIN[p.OIN]; !dup {
+			d.byOIN[p.OIN] = p
+		}
+	}
+	return d
+}
+
+// Lookup returns the peer with this OIN.
+func (d *Directory) Lookup(oin string) (Peer, bool) {
+	p, ok := d.byOIN[oin]
+	return p, ok
+}
+
+// All returns the peers sorted by OIN.
+func (d *Directory) All() []Peer {
+	out := make([]Peer, 0, len(d.byOIN))
+	for _, p := range d.byOIN {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OIN < out[j].OIN })
+	return out
+}
+
+// PeerCert returns the verified leaf certificate of the gRPC caller in ctx.
+// It only trusts certificates that crypto/tls verified against the anchors.
+func PeerCert(ctx context.Context) (*x509.Certificate, error) {
+	p, ok := peer.FromContext(ctx)
+	if !ok || p.AuthInfo == nil {
+		return nil, ErrNoPeerIdentity
+	}
+	ti, ok := p.AuthInfo.(credentials.TLSInfo)
+	if !ok || len(ti.State.VerifiedChains) == 0 || len(ti.State.VerifiedChains[0]) == 0 {
+		return nil, ErrNoPeerIdentity
+	}
+	return ti.State.VerifiedChains[0][0], nil
+}
+
+// Authenticate returns the directory entry of the gRPC caller in ctx. The OIN
+// comes from the verified certificate only; an OIN missing from the directory
+// is refused.
+func (d *Directory) Authenticate(ctx context.Context) (Peer, *x509.Certificate, error) {
+	cert, err := PeerCert(ctx)
+	if err != nil {
+		return Peer{}, nil, err
+	}
+	oin, err := certs.OINFromCert(cert)
+	if err != nil {
+		return Peer{}, nil, fmt.Errorf("%w: %v", ErrNoPeerIdentity, err)
+	}
+	p, ok := d.Lookup(oin)
+	if !ok {
+		return Peer{}, nil, fmt.Errorf("%w: %s", ErrUnknownPeer, oin)
+	}
+	return p, cert, nil
+}
+
+// ServerTLS is the peer listener's TLS: TLS 1.3 only, client certificate
+// required and verified against anchors. check, when not nil, runs on every
+// verified connection (revocation) and refuses it on error.
+func ServerTLS(cert tls.Certificate, anchors *x509.CertPool, check func(*x509.Certificate) error) *tls.Config {
+	c := &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    anchors,
+	}
+	if check != nil {
+		c.VerifyConnection = func(cs tls.ConnectionState) error {
+			for _, chain := range cs.VerifiedChains {
+				for _, crt := range chain {
+					if err := check(crt); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
+	}
+	return c
+}
+
+// ClientTLS is the outbound TLS to a peer: TLS 1.3, our certificate presented,
+// the server verified against anchors and required to carry wantOIN.
+func ClientTLS(cert tls.Certificate, anchors *x509.CertPool, wantOIN string, check func(*x509.Certificate) error) *tls.Config {
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{cert},
+		RootCAs:      anchors,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.VerifiedChains) == 0 || len(cs.VerifiedChains[0]) == 0 {
+				return ErrNoPeerIdentity
+			}
+			oin, err := certs.OINFromCert(cs.VerifiedChains[0][0])
+			if err != nil {
+				return err
+			}
+			if oin != wantOIN {
+				return fmt.Errorf("peer presented OIN %s, directory expects %s", oin, wantOIN)
+			}
+			if check != nil {
+				for _, crt := range cs.VerifiedChains[0] {
+					if err := check(crt); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+	}
+}
