@@ -686,7 +686,14 @@ type DeliverNotificationResponse struct {
 	// The recipient's id for the notification.
 	NotificationId string `protobuf:"bytes,1,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
 	// True when this idempotency key had been delivered before.
-	Duplicate     bool `protobuf:"varint,2,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	Duplicate bool `protobuf:"varint,2,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	// The recipient's signed receipt: its organisation key (the key of its
+	// certificate) over the sender's OIN, the idempotency key and the payload
+	// digest (see exchange.SignNotificationReceipt). On a duplicate it is the
+	// receipt of the first delivery.
+	ReceiptSignature []byte `protobuf:"bytes,3,opt,name=receipt_signature,json=receiptSignature,proto3" json:"receipt_signature,omitempty"`
+	// Digest of the payload the receipt covers, "sha256:<hex>".
+	PayloadDigest string `protobuf:"bytes,4,opt,name=payload_digest,json=payloadDigest,proto3" json:"payload_digest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -733,6 +740,20 @@ func (x *DeliverNotificationResponse) GetDuplicate() bool {
 		return x.Duplicate
 	}
 	return false
+}
+
+func (x *DeliverNotificationResponse) GetReceiptSignature() []byte {
+	if x != nil {
+		return x.ReceiptSignature
+	}
+	return nil
+}
+
+func (x *DeliverNotificationResponse) GetPayloadDigest() string {
+	if x != nil {
+		return x.PayloadDigest
+	}
+	return ""
 }
 
 var File_schakel_exchange_v1_exchange_proto protoreflect.FileDescriptor
@@ -807,10 +828,12 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\bdecision\x18\n" +
 	" \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision\x121\n" +
 	"\x06record\x18\v \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x125\n" +
-	"\x05audit\x18\f \x01(\v2\x1f.schakel.exchange.v1.AuditProofR\x05audit\"d\n" +
+	"\x05audit\x18\f \x01(\v2\x1f.schakel.exchange.v1.AuditProofR\x05audit\"\xb8\x01\n" +
 	"\x1bDeliverNotificationResponse\x12'\n" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1c\n" +
-	"\tduplicate\x18\x02 \x01(\bR\tduplicate2\xf3\x01\n" +
+	"\tduplicate\x18\x02 \x01(\bR\tduplicate\x12+\n" +
+	"\x11receipt_signature\x18\x03 \x01(\fR\x10receiptSignature\x12%\n" +
+	"\x0epayload_digest\x18\x04 \x01(\tR\rpayloadDigest2\xf3\x01\n" +
 	"\x0fExchangeService\x12f\n" +
 	"\rRequestRecord\x12).schakel.exchange.v1.RequestRecordRequest\x1a*.schakel.exchange.v1.RequestRecordResponse\x12x\n" +
 	"\x13DeliverNotification\x12/.schakel.exchange.v1.DeliverNotificationRequest\x1a0.schakel.exchange.v1.DeliverNotificationResponseB\xd7\x01\n" +
