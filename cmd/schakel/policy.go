@@ -13,6 +13,16 @@ func runPolicy(args []string, s stdio) int {
 	switch args[0] {
 	// Each subcommand lives in its own file: policy_eval.go (eval, test,
 	// explain) and policy_sign.go (build, keygen, sign, verify, diff, status).
+	case "build":
+		return cmdPolicyBuild(args[1:], s)
+	case "keygen":
+		return cmdPolicyKeygen(args[1:], s)
+	case "sign":
+		return cmdPolicySign(args[1:], s)
+	case "verify":
+		return cmdPolicyVerify(args[1:], s)
+	case "diff":
+		return cmdPolicyDiff(args[1:], s)
 	}
 	fmt.Fprintf(s.err, "schakel policy: unknown subcommand %q\n%s\n", args[0], policyUsage)
 	return 2

@@ -205,15 +205,32 @@ func decode(data []byte) ([]byte, error) {
 // ErrUntrustedKey, ErrMalformedSignature, ErrDuplicateSigner; the caller
 // should keep its last good pack.
 func LoadVerified(archivePath string, sigPaths []string, trusted []TrustedKey, threshold int) (fs.FS, string, []string, error) {
-	archive, err := bundle.ReadArchive(archivePath)
+	archive, res, err := VerifyFiles(archivePath, sigPaths, trusted, threshold)
 	if err != nil {
 		return nil, "", nil, err
+	}
+	// Verified: now, and only now, parse.
+	fsys, err := bundle.Open(archive)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return fsys, bundle.Revision(archive), res.SignerNames(), nil
+}
+
+// VerifyFiles reads an archive and its signature files and checks the
+// threshold, without interpreting the archive. It returns the verified
+// archive bytes and the Result (which may list signatures that did not
+// count even on success). Errors are as for LoadVerified.
+func VerifyFiles(archivePath string, sigPaths []string, trusted []TrustedKey, threshold int) ([]byte, Result, error) {
+	archive, err := bundle.ReadArchive(archivePath)
+	if err != nil {
+		return nil, Result{}, err
 	}
 	sigs := make([]Signature, 0, len(sigPaths))
 	for _, p := range sigPaths {
 		data, err := readSignatureFile(p)
 		if err != nil {
-			return nil, "", nil, err
+			return nil, Result{}, err
 		}
 		sigs = append(sigs, Signature{Source: filepath.Base(p), Data: data})
 	}
@@ -224,18 +241,13 @@ func LoadVerified(archivePath string, sigPaths []string, trusted []TrustedKey, t
 		distinct[k.id] = true
 	}
 	if threshold > len(distinct) {
-		return nil, "", nil, fmt.Errorf("signing: threshold %d but only %d distinct trusted keys: %w", threshold, len(distinct), ErrInvalidThreshold)
+		return nil, Result{}, fmt.Errorf("signing: threshold %d but only %d distinct trusted keys: %w", threshold, len(distinct), ErrInvalidThreshold)
 	}
 	res, err := Verify(archive, sigs, verifiers, threshold)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("policy bundle %s: %w", filepath.Base(archivePath), err)
+		return nil, res, fmt.Errorf("policy bundle %s: %w", filepath.Base(archivePath), err)
 	}
-	// Verified: now, and only now, parse.
-	fsys, err := bundle.Open(archive)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	return fsys, bundle.Revision(archive), res.SignerNames(), nil
+	return archive, res, nil
 }
 
 func readSignatureFile(p string) ([]byte, error) {

@@ -1,0 +1,327 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/schakel/schakel/policy/bundle"
+	"github.com/schakel/schakel/policy/signing"
+)
+
+// passwordEnv holds the key passphrase for unattended use; without it the
+// passphrase is read from the terminal.
+const passwordEnv = "SCHAKEL_KEY_PASSWORD"
+
+// cmdPolicyBuild writes the deterministic archive of a pack folder.
+func cmdPolicyBuild(args []string, s stdio) int {
+	fs := flag.NewFlagSet("schakel policy build", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	dir := fs.String("bundle", "", "pack folder to archive (required)")
+	out := fs.String("out", "", "archive file to write, e.g. pack.tar.gz (required)")
+	if code, ok := parsePolicyFlags(fs, args); !ok {
+		return code
+	}
+	if *dir == "" || *out == "" {
+		return policyFlagError(s, fs, "--bundle and --out are required")
+	}
+	archive, err := bundle.Build(*dir)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy build: %v\n", err)
+		return 1
+	}
+	if err := checkPack(archive); err != nil {
+		fmt.Fprintf(s.err, "schakel policy build: the pack does not load: %v\n", err)
+		return 1
+	}
+	if err := writeFileAtomic(*out, archive, 0o644); err != nil {
+		fmt.Fprintf(s.err, "schakel policy build: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(s.out, "%s\n", bundle.Revision(archive))
+	fmt.Fprintf(s.err, "wrote %s (%d bytes)\n", *out, len(archive))
+	return 0
+}
+
+// cmdPolicyKeygen writes NAME.key (encrypted, mode 0600) and NAME.pub.
+func cmdPolicyKeygen(args []string, s stdio) int {
+	fs := flag.NewFlagSet("schakel policy keygen", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	out := fs.String("out", "", "writes NAME.key and NAME.pub (required)")
+	if code, ok := parsePolicyFlags(fs, args); !ok {
+		return code
+	}
+	if *out == "" {
+		return policyFlagError(s, fs, "--out is required")
+	}
+	keyPath, pubPath := *out+".key", *out+".pub"
+	for _, p := range []string{keyPath, pubPath} {
+		if _, err := os.Lstat(p); err == nil {
+			fmt.Fprintf(s.err, "schakel policy keygen: %s exists; not overwriting a key\n", p)
+			return 1
+		}
+	}
+	password, err := readPassphrase(s, true)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy keygen: %v\n", err)
+		return 1
+	}
+	privPEM, pubPEM, err := signing.GenerateKeyPair(password)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy keygen: %v\n", err)
+		return 1
+	}
+	key, err := signing.ParseTrustedKey(filepath.Base(*out), pubPEM)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy keygen: %v\n", err)
+		return 1
+	}
+	if err := writeNew(keyPath, privPEM, 0o600); err != nil {
+		fmt.Fprintf(s.err, "schakel policy keygen: %v\n", err)
+		return 1
+	}
+	if err := writeNew(pubPath, pubPEM, 0o644); err != nil {
+		fmt.Fprintf(s.err, "schakel policy keygen: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(s.out, "private key: %s (keep it secret, with its passphrase)\npublic key:  %s (install on nodes in the trusted keys folder)\nfingerprint: %s\n",
+		keyPath, pubPath, key.Fingerprint())
+	return 0
+}
+
+// cmdPolicySign writes a detached, cosign-compatible signature of an archive.
+func cmdPolicySign(args []string, s stdio) int {
+	fs := flag.NewFlagSet("schakel policy sign", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	archivePath := fs.String("bundle", "", "archive made by 'schakel policy build' (required)")
+	keyPath := fs.String("key", "", "encrypted private key NAME.key (required)")
+	out := fs.String("out", "", "signature file (default BUNDLE.NAME.sig)")
+	if code, ok := parsePolicyFlags(fs, args); !ok {
+		return code
+	}
+	if *archivePath == "" || *keyPath == "" {
+		return policyFlagError(s, fs, "--bundle and --key are required")
+	}
+	if *out == "" {
+		*out = *archivePath + "." + strings.TrimSuffix(filepath.Base(*keyPath), ".key") + ".sig"
+	}
+	if info, err := os.Stat(*archivePath); err == nil && info.IsDir() {
+		fmt.Fprintf(s.err, "schakel policy sign: %s is a folder; sign the archive made by 'schakel policy build'\n", *archivePath)
+		return 1
+	}
+	archive, err := bundle.ReadArchive(*archivePath)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy sign: %v\n", err)
+		return 1
+	}
+	// The signer vouches for this archive: refuse to sign one that would
+	// not open or load.
+	if err := checkPack(archive); err != nil {
+		fmt.Fprintf(s.err, "schakel policy sign: %s is not a valid pack: %v\n", *archivePath, err)
+		return 1
+	}
+	privPEM, err := os.ReadFile(*keyPath)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy sign: %v\n", err)
+		return 1
+	}
+	password, err := readPassphrase(s, false)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy sign: %v\n", err)
+		return 1
+	}
+	sig, err := signing.Sign(privPEM, password, archive)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy sign: %v\n", err)
+		return 1
+	}
+	if err := writeFileAtomic(*out, sig, 0o644); err != nil {
+		fmt.Fprintf(s.err, "schakel policy sign: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(s.out, "signed %s\nsignature: %s\n", bundle.Revision(archive), *out)
+	return 0
+}
+
+// cmdPolicyVerify checks an archive's signatures against a folder of trusted
+// public keys and a threshold. Exit 0 only when the threshold is met.
+func cmdPolicyVerify(args []string, s stdio) int {
+	fs := flag.NewFlagSet("schakel policy verify", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	archivePath := fs.String("bundle", "", "archive to check (required)")
+	var sigPaths stringList
+	fs.Var(&sigPaths, "sig", "signature file; repeat for each (default: BUNDLE.sig and BUNDLE.*.sig)")
+	trustedDir := fs.String("trusted", "", "folder of trusted public keys, NAME.pub (required)")
+	threshold := fs.Int("threshold", 2, "distinct trusted keys that must have signed")
+	if code, ok := parsePolicyFlags(fs, args); !ok {
+		return code
+	}
+	if *archivePath == "" || *trustedDir == "" {
+		return policyFlagError(s, fs, "--bundle and --trusted are required")
+	}
+	trusted, err := signing.LoadTrustedDir(*trustedDir)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy verify: %v\n", err)
+		return 1
+	}
+	if len(sigPaths) == 0 {
+		if sigPaths, err = signing.FindSignatures(*archivePath); err != nil {
+			fmt.Fprintf(s.err, "schakel policy verify: %v\n", err)
+			return 1
+		}
+	}
+	archive, res, err := signing.VerifyFiles(*archivePath, sigPaths, trusted, *threshold)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy verify: REFUSED %s\n", *archivePath)
+		var ve *signing.VerifyError
+		if errors.As(err, &ve) {
+			if ve.Offered == 0 {
+				fmt.Fprintf(s.err, "  unsigned: no signature files (need %d distinct trusted signers)\n", *threshold)
+			} else {
+				fmt.Fprintf(s.err, "  %d of %d required trusted signers", len(ve.Signers), ve.Threshold)
+				if len(ve.Signers) > 0 {
+					fmt.Fprintf(s.err, " (valid: %s)", strings.Join(ve.SignerNames(), ", "))
+				}
+				fmt.Fprintln(s.err)
+				for _, f := range ve.Failures {
+					fmt.Fprintf(s.err, "  %s: %v\n", f.Source, f.Err)
+				}
+			}
+		} else {
+			fmt.Fprintf(s.err, "  %v\n", err)
+		}
+		return 1
+	}
+	// Verified; now it is safe to look inside.
+	if _, err := bundle.Open(archive); err != nil {
+		fmt.Fprintf(s.err, "schakel policy verify: signatures valid, but the archive is unsafe: %v\n", err)
+		return 1
+	}
+	for _, f := range res.Failures {
+		fmt.Fprintf(s.err, "warning: %s did not count: %v\n", f.Source, f.Err)
+	}
+	fmt.Fprintf(s.out, "OK %s\nsigned by %s (%d of %d required)\n",
+		bundle.Revision(archive), strings.Join(res.SignerNames(), ", "), len(res.Signers), res.Threshold)
+	return 0
+}
+
+// checkPack refuses an archive that does not open as a pack.
+func checkPack(archive []byte) error {
+	_, err := bundle.Open(archive)
+	return err
+}
+
+// readPassphrase takes the passphrase from SCHAKEL_KEY_PASSWORD or, when it
+// is unset, from the terminal (twice when confirm is set).
+func readPassphrase(s stdio, confirm bool) ([]byte, error) {
+	if v := os.Getenv(passwordEnv); v != "" {
+		return []byte(v), nil
+	}
+	f, ok := s.in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil, fmt.Errorf("no passphrase: set %s or run in a terminal", passwordEnv)
+	}
+	fmt.Fprint(s.err, "Passphrase for the private key: ")
+	p1, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(s.err)
+	if err != nil {
+		return nil, err
+	}
+	if len(p1) == 0 {
+		return nil, signing.ErrEmptyPassword
+	}
+	if !confirm {
+		return p1, nil
+	}
+	fmt.Fprint(s.err, "Passphrase again: ")
+	p2, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(s.err)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(p1, p2) {
+		return nil, errors.New("the passphrases differ")
+	}
+	return p1, nil
+}
+
+// writeNew creates a file that must not exist yet, with the given mode.
+func writeNew(path string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(mode); err != nil { // exact mode, whatever the umask
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeFileAtomic replaces path with data through a temporary file and a
+// rename, so that a node watching the folder never sees half a file.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func parsePolicyFlags(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
+		return 2, false
+	}
+	return 0, true
+}
+
+func policyFlagError(s stdio, fs *flag.FlagSet, msg string) int {
+	fmt.Fprintf(s.err, "%s: %s\n", fs.Name(), msg)
+	fs.PrintDefaults()
+	return 2
+}
+
+// cmdPolicyDiff is filled in once the policy engine's pack data exists.
+func cmdPolicyDiff(args []string, s stdio) int {
+	fmt.Fprintln(s.err, "schakel policy diff: not available yet")
+	return 1
+}

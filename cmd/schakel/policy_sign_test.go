@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/schakel/schakel/policy/bundle"
+)
+
+// runCmd runs a command function and returns its exit code and output.
+func runCmd(t *testing.T, f func([]string, stdio) int, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := f(args, stdio{in: strings.NewReader(""), out: &out, err: &errb})
+	return code, out.String(), errb.String()
+}
+
+func writeTestPack(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"data.yaml":    "flows: {}\n",
+		"schakel.rego": "package schakel\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestPolicyBuild(t *testing.T) {
+	pack := writeTestPack(t)
+	out := t.TempDir()
+	a, b := filepath.Join(out, "a.tar.gz"), filepath.Join(out, "b.tar.gz")
+	code, stdout1, stderr := runCmd(t, cmdPolicyBuild, "--bundle", pack, "--out", a)
+	if code != 0 {
+		t.Fatalf("build: %d %s", code, stderr)
+	}
+	code, stdout2, stderr := runCmd(t, cmdPolicyBuild, "--bundle", pack, "--out", b)
+	if code != 0 {
+		t.Fatalf("build: %d %s", code, stderr)
+	}
+	da, _ := os.ReadFile(a)
+	db, _ := os.ReadFile(b)
+	if !bytes.Equal(da, db) || stdout1 != stdout2 {
+		t.Fatal("two builds differ")
+	}
+	if strings.TrimSpace(stdout1) != bundle.Revision(da) {
+		t.Fatalf("printed %q, revision %s", stdout1, bundle.Revision(da))
+	}
+	if code, _, _ := runCmd(t, cmdPolicyBuild, "--bundle", pack); code != 2 {
+		t.Fatalf("missing --out: exit %d, want 2", code)
+	}
+}
+
+func TestPolicyKeygen(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "privacy-officer")
+
+	t.Setenv(passwordEnv, "")
+	if code, _, stderr := runCmd(t, cmdPolicyKeygen, "--out", name); code == 0 || !strings.Contains(stderr, passwordEnv) {
+		t.Fatalf("keygen without passphrase or terminal: exit %d, %s", code, stderr)
+	}
+
+	t.Setenv(passwordEnv, "geheim wachtwoord")
+	code, stdout, stderr := runCmd(t, cmdPolicyKeygen, "--out", name)
+	if code != 0 {
+		t.Fatalf("keygen: %d %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "fingerprint: sha256:") {
+		t.Errorf("stdout %q", stdout)
+	}
+	for path, want := range map[string]os.FileMode{name + ".key": 0o600, name + ".pub": 0o644} {
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != want {
+			t.Errorf("%s mode %v, want %v", path, info.Mode().Perm(), want)
+		}
+	}
+	key, _ := os.ReadFile(name + ".key")
+	if !bytes.Contains(key, []byte("ENCRYPTED SIGSTORE PRIVATE KEY")) {
+		t.Errorf("private key is not in the encrypted sigstore format")
+	}
+	if code, _, stderr := runCmd(t, cmdPolicyKeygen, "--out", name); code == 0 || !strings.Contains(stderr, "exists") {
+		t.Fatalf("keygen over an existing key: exit %d, %s", code, stderr)
+	}
+}
+
+func TestPolicySignVerify(t *testing.T) {
+	t.Setenv(passwordEnv, "geheim wachtwoord")
+	keys, trusted, work := t.TempDir(), t.TempDir(), t.TempDir()
+	for _, who := range []string{"privacy-officer", "fg", "stranger"} {
+		if code, _, stderr := runCmd(t, cmdPolicyKeygen, "--out", filepath.Join(keys, who)); code != 0 {
+			t.Fatalf("keygen %s: %s", who, stderr)
+		}
+	}
+	for _, who := range []string{"privacy-officer", "fg"} {
+		pub, _ := os.ReadFile(filepath.Join(keys, who+".pub"))
+		if err := os.WriteFile(filepath.Join(trusted, who+".pub"), pub, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	archive := filepath.Join(work, "pack.tar.gz")
+	if code, _, stderr := runCmd(t, cmdPolicyBuild, "--bundle", writeTestPack(t), "--out", archive); code != 0 {
+		t.Fatal(stderr)
+	}
+	sig := func(who string) string {
+		t.Helper()
+		code, stdout, stderr := runCmd(t, cmdPolicySign, "--bundle", archive, "--key", filepath.Join(keys, who+".key"))
+		if code != 0 {
+			t.Fatalf("sign %s: %s", who, stderr)
+		}
+		if !strings.Contains(stdout, "signed sha256:") {
+			t.Errorf("sign stdout %q", stdout)
+		}
+		return archive + "." + who + ".sig"
+	}
+	officer, fg, stranger := sig("privacy-officer"), sig("fg"), sig("stranger")
+
+	code, stdout, stderr := runCmd(t, cmdPolicyVerify, "--bundle", archive, "--sig", officer, "--sig", fg, "--trusted", trusted, "--threshold", "2")
+	if code != 0 {
+		t.Fatalf("verify: %d %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "signed by privacy-officer, fg (2 of 2 required)") {
+		t.Errorf("verify stdout %q", stdout)
+	}
+
+	// Without --sig the signature files beside the archive are found; the
+	// stranger's does not count and is reported as a warning.
+	code, stdout, stderr = runCmd(t, cmdPolicyVerify, "--bundle", archive, "--trusted", trusted)
+	if code != 0 || !strings.Contains(stdout, "2 of 2") || !strings.Contains(stderr, "pack.tar.gz.stranger.sig did not count") {
+		t.Fatalf("verify with discovery: %d %q %q", code, stdout, stderr)
+	}
+
+	malformed := filepath.Join(work, "broken.sig")
+	if err := os.WriteFile(malformed, []byte("@@@"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refusals := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"one of two", []string{"--sig", officer}, []string{"1 of 2", "valid: privacy-officer"}},
+		{"untrusted key", []string{"--sig", officer, "--sig", stranger}, []string{"pack.tar.gz.stranger.sig: signature not made by a trusted key"}},
+		{"malformed", []string{"--sig", fg, "--sig", malformed}, []string{"broken.sig: malformed signature"}},
+		{"duplicate", []string{"--sig", fg, "--sig", fg}, []string{"duplicate signature by the same key \"fg\""}},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--bundle", archive, "--trusted", trusted}, tt.args...)
+			code, _, stderr := runCmd(t, cmdPolicyVerify, args...)
+			if code == 0 {
+				t.Fatal("verified")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q lacks %q", stderr, w)
+				}
+			}
+		})
+	}
+
+	t.Run("tampered", func(t *testing.T) {
+		data, _ := os.ReadFile(archive)
+		data[len(data)-10] ^= 0xff
+		bad := filepath.Join(work, "bad.tar.gz")
+		if err := os.WriteFile(bad, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := runCmd(t, cmdPolicyVerify, "--bundle", bad, "--sig", officer, "--sig", fg, "--trusted", trusted)
+		if code == 0 || !strings.Contains(stderr, "0 of 2") || !strings.Contains(stderr, "archive changed after signing") {
+			t.Fatalf("tampered: %d %q", code, stderr)
+		}
+	})
+
+	t.Run("unsigned", func(t *testing.T) {
+		lone := filepath.Join(t.TempDir(), "lone.tar.gz")
+		data, _ := os.ReadFile(archive)
+		if err := os.WriteFile(lone, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := runCmd(t, cmdPolicyVerify, "--bundle", lone, "--trusted", trusted)
+		if code == 0 || !strings.Contains(stderr, "unsigned") {
+			t.Fatalf("unsigned: %d %q", code, stderr)
+		}
+	})
+
+	t.Run("wrong passphrase", func(t *testing.T) {
+		t.Setenv(passwordEnv, "fout")
+		code, _, stderr := runCmd(t, cmdPolicySign, "--bundle", archive, "--key", filepath.Join(keys, "fg.key"), "--out", filepath.Join(work, "x.sig"))
+		if code == 0 || !strings.Contains(stderr, "passphrase") {
+			t.Fatalf("wrong passphrase: %d %q", code, stderr)
+		}
+	})
+}
