@@ -1,0 +1,86 @@
+package audit
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"regexp"
+)
+
+// PostgresStore is an audit log in PostgreSQL shared by several replicas of one
+// organisation. Every batch locks the single-row tree head (SELECT ... FOR UPDATE), so
+// all replicas append to one sequence with one Merkle tree; each replica signs the
+// checkpoint of its own batches with the shared organisation key.
+type PostgresStore struct{ *logStore }
+
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// OpenPostgres connects to url and creates the tables in cfg.Schema if needed. With a nil
+// signer the store is read-only.
+func OpenPostgres(ctx context.Context, url string, cfg Config, signer crypto.Signer, logger *slog.Logger) (*PostgresStore, error) {
+	cfg.defaults()
+	if signer != nil && cfg.Origin == "" {
+		return nil, fmt.Errorf("audit: Config.Origin is required")
+	}
+	if !schemaName.MatchString(cfg.Schema) {
+		return nil, fmt.Errorf("audit: invalid schema name %q", cfg.Schema)
+	}
+	db, err := newPgPool(url, 8)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if err := createPostgresSchema(ctx, db, cfg.Schema); err != nil {
+		db.close()
+		return nil, err
+	}
+	sc := `"` + cfg.Schema + `".`
+	t := tableNames{head: sc + "head", records: sc + "records", checkpoints: sc + "checkpoints", receipts: sc + "receipts"}
+	ls, err := newLogStore(db, dialectPostgres, cfg, signer, logger, t)
+	if err != nil {
+		db.close()
+		return nil, err
+	}
+	return &PostgresStore{ls}, nil
+}
+
+func createPostgresSchema(ctx context.Context, db *pgPool, schema string) error {
+	conn, err := db.acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("audit: connect: %w", err)
+	}
+	defer db.release(conn)
+	h := fnv.New64a()
+	h.Write([]byte("schakel-audit-schema:" + schema))
+	key := int64(h.Sum64())
+	// Replicas starting together must not race on CREATE ... IF NOT EXISTS.
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+		return fmt.Errorf("audit: lock: %w", err)
+	}
+	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", key) //nolint:errcheck
+	s := `"` + schema + `"`
+	stmts := []string{
+		`CREATE SCHEMA IF NOT EXISTS ` + s,
+		`CREATE TABLE IF NOT EXISTS ` + s + `.head (id int PRIMARY KEY CHECK (id = 1), size bigint NOT NULL)`,
+		`INSERT INTO ` + s + `.head (id, size) VALUES (1, 0) ON CONFLICT DO NOTHING`,
+		`CREATE TABLE IF NOT EXISTS ` + s + `.records (
+			idx bigint PRIMARY KEY, entry bytea NOT NULL, body bytea, subject text,
+			expires_ms bigint NOT NULL, hashes bytea NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS records_subject ON ` + s + `.records (subject) WHERE subject IS NOT NULL`,
+		`CREATE INDEX IF NOT EXISTS records_expires ON ` + s + `.records (expires_ms) WHERE body IS NOT NULL`,
+		`CREATE TABLE IF NOT EXISTS ` + s + `.checkpoints (size bigint PRIMARY KEY, note bytea NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS ` + s + `.receipts (
+			id bigserial PRIMARY KEY, decision_id text NOT NULL, payload_digest text NOT NULL,
+			holder_origin text NOT NULL, holder_key bytea NOT NULL, holder_index bigint NOT NULL,
+			leaf_hash bytea NOT NULL, proof bytea NOT NULL, checkpoint bytea NOT NULL,
+			signature bytea NOT NULL, local_index bigint NOT NULL, received_ms bigint NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS receipts_decision ON ` + s + `.receipts (decision_id)`,
+	}
+	for _, st := range stmts {
+		if _, err := conn.Exec(ctx, st); err != nil {
+			return fmt.Errorf("audit: create schema: %w", err)
+		}
+	}
+	return nil
+}
