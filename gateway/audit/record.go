@@ -61,6 +61,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -352,4 +353,19 @@ func validate(r *Record) error {
 		return fmt.Errorf("%w: %w", ErrInvalidRecord, errors.Join(errs...))
 	}
 	return nil
+}
+
+// LoadSecret reads the node's pseudonym secret from a file: the file's bytes with
+// surrounding white space removed, at least 32 bytes. The node and `schakel audit
+// inzage` must both read the secret this way, or inzage finds nothing.
+func LoadSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("audit: secret: %w", err)
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) < 32 {
+		return nil, fmt.Errorf("audit: secret in %s is shorter than 32 bytes", path)
+	}
+	return b, nil
 }

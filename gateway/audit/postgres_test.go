@@ -1,0 +1,207 @@
+package audit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// pgURL returns the test server's URL, skipping the test only when the server is
+// unreachable and CI is unset (in CI the PostgreSQL tests must run).
+func pgURL(t testing.TB) string {
+	t.Helper()
+	url := os.Getenv("SCHAKEL_TEST_POSTGRES")
+	if url == "" {
+		url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialTimeout("tcp", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), 2*time.Second)
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("PostgreSQL unreachable (%v) and CI unset", err)
+		}
+		t.Fatalf("PostgreSQL unreachable in CI: %v", err)
+	}
+	c.Close()
+	return url
+}
+
+// pgSchema returns a fresh schema name, dropped when the test ends, so tests can run
+// in parallel and repeatedly.
+func pgSchema(t testing.TB, url string) string {
+	t.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "audit_test_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, url)
+		if err != nil {
+			return
+		}
+		defer c.Close(ctx)
+		c.Exec(ctx, `DROP SCHEMA IF EXISTS "`+schema+`" CASCADE`)
+	})
+	return schema
+}
+
+func TestPostgresAppendVerifyTamper(t *testing.T) {
+	t.Parallel()
+	url := pgURL(t)
+	schema := pgSchema(t, url)
+	ctx := context.Background()
+	key := newKey(t)
+	st, err := OpenPostgres(ctx, url, Config{Origin: testOrigin, Schema: schema}, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := 0; i < 10; i++ {
+		r := sample(i, "111222333")
+		c, err := st.Append(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Index != uint64(i) {
+			t.Fatalf("index %d", c.Index)
+		}
+		if err := VerifyCommit(&key.PublicKey, testOrigin, r, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.BySubject(ctx, Pseudonym(testSecret, "111222333"))
+	if err != nil || len(got) != 10 {
+		t.Fatalf("inzage: %d, %v", len(got), err)
+	}
+	p, err := st.ConsistencyProof(ctx, 3, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p) == 0 {
+		t.Fatal("empty consistency proof")
+	}
+	if _, err := Verify(ctx, st, &key.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.db.exec(ctx, `UPDATE "`+schema+`".records SET body = convert_to(replace(convert_from(body, 'UTF8'), 'zorgcoordinatie', 'zorgcoordinatiX'), 'UTF8') WHERE idx = 6`); err != nil {
+		t.Fatal(err)
+	}
+	var ve *VerifyError
+	if _, err := Verify(ctx, st, &key.PublicKey); !errors.As(err, &ve) || ve.Index != 6 {
+		t.Fatalf("tampering: %v", err)
+	}
+}
+
+// TestPostgresTwoStoresConcurrently simulates two replicas of one organisation (two
+// stores, each with its own writer) appending to one log at the same time.
+func TestPostgresTwoStoresConcurrently(t *testing.T) {
+	t.Parallel()
+	url := pgURL(t)
+	schema := pgSchema(t, url)
+	ctx := context.Background()
+	key := newKey(t)
+	cfg := Config{Origin: testOrigin, Schema: schema}
+	var stores [2]*PostgresStore
+	var openWG sync.WaitGroup
+	var openErr [2]error
+	for i := range stores {
+		openWG.Add(1)
+		go func() { // replicas start together: schema creation must not race
+			defer openWG.Done()
+			stores[i], openErr[i] = OpenPostgres(ctx, url, cfg, key, nil)
+		}()
+	}
+	openWG.Wait()
+	for i, err := range openErr {
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stores[i].Close()
+	}
+	const workers, per = 16, 25
+	var mu sync.Mutex
+	seen := map[uint64]bool{}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*workers)
+	for s := range stores {
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < per; i++ {
+					r := sample((s*workers+w)*per+i, "111222333")
+					c, err := stores[s].Append(ctx, r)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if err := VerifyCommit(&key.PublicKey, testOrigin, r, c); err != nil {
+						errs <- err
+						return
+					}
+					mu.Lock()
+					if seen[c.Index] {
+						errs <- fmt.Errorf("index %d twice", c.Index)
+					}
+					seen[c.Index] = true
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	const total = 2 * workers * per
+	for i := uint64(0); i < total; i++ {
+		if !seen[i] {
+			t.Fatalf("index %d missing", i)
+		}
+	}
+	t.Logf("batches: %d + %d for %d records", stores[0].batches.Load(), stores[1].batches.Load(), total)
+	for _, st := range stores {
+		rep, err := Verify(ctx, st, &key.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Size != total || rep.Checkpoints != uint64(stores[0].batches.Load()+stores[1].batches.Load()) {
+			t.Fatalf("report %+v", rep)
+		}
+	}
+}
+
+func TestPostgresFailClosed(t *testing.T) {
+	t.Parallel()
+	url := pgURL(t)
+	schema := pgSchema(t, url)
+	ctx := context.Background()
+	st, err := OpenPostgres(ctx, url, Config{Origin: testOrigin, Schema: schema}, newKey(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Append(ctx, sample(0, "111222333")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.db.exec(ctx, `DROP TABLE "`+schema+`".records`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Append(ctx, sample(1, "111222333")); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("got %v, want ErrUnavailable", err)
+	}
+}
