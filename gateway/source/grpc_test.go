@@ -1,0 +1,228 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
+	sourcev1 "github.com/schakel/schakel/proto/schakel/source/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+)
+
+// serve runs srv on 127.0.0.1:0 and returns a client connection to it and a
+// function that stops the server.
+func serve(t *testing.T, srv sourcev1.SourceServiceServer) (*grpc.ClientConn, func()) {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := grpc.NewServer()
+	sourcev1.RegisterSourceServiceServer(gs, srv)
+	go gs.Serve(lis)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(); gs.Stop() })
+	return conn, gs.Stop
+}
+
+func TestGRPCAgainstReferenceServer(t *testing.T) {
+	db := openDefault(t)
+	conn, _ := serve(t, NewServer(db))
+	src := NewGRPC(conn, 2*time.Second)
+	ctx := context.Background()
+	daan := childBSN(t, "Daan Jansen")
+
+	got, err := src.Facts(ctx, daan, oinVO)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := db.Facts(ctx, daan, oinVO)
+	if got != want {
+		t.Errorf("facts over gRPC = %+v, direct = %+v", got, want)
+	}
+
+	rec, err := src.Record(ctx, daan, []string{"identificatie", "onderwijs", "schoenmaat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cats := presentCategories(rec); !slices.Equal(cats, []string{"identificatie", "onderwijs"}) {
+		t.Errorf("categories = %v", cats)
+	}
+	if rec.GetOnderwijs().GetGrade() != "groep 8" {
+		t.Errorf("onderwijs = %v", rec.GetOnderwijs())
+	}
+
+	for name, call := range map[string]func() error{
+		"facts":  func() error { _, err := src.Facts(ctx, "999991073", oinVO); return err },
+		"record": func() error { _, err := src.Record(ctx, "999991073", []string{"verzuim"}); return err },
+	} {
+		t.Run("unknown child "+name, func(t *testing.T) {
+			if err := call(); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("err = %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
+
+// rogueServer is a source that misbehaves in the ways a client must survive.
+type rogueServer struct {
+	sourcev1.UnimplementedSourceServiceServer
+	delay     time.Duration
+	birthDate string
+	code      codes.Code
+	asked     []string
+}
+
+func (r *rogueServer) GetFacts(ctx context.Context, _ *sourcev1.GetFactsRequest) (*sourcev1.GetFactsResponse, error) {
+	if r.delay > 0 {
+		select {
+		case <-time.After(r.delay):
+		case <-ctx.Done():
+		}
+	}
+	if r.code != codes.OK {
+		return nil, status.Error(r.code, "internal detail that must not matter")
+	}
+	return &sourcev1.GetFactsResponse{Found: true, BirthDate: r.birthDate}, nil
+}
+
+// GetRecord returns every category, whatever was asked.
+func (r *rogueServer) GetRecord(_ context.Context, req *sourcev1.GetRecordRequest) (*sourcev1.GetRecordResponse, error) {
+	r.asked = req.GetCategories()
+	return &sourcev1.GetRecordResponse{Found: true, Record: &recordv1.Record{
+		Verzuim:  &recordv1.Verzuim{UnauthorisedHours_4W: 18},
+		Diagnose: &recordv1.Diagnose{Description: "must not leak"},
+		Bsn:      &recordv1.Bsn{Bsn: "999990299"},
+	}}, nil
+}
+
+func TestGRPCDefendsAgainstSource(t *testing.T) {
+	ctx := context.Background()
+	t.Run("extra categories are not passed on", func(t *testing.T) {
+		rogue := &rogueServer{}
+		conn, _ := serve(t, rogue)
+		rec, err := NewGRPC(conn, time.Second).Record(ctx, "999990299", []string{"verzuim"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cats := presentCategories(rec); !slices.Equal(cats, []string{"verzuim"}) {
+			t.Fatalf("categories = %v, want only verzuim", cats)
+		}
+		if !slices.Equal(rogue.asked, []string{"verzuim"}) {
+			t.Errorf("source was asked for %v", rogue.asked)
+		}
+	})
+
+	tests := []struct {
+		name    string
+		rogue   *rogueServer
+		timeout time.Duration
+		want    error
+	}{
+		{"slow source", &rogueServer{delay: 2 * time.Second, birthDate: "2015-01-01"}, 50 * time.Millisecond, ErrUnavailable},
+		{"bad birth date", &rogueServer{birthDate: "01-01-2015"}, time.Second, ErrUnavailable},
+		{"internal error", &rogueServer{code: codes.Internal}, time.Second, ErrUnavailable},
+		{"not found code", &rogueServer{code: codes.NotFound}, time.Second, ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn, _ := serve(t, tt.rogue)
+			start := time.Now()
+			_, err := NewGRPC(conn, tt.timeout).Facts(ctx, "999990299", oinVO)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("took %v; the timeout did not bound the call", d)
+			}
+		})
+	}
+}
+
+func TestGRPCStoppedServer(t *testing.T) {
+	conn, stop := serve(t, NewServer(openDefault(t)))
+	src := NewGRPC(conn, time.Second)
+	lotte := childBSN(t, "Lotte de Vries")
+	if _, err := src.Facts(context.Background(), lotte, oinVO); err != nil {
+		t.Fatalf("before stop: %v", err)
+	}
+	stop()
+	if _, err := src.Facts(context.Background(), lotte, oinVO); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("facts after stop: %v, want ErrUnavailable", err)
+	}
+	if _, err := src.Record(context.Background(), lotte, []string{"advies"}); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("record after stop: %v, want ErrUnavailable", err)
+	}
+}
+
+func TestGRPCCallerCancel(t *testing.T) {
+	conn, _ := serve(t, &rogueServer{delay: 2 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	_, err := NewGRPC(conn, 0).Facts(ctx, "999990299", oinVO)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// leakySource returns more than asked, or fails with an internal error.
+type leakySource struct{ err error }
+
+func (l leakySource) Facts(context.Context, string, string) (Facts, error) {
+	return Facts{}, l.err
+}
+
+func (l leakySource) Record(context.Context, string, []string) (*recordv1.Record, error) {
+	if l.err != nil {
+		return nil, l.err
+	}
+	return &recordv1.Record{Verzuim: &recordv1.Verzuim{}, Diagnose: &recordv1.Diagnose{Description: "x"}}, nil
+}
+
+func TestReferenceServer(t *testing.T) {
+	ctx := context.Background()
+	conn, _ := serve(t, NewServer(leakySource{}))
+	resp, err := sourcev1.NewSourceServiceClient(conn).GetRecord(ctx, &sourcev1.GetRecordRequest{Bsn: "999990299", Categories: []string{"verzuim"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cats := presentCategories(resp.GetRecord()); !slices.Equal(cats, []string{"verzuim"}) {
+		t.Errorf("server replied with %v", cats)
+	}
+	facts, err := sourcev1.NewSourceServiceClient(conn).GetFacts(ctx, &sourcev1.GetFactsRequest{Bsn: "999990299"})
+	if err != nil || facts.GetFound() {
+		t.Errorf("Facts{Found: false} served as %v, %v", facts, err)
+	}
+
+	tests := []struct {
+		err  error
+		code codes.Code
+	}{
+		{errors.New("sql: connection string with password=geheim"), codes.Internal},
+		{ErrUnavailable, codes.Unavailable},
+		{ErrNotFound, codes.OK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.err.Error(), func(t *testing.T) {
+			conn, _ := serve(t, NewServer(leakySource{err: tt.err}))
+			_, err := sourcev1.NewSourceServiceClient(conn).GetRecord(ctx, &sourcev1.GetRecordRequest{Bsn: "999990299", Categories: []string{"verzuim"}})
+			st := status.Convert(err)
+			if st.Code() != tt.code {
+				t.Fatalf("code = %v, want %v", st.Code(), tt.code)
+			}
+			if tt.code != codes.OK && st.Message() == tt.err.Error() {
+				t.Errorf("internal error text crossed the wire: %q", st.Message())
+			}
+		})
+	}
+}
