@@ -1,0 +1,342 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Party is one side of an exchange: the holder or the recipient.
+type Party struct {
+	OIN      string `json:"oin"`
+	OrgType  string `json:"org_type"`
+	Role     string `json:"role"`
+	Relation bool   `json:"relation"` // recipient only: a declared support relation
+}
+
+// Subject is what the decision needs to know about the child.
+type Subject struct {
+	Age                 int  `json:"age"`
+	EnrolledAtRecipient bool `json:"enrolled_at_recipient"`
+	ParentsHadInzage    bool `json:"parents_had_inzage"`
+}
+
+// Consent is one consent the holder knows for the child. GivenBy is "ouder"
+// or "jeugdige"; ValidUntil and WithdrawnAt may be nil.
+type Consent struct {
+	ID           string     `json:"id"`
+	GivenBy      string     `json:"given_by"`
+	RecipientOIN string     `json:"recipient_oin"`
+	Purpose      string     `json:"purpose"`
+	Categories   []string   `json:"categories"`
+	GivenAt      time.Time  `json:"given_at"`
+	ValidUntil   *time.Time `json:"valid_until"`
+	WithdrawnAt  *time.Time `json:"withdrawn_at"`
+}
+
+// Input is the decision input of POLICY-CONTRACT.md.
+type Input struct {
+	Purpose       string    `json:"purpose"`
+	Flow          string    `json:"flow,omitempty"`
+	Holder        Party     `json:"holder"`
+	Recipient     Party     `json:"recipient"`
+	Subject       Subject   `json:"subject"`
+	Categories    []string  `json:"categories"`
+	Consents      []Consent `json:"consents"`
+	Justification string    `json:"justification"`
+	Now           time.Time `json:"now"`
+}
+
+// ErrMalformedInput is wrapped by every ParseInput error (an *InputError).
+var ErrMalformedInput = errors.New("malformed decision input")
+
+// InputError names the field of a malformed input and what is wrong with it.
+type InputError struct {
+	Field   string // e.g. "holder.oin", "consents[0].given_at"; "" for the whole input
+	Problem string // e.g. "required"
+}
+
+func (e *InputError) Error() string {
+	if e.Field == "" {
+		return e.Problem
+	}
+	return e.Field + ": " + e.Problem
+}
+
+// Is makes errors.Is(err, ErrMalformedInput) hold.
+func (e *InputError) Is(target error) bool { return target == ErrMalformedInput }
+
+// ParseInput reads a decision input as JSON, strictly: it refuses text that
+// is not one JSON object, a missing required field, a field of the wrong
+// type and an unknown field, with an *InputError naming the field. A
+// well-formed input with an unknown purpose, role or category parses; the
+// decision denies it.
+func ParseInput(data []byte) (Input, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var top any
+	if err := dec.Decode(&top); err != nil {
+		return Input{}, &InputError{Problem: "not JSON: " + err.Error()}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Input{}, &InputError{Problem: "not JSON: trailing data after the object"}
+	}
+	p := parser{}
+	in := p.input(top)
+	if p.err != nil {
+		return Input{}, p.err
+	}
+	return in, nil
+}
+
+// parser keeps the first error; later calls are no-ops once it is set.
+type parser struct{ err *InputError }
+
+func (p *parser) fail(field, problem string) {
+	if p.err == nil {
+		p.err = &InputError{Field: field, Problem: problem}
+	}
+}
+
+func join(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
+}
+
+// object checks v is an object with only the allowed keys and all required
+// ones (required keys are marked with a trailing "!").
+func (p *parser) object(v any, field string, keys ...string) map[string]any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		p.fail(field, "must be an object")
+		return nil
+	}
+	allowed := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		name, req := strings.CutSuffix(k, "!")
+		allowed[name] = true
+		if _, present := m[name]; req && !present {
+			p.fail(join(field, name), "required")
+		}
+	}
+	unknown := make([]string, 0)
+	for k := range m {
+		if !allowed[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		p.fail(join(field, k), "unknown field")
+	}
+	return m
+}
+
+// str reads an optional string (absent or null: "").
+func (p *parser) str(m map[string]any, prefix, key string) string {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		p.fail(join(prefix, key), "must be a string")
+	}
+	return s
+}
+
+// reqStr reads a required string: present (checked by object) and not null.
+func (p *parser) reqStr(m map[string]any, prefix, key string) string {
+	if v, ok := m[key]; ok && v == nil {
+		p.fail(join(prefix, key), "must be a string, not null")
+	}
+	return p.str(m, prefix, key)
+}
+
+func (p *parser) boolean(m map[string]any, prefix, key string) bool {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		p.fail(join(prefix, key), "must be true or false")
+	}
+	return b
+}
+
+func (p *parser) strings(v any, field string) []string {
+	arr, ok := v.([]any)
+	if !ok {
+		p.fail(field, "must be an array of strings")
+		return nil
+	}
+	out := make([]string, len(arr))
+	for i, x := range arr {
+		s, ok := x.(string)
+		if !ok {
+			p.fail(fmt.Sprintf("%s[%d]", field, i), "must be a string")
+		}
+		out[i] = s
+	}
+	return out
+}
+
+func (p *parser) time(v any, field string) time.Time {
+	s, ok := v.(string)
+	if !ok {
+		p.fail(field, "must be an RFC 3339 time string")
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		p.fail(field, "not an RFC 3339 time: "+s)
+	}
+	return t
+}
+
+func (p *parser) optTime(m map[string]any, prefix, key string) *time.Time {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return nil
+	}
+	t := p.time(v, join(prefix, key))
+	return &t
+}
+
+func (p *parser) party(v any, field string) Party {
+	m := p.object(v, field, "oin!", "org_type!", "role!", "relation")
+	if m == nil {
+		return Party{}
+	}
+	return Party{
+		OIN:      p.reqStr(m, field, "oin"),
+		OrgType:  p.reqStr(m, field, "org_type"),
+		Role:     p.reqStr(m, field, "role"),
+		Relation: p.boolean(m, field, "relation"),
+	}
+}
+
+func (p *parser) input(v any) Input {
+	m := p.object(v, "", "purpose!", "flow", "holder!", "recipient!", "subject!", "categories!", "consents", "justification", "now!")
+	if m == nil {
+		return Input{}
+	}
+	in := Input{
+		Purpose:       p.reqStr(m, "", "purpose"),
+		Flow:          p.str(m, "", "flow"),
+		Justification: p.str(m, "", "justification"),
+	}
+	in.Holder = p.party(m["holder"], "holder")
+	in.Recipient = p.party(m["recipient"], "recipient")
+	if sm := p.object(m["subject"], "subject", "age!", "enrolled_at_recipient", "parents_had_inzage"); sm != nil {
+		n, ok := sm["age"].(json.Number)
+		age, err := n.Int64()
+		switch {
+		case !ok || err != nil:
+			p.fail("subject.age", "must be a whole number")
+		case age < 0 || age > 150:
+			p.fail("subject.age", "out of range")
+		}
+		in.Subject = Subject{
+			Age:                 int(age),
+			EnrolledAtRecipient: p.boolean(sm, "subject", "enrolled_at_recipient"),
+			ParentsHadInzage:    p.boolean(sm, "subject", "parents_had_inzage"),
+		}
+	}
+	in.Categories = p.strings(m["categories"], "categories")
+	if cv, ok := m["consents"]; ok && cv != nil {
+		arr, ok := cv.([]any)
+		if !ok {
+			p.fail("consents", "must be an array")
+		}
+		in.Consents = make([]Consent, 0, len(arr))
+		for i, x := range arr {
+			f := fmt.Sprintf("consents[%d]", i)
+			cm := p.object(x, f, "id!", "given_by!", "recipient_oin!", "purpose!", "categories!", "given_at!", "valid_until", "withdrawn_at")
+			if cm == nil {
+				continue
+			}
+			c := Consent{
+				ID:           p.reqStr(cm, f, "id"),
+				GivenBy:      p.reqStr(cm, f, "given_by"),
+				RecipientOIN: p.reqStr(cm, f, "recipient_oin"),
+				Purpose:      p.reqStr(cm, f, "purpose"),
+				Categories:   p.strings(cm["categories"], f+".categories"),
+				GivenAt:      p.time(cm["given_at"], f+".given_at"),
+				ValidUntil:   p.optTime(cm, f, "valid_until"),
+				WithdrawnAt:  p.optTime(cm, f, "withdrawn_at"),
+			}
+			if p.err == nil && !slices.Contains(Givers, c.GivenBy) {
+				p.fail(f+".given_by", `must be "ouder" or "jeugdige"`)
+			}
+			in.Consents = append(in.Consents, c)
+		}
+	}
+	in.Now = p.time(m["now"], "now")
+	return in
+}
+
+// value builds the OPA input directly as an AST value (no JSON round trip),
+// with every time as nanoseconds since the Unix epoch.
+func (in *Input) value() ast.Value {
+	party := func(pt *Party) *ast.Term {
+		return ast.ObjectTerm(
+			ast.Item(ast.InternedTerm("oin"), ast.StringTerm(pt.OIN)),
+			ast.Item(ast.InternedTerm("org_type"), ast.StringTerm(pt.OrgType)),
+			ast.Item(ast.InternedTerm("role"), ast.StringTerm(pt.Role)),
+			ast.Item(ast.InternedTerm("relation"), ast.InternedTerm(pt.Relation)),
+		)
+	}
+	strs := func(ss []string) *ast.Term {
+		ts := make([]*ast.Term, len(ss))
+		for i, s := range ss {
+			ts[i] = ast.StringTerm(s)
+		}
+		return ast.ArrayTerm(ts...)
+	}
+	ns := func(t *time.Time) *ast.Term {
+		if t == nil {
+			return ast.NullTerm()
+		}
+		return ast.IntNumberTerm(int(t.UnixNano()))
+	}
+	consents := make([]*ast.Term, len(in.Consents))
+	for i := range in.Consents {
+		c := &in.Consents[i]
+		consents[i] = ast.ObjectTerm(
+			ast.Item(ast.InternedTerm("id"), ast.StringTerm(c.ID)),
+			ast.Item(ast.InternedTerm("given_by"), ast.StringTerm(c.GivenBy)),
+			ast.Item(ast.InternedTerm("recipient_oin"), ast.StringTerm(c.RecipientOIN)),
+			ast.Item(ast.InternedTerm("purpose"), ast.StringTerm(c.Purpose)),
+			ast.Item(ast.InternedTerm("categories"), strs(c.Categories)),
+			ast.Item(ast.InternedTerm("given_at"), ns(&c.GivenAt)),
+			ast.Item(ast.InternedTerm("valid_until"), ns(c.ValidUntil)),
+			ast.Item(ast.InternedTerm("withdrawn_at"), ns(c.WithdrawnAt)),
+		)
+	}
+	return ast.NewObject(
+		ast.Item(ast.InternedTerm("purpose"), ast.StringTerm(in.Purpose)),
+		ast.Item(ast.InternedTerm("flow"), ast.StringTerm(in.Flow)),
+		ast.Item(ast.InternedTerm("holder"), party(&in.Holder)),
+		ast.Item(ast.InternedTerm("recipient"), party(&in.Recipient)),
+		ast.Item(ast.InternedTerm("subject"), ast.ObjectTerm(
+			ast.Item(ast.InternedTerm("age"), ast.IntNumberTerm(in.Subject.Age)),
+			ast.Item(ast.InternedTerm("enrolled_at_recipient"), ast.InternedTerm(in.Subject.EnrolledAtRecipient)),
+			ast.Item(ast.InternedTerm("parents_had_inzage"), ast.InternedTerm(in.Subject.ParentsHadInzage)),
+		)),
+		ast.Item(ast.InternedTerm("categories"), strs(in.Categories)),
+		ast.Item(ast.InternedTerm("consents"), ast.ArrayTerm(consents...)),
+		ast.Item(ast.InternedTerm("justification"), ast.StringTerm(in.Justification)),
+		ast.Item(ast.InternedTerm("now"), ns(&in.Now)),
+	)
+}

@@ -1,0 +1,527 @@
+// Package policy is Schakel's policy decision point: it loads a policy pack
+// (generic Rego plus the rules as data, see policy/pack and RULES.md),
+// validates it, and answers the decision question of POLICY-CONTRACT.md with
+// an embedded, prepared OPA query.
+//
+// A pack is a folder (fs.FS) holding *.rego modules (with *_test.rego tests
+// beside them) and one data.yaml at its root. The engine loads data.yaml
+// under data.schakel.rules; the Rego reads its flows, roles, categories and consent
+// regimes from there.
+package policy
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed pack
+var embedded embed.FS
+
+//go:embed testdata/scenarios
+var embeddedScenarios embed.FS
+
+// DataFile is the name of the pack's rules-as-data file, at the pack's root.
+const DataFile = "data.yaml"
+
+// ErrInvalidPack is wrapped by every LoadPack error.
+var ErrInvalidPack = errors.New("invalid policy pack")
+
+// DefaultPack returns the default pack built into the binary (policy/pack).
+func DefaultPack() fs.FS {
+	sub, err := fs.Sub(embedded, "pack")
+	if err != nil {
+		panic(err) // the embed pattern above guarantees the folder
+	}
+	return sub
+}
+
+// DefaultScenarios returns the scenario files of the default pack
+// (policy/testdata/scenarios), built into the binary.
+func DefaultScenarios() fs.FS {
+	sub, err := fs.Sub(embeddedScenarios, "testdata/scenarios")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Data is the pack's rules as data: the parsed data.yaml.
+type Data struct {
+	Purposes   []Purpose         `yaml:"purposes" json:"purposes"`
+	OrgTypes   []OrgType         `yaml:"org_types" json:"org_types"`
+	Roles      []Role            `yaml:"roles" json:"roles"`
+	Categories []Category        `yaml:"categories" json:"categories"`
+	Consent    ConsentRules      `yaml:"consent" json:"consent"`
+	Messages   map[string]string `yaml:"messages" json:"messages"`
+	Flows      []Flow            `yaml:"flows" json:"flows"`
+}
+
+// Purpose is one entry of the closed list of purposes (RULES.md "doel").
+type Purpose struct {
+	ID          string `yaml:"id" json:"id"`
+	Description string `yaml:"description" json:"description"`
+}
+
+// OrgType is an organisation type.
+type OrgType struct {
+	ID          string `yaml:"id" json:"id"`
+	Description string `yaml:"description" json:"description"`
+}
+
+// Role is a professional role. Beroepsgeheim marks professional secrecy.
+type Role struct {
+	ID            string   `yaml:"id" json:"id"`
+	OrgTypes      []string `yaml:"org_types" json:"org_types"`
+	Beroepsgeheim bool     `yaml:"beroepsgeheim" json:"beroepsgeheim"`
+}
+
+// Category is a data category; Special marks AVG art. 9 (or treated so).
+type Category struct {
+	ID          string `yaml:"id" json:"id"`
+	Special     bool   `yaml:"special" json:"special"`
+	Description string `yaml:"description" json:"description"`
+}
+
+// ConsentRules says whose consent counts, per regime and age.
+type ConsentRules struct {
+	// ParentsRequired is the number of distinct matching "ouder" consents
+	// needed where a parent's consent is required (1: one parent suffices).
+	ParentsRequired int                  `yaml:"parents_required" json:"parents_required"`
+	Regimes         map[string][]AgeBand `yaml:"regimes" json:"regimes"`
+}
+
+// AgeBand lists the givers whose consent is needed from MinAge to MaxAge
+// inclusive; a nil MaxAge has no upper bound.
+type AgeBand struct {
+	MinAge int      `yaml:"min_age" json:"min_age"`
+	MaxAge *int     `yaml:"max_age" json:"max_age"`
+	Givers []string `yaml:"givers" json:"givers"`
+}
+
+// Flow is one permitted exchange of RULES.md "Flows".
+type Flow struct {
+	ID            string       `yaml:"id" json:"id"`
+	Title         string       `yaml:"title" json:"title"`
+	Purpose       string       `yaml:"purpose" json:"purpose"`
+	Basis         string       `yaml:"basis" json:"basis"`
+	Consent       string       `yaml:"consent" json:"consent"` // a regime, or "none"
+	Holder        Side         `yaml:"holder" json:"holder"`
+	Recipient     Side         `yaml:"recipient" json:"recipient"`
+	Categories    []string     `yaml:"categories" json:"categories"`
+	Never         []string     `yaml:"never" json:"never"`
+	Requires      Requirements `yaml:"requires" json:"requires"`
+	MinAge        int          `yaml:"min_age" json:"min_age"`
+	MaxAge        *int         `yaml:"max_age" json:"max_age"`
+	Obligations   []string     `yaml:"obligations" json:"obligations"`
+	RetentionDays int          `yaml:"retention_days" json:"retention_days"`
+}
+
+// Side is the holder or recipient side of a flow. OrgTypes may be ["any"];
+// an empty Roles accepts any role, or none.
+type Side struct {
+	OrgTypes []string `yaml:"org_types" json:"org_types"`
+	Roles    []string `yaml:"roles" json:"roles"`
+}
+
+// Requirements are the conditions a flow sets beyond roles and consent.
+type Requirements struct {
+	Relation      bool `yaml:"relation" json:"relation"`
+	Justification bool `yaml:"justification" json:"justification"`
+	Enrolment     bool `yaml:"enrolment" json:"enrolment"`
+	Inzage        bool `yaml:"inzage" json:"inzage"`
+	Beroepsgeheim bool `yaml:"beroepsgeheim" json:"beroepsgeheim"`
+}
+
+// Bases are the legal bases a flow may name (RULES.md "grondslag").
+var Bases = []string{"toestemming", "wettelijke_plicht", "publieke_taak", "meldrecht", "conflict_van_plichten"}
+
+// ReasonCodes are the reason codes of POLICY-CONTRACT.md; data.yaml must
+// hold a Dutch message for each.
+var ReasonCodes = []string{
+	"UNKNOWN_PURPOSE", "NO_MATCHING_FLOW", "ROLE_NOT_ALLOWED", "RELATION_REQUIRED",
+	"CONSENT_MISSING", "CONSENT_WITHDRAWN", "CONSENT_EXPIRED", "CATEGORY_NOT_IN_FLOW",
+	"CATEGORY_NOT_CONSENTED", "JUSTIFICATION_REQUIRED", "NOT_ENROLLED", "INZAGE_REQUIRED",
+	"BEROEPSGEHEIM_REQUIRED", "AGE_OUT_OF_SCOPE",
+}
+
+// Givers are the values of a consent's given_by.
+var Givers = []string{"ouder", "jeugdige"}
+
+// Pack is a loaded, validated and compiled policy pack. It is immutable.
+type Pack struct {
+	data     Data
+	files    map[string][]byte
+	modules  map[string]*ast.Module // every module, tests included
+	compiler *ast.Compiler
+	opaData  map[string]any // data.yaml in the shape the Rego reads
+	revision string
+}
+
+// LoadPack reads, validates and compiles the pack in fsys. It refuses a pack
+// with a Rego parse or compile error, a YAML error or unknown key, or rules
+// that do not hold together (a flow naming an unknown purpose, org type,
+// role or category; duplicate ids; two flows matching the same request);
+// every error names the file and the item, and wraps ErrInvalidPack.
+//
+// Hidden files and folders (starting with ".") are ignored. Files under a
+// folder named testdata are part of the revision but are not policy.
+func LoadPack(fsys fs.FS) (*Pack, error) {
+	files := make(map[string][]byte)
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		files[p] = b
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidPack, err)
+	}
+	p := &Pack{files: files, modules: make(map[string]*ast.Module), revision: digest(files)}
+
+	raw, ok := files[DataFile]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s: missing", ErrInvalidPack, DataFile)
+	}
+	if p.data, err = parseData(raw); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidPack, DataFile, err)
+	}
+	if err := p.data.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidPack, DataFile, err)
+	}
+	p.opaData = p.data.opaData()
+
+	var errs []error
+	for name, src := range files {
+		if path.Ext(name) != ".rego" || inTestdata(name) {
+			continue
+		}
+		m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p.modules[name] = m
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidPack, errors.Join(errs...))
+	}
+	if len(p.modules) == 0 {
+		return nil, fmt.Errorf("%w: no .rego module", ErrInvalidPack)
+	}
+	p.compiler = ast.NewCompiler()
+	if p.compiler.Compile(p.modules); p.compiler.Failed() {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidPack, p.compiler.Errors)
+	}
+	return p, nil
+}
+
+func inTestdata(name string) bool {
+	return name == "testdata" || strings.HasPrefix(name, "testdata/") || strings.Contains(name, "/testdata/")
+}
+
+// digest is the pack's revision: "sha256:" and the hex SHA-256 over, for
+// every file in lexical path order, its slash path, a NUL byte, its length in
+// decimal, a NUL byte and its content.
+func digest(files map[string][]byte) string {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		h.Write([]byte(n))
+		h.Write([]byte{0})
+		h.Write([]byte(strconv.Itoa(len(files[n]))))
+		h.Write([]byte{0})
+		h.Write(files[n])
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// Revision identifies the pack: see digest, or the value given to
+// WithRevision.
+func (p *Pack) Revision() string { return p.revision }
+
+// WithRevision returns a copy of the pack that reports rev as its revision,
+// for a pack loaded from a signed archive whose digest is the revision.
+func (p *Pack) WithRevision(rev string) *Pack {
+	q := *p
+	q.revision = rev
+	return &q
+}
+
+// Data returns the pack's rules. The caller must not modify it.
+func (p *Pack) Data() *Data { return &p.data }
+
+// Flow returns the flow with this id.
+func (p *Pack) Flow(id string) (Flow, bool) {
+	for _, f := range p.data.Flows {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return Flow{}, false
+}
+
+// RetentionDays is the flow's retention period, 0 for an unknown flow.
+func (p *Pack) RetentionDays(flow string) int {
+	f, _ := p.Flow(flow)
+	return f.RetentionDays
+}
+
+// HasPurpose reports whether the purpose is in the pack's vocabulary.
+func (p *Pack) HasPurpose(id string) bool {
+	return slices.ContainsFunc(p.data.Purposes, func(x Purpose) bool { return x.ID == id })
+}
+
+// HasCategory reports whether the category is in the pack's vocabulary.
+func (p *Pack) HasCategory(id string) bool {
+	return slices.ContainsFunc(p.data.Categories, func(x Category) bool { return x.ID == id })
+}
+
+// Files returns the pack's files by slash path. The caller must not modify
+// them.
+func (p *Pack) Files() map[string][]byte { return p.files }
+
+func parseData(raw []byte) (Data, error) {
+	var d Data
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&d); err != nil {
+		return Data{}, err
+	}
+	return d, nil
+}
+
+// Validate reports every inconsistency in the rules at once.
+func (d *Data) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	set := func(kind string, ids []string) map[string]bool {
+		m := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			if id == "" {
+				bad("%s: empty id", kind)
+			}
+			if m[id] {
+				bad("%s %q: duplicate id", kind, id)
+			}
+			m[id] = true
+		}
+		return m
+	}
+	purposes := set("purpose", ids(d.Purposes, func(x Purpose) string { return x.ID }))
+	orgs := set("org type", ids(d.OrgTypes, func(x OrgType) string { return x.ID }))
+	roles := set("role", ids(d.Roles, func(x Role) string { return x.ID }))
+	cats := set("category", ids(d.Categories, func(x Category) string { return x.ID }))
+	flows := set("flow", ids(d.Flows, func(x Flow) string { return x.ID }))
+	_ = flows
+	for _, r := range d.Roles {
+		for _, o := range r.OrgTypes {
+			if !orgs[o] {
+				bad("role %q: unknown org type %q", r.ID, o)
+			}
+		}
+	}
+	if d.Consent.ParentsRequired < 1 || d.Consent.ParentsRequired > 2 {
+		bad("consent.parents_required: must be 1 or 2")
+	}
+	for name, bands := range d.Consent.Regimes {
+		next := 0
+		for i, b := range bands {
+			if b.MinAge != next {
+				bad("consent regime %q: band %d starts at %d, expected %d", name, i, b.MinAge, next)
+			}
+			for _, g := range b.Givers {
+				if !slices.Contains(Givers, g) {
+					bad("consent regime %q: unknown giver %q", name, g)
+				}
+			}
+			if len(b.Givers) == 0 {
+				bad("consent regime %q: band %d names no giver", name, i)
+			}
+			if b.MaxAge == nil {
+				next = -1
+				if i != len(bands)-1 {
+					bad("consent regime %q: only the last band may be open-ended", name)
+				}
+				break
+			}
+			if *b.MaxAge < b.MinAge {
+				bad("consent regime %q: band %d ends before it starts", name, i)
+			}
+			next = *b.MaxAge + 1
+		}
+		if next != -1 {
+			bad("consent regime %q: the last band must have no max_age", name)
+		}
+	}
+	for _, code := range ReasonCodes {
+		if d.Messages[code] == "" {
+			bad("messages: no message for %s", code)
+		}
+	}
+	for code := range d.Messages {
+		if !slices.Contains(ReasonCodes, code) {
+			bad("messages: unknown reason code %q", code)
+		}
+	}
+	for i := range d.Flows {
+		f := &d.Flows[i]
+		fl := func(format string, args ...any) { bad("flow %s: "+format, append([]any{f.ID}, args...)...) }
+		if !purposes[f.Purpose] {
+			fl("unknown purpose %q", f.Purpose)
+		}
+		if !slices.Contains(Bases, f.Basis) {
+			fl("unknown basis %q", f.Basis)
+		}
+		if _, ok := d.Consent.Regimes[f.Consent]; !ok && f.Consent != "none" {
+			fl("unknown consent regime %q", f.Consent)
+		}
+		if f.Basis == "toestemming" && f.Consent == "none" {
+			fl("basis toestemming needs a consent regime")
+		}
+		for side, s := range map[string]Side{"holder": f.Holder, "recipient": f.Recipient} {
+			if len(s.OrgTypes) == 0 {
+				fl("%s: no org_types (use [any])", side)
+			}
+			for _, o := range s.OrgTypes {
+				if o != "any" && !orgs[o] {
+					fl("%s: unknown org type %q", side, o)
+				}
+			}
+			for _, r := range s.Roles {
+				if !roles[r] {
+					fl("%s: unknown role %q", side, r)
+				}
+			}
+		}
+		if len(f.Categories) == 0 {
+			fl("no categories")
+		}
+		for _, c := range f.Categories {
+			if !cats[c] {
+				fl("unknown category %q", c)
+			}
+		}
+		for _, c := range f.Never {
+			if !cats[c] {
+				fl("never: unknown category %q", c)
+			}
+			if slices.Contains(f.Categories, c) {
+				fl("category %q is both allowed and never", c)
+			}
+		}
+		if f.MinAge < 0 || (f.MaxAge != nil && *f.MaxAge < f.MinAge) {
+			fl("bad age range")
+		}
+		if f.RetentionDays <= 0 {
+			fl("retention_days must be positive")
+		}
+		for _, o := range f.Obligations {
+			if o == "" {
+				fl("empty obligation")
+			}
+		}
+		f.Holder.Roles = nonNil(f.Holder.Roles)
+		f.Recipient.Roles = nonNil(f.Recipient.Roles)
+		f.Never = nonNil(f.Never)
+		f.Obligations = nonNil(f.Obligations)
+	}
+	// Flow selection must be unambiguous.
+	for i, a := range d.Flows {
+		for _, b := range d.Flows[i+1:] {
+			if a.Purpose == b.Purpose && overlap(a.Holder.OrgTypes, b.Holder.OrgTypes) && overlap(a.Recipient.OrgTypes, b.Recipient.OrgTypes) {
+				bad("flows %s and %s: both match purpose %q between the same org types", a.ID, b.ID, a.Purpose)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func ids[T any](xs []T, id func(T) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = id(x)
+	}
+	return out
+}
+
+func overlap(a, b []string) bool {
+	if slices.Contains(a, "any") || slices.Contains(b, "any") {
+		return len(a) > 0 && len(b) > 0
+	}
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// opaData is the rules in the shape the Rego reads under data.schakel.rules:
+// vocabularies and flows as objects keyed by id.
+func (d *Data) opaData() map[string]any {
+	byID := func(v any, key string) map[string]any {
+		var list []map[string]any
+		b, _ := json.Marshal(v)
+		_ = json.Unmarshal(b, &list)
+		out := make(map[string]any, len(list))
+		for _, item := range list {
+			out[item[key].(string)] = item
+		}
+		return out
+	}
+	var consent map[string]any
+	b, _ := json.Marshal(d.Consent)
+	_ = json.Unmarshal(b, &consent)
+	messages := make(map[string]any, len(d.Messages))
+	for k, v := range d.Messages {
+		messages[k] = v
+	}
+	return map[string]any{"schakel": map[string]any{"rules": map[string]any{
+		"purposes":   byID(d.Purposes, "id"),
+		"org_types":  byID(d.OrgTypes, "id"),
+		"roles":      byID(d.Roles, "id"),
+		"categories": byID(d.Categories, "id"),
+		"consent":    consent,
+		"messages":   messages,
+		"flows":      byID(d.Flows, "id"),
+	}}}
+}
