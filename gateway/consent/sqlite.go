@@ -1,0 +1,199 @@
+package consent
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/schakel/schakel/gateway/bsn"
+	_ "modernc.org/sqlite" // driver "sqlite"
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS consents (
+	seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+	id            TEXT NOT NULL UNIQUE,
+	bsn           TEXT NOT NULL,
+	given_by      TEXT NOT NULL,
+	recipient_oin TEXT NOT NULL,
+	purpose       TEXT NOT NULL,
+	categories    TEXT NOT NULL, -- JSON array
+	given_at      INTEGER NOT NULL, -- Unix microseconds (all three times)
+	valid_until   INTEGER,
+	withdrawn_at  INTEGER
+);
+CREATE INDEX IF NOT EXISTS consents_by_bsn ON consents (bsn, given_at, seq);`
+
+// SQLiteStore is the consent register in a local SQLite database (WAL,
+// synchronous=FULL: a registration or withdrawal is on disk when it returns).
+// It stores the BSN as given: it is the holder's own record of the child.
+type SQLiteStore struct {
+	db    *sql.DB
+	vocab Vocabulary
+}
+
+var _ Store = (*SQLiteStore)(nil)
+
+// OpenSQLite opens (creating if needed) the consent register at path.
+// Registrations are validated against vocab, which must not be nil.
+func OpenSQLite(path string, vocab Vocabulary) (*SQLiteStore, error) {
+	if vocab == nil {
+		return nil, errors.New("consent: a vocabulary is required")
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("consent: open %s: %w", path, err)
+	}
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("consent: create schema: %w", err)
+	}
+	return &SQLiteStore{db: db, vocab: vocab}, nil
+}
+
+// Close closes the database.
+func (s *SQLiteStore) Close() error { return s.db.Close() }
+
+// Register implements Store. Any ID in c is replaced; a consent cannot be
+// registered as already withdrawn.
+func (s *SQLiteStore) Register(ctx context.Context, c Consent) (Consent, error) {
+	err := Validate(c, s.vocab)
+	if c.WithdrawnAt != nil {
+		err = errors.Join(err, invalid(nil, "withdrawn_at must not be set when registering"))
+	}
+	if err != nil {
+		return Consent{}, err
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return Consent{}, fmt.Errorf("consent: id: %w", err)
+	}
+	c.ID = "c-" + hex.EncodeToString(b[:])
+	c.Categories = append([]string(nil), c.Categories...)
+	c.GivenAt = micro(c.GivenAt)
+	if c.ValidUntil != nil {
+		v := micro(*c.ValidUntil)
+		c.ValidUntil = &v
+	}
+	cats, err := json.Marshal(c.Categories)
+	if err != nil {
+		return Consent{}, fmt.Errorf("consent: %w", err)
+	}
+	_, err = s.db.ExecContext(ctx,
+		`INSERT INTO consents (id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.BSN, c.GivenBy, c.RecipientOIN, c.Purpose, string(cats), c.GivenAt.UnixMicro(), micros(c.ValidUntil))
+	if err != nil {
+		return Consent{}, fmt.Errorf("consent: register: %w", err)
+	}
+	return c, nil
+}
+
+// Withdraw implements Store. at must not be zero nor before the consent was given.
+func (s *SQLiteStore) Withdraw(ctx context.Context, id string, at time.Time) (Consent, error) {
+	if at.IsZero() {
+		return Consent{}, invalid(nil, "withdrawal time is required")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Consent{}, fmt.Errorf("consent: withdraw: %w", err)
+	}
+	defer tx.Rollback()
+	c, err := scanConsent(tx.QueryRowContext(ctx, selectConsent+` WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Consent{}, ErrNotFound
+	}
+	if err != nil {
+		return Consent{}, fmt.Errorf("consent: withdraw: %w", err)
+	}
+	if c.WithdrawnAt != nil {
+		return Consent{}, fmt.Errorf("%w (at %s)", ErrAlreadyWithdrawn, c.WithdrawnAt.Format(time.RFC3339))
+	}
+	at = micro(at)
+	if at.Before(c.GivenAt) {
+		return Consent{}, invalid(nil, "withdrawal time is before the consent was given")
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE consents SET withdrawn_at = ? WHERE id = ?`, at.UnixMicro(), id); err != nil {
+		return Consent{}, fmt.Errorf("consent: withdraw: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Consent{}, fmt.Errorf("consent: withdraw: %w", err)
+	}
+	c.WithdrawnAt = &at
+	return c, nil
+}
+
+// List implements Store. An invalid BSN is an error wrapping ErrInvalid and
+// bsn.ErrInvalid.
+func (s *SQLiteStore) List(ctx context.Context, id string) ([]Consent, error) {
+	if err := bsn.Valid(id); err != nil {
+		return nil, invalid(err, "%v", err)
+	}
+	rows, err := s.db.QueryContext(ctx, selectConsent+` WHERE bsn = ? ORDER BY given_at, seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("consent: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Consent
+	for rows.Next() {
+		c, err := scanConsent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("consent: list: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("consent: list: %w", err)
+	}
+	return out, nil
+}
+
+const selectConsent = `SELECT id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until, withdrawn_at FROM consents`
+
+func scanConsent(row interface{ Scan(...any) error }) (Consent, error) {
+	var (
+		c                Consent
+		cats             string
+		given            int64
+		until, withdrawn sql.NullInt64
+	)
+	if err := row.Scan(&c.ID, &c.BSN, &c.GivenBy, &c.RecipientOIN, &c.Purpose, &cats, &given, &until, &withdrawn); err != nil {
+		return Consent{}, err
+	}
+	if err := json.Unmarshal([]byte(cats), &c.Categories); err != nil {
+		return Consent{}, fmt.Errorf("stored categories of %s: %w", c.ID, err)
+	}
+	c.GivenAt = time.UnixMicro(given).UTC()
+	c.ValidUntil = timePtr(until)
+	c.WithdrawnAt = timePtr(withdrawn)
+	return c, nil
+}
+
+// micro is t as stored: UTC, truncated to microseconds.
+func micro(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func micros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func timePtr(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := time.UnixMicro(n.Int64).UTC()
+	return &t
+}
