@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -632,7 +633,7 @@ func TestCanonicalBodyIgnoresListOrder(t *testing.T) {
 	}
 }
 
-func benchAppend(b *testing.B, parallel bool) {
+func benchAppend(b *testing.B, callers int) {
 	key := newKey(b)
 	st, err := OpenSQLite(filepath.Join(b.TempDir(), "audit.db"), Config{Origin: testOrigin}, key, nil)
 	if err != nil {
@@ -643,8 +644,8 @@ func benchAppend(b *testing.B, parallel bool) {
 	r := sample(1, "111222333")
 	b.ReportAllocs()
 	b.ResetTimer()
-	if parallel {
-		b.SetParallelism(32) // 32 × GOMAXPROCS concurrent callers, as a busy node has
+	if callers > 1 {
+		b.SetParallelism(max(1, callers/runtime.GOMAXPROCS(0)))
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if _, err := st.Append(ctx, r); err != nil {
@@ -666,7 +667,30 @@ func benchAppend(b *testing.B, parallel bool) {
 
 // BenchmarkAppendGroupCommit: concurrent appends, SQLite WAL with synchronous=FULL,
 // one transaction and one signed checkpoint per batch.
-func BenchmarkAppendGroupCommit(b *testing.B) { benchAppend(b, true) }
+func BenchmarkAppendGroupCommit(b *testing.B) {
+	for _, callers := range []int{16, 64, 256} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) { benchAppend(b, callers) })
+	}
+}
 
 // BenchmarkAppendSingle: one caller at a time, so one record per transaction (baseline).
-func BenchmarkAppendSingle(b *testing.B) { benchAppend(b, false) }
+func BenchmarkAppendSingle(b *testing.B) { benchAppend(b, 1) }
+
+func TestSQLiteDurabilitySettings(t *testing.T) {
+	st := openTest(t, newKey(t))
+	ctx := context.Background()
+	var mode string
+	var sync, autockpt, secure int64
+	if err := st.db.queryRow(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode %q, %v", mode, err)
+	}
+	if err := st.db.queryRow(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != 2 {
+		t.Fatalf("synchronous %d (want 2 = FULL), %v", sync, err)
+	}
+	if err := st.db.queryRow(ctx, "PRAGMA wal_autocheckpoint").Scan(&autockpt); err != nil || autockpt != 0 {
+		t.Fatalf("wal_autocheckpoint %d, %v", autockpt, err)
+	}
+	if err := st.db.queryRow(ctx, "PRAGMA secure_delete").Scan(&secure); err != nil || secure != 1 {
+		t.Fatalf("secure_delete %d, %v", secure, err)
+	}
+}

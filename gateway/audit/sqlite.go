@@ -73,8 +73,8 @@ func OpenSQLite(path string, cfg Config, signer crypto.Signer, logger *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	db.SetMaxOpenConns(4)
-	db.SetMaxIdleConns(4)
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(0)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
