@@ -39,8 +39,18 @@ func run(args []string, s stdio) int {
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
+	case "serve":
+		return cmdServe(rest, s)
+	case "validate-config":
+		return cmdValidateConfig(rest, s)
 	case "policy":
 		return runPolicy(rest, s)
+	case "audit":
+		return runAudit(rest, s)
+	case "certs":
+		return runCerts(rest, s)
+	case "notify":
+		return runNotify(rest, s)
 	case "-h", "--help", "help":
 		fmt.Fprint(s.out, usage)
 		return 0

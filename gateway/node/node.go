@@ -1,0 +1,401 @@
+// Package node builds a gateway node from its configuration and runs its
+// listeners: the peer listener (mutual TLS with other organisations), the
+// local listener (mutual TLS with the organisation's own systems, client
+// certificates from its local CA) and the metrics listener. Every listener
+// serves grpc.health.v1.
+package node
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+
+	"github.com/schakel/schakel/certs"
+	"github.com/schakel/schakel/gateway/audit"
+	"github.com/schakel/schakel/gateway/config"
+	"github.com/schakel/schakel/gateway/consent"
+	"github.com/schakel/schakel/gateway/exchange"
+	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/notify"
+	"github.com/schakel/schakel/gateway/obligation"
+	"github.com/schakel/schakel/gateway/outbound"
+	"github.com/schakel/schakel/gateway/server"
+	"github.com/schakel/schakel/gateway/source"
+	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
+	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
+)
+
+// Node is a running gateway node.
+type Node struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	self    identity.Peer
+	policy  *Policy
+	audit   AuditStore
+	closers []func() error
+
+	peerSrv, localSrv *grpc.Server
+	metricsSrv        *http.Server
+	health            *health.Server
+	pool              *outbound.Pool
+	revocation        *identity.Revocation
+	notifier          *notify.Notifier
+	secret            []byte
+	Metrics           *server.Metrics
+
+	// Addresses actually bound (useful with port 0 in tests).
+	PeerAddr, LocalAddr, MetricsAddr string
+	listeners                        []net.Listener
+}
+
+// AuditStore is the node's audit log.
+type AuditStore = audit.Store
+
+// Options are test seams; production leaves them zero.
+type Options struct {
+	// Decider replaces the policy engine (tests only).
+	Decider exchange.Decider
+	// Source replaces the configured source.
+	Source source.Source
+	// Audit replaces the configured audit store.
+	Audit AuditStore
+	Now   func() time.Time
+}
+
+// New builds a node: it loads keys, the signed policy pack, opens the stores
+// and binds the listeners. It does not serve until Run.
+func New(cfg *config.Config, log *slog.Logger, opt Options) (n *Node, err error) {
+	n = &Node{cfg: cfg, log: log, self: identity.Peer{OIN: cfg.Node.OIN, Name: cfg.Node.Name, OrgType: cfg.Node.OrgType}}
+	defer func() {
+		if err != nil {
+			n.closeAll()
+		}
+	}()
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	keyPair, err := certs.LoadKeyPair(cfg.Identity.Cert, cfg.Identity.Key)
+	if err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	if err := checkOwnOIN(keyPair, cfg.Node.OIN); err != nil {
+		return nil, err
+	}
+	signer, ok := keyPair.PrivateKey.(crypto.Signer)
+	if !ok {
+		return nil, errors.New("identity.key: not a signing key")
+	}
+	anchors, err := certs.LoadPool(cfg.Trust.Anchors...)
+	if err != nil {
+		return nil, fmt.Errorf("trust.anchors: %w", err)
+	}
+	localCAs, err := certs.LoadPool(cfg.Local.ClientCA)
+	if err != nil {
+		return nil, fmt.Errorf("local.client_ca: %w", err)
+	}
+	secret, err := loadOrCreateSecret(cfg.Audit.SecretFile)
+	if err != nil {
+		return nil, fmt.Errorf("audit.secret_file: %w", err)
+	}
+	n.secret = secret
+
+	n.policy, err = LoadPolicy(cfg.Policy, log)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	var decider exchange.Decider = n.policy
+	if opt.Decider != nil {
+		decider = opt.Decider
+	}
+
+	src := opt.Source
+	if src == nil {
+		if src, err = openSource(cfg, n); err != nil {
+			return nil, fmt.Errorf("source: %w", err)
+		}
+	}
+	consents, err := consent.OpenSQLite(filepath.Join(cfg.DataDir, "consents.db"), n.policy)
+	if err != nil {
+		return nil, fmt.Errorf("consents: %w", err)
+	}
+	n.closers = append(n.closers, consents.Close)
+	obligations, err := obligation.OpenSQLite(filepath.Join(cfg.DataDir, "obligations.db"))
+	if err != nil {
+		return nil, fmt.Errorf("obligations: %w", err)
+	}
+	n.closers = append(n.closers, obligations.Close)
+
+	n.audit = opt.Audit
+	if n.audit == nil {
+		if n.audit, err = OpenAudit(context.Background(), cfg, signer, log); err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+	}
+	n.closers = append(n.closers, n.audit.Close)
+
+	anchorCerts, err := identity.LoadCertificates(cfg.Trust.Anchors...)
+	if err != nil {
+		return nil, fmt.Errorf("trust.anchors: %w", err)
+	}
+	n.revocation, err = identity.NewRevocation(cfg.Trust.CRLs, anchorCerts, log)
+	if err != nil {
+		return nil, fmt.Errorf("trust.crls: %w", err)
+	}
+	check := n.revocation.Check
+	n.pool = outbound.New(outbound.Config{Cert: keyPair, Anchors: anchors, Check: check, MaxMessageBytes: cfg.Limits.MaxMessageBytes})
+	n.closers = append(n.closers, n.pool.Close)
+
+	peers := make([]identity.Peer, 0, len(cfg.Peers))
+	for _, p := range cfg.Peers {
+		peers = append(peers, identity.Peer{OIN: p.OIN, Name: p.Name, OrgType: p.OrgType, Address: p.Address})
+	}
+	dir := identity.NewDirectory(peers)
+
+	holder := exchange.NewHolder(exchange.HolderConfig{
+		Self: n.self, Signer: signer, Decider: decider, Audit: n.audit, Source: src, Consents: consents,
+		Vocabulary: n.policy, Obligations: obligations, Secret: secret, Now: now,
+		Replay: exchange.NewReplayGuard(cfg.Limits.ClockSkew.D(), now()),
+	}, log)
+	requester := exchange.NewRequester(exchange.RequesterConfig{
+		Self: n.self, Directory: dir, Conns: n.pool, Audit: n.audit, Receipts: n.audit, Vocabulary: n.policy,
+		Secret: secret, Timeout: cfg.Limits.RequestTimeout.D(), Now: now,
+	}, log)
+
+	n.Metrics = server.NewMetrics()
+	notifyStore, err := notify.OpenSQLite(notify.DBPath(cfg.DataDir))
+	if err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	n.closers = append(n.closers, notifyStore.Close)
+	n.notifier, err = notify.New(notify.Config{
+		Self: n.self, Signer: signer, Directory: dir, Conns: n.pool, Decider: decider, Audit: n.audit, Source: src,
+		Consents: consents, Vocabulary: n.policy, Obligations: obligations, Store: notifyStore, Secret: secret,
+		MaxAge: cfg.Notify.MaxAge.D(), RetryInitial: cfg.Notify.RetryInitial.D(), RetryMax: cfg.Notify.RetryMax.D(),
+		PerPeer: cfg.Notify.PerPeer, Timeout: cfg.Limits.RequestTimeout.D(), Registry: n.Metrics.Registry, Now: now,
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	n.health = health.NewServer()
+	common := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(cfg.Limits.MaxMessageBytes),
+		grpc.MaxSendMsgSize(cfg.Limits.MaxMessageBytes),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+	}
+	n.peerSrv = grpc.NewServer(append(common,
+		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, anchors, check))),
+		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("peer", n.Metrics, log),
+			server.NewPeerLimits(cfg.Limits.PeerRate, cfg.Limits.PeerBurst, cfg.Limits.PeerConcurrency).Interceptor()),
+		grpc.MaxConcurrentStreams(uint32(cfg.Limits.PeerConcurrency)),
+	)...)
+	exchangev1.RegisterExchangeServiceServer(n.peerSrv, &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier})
+	healthpb.RegisterHealthServer(n.peerSrv, n.health)
+
+	n.localSrv = grpc.NewServer(append(common,
+		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, localCAs, nil))),
+		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log)),
+	)...)
+	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: obligations, Notifier: n.notifier, Now: now})
+	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, Now: now})
+	healthpb.RegisterHealthServer(n.localSrv, n.health)
+
+	if err := n.listen(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) listen() error {
+	pl, err := net.Listen("tcp", n.cfg.Listen.Peer)
+	if err != nil {
+		return fmt.Errorf("listen.peer: %w", err)
+	}
+	n.listeners = append(n.listeners, pl)
+	ll, err := net.Listen("tcp", n.cfg.Listen.Local)
+	if err != nil {
+		return fmt.Errorf("listen.local: %w", err)
+	}
+	n.listeners = append(n.listeners, ll)
+	n.PeerAddr, n.LocalAddr = pl.Addr().String(), ll.Addr().String()
+	if n.cfg.Listen.Metrics != "" {
+		ml, err := net.Listen("tcp", n.cfg.Listen.Metrics)
+		if err != nil {
+			return fmt.Errorf("listen.metrics: %w", err)
+		}
+		n.listeners = append(n.listeners, ml)
+		n.MetricsAddr = ml.Addr().String()
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(n.Metrics.Registry, promhttp.HandlerOpts{}))
+		mux.HandleFunc("/healthz", n.healthz)
+		n.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	}
+	return nil
+}
+
+// healthz reports liveness and the active policy pack (and the last refused one).
+func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(n.policy.StatusJSON())
+}
+
+// Run serves until ctx is done, then shuts down gracefully: in-flight calls
+// finish, new ones are refused.
+func (n *Node) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errc := make(chan error, 3)
+	serve := func(f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, grpc.ErrServerStopped) {
+				errc <- err
+			}
+		}()
+	}
+	serve(func() error { return n.peerSrv.Serve(n.listeners[0]) })
+	serve(func() error { return n.localSrv.Serve(n.listeners[1]) })
+	if n.metricsSrv != nil {
+		serve(func() error { return n.metricsSrv.Serve(n.listeners[2]) })
+	}
+	go n.refreshLoop(ctx)
+	notifyCtx, stopNotify := context.WithCancel(ctx)
+	notifyDone := make(chan struct{})
+	go func() { defer close(notifyDone); _ = n.notifier.Run(notifyCtx) }()
+	n.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	n.log.Info("node serving", "oin", n.self.OIN, "org_type", n.self.OrgType, "peer", n.PeerAddr, "local", n.LocalAddr,
+		"metrics", n.MetricsAddr, "policy_revision", n.policy.Revision())
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	n.health.Shutdown()
+	stopNotify()
+	<-notifyDone
+	n.shutdown()
+	wg.Wait()
+	n.closeAll()
+	n.log.Info("node stopped", "oin", n.self.OIN)
+	return runErr
+}
+
+func (n *Node) shutdown() {
+	done := make(chan struct{})
+	go func() {
+		n.peerSrv.GracefulStop()
+		n.localSrv.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		n.peerSrv.Stop()
+		n.localSrv.Stop()
+	}
+	if n.metricsSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = n.metricsSrv.Shutdown(ctx)
+	}
+}
+
+func (n *Node) closeAll() {
+	for _, l := range n.listeners {
+		_ = l.Close()
+	}
+	n.listeners = nil
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		if err := n.closers[i](); err != nil {
+			n.log.Warn("close", "err", err)
+		}
+	}
+	n.closers = nil
+}
+
+func checkOwnOIN(kp tls.Certificate, want string) error {
+	if kp.Leaf == nil {
+		return errors.New("identity.cert: no certificate")
+	}
+	got, err := certs.OINFromCert(kp.Leaf)
+	if err != nil {
+		return fmt.Errorf("identity.cert: %w", err)
+	}
+	if got != want {
+		return fmt.Errorf("identity.cert: certificate carries OIN %s, node.oin is %s", got, want)
+	}
+	return nil
+}
+
+// loadOrCreateSecret reads the pseudonym secret (as audit.LoadSecret does, so
+// that `schakel audit inzage` finds the same pseudonyms), creating 32 random
+// bytes, hex-encoded, mode 0600, on first start. A secret readable by group or
+// others is refused.
+func loadOrCreateSecret(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, []byte(hex.EncodeToString(b)+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		return audit.LoadSecret(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%s is readable by group or others (mode %v); chmod 600 it", path, fi.Mode().Perm())
+	}
+	return audit.LoadSecret(path)
+}
+
+// AuditRecords lists the node's audit records about a child (as holder and
+// as recipient), oldest first: the basis of an inzage report.
+func (n *Node) AuditRecords(ctx context.Context, bsn string) ([]audit.Stored, error) {
+	return n.audit.BySubject(ctx, audit.Pseudonym(n.secret, bsn))
+}
+
+// ReloadPolicy re-verifies and swaps in the configured policy pack; the last
+// good pack stays active when the new one is refused.
+func (n *Node) ReloadPolicy() error { return n.policy.Reload() }
+
+// PolicyStatus reports the active and last refused pack.
+func (n *Node) PolicyStatus() Status { return n.policy.Status() }
+
+// refreshLoop re-reads changed CRLs until ctx is done.
+func (n *Node) refreshLoop(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n.revocation.Refresh()
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/schakel/schakel/gateway/bsn"
+	"github.com/schakel/schakel/gateway/consent"
+	"github.com/schakel/schakel/gateway/exchange"
+	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/obligation"
+	"github.com/schakel/schakel/gateway/source"
+)
+
+// ErrorDomain is the errdetails.ErrorInfo domain of Schakel's errors.
+const ErrorDomain = "schakel.nl"
+
+// errorRule maps a sentinel error to a status code and a stable reason. When
+// public is true the error's own text is safe for the caller (it was written
+// for them, e.g. a validation message naming the field); otherwise message
+// is sent instead and the internal text stays in the node's log.
+type errorRule struct {
+	sentinel error
+	code     codes.Code
+	reason   string
+	public   bool
+	message  string
+}
+
+// errorTable is the one place where domain errors become gRPC statuses.
+var errorTable = []errorRule{
+	{exchange.ErrInvalidRequest, codes.InvalidArgument, "INVALID_REQUEST", true, ""},
+	{bsn.ErrInvalid, codes.InvalidArgument, "INVALID_BSN", true, ""},
+	{consent.ErrInvalid, codes.InvalidArgument, "INVALID_CONSENT", true, ""},
+	{consent.ErrNotFound, codes.NotFound, "CONSENT_NOT_FOUND", true, ""},
+	{consent.ErrAlreadyWithdrawn, codes.FailedPrecondition, "CONSENT_ALREADY_WITHDRAWN", true, ""},
+	{obligation.ErrNotFound, codes.NotFound, "OBLIGATION_NOT_FOUND", true, ""},
+	{exchange.ErrReplay, codes.AlreadyExists, "REPLAYED_REQUEST", true, ""},
+	{exchange.ErrClockSkew, codes.FailedPrecondition, "CLOCK_SKEW", true, ""},
+	{identity.ErrNoPeerIdentity, codes.Unauthenticated, "NO_PEER_IDENTITY", false, "a verified client certificate is required"},
+	{identity.ErrUnknownPeer, codes.PermissionDenied, "UNKNOWN_PEER", true, ""},
+	{source.ErrNotFound, codes.NotFound, "SUBJECT_NOT_FOUND", false, "the holder has no record of this child"},
+	{source.ErrUnavailable, codes.Unavailable, "SOURCE_UNAVAILABLE", false, "the holder's source system is unavailable; nothing was released"},
+	{exchange.ErrAuditUnavailable, codes.Unavailable, "AUDIT_UNAVAILABLE", false, "the audit log is unavailable; nothing was released"},
+	{exchange.ErrVerification, codes.DataLoss, "PEER_VERIFICATION_FAILED", false, "the holder's response failed verification and was discarded"},
+	{context.DeadlineExceeded, codes.DeadlineExceeded, "DEADLINE_EXCEEDED", false, "deadline exceeded"},
+	{context.Canceled, codes.Canceled, "CANCELED", false, "canceled"},
+}
+
+// toStatus converts err to a gRPC status error with an ErrorInfo reason.
+// Internal error text never reaches the caller. A bare status error (a peer's
+// answer relayed to our own systems) passes through unchanged; a wrapped one
+// does not, since its wrapping text is internal.
+func toStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, r := range errorTable {
+		if errors.Is(err, r.sentinel) {
+			msg := r.message
+			if r.public {
+				msg = err.Error()
+			}
+			return withInfo(r.code, r.reason, msg)
+		}
+	}
+	if _, ok := err.(interface{ GRPCStatus() *status.Status }); ok {
+		return err
+	}
+	return withInfo(codes.Internal, "INTERNAL", "internal error")
+}
+
+func withInfo(c codes.Code, reason, msg string) error {
+	st := status.New(c, msg)
+	if d, err := st.WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain}); err == nil {
+		st = d
+	}
+	return st.Err()
+}
+
+// Reason returns the ErrorInfo reason of a status error, or "".
+func Reason(err error) string {
+	st, ok := status.FromError(err)
+	if !ok {
+		return ""
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
+}
