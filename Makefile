@@ -5,7 +5,7 @@ TOOL    := $(GO) tool -modfile=tools/go.mod
 BIN     := bin/schakel
 PKGS    := ./...
 
-.PHONY: all build test test-short demo bench lint generate generate-check fmt vet fuzz clean
+.PHONY: all build test test-short demo bench notify-load lint generate generate-check fmt vet fuzz clean
 
 all: build
 
@@ -22,7 +22,7 @@ fmt:
 # run inside `go test`), buf lint, and a check that generated code is fresh.
 test: vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'); exit 1; }
-	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	SCHAKEL_NOTIFY_LOAD=1000 $(GO) test -race -count=1 -timeout 20m $(PKGS)
 	$(TOOL) buf lint
 	$(MAKE) generate-check
 
@@ -34,6 +34,10 @@ demo: build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./policy/ ./gateway/audit/ ./gateway/exchange/
+
+# Issue 6's load: 10,000 notifications while the receiver restarts; prints the counts.
+notify-load:
+	$(GO) test -count=1 -run '^TestLoad$$' -v -timeout 20m ./gateway/notify/
 
 lint: vet
 	$(TOOL) buf lint

@@ -1,0 +1,419 @@
+package notify
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
+	grpcpeer "google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/schakel/schakel/gateway/audit"
+	"github.com/schakel/schakel/gateway/exchange"
+	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/source"
+	"github.com/schakel/schakel/policy"
+	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
+	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
+)
+
+// peerState is the delivery state of one peer: attempts in flight, and a
+// backoff while the peer is unreachable, so that a thousand queued
+// notifications to a peer that is down cost one probe per backoff period
+// instead of a thousand attempts.
+type peerState struct {
+	inflight map[string]bool // notification ids
+	failures int
+	until    time.Time // no attempts before
+}
+
+// reconnectWait bounds one immediate reconnect to a peer in transient failure.
+const reconnectWait = time.Second
+
+// errUnreachable means no connection to the peer could be made: nothing left.
+var errUnreachable = errors.New("peer unreachable")
+
+// Wake makes the delivery worker look at the outbox now.
+func (n *Notifier) Wake() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers queued notifications until ctx is done, then waits for the
+// attempts in flight to end (their context is cancelled too). A notification
+// whose attempt was interrupted stays queued and is attempted again; the
+// recipient's deduplication makes that harmless.
+func (n *Notifier) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		wait := n.dispatch(ctx, &wg)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-n.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// dispatch starts attempts for due notifications within each peer's limit and
+// returns how long to wait before looking again (a completed attempt or a new
+// notification wakes the worker earlier).
+func (n *Notifier) dispatch(ctx context.Context, wg *sync.WaitGroup) time.Duration {
+	now := n.cfg.Now()
+	wait := time.Second
+	for _, peer := range n.cfg.Directory.All() {
+		n.mu.Lock()
+		ps := n.peer(peer.OIN)
+		free := n.cfg.PerPeer - len(ps.inflight)
+		blocked := now.Before(ps.until)
+		if blocked {
+			wait = min(wait, ps.until.Sub(now))
+		}
+		busy := len(ps.inflight)
+		n.mu.Unlock()
+		if blocked || free <= 0 {
+			continue
+		}
+		due, err := n.cfg.Store.Due(ctx, peer.OIN, now, free+busy)
+		if err != nil {
+			if ctx.Err() == nil {
+				n.log.Error("notification outbox unreadable", "err", err)
+			}
+			return time.Second
+		}
+		for _, o := range due {
+			n.mu.Lock()
+			if ps.inflight[o.ID] || len(ps.inflight) >= n.cfg.PerPeer {
+				n.mu.Unlock()
+				continue
+			}
+			ps.inflight[o.ID] = true
+			n.mu.Unlock()
+			wg.Add(1)
+			go func(o Outgoing, peer identity.Peer) {
+				defer wg.Done()
+				n.attempt(ctx, o, peer)
+				n.mu.Lock()
+				delete(n.peer(peer.OIN).inflight, o.ID)
+				n.mu.Unlock()
+				n.Wake()
+			}(o, peer)
+		}
+	}
+	if next, ok, err := n.cfg.Store.NextDue(ctx); err == nil && ok && next.After(now) {
+		wait = min(wait, next.Sub(now))
+	}
+	return max(wait, 5*time.Millisecond)
+}
+
+// peer returns the state of a peer; n.mu must be held.
+func (n *Notifier) peer(oin string) *peerState {
+	ps, ok := n.peers[oin]
+	if !ok {
+		ps = &peerState{inflight: map[string]bool{}}
+		n.peers[oin] = ps
+	}
+	return ps
+}
+
+// backoff is the wait before retry number k (1-based): exponential from
+// RetryInitial, at most RetryMax, with jitter over its upper half.
+func (n *Notifier) backoff(k int) time.Duration {
+	d := n.cfg.RetryInitial
+	for i := 1; i < k && d < n.cfg.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, n.cfg.RetryMax)
+	return d/2 + rand.N(d/2+1)
+}
+
+// attempt makes one delivery attempt of o: dead-letter it when too old,
+// decide again, audit, deliver, verify the receipt.
+func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) {
+	start := n.cfg.Now()
+	if start.Sub(o.CreatedAt) > n.cfg.MaxAge {
+		n.deadLetter(ctx, o, peer, fmt.Sprintf("not delivered within %s", n.cfg.MaxAge))
+		return
+	}
+	o.Attempts++
+	rec := &recordv1.Record{}
+	if err := proto.Unmarshal(o.Record, rec); err != nil {
+		n.deadLetter(ctx, o, peer, "stored record unreadable")
+		return
+	}
+	// Checked again, also while the peer is down: the current consents and
+	// pack decide what may go now; a withdrawn consent cancels at once.
+	d, failed, err := n.decide(ctx, o.BSN, o.Purpose, o.Flow, o.Role, o.RecipientRole, o.Justification, peer,
+		exchange.PresentCategories(rec), start)
+	if err != nil || failed {
+		if err == nil {
+			err = errors.New("policy engine unavailable")
+		}
+		n.retry(ctx, o, err)
+		return
+	}
+	dec := exchange.DecisionToProto(d)
+	var tc exchange.TraceContext
+	_, _ = hex.Decode(tc.TraceID[:], []byte(o.TraceID))
+	tc.SpanID = exchange.NewSpanID()
+	if !d.Allow {
+		n.cancel(ctx, o, peer, tc, start, d, dec)
+		return
+	}
+	// Nothing is audited as delivered while the peer cannot be reached.
+	conn, err := n.cfg.Conns.Conn(peer)
+	if err == nil {
+		err = ready(ctx, conn, min(n.cfg.Timeout, 5*time.Second))
+	}
+	if err != nil {
+		n.peerDown(peer.OIN, start)
+		n.retry(ctx, o, err)
+		return
+	}
+	released := source.Project(rec, d.Categories)
+	digest, err := exchange.PayloadDigest(released)
+	if err != nil {
+		n.retry(ctx, o, err)
+		return
+	}
+	// Audited, durably, before the data leave (fail closed).
+	ar := n.holderRecord(tc, "schakel.notify.deliver", start, peer, o.Purpose, o.BSN, o.RecipientRole, d, dec)
+	ar.SpanID = tc.SpanID
+	ar.PayloadDigest = digest
+	commit, err := n.cfg.Audit.Append(ctx, ar)
+	if err != nil {
+		n.log.ErrorContext(ctx, "audit append failed; notification not delivered", "err", err, "notification_id", o.ID)
+		n.retry(ctx, o, fmt.Errorf("%w: %v", exchange.ErrAuditUnavailable, err))
+		return
+	}
+	ap, err := exchange.NewAuditProof(n.cfg.Signer, ar, commit, digest)
+	if err != nil {
+		n.retry(ctx, o, err)
+		return
+	}
+	req := &exchangev1.DeliverNotificationRequest{
+		RequestId: exchange.NewRequestID(), SentAt: timestamppb.New(start), IdempotencyKey: o.IdempotencyKey,
+		Purpose: o.Purpose, Flow: dec.GetFlow(), Bsn: o.BSN, HolderRole: o.Role, RecipientRole: o.RecipientRole,
+		CaseReference: o.CaseReference, Decision: dec, Record: released, Audit: ap,
+	}
+	cctx, cancel := context.WithTimeout(exchange.OutgoingTrace(ctx, tc), n.cfg.Timeout)
+	defer cancel()
+	var p grpcpeer.Peer
+	resp, err := exchangev1.NewExchangeServiceClient(conn).DeliverNotification(cctx, req, grpc.Peer(&p))
+	if err != nil {
+		switch status.Code(err) {
+		case codes.InvalidArgument:
+			n.deadLetter(ctx, o, peer, "refused by the recipient: "+status.Convert(err).Message())
+			return
+		case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted:
+			n.peerDown(peer.OIN, start)
+		}
+		n.retry(ctx, o, fmt.Errorf("deliver: %s", status.Convert(err).Message()))
+		return
+	}
+	n.peerUp(peer.OIN)
+	// The recipient's receipt, signed with the key of the certificate this
+	// connection verified. A duplicate's receipt covers the first delivery.
+	if !resp.GetDuplicate() && resp.GetPayloadDigest() != digest {
+		n.deadLetter(ctx, o, peer, "recipient's receipt covers a different payload")
+		return
+	}
+	cert, err := exchange.ServerCert(&p)
+	if err == nil {
+		err = exchange.VerifyNotificationReceipt(cert.PublicKey, n.cfg.Self.OIN, o.IdempotencyKey, resp.GetPayloadDigest(), resp.GetReceiptSignature())
+	}
+	if err != nil || resp.GetNotificationId() == "" {
+		n.deadLetter(ctx, o, peer, fmt.Sprintf("recipient's receipt failed verification: %v", err))
+		return
+	}
+	o.State, o.LastError, o.UpdatedAt = StateDelivered, "", n.cfg.Now()
+	o.RemoteID, o.ReceiptDigest, o.ReceiptSignature = resp.GetNotificationId(), resp.GetPayloadDigest(), resp.GetReceiptSignature()
+	if len(d.Obligations) > 0 {
+		if err := n.cfg.Obligations.Add(ctx, d.DecisionID, dec.GetFlow(), peer.OIN, d.Obligations, start); err != nil {
+			// Still queued: the retry is a duplicate and records them then.
+			n.retry(ctx, o, fmt.Errorf("obligations: %w", err))
+			return
+		}
+	}
+	if err := n.cfg.Store.Update(ctx, o); err != nil {
+		n.log.ErrorContext(ctx, "notification delivered but not marked; it will be retried as a duplicate", "err", err, "notification_id", o.ID)
+		return
+	}
+	if resp.GetDuplicate() {
+		n.m.outcome("delivered_duplicate")
+	} else {
+		n.m.outcome("delivered")
+	}
+	n.log.InfoContext(ctx, "notification delivered", "notification_id", o.ID, "peer_oin", peer.OIN, "remote_id", o.RemoteID,
+		"duplicate", resp.GetDuplicate(), "attempts", o.Attempts, "decision_id", d.DecisionID, "audit_index", commit.Index)
+}
+
+// retry schedules the next attempt of o after err.
+func (n *Notifier) retry(ctx context.Context, o Outgoing, err error) {
+	if ctx.Err() != nil {
+		// Shutting down: the attempt was interrupted, not failed.
+		return
+	}
+	now := n.cfg.Now()
+	o.LastError, o.UpdatedAt = truncate(err.Error()), now
+	o.NextAttempt = now.Add(n.backoff(o.Attempts))
+	if err := n.cfg.Store.Update(ctx, o); err != nil {
+		n.log.ErrorContext(ctx, "notification retry not recorded", "err", err, "notification_id", o.ID)
+		return
+	}
+	n.m.outcome("retry")
+	n.log.DebugContext(ctx, "notification attempt failed; retrying", "notification_id", o.ID, "attempts", o.Attempts,
+		"next_attempt", o.NextAttempt, "err", o.LastError)
+}
+
+// cancel ends a notification that the policy no longer allows: audited, never
+// delivered.
+func (n *Notifier) cancel(ctx context.Context, o Outgoing, peer identity.Peer, tc exchange.TraceContext, start time.Time,
+	d policy.Decision, dec *exchangev1.Decision) {
+	ar := n.holderRecord(tc, "schakel.notify.cancel", start, peer, o.Purpose, o.BSN, o.RecipientRole, d, dec)
+	ar.SpanID = tc.SpanID
+	if _, err := n.cfg.Audit.Append(ctx, ar); err != nil {
+		n.retry(ctx, o, fmt.Errorf("%w: %v", exchange.ErrAuditUnavailable, err))
+		return
+	}
+	var reasons []string
+	for _, r := range dec.GetReasons() {
+		reasons = append(reasons, r.GetCode()+": "+r.GetMessage())
+	}
+	o.State, o.UpdatedAt = StateCancelled, n.cfg.Now()
+	o.LastError = truncate("cancelled by the policy at delivery: " + strings.Join(reasons, "; "))
+	if err := n.cfg.Store.Update(ctx, o); err != nil {
+		n.log.ErrorContext(ctx, "notification cancel not recorded", "err", err, "notification_id", o.ID)
+		return
+	}
+	n.m.outcome("cancelled")
+	n.log.InfoContext(ctx, "notification cancelled", "notification_id", o.ID, "peer_oin", peer.OIN, "decision_id", d.DecisionID,
+		"reasons", reasonCodes(dec))
+}
+
+// deadLetter ends a notification that cannot be delivered: audited, kept in
+// the outbox with its payload, counted and logged as an error for alerting.
+func (n *Notifier) deadLetter(ctx context.Context, o Outgoing, peer identity.Peer, why string) {
+	now := n.cfg.Now()
+	dec := &exchangev1.Decision{}
+	_ = proto.Unmarshal(o.Decision, dec)
+	var tc exchange.TraceContext
+	_, _ = hex.Decode(tc.TraceID[:], []byte(o.TraceID))
+	ret := int(dec.GetRetentionDays())
+	if ret <= 0 {
+		ret = fallbackRetentionDays
+	}
+	ar := &audit.Record{
+		TraceID: tc.TraceID, SpanID: exchange.NewSpanID(), Name: "schakel.notify.dead_letter", StatusCode: 2,
+		StartTime: ms(now), EndTime: ms(now), ForeignEntity: "urn:oin:" + peer.OIN, Side: "holder",
+		DecisionID: dec.GetDecisionId(), Flow: dec.GetFlow(), Purpose: o.Purpose, Basis: dec.GetBasis(),
+		HolderOIN: n.cfg.Self.OIN, RecipientOIN: peer.OIN, RecipientRole: o.RecipientRole,
+		Subject: audit.Pseudonym(n.cfg.Secret, o.BSN), ReasonCodes: []string{"DEAD_LETTER"},
+		PolicyRevision: dec.GetPolicyRevision(), RetentionDays: ret,
+	}
+	if _, err := n.cfg.Audit.Append(ctx, ar); err != nil {
+		n.retry(ctx, o, fmt.Errorf("%w: %v", exchange.ErrAuditUnavailable, err))
+		return
+	}
+	if o.LastError != "" {
+		why += "; last error: " + o.LastError
+	}
+	o.State, o.UpdatedAt, o.LastError = StateDeadLetter, now, truncate(why)
+	if err := n.cfg.Store.Update(ctx, o); err != nil {
+		n.log.ErrorContext(ctx, "notification dead letter not recorded", "err", err, "notification_id", o.ID)
+		return
+	}
+	n.m.deadLetter()
+	n.log.ErrorContext(ctx, "notification dead-lettered", "notification_id", o.ID, "peer_oin", peer.OIN,
+		"attempts", o.Attempts, "err", o.LastError)
+}
+
+func (n *Notifier) peerDown(oin string, now time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ps := n.peer(oin)
+	if now.Before(ps.until) {
+		return // several attempts in flight failed together
+	}
+	ps.failures++
+	ps.until = now.Add(n.backoff(ps.failures))
+}
+
+func (n *Notifier) peerUp(oin string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ps := n.peer(oin)
+	ps.failures, ps.until = 0, time.Time{}
+}
+
+// ready waits until conn is connected, without sending anything. A
+// connection in transient failure gets one immediate reconnect (our backoff,
+// not gRPC's, paces the attempts).
+func ready(ctx context.Context, conn grpc.ClientConnInterface, timeout time.Duration) error {
+	cc, ok := conn.(interface {
+		GetState() connectivity.State
+		Connect()
+		WaitForStateChange(context.Context, connectivity.State) bool
+		ResetConnectBackoff()
+	})
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	reset := false
+	for {
+		s := cc.GetState()
+		switch s {
+		case connectivity.Ready:
+			return nil
+		case connectivity.Idle:
+			cc.Connect()
+		case connectivity.TransientFailure:
+			if reset {
+				return errUnreachable
+			}
+			// One immediate reconnect. The channel stays in TRANSIENT_FAILURE
+			// while it reconnects ("sticky"), so give the reconnect a short
+			// while of its own rather than the whole timeout.
+			cc.ResetConnectBackoff()
+			reset = true
+			wctx, wcancel := context.WithTimeout(ctx, reconnectWait)
+			changed := cc.WaitForStateChange(wctx, s)
+			wcancel()
+			if !changed {
+				return errUnreachable
+			}
+			continue
+		case connectivity.Shutdown:
+			return errUnreachable
+		}
+		if !cc.WaitForStateChange(ctx, s) {
+			return errUnreachable
+		}
+	}
+}
+
+func truncate(s string) string {
+	if len(s) > 500 {
+		return s[:500]
+	}
+	return s
+}

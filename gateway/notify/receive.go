@@ -1,0 +1,201 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/schakel/schakel/gateway/audit"
+	"github.com/schakel/schakel/gateway/bsn"
+	"github.com/schakel/schakel/gateway/exchange"
+	"github.com/schakel/schakel/gateway/identity"
+	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
+)
+
+// Receive accepts a notification from the authenticated peer from. A key
+// this sender used before returns the first delivery's id and receipt with
+// duplicate=true; otherwise the sender's audit proof is verified, the receipt
+// is audited here and stored with the notification, and a receipt signed
+// with this organisation's key is returned.
+func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchangev1.DeliverNotificationRequest) (*exchangev1.DeliverNotificationResponse, error) {
+	start := n.cfg.Now()
+	if err := validateDeliver(req); err != nil {
+		return nil, err
+	}
+	if in, ok, err := n.cfg.Store.IncomingByKey(ctx, from.OIN, req.GetIdempotencyKey()); err != nil {
+		return nil, err
+	} else if ok {
+		n.m.received(true)
+		return &exchangev1.DeliverNotificationResponse{NotificationId: in.ID, Duplicate: true,
+			ReceiptSignature: in.ReceiptSignature, PayloadDigest: in.PayloadDigest}, nil
+	}
+	tc, ok := exchange.IncomingTrace(ctx)
+	if !ok {
+		tc = exchange.NewTrace()
+	}
+	dec := req.GetDecision()
+	verr := n.verifySender(ctx, from, req)
+	digest := req.GetAudit().GetPayloadDigest()
+	ret := int(dec.GetRetentionDays())
+	if ret <= 0 {
+		ret = fallbackRetentionDays
+	}
+	ar := &audit.Record{
+		TraceID: tc.TraceID, SpanID: exchange.NewSpanID(),
+		Name: "schakel.notify.receive", StatusCode: 1,
+		StartTime: ms(start), EndTime: ms(n.cfg.Now()),
+		ForeignTraceID: tc.TraceID, ForeignSpanID: tc.SpanID, ForeignEntity: "urn:oin:" + from.OIN,
+		Side:       "recipient",
+		DecisionID: dec.GetDecisionId(), Allow: verr == nil,
+		Flow: dec.GetFlow(), Purpose: req.GetPurpose(), Basis: dec.GetBasis(),
+		HolderOIN: from.OIN, RecipientOIN: n.cfg.Self.OIN, RecipientRole: req.GetRecipientRole(),
+		Subject:            audit.Pseudonym(n.cfg.Secret, req.GetBsn()),
+		CategoriesReleased: dec.GetCategories(),
+		CategoriesWithheld: withheldStrings(dec),
+		ReasonCodes:        reasonCodes(dec),
+		Obligations:        dec.GetObligations(),
+		ConsentsUsed:       dec.GetConsentsUsed(),
+		PolicyRevision:     dec.GetPolicyRevision(),
+		RetentionDays:      ret,
+		PayloadDigest:      digest,
+	}
+	if verr != nil {
+		ar.StatusCode = 2
+		ar.CategoriesReleased = nil
+		ar.ReasonCodes = append(ar.ReasonCodes, "VERIFICATION_FAILED")
+	}
+	commit, err := n.cfg.Audit.Append(ctx, ar)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", exchange.ErrAuditUnavailable, err)
+	}
+	if verr != nil {
+		n.log.ErrorContext(ctx, "notification failed verification", "peer_oin", from.OIN, "decision_id", dec.GetDecisionId(), "err", verr)
+		return nil, fmt.Errorf("%w: %v", exchange.ErrVerification, verr)
+	}
+	sig, err := exchange.SignNotificationReceipt(n.cfg.Signer, from.OIN, req.GetIdempotencyKey(), digest)
+	if err != nil {
+		return nil, err
+	}
+	recBytes, err := proto.MarshalOptions{Deterministic: true}.Marshal(req.GetRecord())
+	if err != nil {
+		return nil, err
+	}
+	decBytes, err := proto.Marshal(dec)
+	if err != nil {
+		return nil, err
+	}
+	proofBytes, err := proto.Marshal(req.GetAudit())
+	if err != nil {
+		return nil, err
+	}
+	in, dup, err := n.cfg.Store.Receive(ctx, Incoming{
+		ID: newID(), SenderOIN: from.OIN, IdempotencyKey: req.GetIdempotencyKey(), Flow: dec.GetFlow(),
+		Purpose: req.GetPurpose(), BSN: req.GetBsn(), HolderRole: req.GetHolderRole(), RecipientRole: req.GetRecipientRole(),
+		CaseReference: req.GetCaseReference(), Record: recBytes, Decision: decBytes, Proof: proofBytes,
+		PayloadDigest: digest, ReceiptSignature: sig, ReceiptIndex: commit.Index, ReceivedAt: start,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.m.received(dup)
+	n.log.InfoContext(ctx, "notification received", "notification_id", in.ID, "peer_oin", from.OIN, "duplicate", dup,
+		"decision_id", dec.GetDecisionId(), "audit_index", commit.Index)
+	return &exchangev1.DeliverNotificationResponse{NotificationId: in.ID, Duplicate: dup,
+		ReceiptSignature: in.ReceiptSignature, PayloadDigest: in.PayloadDigest}, nil
+}
+
+// verifySender checks the sender's proof: the release verifies against the
+// key of the certificate of this connection, and the sender's audit record
+// is a delivery to this node.
+func (n *Notifier) verifySender(ctx context.Context, from identity.Peer, req *exchangev1.DeliverNotificationRequest) error {
+	cert, err := identity.PeerCert(ctx)
+	if err != nil {
+		return err
+	}
+	ar, err := exchange.VerifyAuditProof(cert.PublicKey, from.OIN, req.GetDecision(), req.GetRecord(), req.GetAudit())
+	if err != nil {
+		return err
+	}
+	if ar.Name != "schakel.notify.deliver" || ar.RecipientOIN != n.cfg.Self.OIN || ar.Purpose != req.GetPurpose() {
+		return errors.New("sender's audit record is not a delivery of this notification to this node")
+	}
+	// ar.Subject is the sender's pseudonym under the sender's secret; it
+	// cannot be checked here.
+	return nil
+}
+
+func validateDeliver(req *exchangev1.DeliverNotificationRequest) error {
+	var errs []error
+	if !keyRE.MatchString(req.GetIdempotencyKey()) {
+		errs = append(errs, errors.New("idempotency_key: required, 8 to 128 characters [A-Za-z0-9._:-]"))
+	}
+	if req.GetPurpose() == "" {
+		errs = append(errs, errors.New("purpose: required"))
+	}
+	if err := bsn.Valid(req.GetBsn()); err != nil {
+		errs = append(errs, fmt.Errorf("bsn: %w", err))
+	}
+	if req.GetDecision() == nil || !req.GetDecision().GetAllow() {
+		errs = append(errs, errors.New("decision: an allowing decision is required"))
+	}
+	if len(exchange.PresentCategories(req.GetRecord())) == 0 {
+		errs = append(errs, errors.New("record: at least one category must be present"))
+	}
+	if req.GetAudit() == nil {
+		errs = append(errs, errors.New("audit: the sender's audit proof is required"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", exchange.ErrInvalidRequest, errors.Join(errs...))
+	}
+	return nil
+}
+
+// metrics are the notification metrics. They carry no personal data.
+type metrics struct {
+	outcomes    *prometheus.CounterVec
+	deadLetters prometheus.Counter
+	receipts    *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "schakel_notify_outgoing_total",
+			Help: "Outgoing notification events by outcome (queued, refused, retry, delivered, delivered_duplicate, cancelled, dead_letter).",
+		}, []string{"outcome"}),
+		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "schakel_notify_dead_letters_total",
+			Help: "Notifications moved to the dead-letter state; alert when it increases.",
+		}),
+		receipts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "schakel_notify_received_total",
+			Help: "Notifications received from peers, by whether the delivery was a duplicate.",
+		}, []string{"duplicate"}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{m.outcomes, m.deadLetters, m.receipts} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("notify metrics: %w", err)
+			}
+		}
+	}
+	return m, nil
+}
+
+func (m *metrics) outcome(o string) { m.outcomes.WithLabelValues(o).Inc() }
+
+func (m *metrics) deadLetter() {
+	m.outcomes.WithLabelValues("dead_letter").Inc()
+	m.deadLetters.Inc()
+}
+
+func (m *metrics) received(dup bool) {
+	if dup {
+		m.receipts.WithLabelValues("true").Inc()
+	} else {
+		m.receipts.WithLabelValues("false").Inc()
+	}
+}
