@@ -1,0 +1,127 @@
+// Command demo runs the Schakel demonstration that `make demo` starts: it
+// creates a development PKI and one configuration per organisation under
+// demo/run/, starts the nodes as separate processes on loopback, runs a
+// scripted set of exchanges through the requesting nodes' local API, prints a
+// transcript and stops the nodes. It can be run again and again: every run
+// starts from a fresh demo/run/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	bin := flag.String("bin", "bin/schakel", "the schakel binary")
+	dir := flag.String("dir", "demo/run", "working folder (wiped at start)")
+	flag.Parse()
+	if err := run(*bin, *dir); err != nil {
+		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin, dir string) error {
+	bin, err := filepath.Abs(bin)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	w, err := setup(bin, dir)
+	if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	defer w.stopAll()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, n := range w.nodes {
+		if n.late {
+			continue
+		}
+		if err := w.start(ctx, n); err != nil {
+			return err
+		}
+	}
+	if err := script(ctx, w); err != nil {
+		return err
+	}
+	if err := w.stopAll(); err != nil {
+		return err
+	}
+	if err := w.afterStop(); err != nil {
+		return err
+	}
+	fmt.Printf("demo: %d exchanges, %d released, %d refused\n", w.exchanges, w.released, w.refused)
+	return nil
+}
+
+// process is a running node.
+type process struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func (w *world) start(ctx context.Context, n *demoNode) error {
+	logf, err := os.Create(filepath.Join(n.dir, "node.log"))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(w.bin, "serve", "--config", n.config)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", n.key, err)
+	}
+	p := &process{cmd: cmd, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait(); logf.Close() }()
+	n.proc = p
+	if err := w.waitHealthy(ctx, n); err != nil {
+		return fmt.Errorf("%s did not become healthy (see %s): %w", n.key, filepath.Join(n.dir, "node.log"), err)
+	}
+	fmt.Printf("  started %-9s %s (%s, OIN %s) peer %s local %s\n", n.key, n.name, n.orgType, n.oin, n.peerAddr, n.localAddr)
+	return nil
+}
+
+func (w *world) stop(n *demoNode) error {
+	if n.proc == nil {
+		return nil
+	}
+	p := n.proc
+	n.proc = nil
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			return err
+		}
+		if err != nil {
+			return fmt.Errorf("%s exited with %v (see its node.log)", n.key, err)
+		}
+		return nil
+	case <-time.After(15 * time.Second):
+		_ = p.cmd.Process.Kill()
+		return fmt.Errorf("%s did not stop within 15s", n.key)
+	}
+}
+
+func (w *world) stopAll() error {
+	var errs []error
+	for _, n := range w.nodes {
+		errs = append(errs, w.stop(n))
+	}
+	return errors.Join(errs...)
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/schakel/schakel/gateway/source"
+	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
+	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
+	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
+)
+
+// script is the scripted set of exchanges; every step prints what a
+// professional would see.
+func script(ctx context.Context, w *world) error {
+	kids, err := source.Children(source.DefaultFixture)
+	if err != nil {
+		return err
+	}
+	child := func(name string) source.Child {
+		for _, k := range kids {
+			if k.Name == name || strings.HasPrefix(k.Name, name+" ") {
+				return k
+			}
+		}
+		panic("demo: no fixture child " + name)
+	}
+	school, zorg, gemeente := w.node("school"), w.node("zorg"), w.node("gemeente")
+	bas, tina, lotte := child("Bas"), child("Tina"), child("Lotte")
+	now := time.Now()
+
+	section("1. Jeugdzorg vraagt de school om informatie over een leerling (flow A1)")
+	if err := w.consent(ctx, school, bas, "ouder", zorg, "afstemming_hulp_onderwijs", "identificatie", "verzuim", "opp", "observaties"); err != nil {
+		return err
+	}
+	w.ask(ctx, zorg, school, bas, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "identificatie", "verzuim", "opp", "gezondheid")
+	w.ask(ctx, zorg, school, lotte, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
+	if err := w.consent(ctx, school, tina, "ouder", zorg, "afstemming_hulp_onderwijs", "verzuim", "opp"); err != nil {
+		return err
+	}
+	w.ask(ctx, zorg, school, tina, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
+	if err := w.consent(ctx, school, tina, "jeugdige", zorg, "afstemming_hulp_onderwijs", "verzuim", "opp"); err != nil {
+		return err
+	}
+	w.ask(ctx, zorg, school, tina, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
+
+	section("2. De leerplichtambtenaar vraagt verzuimgegevens op (flow C1, wettelijke plicht)")
+	w.ask(ctx, gemeente, school, lotte, "handhaving_leerplicht", "leerplichtambtenaar", false, "identificatie", "onderwijs", "verzuim")
+
+	section("3. De school vraagt de gemeente of er jeugdhulp is (flow B2, nooit een diagnose)")
+	if err := w.consent(ctx, gemeente, bas, "ouder", school, "afstemming_ondersteuning", "identificatie", "jeugdhulp_beschikking", "diagnose"); err != nil {
+		return err
+	}
+	w.ask(ctx, school, gemeente, bas, "afstemming_ondersteuning", "zorgcoordinator", false, "identificatie", "jeugdhulp_beschikking", "diagnose")
+
+	section("4. De school meldt de gemeente extra ondersteuning (flow B1, melding)")
+	if err := w.consent(ctx, school, bas, "ouder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement"); err != nil {
+		return err
+	}
+	w.notify(ctx, school, gemeente, bas, "afstemming_ondersteuning", "zorgcoordinator", "wijkcoach", &recordv1.Record{
+		Identificatie: &recordv1.Identificatie{GivenName: "Bas", FamilyName: "de Vries", BirthDate: bas.BirthDate.Format("2006-01-02")},
+		Arrangement:   &recordv1.Arrangement{Kind: "extra begeleiding", StartedAt: now.Format("2006-01-02"), Description: "twee uur per week remedial teaching"},
+	})
+	if err := w.pull(ctx, gemeente); err != nil {
+		return err
+	}
+
+	section("5. Een onjuiste aanvraag wordt geweigerd voordat er iets gebeurt")
+	w.ask(ctx, zorg, school, source.Child{Name: "onbekend", BSN: "123456789"}, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim")
+
+	section("6. Verplichtingen bij de school (informeren van ouders en kind)")
+	obs, err := school.local.ListObligations(ctx, &localv1.ListObligationsRequest{})
+	if err != nil {
+		return err
+	}
+	for _, o := range obs.GetObligations() {
+		fmt.Printf("  open: %-24s flow %-3s decision %s\n", o.GetKind(), o.GetFlow(), o.GetDecisionId())
+	}
+	w.inzageBSN = bas.BSN
+	w.inzageName = bas.Name
+	return nil
+}
+
+func section(title string) { fmt.Printf("\n%s\n", title) }
+
+func (w *world) consent(ctx context.Context, holder *demoNode, c source.Child, givenBy string, to *demoNode, purpose string, cats ...string) error {
+	now := time.Now()
+	resp, err := holder.consents.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
+		Bsn: c.BSN, GivenBy: givenBy, RecipientOin: to.oin, Purpose: purpose, Categories: cats,
+		GivenAt: timestamppb.New(now.Add(-time.Minute)), ValidUntil: timestamppb.New(now.AddDate(1, 0, 0)),
+	}})
+	if err != nil {
+		return fmt.Errorf("register consent: %v", err)
+	}
+	fmt.Printf("  %s registreert toestemming %s: %s van %s voor %s (%s) [%s]\n", holder.name, resp.GetConsent().GetId(), givenBy, c.Name, to.name, purpose, strings.Join(cats, ", "))
+	return nil
+}
+
+// ask is one request: the recipient's system asks its own node, which asks the holder's.
+func (w *world) ask(ctx context.Context, from, holder *demoNode, c source.Child, purpose, role string, relation bool, cats ...string) {
+	w.exchanges++
+	fmt.Printf("  → %s (%s) vraagt %s: %s over %s (%d jaar) [%s]\n", from.name, role, holder.name, purpose, c.Name, source.AgeAt(c.BirthDate, time.Now()), strings.Join(cats, ", "))
+	resp, err := from.local.RequestRecord(ctx, &localv1.RequestRecordRequest{
+		HolderOin: holder.oin, Purpose: purpose, Bsn: c.BSN, Categories: cats, Role: role, Relation: relation,
+		CaseReference: "demo-" + c.Name,
+	})
+	if err != nil {
+		w.refused++
+		st := status.Convert(err)
+		fmt.Printf("    ✘ geweigerd (%s): %s\n", st.Code(), st.Message())
+		return
+	}
+	w.printDecision(resp.GetDecision())
+	if resp.GetDecision().GetAllow() {
+		fmt.Printf("    ontvangen: %s (receipt in audit log, index %d)\n", presentNames(resp.GetRecord()), resp.GetReceiptIndex())
+	}
+}
+
+func (w *world) printDecision(d *exchangev1.Decision) {
+	if d.GetAllow() {
+		w.released++
+		fmt.Printf("    ✔ gedeeld onder flow %s (%s): %s\n", d.GetFlow(), d.GetBasis(), strings.Join(d.GetCategories(), ", "))
+	} else {
+		w.refused++
+		fmt.Printf("    ✘ geweigerd (flow %s)\n", orDash(d.GetFlow()))
+		for _, r := range d.GetReasons() {
+			fmt.Printf("      %s: %s\n", r.GetCode(), r.GetMessage())
+		}
+	}
+	for _, wh := range d.GetWithheld() {
+		fmt.Printf("      niet gedeeld: %s (%s)\n", wh.GetCategory(), wh.GetCode())
+	}
+	if len(d.GetObligations()) > 0 {
+		fmt.Printf("      verplichtingen: %s\n", strings.Join(d.GetObligations(), ", "))
+	}
+}
+
+func (w *world) notify(ctx context.Context, from, to *demoNode, c source.Child, purpose, role, recipientRole string, rec *recordv1.Record) {
+	w.exchanges++
+	fmt.Printf("  → %s (%s) meldt %s (%s): %s over %s\n", from.name, role, to.name, recipientRole, purpose, c.Name)
+	resp, err := from.local.SendNotification(ctx, &localv1.SendNotificationRequest{
+		RecipientOin: to.oin, Purpose: purpose, Bsn: c.BSN, Role: role, RecipientRole: recipientRole, Record: rec,
+		IdempotencyKey: fmt.Sprintf("demo-%s-%d", c.Name, time.Now().UnixNano()),
+	})
+	if err != nil {
+		w.refused++
+		st := status.Convert(err)
+		fmt.Printf("    ✘ geweigerd (%s): %s\n", st.Code(), st.Message())
+		return
+	}
+	w.printDecision(resp.GetDecision())
+	if resp.GetNotificationId() != "" {
+		fmt.Printf("    melding %s: %s\n", resp.GetNotificationId(), resp.GetState())
+	}
+}
+
+// pull lets the recipient's system fetch and acknowledge its notifications,
+// waiting briefly for delivery.
+func (w *world) pull(ctx context.Context, n *demoNode) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := n.local.PullNotifications(ctx, &localv1.PullNotificationsRequest{Max: 10})
+		if err != nil {
+			return fmt.Errorf("pull notifications: %v", err)
+		}
+		for _, m := range resp.GetNotifications() {
+			fmt.Printf("  ← %s ontvangt melding %s van OIN %s (flow %s): %s\n", n.name, m.GetNotificationId(), m.GetSenderOin(), m.GetFlow(), presentNames(m.GetRecord()))
+			if _, err := n.local.AckNotification(ctx, &localv1.AckNotificationRequest{NotificationId: m.GetNotificationId()}); err != nil {
+				return fmt.Errorf("ack: %v", err)
+			}
+		}
+		if len(resp.GetNotifications()) > 0 {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("no notification arrived at %s", n.name)
+}
+
+// afterStop runs the audit checks on each node's store, offline.
+func (w *world) afterStop() error {
+	section("7. Controle van de auditlogs (schakel audit verify)")
+	for _, n := range w.nodes {
+		out, err := exec.Command(w.bin, "audit", "verify", "--config", n.config).CombinedOutput()
+		fmt.Printf("  %s:\n%s\n", n.name, indent(string(out)))
+		if err != nil {
+			return fmt.Errorf("audit verify %s: %v", n.key, err)
+		}
+	}
+	if w.inzageBSN != "" {
+		section(fmt.Sprintf("8. Inzage: wat weet %s over %s?", w.node("school").name, w.inzageName))
+		out, err := exec.Command(w.bin, "audit", "inzage", "--config", w.node("school").config, "--bsn", w.inzageBSN).CombinedOutput()
+		fmt.Println(indent(string(out)))
+		if err != nil {
+			return fmt.Errorf("audit inzage: %v", err)
+		}
+	}
+	return checkNoBSNInLogs(w)
+}
+
+// checkNoBSNInLogs fails the demo if a BSN appears in any node's log.
+func checkNoBSNInLogs(w *world) error {
+	kids, _ := source.Children(source.DefaultFixture)
+	for _, n := range w.nodes {
+		b, err := os.ReadFile(filepath.Join(n.dir, "node.log"))
+		if err != nil {
+			return err
+		}
+		for _, k := range kids {
+			if strings.Contains(string(b), k.BSN) {
+				return fmt.Errorf("%s's log contains a BSN", n.key)
+			}
+		}
+	}
+	return nil
+}
+
+func presentNames(rec *recordv1.Record) string {
+	if rec == nil {
+		return "niets"
+	}
+	var names []string
+	rec.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		names = append(names, string(fd.Name()))
+		return true
+	})
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "niets"
+	}
+	return strings.Join(names, ", ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

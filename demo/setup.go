@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/schakel/schakel/certs"
+	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
+)
+
+// demoNode is one organisation in the demo.
+type demoNode struct {
+	key, name, oin, orgType string
+	peerAddr, localAddr     string
+	metricsAddr             string
+	dir, config             string
+	late                    bool // started later in the script
+	proc                    *process
+	conn                    *grpc.ClientConn
+	local                   localv1.LocalServiceClient
+	consents                localv1.ConsentServiceClient
+	health                  healthpb.HealthClient
+}
+
+type world struct {
+	bin, dir                     string
+	nodes                        []*demoNode
+	byKey                        map[string]*demoNode
+	exchanges, released, refused int
+	inzageBSN, inzageName        string
+}
+
+func (w *world) node(key string) *demoNode { return w.byKey[key] }
+
+// setup creates the development PKI, each node's identity, local client
+// certificate and configuration.
+func setup(bin, dir string) (*world, error) {
+	w := &world{bin: bin, dir: dir, byKey: map[string]*demoNode{}}
+	nodes := []*demoNode{
+		{key: "school", name: "Het Twentse College", oin: "00000001000000000001", orgType: "school_vo"},
+		{key: "zorg", name: "Jeugdzorg Twente", oin: "00000001000000000002", orgType: "zorgaanbieder"},
+		{key: "gemeente", name: "Gemeente Enschede", oin: "00000001000000000003", orgType: "gemeente"},
+	}
+	for i, n := range nodes {
+		base := 18100 + 10*i
+		n.peerAddr = fmt.Sprintf("127.0.0.1:%d", base+1)
+		n.localAddr = fmt.Sprintf("127.0.0.1:%d", base+2)
+		n.metricsAddr = fmt.Sprintf("127.0.0.1:%d", base+3)
+		n.dir = filepath.Join(dir, n.key)
+		n.config = filepath.Join(n.dir, "node.yaml")
+		w.nodes = append(w.nodes, n)
+		w.byKey[n.key] = n
+	}
+	caDir := filepath.Join(dir, "federation-ca")
+	if err := certs.InitCA(caDir, "Schakel Demo Federatie CA", 24*time.Hour); err != nil {
+		return nil, err
+	}
+	for _, n := range w.nodes {
+		if err := os.MkdirAll(n.dir, 0o700); err != nil {
+			return nil, err
+		}
+		if _, _, err := certs.Issue(caDir, certs.IssueOptions{OIN: n.oin, Name: n.name, Validity: 24 * time.Hour, OutDir: n.dir}); err != nil {
+			return nil, fmt.Errorf("%s: %w", n.key, err)
+		}
+		// The organisation's own CA for its local systems, and one client.
+		localCA := filepath.Join(n.dir, "local-ca")
+		if err := certs.InitCA(localCA, n.name+" lokale CA", 24*time.Hour); err != nil {
+			return nil, err
+		}
+		if _, _, err := certs.Issue(localCA, certs.IssueOptions{OIN: n.oin, Name: n.name + " systeem", Validity: 24 * time.Hour, OutDir: filepath.Join(n.dir, "client")}); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(n.config, []byte(w.configFor(n)), 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+func (w *world) configFor(n *demoNode) string {
+	cfg := fmt.Sprintf(`# Demo node %[1]s: %[2]s. Start by hand with: schakel serve --config %[3]s
+node:
+  oin: "%[4]s"
+  name: "%[2]s"
+  org_type: %[5]s
+listen:
+  peer: %[6]s
+  local: %[7]s
+  metrics: %[8]s
+identity:
+  cert: %[4]s.pem
+  key: %[4]s.key
+trust:
+  anchors: [../federation-ca/ca.pem]
+local:
+  client_ca: local-ca/ca.pem
+data_dir: data
+peers:
+`, n.key, n.name, n.config, n.oin, n.orgType, n.peerAddr, n.localAddr, n.metricsAddr)
+	for _, p := range w.nodes {
+		if p == n {
+			continue
+		}
+		cfg += fmt.Sprintf("  - {oin: \"%s\", name: \"%s\", org_type: %s, address: \"%s\"}\n", p.oin, p.name, p.orgType, p.peerAddr)
+	}
+	return cfg
+}
+
+// dial connects to a node's local API with the organisation's client certificate.
+func (w *world) dial(n *demoNode) error {
+	if n.conn != nil {
+		return nil
+	}
+	kp, err := certs.LoadKeyPair(filepath.Join(n.dir, "client", n.oin+".pem"), filepath.Join(n.dir, "client", n.oin+".key"))
+	if err != nil {
+		return err
+	}
+	roots, err := certs.LoadPool(filepath.Join(w.dir, "federation-ca", "ca.pem"))
+	if err != nil {
+		return err
+	}
+	conn, err := grpc.NewClient(n.localAddr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{
+		MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{kp}, RootCAs: roots,
+	})))
+	if err != nil {
+		return err
+	}
+	n.conn = conn
+	n.local = localv1.NewLocalServiceClient(conn)
+	n.consents = localv1.NewConsentServiceClient(conn)
+	n.health = healthpb.NewHealthClient(conn)
+	return nil
+}
+
+func (w *world) waitHealthy(ctx context.Context, n *demoNode) error {
+	if err := w.dial(n); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-n.proc.done:
+			return fmt.Errorf("exited: %v", err)
+		default:
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		resp, err := n.health.Check(cctx, &healthpb.HealthCheckRequest{})
+		cancel()
+		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
+			return nil
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("timeout: %v", last)
+}
