@@ -109,7 +109,11 @@ func (w *world) consent(ctx context.Context, holder *demoNode, c source.Child, g
 // ask is one request: the recipient's system asks its own node, which asks the holder's.
 func (w *world) ask(ctx context.Context, from, holder *demoNode, c source.Child, purpose, role string, relation bool, cats ...string) {
 	w.exchanges++
-	fmt.Printf("  → %s (%s) vraagt %s: %s over %s (%d jaar) [%s]\n", from.name, role, holder.name, purpose, c.Name, source.AgeAt(c.BirthDate, time.Now()), strings.Join(cats, ", "))
+	who := c.Name
+	if !c.BirthDate.IsZero() {
+		who = fmt.Sprintf("%s (%d jaar)", c.Name, source.AgeAt(c.BirthDate, time.Now()))
+	}
+	fmt.Printf("  → %s (%s) vraagt %s: %s over %s [%s]\n", from.name, role, holder.name, purpose, who, strings.Join(cats, ", "))
 	resp, err := from.local.RequestRecord(ctx, &localv1.RequestRecordRequest{
 		HolderOin: holder.oin, Purpose: purpose, Bsn: c.BSN, Categories: cats, Role: role, Relation: relation,
 		CaseReference: "demo-" + c.Name,
@@ -150,7 +154,7 @@ func (w *world) notify(ctx context.Context, from, to *demoNode, c source.Child, 
 	fmt.Printf("  → %s (%s) meldt %s (%s): %s over %s\n", from.name, role, to.name, recipientRole, purpose, c.Name)
 	resp, err := from.local.SendNotification(ctx, &localv1.SendNotificationRequest{
 		RecipientOin: to.oin, Purpose: purpose, Bsn: c.BSN, Role: role, RecipientRole: recipientRole, Record: rec,
-		IdempotencyKey: fmt.Sprintf("demo-%s-%d", c.Name, time.Now().UnixNano()),
+		IdempotencyKey: fmt.Sprintf("demo-%s-%d", purpose, time.Now().UnixNano()),
 	})
 	if err != nil {
 		w.refused++

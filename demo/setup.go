@@ -60,7 +60,7 @@ func setup(bin, dir string) (*world, error) {
 		w.byKey[n.key] = n
 	}
 	caDir := filepath.Join(dir, "federation-ca")
-	if err := certs.InitCA(caDir, "Schakel Demo Federatie CA", 24*time.Hour); err != nil {
+	if err := certs.InitCA(caDir, "Schakel Demo Federatie CA", 48*time.Hour); err != nil {
 		return nil, err
 	}
 	for _, n := range w.nodes {
@@ -72,7 +72,7 @@ func setup(bin, dir string) (*world, error) {
 		}
 		// The organisation's own CA for its local systems, and one client.
 		localCA := filepath.Join(n.dir, "local-ca")
-		if err := certs.InitCA(localCA, n.name+" lokale CA", 24*time.Hour); err != nil {
+		if err := certs.InitCA(localCA, n.name+" lokale CA", 48*time.Hour); err != nil {
 			return nil, err
 		}
 		if _, _, err := certs.Issue(localCA, certs.IssueOptions{OIN: n.oin, Name: n.name + " systeem", Validity: 24 * time.Hour, OutDir: filepath.Join(n.dir, "client")}); err != nil {

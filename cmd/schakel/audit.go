@@ -16,40 +16,65 @@ import (
 	"time"
 
 	"github.com/schakel/schakel/gateway/audit"
+	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/bsn"
 )
 
 const auditUsage = `usage: schakel audit <verify|inzage|receipts|export|prune> [flags]
 
-  verify    --store S --pub CERT.pem [--origin O]
+  verify    --config F | --store S --pub CERT.pem [--origin O]
             recompute the Merkle tree and check every record, checkpoint and receipt
-  inzage    --store S --bsn BSN --secret-file F [--format text|json]
+  inzage    --config F | --store S --secret-file F, and --bsn BSN [--format text|json]
             every record about one child, oldest first (for a parent's inzage request)
-  receipts  --store S [--format text|json]
+  receipts  --config F | --store S [--format text|json]
             the holders' signed receipts this node stored as recipient
-  export    --store S [--out FILE]
+  export    --config F | --store S [--out FILE]
             the records as JSON lines in the shape of the Logboek Dataverwerkingen
-  prune     --store S [--now RFC3339]
+  prune     --config F | --store S [--now RFC3339]
             delete the details of records whose retention expired (the log still verifies)
 
-S is a SQLite file or a postgres:// URL (with --schema for the PostgreSQL schema).`
+--config F takes the store, certificate and pseudonym secret from the node's
+configuration. S is a SQLite file or a postgres:// URL (with --schema for the
+PostgreSQL schema).`
 
 // auditFlags are the flags shared by the audit subcommands.
 type auditFlags struct {
-	store, schema, origin string
+	config, store, schema, origin string
+	// From --config: the node's certificate (for verify) and pseudonym secret (for inzage).
+	cert, secretFile string
 }
 
 func (f *auditFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.config, "config", "", "the node's configuration file (names its store, certificate and secret)")
 	fs.StringVar(&f.store, "store", "", "audit store: SQLite file or postgres:// URL")
 	fs.StringVar(&f.schema, "schema", "", "PostgreSQL schema of the audit tables (default schakel_audit)")
 	fs.StringVar(&f.origin, "origin", "", "checkpoint origin (default: read from the log)")
 }
 
+// resolve fills the store, origin, certificate and secret from --config;
+// explicit flags win.
+func (f *auditFlags) resolve() error {
+	if f.config == "" {
+		return nil
+	}
+	cfg, err := config.Load(f.config)
+	if err != nil {
+		return err
+	}
+	if f.store == "" {
+		f.store = cfg.Audit.Store
+	}
+	if f.origin == "" {
+		f.origin = audit.OriginFor(cfg.Node.OIN)
+	}
+	f.cert, f.secretFile = cfg.Identity.Cert, cfg.Audit.SecretFile
+	return nil
+}
+
 // auditStoreFromFlags opens the audit store read-only (no signer: nothing is appended).
-// It is a variable so the node configuration (--config) can later supply the store.
 var auditStoreFromFlags = func(ctx context.Context, f auditFlags) (audit.Store, error) {
 	if f.store == "" {
-		return nil, errors.New("--store is required")
+		return nil, errors.New("--store or --config is required")
 	}
 	cfg := audit.Config{Origin: f.origin, Schema: f.schema}
 	if strings.HasPrefix(f.store, "postgres://") || strings.HasPrefix(f.store, "postgresql://") {
@@ -99,6 +124,18 @@ func auditParse(fs *flag.FlagSet, args []string, s stdio) (code int, ok bool) {
 	return 0, true
 }
 
+// auditParseResolve parses flags and applies --config.
+func auditParseResolve(fs *flag.FlagSet, f *auditFlags, args []string, s stdio) (code int, ok bool) {
+	if code, ok := auditParse(fs, args, s); !ok {
+		return code, false
+	}
+	if err := f.resolve(); err != nil {
+		fmt.Fprintf(s.err, "%s: --config: %v\n", fs.Name(), err)
+		return 2, false
+	}
+	return 0, true
+}
+
 func auditFail(s stdio, cmd string, err error) int {
 	fmt.Fprintf(s.err, "schakel audit %s: %v\n", cmd, err)
 	return 1
@@ -135,11 +172,14 @@ func runAuditVerify(args []string, s stdio) int {
 	var f auditFlags
 	f.register(fs)
 	pubPath := fs.String("pub", "", "the organisation's certificate or public key (PEM)")
-	if code, ok := auditParse(fs, args, s); !ok {
+	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
 		return code
 	}
 	if *pubPath == "" {
-		fmt.Fprintln(s.err, "schakel audit verify: --pub is required")
+		*pubPath = f.cert
+	}
+	if *pubPath == "" {
+		fmt.Fprintln(s.err, "schakel audit verify: --pub or --config is required")
 		return 2
 	}
 	pub, err := auditLoadPublicKey(*pubPath)
@@ -188,11 +228,14 @@ func runAuditInzage(args []string, s stdio) int {
 	bsnFlag := fs.String("bsn", "", "the child's BSN (used only to compute the pseudonym)")
 	secretFile := fs.String("secret-file", "", "the node's pseudonym secret")
 	format := fs.String("format", "text", "text (plain Dutch, for a parent) or json")
-	if code, ok := auditParse(fs, args, s); !ok {
+	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
 		return code
 	}
+	if *secretFile == "" {
+		*secretFile = f.secretFile
+	}
 	if *secretFile == "" || *bsnFlag == "" {
-		fmt.Fprintln(s.err, "schakel audit inzage: --bsn and --secret-file are required")
+		fmt.Fprintln(s.err, "schakel audit inzage: --bsn and --secret-file (or --config) are required")
 		return 2
 	}
 	if *format != "text" && *format != "json" {
@@ -307,7 +350,7 @@ func runAuditReceipts(args []string, s stdio) int {
 	var f auditFlags
 	f.register(fs)
 	format := fs.String("format", "text", "text or json")
-	if code, ok := auditParse(fs, args, s); !ok {
+	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
 		return code
 	}
 	ctx := context.Background()
@@ -347,7 +390,7 @@ func runAuditExport(args []string, s stdio) int {
 	var f auditFlags
 	f.register(fs)
 	out := fs.String("out", "", "output file (default: standard output)")
-	if code, ok := auditParse(fs, args, s); !ok {
+	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
 		return code
 	}
 	ctx := context.Background()
@@ -376,7 +419,7 @@ func runAuditPrune(args []string, s stdio) int {
 	var f auditFlags
 	f.register(fs)
 	nowFlag := fs.String("now", "", "prune as if it were this moment (RFC 3339; default now)")
-	if code, ok := auditParse(fs, args, s); !ok {
+	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
 		return code
 	}
 	now := time.Now()
