@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/schakel/schakel/gateway/audit"
-	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/bsn"
+	"github.com/schakel/schakel/gateway/config"
 )
 
 const auditUsage = `usage: schakel audit <verify|inzage|receipts|export|prune> [flags]
