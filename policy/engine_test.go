@@ -95,7 +95,7 @@ func TestDecideNoFlowIsNull(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := json.Marshal(d)
-	if !strings.Contains(string(got), `"flow":null,"basis":null`) || d.Allow || d.RetentionDays != 0 {
+	if !strings.Contains(string(got), `"flow":null,"basis":null`) || d.Allow || d.RetentionDays != 1825 {
 		t.Errorf("decision %s", got)
 	}
 	if len(d.Reasons) != 1 || d.Reasons[0].Code != "UNKNOWN_PURPOSE" || !strings.Contains(d.Reasons[0].Message, "marketing") {
