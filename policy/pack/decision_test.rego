@@ -157,7 +157,7 @@ test_role_not_allowed_unknown_role_on_open_side if {
 }
 
 test_role_not_allowed_holder_c2 if {
-	# C2: only the leerplichtambtenaar asks the school.
+	# C2: on the gemeente side only the leerplichtambtenaar acts.
 	d := decision.decision with input as c2({"holder": {"role": "wijkcoach"}})
 	codes(d) == ["ROLE_NOT_ALLOWED"]
 }
