@@ -30,6 +30,25 @@ var codeDutch = map[string]string{
 	"AGE_OUT_OF_SCOPE":       "de gegevensstroom geldt niet voor een kind van deze leeftijd",
 }
 
+// codeRule names the rule of RULES.md ("Principles, as checks") behind each
+// reason code.
+var codeRule = map[string]string{
+	"UNKNOWN_PURPOSE":        "doel (een doel uit de gesloten lijst)",
+	"NO_MATCHING_FLOW":       "doel (het doel hoort bij een stroom tussen deze organisaties)",
+	"ROLE_NOT_ALLOWED":       "minimaal (alleen de rollen van de stroom)",
+	"RELATION_REQUIRED":      "need-to-know (Jeugdwet 7.3.11)",
+	"CONSENT_MISSING":        "toestemming (wiens toestemming telt)",
+	"CONSENT_WITHDRAWN":      "toestemming (intrekking werkt direct)",
+	"CONSENT_EXPIRED":        "toestemming (geldig tot)",
+	"CATEGORY_NOT_IN_FLOW":   "minimaal (de lijst van toegestane gegevens)",
+	"CATEGORY_NOT_CONSENTED": "toestemming (voor welke gegevens)",
+	"JUSTIFICATION_REQUIRED": "schriftelijke onderbouwing (meldcode, doorbreking beroepsgeheim)",
+	"NOT_ENROLLED":           "onderwijskundig rapport pas na inschrijving",
+	"INZAGE_REQUIRED":        "onderwijskundig rapport pas na inzage door de ouders",
+	"BEROEPSGEHEIM_REQUIRED": "beroepsgeheim (alleen wie het heeft, mag het doorbreken)",
+	"AGE_OUT_OF_SCOPE":       "leeftijdsgrens van de stroom",
+}
+
 var obligationDutch = map[string]string{
 	"inform_subject":           "het kind of de ouders informeren over deze verstrekking (aan wie, waarom, op welke grondslag)",
 	"inform_subject_when_safe": "het kind of de ouders informeren zodra dat veilig kan",
@@ -100,6 +119,14 @@ func (e *Engine) Explain(ctx context.Context, w io.Writer, in Input, d Decision)
 		verdict = "TOEGESTAAN: " + strings.Join(d.Categories, ", ") + " mogen worden verstrekt"
 	}
 	p("Beslissing: %s.", verdict)
+	switch {
+	case len(d.Reasons) > 0 && d.Flow != nil:
+		p("Beslist door: de regel %s, bij stroom %s.", codeRule[d.Reasons[0].Code], *d.Flow)
+	case len(d.Reasons) > 0:
+		p("Beslist door: de regel %s.", codeRule[d.Reasons[0].Code])
+	case d.Flow != nil && d.Basis != nil:
+		p("Beslist door: stroom %s, grondslag %s; aan alle voorwaarden van de stroom is voldaan.", *d.Flow, basisDutch[*d.Basis])
+	}
 	p("")
 	purpose := in.Purpose
 	for _, x := range data.Purposes {
