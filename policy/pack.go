@@ -227,7 +227,9 @@ func LoadPack(fsys fs.FS) (*Pack, error) {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidPack, DataFile, err)
 	}
 	if err := p.data.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidPack, DataFile, err)
+		// One problem a line, each naming the file.
+		lines := strings.ReplaceAll(err.Error(), "\n", "\n"+DataFile+": ")
+		return nil, fmt.Errorf("%w: %s: %s", ErrInvalidPack, DataFile, lines)
 	}
 	p.opaData = p.data.opaData()
 
