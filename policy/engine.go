@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -73,20 +74,51 @@ func NewEngine(p *Pack) (*Engine, error) {
 	r := rego.New(
 		rego.Query(Query),
 		rego.Compiler(p.compiler),
-		rego.Store(inmem.NewFromObject(p.opaData)),
+		rego.Store(inmem.NewFromObjectWithOpts(p.opaData, inmem.OptReturnASTValuesOnRead(true))),
 	)
 	pq, err := r.PrepareForEval(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("policy: prepare: %w", err)
+		return nil, fmt.Errorf("%w: prepare %s: %v", ErrInvalidPack, Query, err)
 	}
 	e := &Engine{pack: p, query: pq}
 	for i, in := range sampleInputs() {
-		if _, err := e.Decide(ctx, in); err != nil {
-			return nil, fmt.Errorf("policy: sample input %d: %w", i, err)
+		d, err := e.Decide(ctx, in)
+		if err == nil {
+			err = checkSample(in, d)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: sample input %d (%s): %v", ErrInvalidPack, i, in.Purpose, err)
 		}
 	}
 	return e, nil
 }
+
+// checkSample holds a sample decision to the contract's invariants: a deny
+// carries a reason, an allow none, nothing is released that was not asked,
+// and an unknown purpose matches no flow.
+func checkSample(in Input, d Decision) error {
+	switch {
+	case !d.Allow && len(d.Reasons) == 0:
+		return errors.New("a deny without a reason")
+	case d.Allow && len(d.Reasons) > 0:
+		return errors.New("an allow with reasons")
+	case d.Allow && len(d.Categories) == 0:
+		return errors.New("an allow that releases nothing")
+	case !d.Allow && len(d.Categories) > 0:
+		return errors.New("a deny that releases categories")
+	}
+	for _, c := range d.Categories {
+		if !slices.Contains(in.Categories, c) {
+			return fmt.Errorf("category %q released but not requested", c)
+		}
+	}
+	if in.Purpose == samplePurpose && (d.Allow || d.Flow != nil) {
+		return errors.New("an unknown purpose is not a deny without a flow")
+	}
+	return nil
+}
+
+const samplePurpose = "sample_unknown_purpose"
 
 // sampleInputs are evaluated by NewEngine: one well-formed request and one
 // with an unknown purpose.
@@ -103,7 +135,7 @@ func sampleInputs() []Input {
 		Now: now,
 	}
 	unknown := a1
-	unknown.Purpose = "sample_unknown_purpose"
+	unknown.Purpose = samplePurpose
 	return []Input{a1, unknown}
 }
 
