@@ -51,7 +51,22 @@ func (k demoKey) sign(t *testing.T, archive []byte) []byte {
 // appended to its data.yaml (a comment makes a new revision).
 func buildPack(t *testing.T, extra string) []byte {
 	t.Helper()
+	return buildPackFiles(t, extra, nil)
+}
+
+// buildPackFiles is buildPack with extra files (slash paths) in the pack.
+func buildPackFiles(t *testing.T, extra string, files map[string][]byte) []byte {
+	t.Helper()
 	dir := t.TempDir()
+	for name, b := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, name := range []string{"data.yaml", "decision.rego"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "policy", "pack", name))
 		if err != nil {
@@ -351,4 +366,39 @@ func httpGet(t *testing.T, url string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// TestPackScenariosRunAtLoad: a signed pack that carries scenario files
+// loads only when they pass.
+func TestPackScenariosRunAtLoad(t *testing.T) {
+	po, fg := newKey(t, "privacy-officer"), newKey(t, "fg")
+	scenario, err := os.ReadFile(filepath.Join("..", "..", "policy", "testdata", "scenarios", "a1.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	good := buildPackFiles(t, "", map[string][]byte{"testdata/scenarios/a1.yaml": scenario})
+	pf := newPackFiles(t, po, fg)
+	pf.put(t, good, map[string][]byte{"privacy-officer": po.sign(t, good), "fg": fg.sign(t, good)})
+	p, err := node.LoadPolicy(pf.policy(2), log, node.PolicyOptions{})
+	if err != nil {
+		t.Fatalf("pack with passing scenarios refused: %v", err)
+	}
+	if p.Revision() != bundle.Revision(good) {
+		t.Errorf("revision %s, want %s", p.Revision(), bundle.Revision(good))
+	}
+
+	// The same scenario file expecting a denial where the pack allows.
+	wrong := bytes.Replace(scenario, []byte("allow: true"), []byte("allow: false"), 1)
+	bad := buildPackFiles(t, "", map[string][]byte{"testdata/scenarios/a1.yaml": wrong})
+	pf.put(t, bad, map[string][]byte{"privacy-officer": po.sign(t, bad), "fg": fg.sign(t, bad)})
+	err = p.Reload()
+	var pe *node.PolicyError
+	if !errors.As(err, &pe) || pe.Case != "invalid_pack" || !strings.Contains(err.Error(), "scenario") {
+		t.Fatalf("pack with a failing scenario: %v, want an invalid_pack refusal naming the scenario", err)
+	}
+	t.Logf("refused: %v", err)
+	if p.Revision() != bundle.Revision(good) {
+		t.Errorf("after refusal revision %s, want the last good %s", p.Revision(), bundle.Revision(good))
+	}
 }
