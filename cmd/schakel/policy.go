@@ -31,6 +31,8 @@ func runPolicy(args []string, s stdio) int {
 		return cmdPolicyVerify(args[1:], s)
 	case "diff":
 		return cmdPolicyDiff(args[1:], s)
+	case "status":
+		return cmdPolicyStatus(args[1:], s)
 	}
 	fmt.Fprintf(s.err, "schakel policy: unknown subcommand %q\n%s\n", args[0], policyUsage)
 	return 2
