@@ -38,3 +38,17 @@ func Inzage(recs []Stored) []InzageItem {
 	}
 	return items
 }
+
+// FallbackRetentionDays is the retention of a record whose decision carries
+// none: a refusal before any decision, a denial that matched no flow, a
+// failed policy engine. The pack's longest flow retention (five years), so
+// that such records are not pruned before the releases around them.
+const FallbackRetentionDays = 1825
+
+// RetentionOr returns days, or FallbackRetentionDays when days is not positive.
+func RetentionOr(days int) int {
+	if days <= 0 {
+		return FallbackRetentionDays
+	}
+	return days
+}
