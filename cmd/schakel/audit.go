@@ -201,26 +201,6 @@ func runAuditVerify(args []string, s stdio) int {
 	return 0
 }
 
-// inzageItem is one record of an inzage in JSON.
-type inzageItem struct {
-	Index              uint64    `json:"index"`
-	Time               time.Time `json:"time"`
-	Action             string    `json:"action"`
-	Side               string    `json:"side"`
-	HolderOIN          string    `json:"holder_oin"`
-	RecipientOIN       string    `json:"recipient_oin"`
-	RecipientRole      string    `json:"recipient_role"`
-	Flow               string    `json:"flow"`
-	Purpose            string    `json:"purpose"`
-	Basis              string    `json:"basis"`
-	Allowed            bool      `json:"allowed"`
-	CategoriesReleased []string  `json:"categories_released"`
-	CategoriesWithheld []string  `json:"categories_withheld"`
-	ReasonCodes        []string  `json:"reason_codes"`
-	ConsentsUsed       []string  `json:"consents_used"`
-	DecisionID         string    `json:"decision_id"`
-}
-
 func runAuditInzage(args []string, s stdio) int {
 	fs := flag.NewFlagSet("schakel audit inzage", flag.ContinueOnError)
 	var f auditFlags
@@ -260,15 +240,7 @@ func runAuditInzage(args []string, s stdio) int {
 		return auditFail(s, "inzage", err)
 	}
 	if *format == "json" {
-		items := make([]inzageItem, 0, len(recs))
-		for _, sr := range recs {
-			r := sr.Record
-			items = append(items, inzageItem{Index: sr.Index, Time: r.StartTime, Action: r.Name, Side: r.Side,
-				HolderOIN: r.HolderOIN, RecipientOIN: r.RecipientOIN, RecipientRole: r.RecipientRole,
-				Flow: r.Flow, Purpose: r.Purpose, Basis: r.Basis, Allowed: r.Allow,
-				CategoriesReleased: nonNilStrings(r.CategoriesReleased), CategoriesWithheld: nonNilStrings(r.CategoriesWithheld),
-				ReasonCodes: nonNilStrings(r.ReasonCodes), ConsentsUsed: nonNilStrings(r.ConsentsUsed), DecisionID: r.DecisionID})
-		}
+		items := audit.Inzage(recs)
 		enc := json.NewEncoder(s.out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(items); err != nil {
@@ -278,13 +250,6 @@ func runAuditInzage(args []string, s stdio) int {
 	}
 	writeInzageText(s.out, recs)
 	return 0
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 var dutchMonths = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli",

@@ -87,7 +87,7 @@ func TestAuditCommand(t *testing.T) {
 		t.Fatalf("inzage text: %d %q %q", code, out, errOut)
 	}
 	code, out, _ = runAuditCmd("inzage", "--store", db, "--bsn", auditTestBSN, "--secret-file", secret, "--format", "json")
-	var items []inzageItem
+	var items []audit.InzageItem
 	if code != 0 || json.Unmarshal([]byte(out), &items) != nil || len(items) != 2 || !items[0].Allowed || items[1].Allowed {
 		t.Fatalf("inzage json: %d %q", code, out)
 	}

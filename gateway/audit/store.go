@@ -213,6 +213,8 @@ func (s *logStore) Append(ctx context.Context, r *Record) (Commit, error) {
 	if err := validate(r); err != nil {
 		return Commit{}, err
 	}
+	ctx, cancel := withMargin(ctx)
+	defer cancel()
 	body := CanonicalBody(r)
 	exp := Expiry(r).UnixMilli()
 	req := &appendReq{ctx: ctx, entry: makeEntry(exp, body), body: body, subject: r.Subject, expires: exp,
@@ -246,6 +248,19 @@ func (s *logStore) Append(ctx context.Context, r *Record) (Commit, error) {
 	}
 	return Commit{Index: uint64(res.index), Checkpoint: res.batch.checkpoint, Proof: fromHashes(proof),
 		LeafHash: append([]byte(nil), res.leaf[:]...)}, nil
+}
+
+// withMargin gives up a little before the caller's deadline (a quarter of the
+// time left, at most a second), so that a stuck or slow store answers
+// ErrUnavailable while the caller can still tell its peer that nothing was
+// released, instead of both sides running into the deadline.
+func withMargin(ctx context.Context) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	margin := min(time.Until(dl)/4, time.Second)
+	return context.WithDeadline(ctx, dl.Add(-margin))
 }
 
 // run is the single writer: it takes whatever is queued (up to MaxBatch, waiting at most

@@ -92,7 +92,8 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc TraceContext,
 	failed := false
 	if err != nil {
 		h.log.ErrorContext(ctx, "policy engine failed; denying", "err", err)
-		d = policy.Decision{Reasons: []policy.Reason{{Code: "POLICY_UNAVAILABLE", Message: "De beslisregels konden niet worden toegepast; er is niets gedeeld."}}}
+		d = policy.Decision{DecisionID: NewRequestID(), PolicyRevision: d.PolicyRevision,
+			Reasons: []policy.Reason{{Code: "POLICY_UNAVAILABLE", Message: "De beslisregels konden niet worden toegepast; er is niets gedeeld."}}}
 		failed = true
 	}
 	dec := DecisionToProto(d)
@@ -130,7 +131,7 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc TraceContext,
 		Obligations:        d.Obligations,
 		ConsentsUsed:       d.ConsentsUsed,
 		PolicyRevision:     d.PolicyRevision,
-		RetentionDays:      d.RetentionDays,
+		RetentionDays:      audit.RetentionOr(d.RetentionDays),
 		PayloadDigest:      digest,
 	}
 	commit, err := h.cfg.Audit.Append(ctx, ar)
@@ -173,6 +174,7 @@ func (h *Holder) refuse(ctx context.Context, from identity.Peer, tc TraceContext
 		Side: "holder", DecisionID: "refused-" + NewRequestID(), Purpose: req.GetPurpose(),
 		HolderOIN: h.cfg.Self.OIN, RecipientOIN: from.OIN, RecipientRole: req.GetRecipientRole(),
 		Subject: audit.Pseudonym(h.cfg.Secret, req.GetBsn()), ReasonCodes: []string{code},
+		RetentionDays: audit.FallbackRetentionDays,
 	}
 	if _, aerr := h.cfg.Audit.Append(ctx, ar); aerr != nil {
 		return fmt.Errorf("%w: %v", ErrAuditUnavailable, aerr)

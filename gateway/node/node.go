@@ -227,7 +227,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, localCAs, nil))),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log)),
 	)...)
-	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: obligations, Notifier: n.notifier, Now: now})
+	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: obligations, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, Now: now})
 	localv1.RegisterPolicyServiceServer(n.localSrv, policyServer{p: n.policy})
 	healthpb.RegisterHealthServer(n.localSrv, n.health)

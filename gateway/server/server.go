@@ -78,7 +78,9 @@ type Local struct {
 	Obligations *obligation.Store
 	// Notifier handles outgoing and received notifications; nil refuses them.
 	Notifier Notifier
-	Now      func() time.Time
+	// AuditRecords serves Inzage; nil refuses it.
+	AuditRecords AuditRecordsFunc
+	Now          func() time.Time
 }
 
 // Notifier is the notification side of the local API.

@@ -86,17 +86,51 @@ func New(t testing.TB) *Federation {
 	return &Federation{T: t, CA: testpki.New(t), Dir: t.TempDir(), Nodes: map[string]*Node{}, Logs: &SyncBuffer{}}
 }
 
-// Start starts a node for org, knowing the given peers (already started
-// nodes are reachable; others get a placeholder address). mutate may adjust
-// the configuration and options before start.
-func (f *Federation) Start(org Org, peers []Org, mutate func(*config.Config, *node.Options)) *Node {
+// PeerAt is a peer directory entry of a written configuration.
+type PeerAt struct {
+	Org     Org
+	Address string
+}
+
+// Prepared is an organisation's certificates and node configuration, written
+// to disk, so a test can start the node in process (Start) or as a real
+// `schakel serve --config` process.
+type Prepared struct {
+	Org        Org
+	Dir        string // the organisation's folder; data_dir is Dir/data
+	ConfigPath string // Dir/node.yaml
+	Cert       *testpki.Cert
+	Client     *testpki.Cert // local client certificate
+	LocalCA    *testpki.CA
+}
+
+// PrepareOptions adjust a written configuration.
+type PrepareOptions struct {
+	// PeerAddr, LocalAddr and MetricsAddr default to 127.0.0.1:0 (no metrics).
+	PeerAddr, LocalAddr, MetricsAddr string
+	// Cert reuses an organisation certificate (replicas of one organisation
+	// share its key); nil issues a new one.
+	Cert *testpki.Cert
+	// Extra is appended to the YAML (top-level keys such as audit: or limits:).
+	Extra string
+}
+
+// Prepare writes org's certificates and configuration under f.Dir/dirName
+// (dirName defaults to org.Key).
+func (f *Federation) Prepare(org Org, dirName string, peers []PeerAt, o PrepareOptions) *Prepared {
 	t := f.T
 	t.Helper()
-	dir := filepath.Join(f.Dir, org.Key)
+	if dirName == "" {
+		dirName = org.Key
+	}
+	dir := filepath.Join(f.Dir, dirName)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	cert := f.CA.Issue(t, org.OIN, org.Name)
+	cert := o.Cert
+	if cert == nil {
+		cert = f.CA.Issue(t, org.OIN, org.Name)
+	}
 	certPath, keyPath := cert.WriteFiles(t, dir)
 	caPath := filepath.Join(dir, "federation-ca.pem")
 	writeFile(t, caPath, f.CA.CertPEM)
@@ -104,23 +138,46 @@ func (f *Federation) Start(org Org, peers []Org, mutate func(*config.Config, *no
 	localCAPath := filepath.Join(dir, "local-ca.pem")
 	writeFile(t, localCAPath, localCA.CertPEM)
 	client := localCA.Issue(t, org.OIN, org.Name+" systeem")
-
+	or0 := func(s string) string {
+		if s == "" {
+			return "127.0.0.1:0"
+		}
+		return s
+	}
 	cfgYAML := fmt.Sprintf(`node: {oin: %q, name: %q, org_type: %s}
-listen: {peer: "127.0.0.1:0", local: "127.0.0.1:0"}
+listen: {peer: %q, local: %q, metrics: %q}
 identity: {cert: %q, key: %q}
 trust: {anchors: [%q]}
 local: {client_ca: %q}
 data_dir: data
 peers:
-`, org.OIN, org.Name, org.OrgType, certPath, keyPath, caPath, localCAPath)
+`, org.OIN, org.Name, org.OrgType, or0(o.PeerAddr), or0(o.LocalAddr), o.MetricsAddr, certPath, keyPath, caPath, localCAPath)
+	for _, p := range peers {
+		cfgYAML += fmt.Sprintf("  - {oin: %q, name: %q, org_type: %s, address: %q}\n", p.Org.OIN, p.Org.Name, p.Org.OrgType, p.Address)
+	}
+	cfgYAML += o.Extra
+	path := filepath.Join(dir, "node.yaml")
+	writeFile(t, path, []byte(cfgYAML))
+	return &Prepared{Org: org, Dir: dir, ConfigPath: path, Cert: cert, Client: client, LocalCA: localCA}
+}
+
+// Start starts a node for org, knowing the given peers (already started
+// nodes are reachable; others get a placeholder address). mutate may adjust
+// the configuration and options before start. The configuration is also on
+// disk at Config.Path (without mutate's changes).
+func (f *Federation) Start(org Org, peers []Org, mutate func(*config.Config, *node.Options)) *Node {
+	t := f.T
+	t.Helper()
+	var at []PeerAt
 	for _, p := range peers {
 		addr := "127.0.0.1:1"
 		if n, ok := f.Nodes[p.Key]; ok {
 			addr = n.Node.PeerAddr
 		}
-		cfgYAML += fmt.Sprintf("  - {oin: %q, name: %q, org_type: %s, address: %q}\n", p.OIN, p.Name, p.OrgType, addr)
+		at = append(at, PeerAt{Org: p, Address: addr})
 	}
-	cfg, err := config.Parse([]byte(cfgYAML), dir)
+	prep := f.Prepare(org, "", at, PrepareOptions{})
+	cfg, err := config.Load(prep.ConfigPath)
 	if err != nil {
 		t.Fatalf("config for %s: %v", org.Key, err)
 	}
@@ -134,9 +191,9 @@ peers:
 		t.Fatalf("start %s: %v", org.Key, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	tn := &Node{Org: org, Config: cfg, Node: n, Client: client, Cert: cert, LocalCA: localCA, cancel: cancel, done: make(chan error, 1)}
+	tn := &Node{Org: org, Config: cfg, Node: n, Client: prep.Client, Cert: prep.Cert, LocalCA: prep.LocalCA, cancel: cancel, done: make(chan error, 1)}
 	go func() { tn.done <- n.Run(ctx) }()
-	conn := f.Dial(n.LocalAddr, client.TLS)
+	conn := f.Dial(n.LocalAddr, prep.Client.TLS)
 	tn.Local = localv1.NewLocalServiceClient(conn)
 	tn.Consent = localv1.NewConsentServiceClient(conn)
 	f.Nodes[org.Key] = tn

@@ -1823,6 +1823,265 @@ func (x *PolicyRefusal) GetReason() string {
 	return ""
 }
 
+// InzageRequest names the child; the BSN is used only to compute the
+// pseudonym the audit log is keyed by.
+type InzageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bsn           string                 `protobuf:"bytes,1,opt,name=bsn,proto3" json:"bsn,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InzageRequest) Reset() {
+	*x = InzageRequest{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InzageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InzageRequest) ProtoMessage() {}
+
+func (x *InzageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InzageRequest.ProtoReflect.Descriptor instead.
+func (*InzageRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *InzageRequest) GetBsn() string {
+	if x != nil {
+		return x.Bsn
+	}
+	return ""
+}
+
+// InzageResponse lists the decisions about the child, oldest first.
+type InzageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Records       []*InzageRecord        `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InzageResponse) Reset() {
+	*x = InzageResponse{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InzageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InzageResponse) ProtoMessage() {}
+
+func (x *InzageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InzageResponse.ProtoReflect.Descriptor instead.
+func (*InzageResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *InzageResponse) GetRecords() []*InzageRecord {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+// InzageRecord is one audit record as a parent may see it.
+type InzageRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The record's index in this node's audit log.
+	Index uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	Time  *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	// The action, e.g. schakel.request.decide.
+	Action string `protobuf:"bytes,3,opt,name=action,proto3" json:"action,omitempty"`
+	// "holder" or "recipient": this node's side of the exchange.
+	Side               string   `protobuf:"bytes,4,opt,name=side,proto3" json:"side,omitempty"`
+	HolderOin          string   `protobuf:"bytes,5,opt,name=holder_oin,json=holderOin,proto3" json:"holder_oin,omitempty"`
+	RecipientOin       string   `protobuf:"bytes,6,opt,name=recipient_oin,json=recipientOin,proto3" json:"recipient_oin,omitempty"`
+	RecipientRole      string   `protobuf:"bytes,7,opt,name=recipient_role,json=recipientRole,proto3" json:"recipient_role,omitempty"`
+	Flow               string   `protobuf:"bytes,8,opt,name=flow,proto3" json:"flow,omitempty"`
+	Purpose            string   `protobuf:"bytes,9,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	Basis              string   `protobuf:"bytes,10,opt,name=basis,proto3" json:"basis,omitempty"`
+	Allowed            bool     `protobuf:"varint,11,opt,name=allowed,proto3" json:"allowed,omitempty"`
+	CategoriesReleased []string `protobuf:"bytes,12,rep,name=categories_released,json=categoriesReleased,proto3" json:"categories_released,omitempty"`
+	CategoriesWithheld []string `protobuf:"bytes,13,rep,name=categories_withheld,json=categoriesWithheld,proto3" json:"categories_withheld,omitempty"`
+	ReasonCodes        []string `protobuf:"bytes,14,rep,name=reason_codes,json=reasonCodes,proto3" json:"reason_codes,omitempty"`
+	ConsentsUsed       []string `protobuf:"bytes,15,rep,name=consents_used,json=consentsUsed,proto3" json:"consents_used,omitempty"`
+	DecisionId         string   `protobuf:"bytes,16,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *InzageRecord) Reset() {
+	*x = InzageRecord{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InzageRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InzageRecord) ProtoMessage() {}
+
+func (x *InzageRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InzageRecord.ProtoReflect.Descriptor instead.
+func (*InzageRecord) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *InzageRecord) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *InzageRecord) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *InzageRecord) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *InzageRecord) GetSide() string {
+	if x != nil {
+		return x.Side
+	}
+	return ""
+}
+
+func (x *InzageRecord) GetHolderOin() string {
+	if x != nil {
+		return x.HolderOin
+	}
+	return ""
+}
+
+func (x *InzageRecord) GetRecipientOin() string {
+	if x != nil {
+		return x.RecipientOin
+	}
+	return ""
+}
+
+func (x *InzageRecord) GetRecipientRole() string {
+	if x != nil {
+		return x.RecipientRole
+	}
+	return ""
+}
+
+func (x *InzageRecord) GetFlow() string {
+	if x != nil {
+		return x.Flow
+	}
+	return ""
+}
+
+func (x *InzageRecord) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *InzageRecord) GetBasis() string {
+	if x != nil {
+		return x.Basis
+	}
+	return ""
+}
+
+func (x *InzageRecord) GetAllowed() bool {
+	if x != nil {
+		return x.Allowed
+	}
+	return false
+}
+
+func (x *InzageRecord) GetCategoriesReleased() []string {
+	if x != nil {
+		return x.CategoriesReleased
+	}
+	return nil
+}
+
+func (x *InzageRecord) GetCategoriesWithheld() []string {
+	if x != nil {
+		return x.CategoriesWithheld
+	}
+	return nil
+}
+
+func (x *InzageRecord) GetReasonCodes() []string {
+	if x != nil {
+		return x.ReasonCodes
+	}
+	return nil
+}
+
+func (x *InzageRecord) GetConsentsUsed() []string {
+	if x != nil {
+		return x.ConsentsUsed
+	}
+	return nil
+}
+
+func (x *InzageRecord) GetDecisionId() string {
+	if x != nil {
+		return x.DecisionId
+	}
+	return ""
+}
+
 var File_schakel_local_v1_local_proto protoreflect.FileDescriptor
 
 const file_schakel_local_v1_local_proto_rawDesc = "" +
@@ -1955,14 +2214,38 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\tR\brevision\x12\x12\n" +
 	"\x04case\x18\x03 \x01(\tR\x04case\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason*\xde\x01\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"!\n" +
+	"\rInzageRequest\x12\x10\n" +
+	"\x03bsn\x18\x01 \x01(\tR\x03bsn\"J\n" +
+	"\x0eInzageResponse\x128\n" +
+	"\arecords\x18\x01 \x03(\v2\x1e.schakel.local.v1.InzageRecordR\arecords\"\x94\x04\n" +
+	"\fInzageRecord\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\x12.\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x16\n" +
+	"\x06action\x18\x03 \x01(\tR\x06action\x12\x12\n" +
+	"\x04side\x18\x04 \x01(\tR\x04side\x12\x1d\n" +
+	"\n" +
+	"holder_oin\x18\x05 \x01(\tR\tholderOin\x12#\n" +
+	"\rrecipient_oin\x18\x06 \x01(\tR\frecipientOin\x12%\n" +
+	"\x0erecipient_role\x18\a \x01(\tR\rrecipientRole\x12\x12\n" +
+	"\x04flow\x18\b \x01(\tR\x04flow\x12\x18\n" +
+	"\apurpose\x18\t \x01(\tR\apurpose\x12\x14\n" +
+	"\x05basis\x18\n" +
+	" \x01(\tR\x05basis\x12\x18\n" +
+	"\aallowed\x18\v \x01(\bR\aallowed\x12/\n" +
+	"\x13categories_released\x18\f \x03(\tR\x12categoriesReleased\x12/\n" +
+	"\x13categories_withheld\x18\r \x03(\tR\x12categoriesWithheld\x12!\n" +
+	"\freason_codes\x18\x0e \x03(\tR\vreasonCodes\x12#\n" +
+	"\rconsents_used\x18\x0f \x03(\tR\fconsentsUsed\x12\x1f\n" +
+	"\vdecision_id\x18\x10 \x01(\tR\n" +
+	"decisionId*\xde\x01\n" +
 	"\x11NotificationState\x12\"\n" +
 	"\x1eNOTIFICATION_STATE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19NOTIFICATION_STATE_QUEUED\x10\x01\x12 \n" +
 	"\x1cNOTIFICATION_STATE_DELIVERED\x10\x02\x12 \n" +
 	"\x1cNOTIFICATION_STATE_CANCELLED\x10\x03\x12\"\n" +
 	"\x1eNOTIFICATION_STATE_DEAD_LETTER\x10\x04\x12\x1e\n" +
-	"\x1aNOTIFICATION_STATE_REFUSED\x10\x052\xf8\x05\n" +
+	"\x1aNOTIFICATION_STATE_REFUSED\x10\x052\xc5\x06\n" +
 	"\fLocalService\x12`\n" +
 	"\rRequestRecord\x12&.schakel.local.v1.RequestRecordRequest\x1a'.schakel.local.v1.RequestRecordResponse\x12i\n" +
 	"\x10SendNotification\x12).schakel.local.v1.SendNotificationRequest\x1a*.schakel.local.v1.SendNotificationResponse\x12l\n" +
@@ -1970,7 +2253,8 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x11PullNotifications\x12*.schakel.local.v1.PullNotificationsRequest\x1a+.schakel.local.v1.PullNotificationsResponse\x12f\n" +
 	"\x0fAckNotification\x12(.schakel.local.v1.AckNotificationRequest\x1a).schakel.local.v1.AckNotificationResponse\x12f\n" +
 	"\x0fListObligations\x12(.schakel.local.v1.ListObligationsRequest\x1a).schakel.local.v1.ListObligationsResponse\x12o\n" +
-	"\x12CompleteObligation\x12+.schakel.local.v1.CompleteObligationRequest\x1a,.schakel.local.v1.CompleteObligationResponse2\xbf\x02\n" +
+	"\x12CompleteObligation\x12+.schakel.local.v1.CompleteObligationRequest\x1a,.schakel.local.v1.CompleteObligationResponse\x12K\n" +
+	"\x06Inzage\x12\x1f.schakel.local.v1.InzageRequest\x1a .schakel.local.v1.InzageResponse2\xbf\x02\n" +
 	"\x0eConsentService\x12f\n" +
 	"\x0fRegisterConsent\x12(.schakel.local.v1.RegisterConsentRequest\x1a).schakel.local.v1.RegisterConsentResponse\x12f\n" +
 	"\x0fWithdrawConsent\x12(.schakel.local.v1.WithdrawConsentRequest\x1a).schakel.local.v1.WithdrawConsentResponse\x12]\n" +
@@ -1993,7 +2277,7 @@ func file_schakel_local_v1_local_proto_rawDescGZIP() []byte {
 }
 
 var file_schakel_local_v1_local_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_schakel_local_v1_local_proto_goTypes = []any{
 	(NotificationState)(0),             // 0: schakel.local.v1.NotificationState
 	(*RequestRecordRequest)(nil),       // 1: schakel.local.v1.RequestRecordRequest
@@ -2024,64 +2308,71 @@ var file_schakel_local_v1_local_proto_goTypes = []any{
 	(*GetPolicyStatusResponse)(nil),    // 26: schakel.local.v1.GetPolicyStatusResponse
 	(*PolicySigner)(nil),               // 27: schakel.local.v1.PolicySigner
 	(*PolicyRefusal)(nil),              // 28: schakel.local.v1.PolicyRefusal
-	(*v1.Decision)(nil),                // 29: schakel.exchange.v1.Decision
-	(*v11.Record)(nil),                 // 30: schakel.record.v1.Record
-	(*timestamppb.Timestamp)(nil),      // 31: google.protobuf.Timestamp
+	(*InzageRequest)(nil),              // 29: schakel.local.v1.InzageRequest
+	(*InzageResponse)(nil),             // 30: schakel.local.v1.InzageResponse
+	(*InzageRecord)(nil),               // 31: schakel.local.v1.InzageRecord
+	(*v1.Decision)(nil),                // 32: schakel.exchange.v1.Decision
+	(*v11.Record)(nil),                 // 33: schakel.record.v1.Record
+	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
 }
 var file_schakel_local_v1_local_proto_depIdxs = []int32{
-	29, // 0: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	30, // 1: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
-	30, // 2: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
-	29, // 3: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
+	32, // 0: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
+	33, // 1: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	33, // 2: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
+	32, // 3: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
 	0,  // 4: schakel.local.v1.SendNotificationResponse.state:type_name -> schakel.local.v1.NotificationState
 	7,  // 5: schakel.local.v1.ListNotificationsResponse.notifications:type_name -> schakel.local.v1.OutgoingNotification
 	0,  // 6: schakel.local.v1.OutgoingNotification.state:type_name -> schakel.local.v1.NotificationState
-	31, // 7: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
-	31, // 8: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
+	34, // 7: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
+	34, // 8: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
 	10, // 9: schakel.local.v1.PullNotificationsResponse.notifications:type_name -> schakel.local.v1.ReceivedNotification
-	30, // 10: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
-	31, // 11: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
+	33, // 10: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
+	34, // 11: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
 	15, // 12: schakel.local.v1.ListObligationsResponse.obligations:type_name -> schakel.local.v1.Obligation
-	31, // 13: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
-	31, // 14: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
-	31, // 15: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
-	31, // 16: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
-	31, // 17: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
+	34, // 13: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
+	34, // 14: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
+	34, // 15: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
+	34, // 16: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
+	34, // 17: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
 	18, // 18: schakel.local.v1.RegisterConsentRequest.consent:type_name -> schakel.local.v1.Consent
 	18, // 19: schakel.local.v1.RegisterConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 20: schakel.local.v1.WithdrawConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 21: schakel.local.v1.ListConsentsResponse.consents:type_name -> schakel.local.v1.Consent
 	27, // 22: schakel.local.v1.GetPolicyStatusResponse.signers:type_name -> schakel.local.v1.PolicySigner
-	31, // 23: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
+	34, // 23: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
 	28, // 24: schakel.local.v1.GetPolicyStatusResponse.last_refused:type_name -> schakel.local.v1.PolicyRefusal
-	31, // 25: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
-	1,  // 26: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
-	3,  // 27: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
-	5,  // 28: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
-	8,  // 29: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
-	11, // 30: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
-	13, // 31: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
-	16, // 32: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
-	19, // 33: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
-	21, // 34: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
-	23, // 35: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
-	25, // 36: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
-	2,  // 37: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
-	4,  // 38: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
-	6,  // 39: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
-	9,  // 40: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
-	12, // 41: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
-	14, // 42: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
-	17, // 43: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
-	20, // 44: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
-	22, // 45: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
-	24, // 46: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
-	26, // 47: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
-	37, // [37:48] is the sub-list for method output_type
-	26, // [26:37] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	34, // 25: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
+	31, // 26: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
+	34, // 27: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
+	1,  // 28: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
+	3,  // 29: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
+	5,  // 30: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
+	8,  // 31: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
+	11, // 32: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
+	13, // 33: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
+	16, // 34: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
+	29, // 35: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
+	19, // 36: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
+	21, // 37: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
+	23, // 38: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
+	25, // 39: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
+	2,  // 40: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
+	4,  // 41: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
+	6,  // 42: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
+	9,  // 43: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
+	12, // 44: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
+	14, // 45: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
+	17, // 46: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
+	30, // 47: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
+	20, // 48: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
+	22, // 49: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
+	24, // 50: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
+	26, // 51: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
+	40, // [40:52] is the sub-list for method output_type
+	28, // [28:40] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_schakel_local_v1_local_proto_init() }
@@ -2095,7 +2386,7 @@ func file_schakel_local_v1_local_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_schakel_local_v1_local_proto_rawDesc), len(file_schakel_local_v1_local_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   28,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

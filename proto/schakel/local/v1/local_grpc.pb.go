@@ -30,6 +30,7 @@ const (
 	LocalService_AckNotification_FullMethodName    = "/schakel.local.v1.LocalService/AckNotification"
 	LocalService_ListObligations_FullMethodName    = "/schakel.local.v1.LocalService/ListObligations"
 	LocalService_CompleteObligation_FullMethodName = "/schakel.local.v1.LocalService/CompleteObligation"
+	LocalService_Inzage_FullMethodName             = "/schakel.local.v1.LocalService/Inzage"
 )
 
 // LocalServiceClient is the client API for LocalService service.
@@ -54,6 +55,10 @@ type LocalServiceClient interface {
 	ListObligations(ctx context.Context, in *ListObligationsRequest, opts ...grpc.CallOption) (*ListObligationsResponse, error)
 	// CompleteObligation ticks an obligation off.
 	CompleteObligation(ctx context.Context, in *CompleteObligationRequest, opts ...grpc.CallOption) (*CompleteObligationResponse, error)
+	// Inzage lists every audit record about one child on this node, as holder
+	// and as recipient, oldest first: the same content as
+	// `schakel audit inzage --format json`. No record value is returned.
+	Inzage(ctx context.Context, in *InzageRequest, opts ...grpc.CallOption) (*InzageResponse, error)
 }
 
 type localServiceClient struct {
@@ -134,6 +139,16 @@ func (c *localServiceClient) CompleteObligation(ctx context.Context, in *Complet
 	return out, nil
 }
 
+func (c *localServiceClient) Inzage(ctx context.Context, in *InzageRequest, opts ...grpc.CallOption) (*InzageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InzageResponse)
+	err := c.cc.Invoke(ctx, LocalService_Inzage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LocalServiceServer is the server API for LocalService service.
 // All implementations must embed UnimplementedLocalServiceServer
 // for forward compatibility.
@@ -156,6 +171,10 @@ type LocalServiceServer interface {
 	ListObligations(context.Context, *ListObligationsRequest) (*ListObligationsResponse, error)
 	// CompleteObligation ticks an obligation off.
 	CompleteObligation(context.Context, *CompleteObligationRequest) (*CompleteObligationResponse, error)
+	// Inzage lists every audit record about one child on this node, as holder
+	// and as recipient, oldest first: the same content as
+	// `schakel audit inzage --format json`. No record value is returned.
+	Inzage(context.Context, *InzageRequest) (*InzageResponse, error)
 	mustEmbedUnimplementedLocalServiceServer()
 }
 
@@ -186,6 +205,9 @@ func (UnimplementedLocalServiceServer) ListObligations(context.Context, *ListObl
 }
 func (UnimplementedLocalServiceServer) CompleteObligation(context.Context, *CompleteObligationRequest) (*CompleteObligationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CompleteObligation not implemented")
+}
+func (UnimplementedLocalServiceServer) Inzage(context.Context, *InzageRequest) (*InzageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Inzage not implemented")
 }
 func (UnimplementedLocalServiceServer) mustEmbedUnimplementedLocalServiceServer() {}
 func (UnimplementedLocalServiceServer) testEmbeddedByValue()                      {}
@@ -334,6 +356,24 @@ func _LocalService_CompleteObligation_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LocalService_Inzage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InzageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LocalServiceServer).Inzage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LocalService_Inzage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LocalServiceServer).Inzage(ctx, req.(*InzageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LocalService_ServiceDesc is the grpc.ServiceDesc for LocalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -368,6 +408,10 @@ var LocalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CompleteObligation",
 			Handler:    _LocalService_CompleteObligation_Handler,
+		},
+		{
+			MethodName: "Inzage",
+			Handler:    _LocalService_Inzage_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
