@@ -130,7 +130,7 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc TraceContext,
 		Obligations:        d.Obligations,
 		ConsentsUsed:       d.ConsentsUsed,
 		PolicyRevision:     d.PolicyRevision,
-		RetentionDays:      d.RetentionDays,
+		RetentionDays:      retentionDays(d.RetentionDays),
 		PayloadDigest:      digest,
 	}
 	commit, err := h.cfg.Audit.Append(ctx, ar)
@@ -173,12 +173,26 @@ func (h *Holder) refuse(ctx context.Context, from identity.Peer, tc TraceContext
 		Side: "holder", DecisionID: "refused-" + NewRequestID(), Purpose: req.GetPurpose(),
 		HolderOIN: h.cfg.Self.OIN, RecipientOIN: from.OIN, RecipientRole: req.GetRecipientRole(),
 		Subject: audit.Pseudonym(h.cfg.Secret, req.GetBsn()), ReasonCodes: []string{code},
+		RetentionDays: retentionDays(0),
 	}
 	if _, aerr := h.cfg.Audit.Append(ctx, ar); aerr != nil {
 		return fmt.Errorf("%w: %v", ErrAuditUnavailable, aerr)
 	}
 	h.log.WarnContext(ctx, "request refused before decision", "peer_oin", from.OIN, "reason", code)
 	return err
+}
+
+// fallbackRetentionDays keeps the audit record of a request that matched no
+// flow (a denial without retention_days, or a refusal before any decision):
+// the audit log refuses a record without a retention, and a record that
+// cannot be written turns a denial into an error.
+const fallbackRetentionDays = 1825
+
+func retentionDays(fromDecision int) int {
+	if fromDecision > 0 {
+		return fromDecision
+	}
+	return fallbackRetentionDays
 }
 
 // proof bundles the audit record, its inclusion in the signed checkpoint and

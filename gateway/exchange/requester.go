@@ -129,7 +129,7 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 		Obligations:        dec.GetObligations(),
 		ConsentsUsed:       dec.GetConsentsUsed(),
 		PolicyRevision:     dec.GetPolicyRevision(),
-		RetentionDays:      int(dec.GetRetentionDays()),
+		RetentionDays:      retentionDays(int(dec.GetRetentionDays())),
 		PayloadDigest:      resp.GetAudit().GetPayloadDigest(),
 	}
 	if verr != nil {

@@ -82,8 +82,10 @@ type Options struct {
 
 // New builds a node: it loads keys, the signed policy pack, opens the stores
 // and binds the listeners. It does not serve until Run.
-func New(cfg *config.Config, log *slog.Logger, opt Options) (n *Node, err error) {
-	n = &Node{cfg: cfg, log: log, self: identity.Peer{OIN: cfg.Node.OIN, Name: cfg.Node.Name, OrgType: cfg.Node.OrgType}}
+func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error) {
+	// n is not the named result: a failing return sets the result to nil, and
+	// the deferred clean-up must still see the half-built node.
+	n := &Node{cfg: cfg, log: log, self: identity.Peer{OIN: cfg.Node.OIN, Name: cfg.Node.Name, OrgType: cfg.Node.OrgType}}
 	defer func() {
 		if err != nil {
 			n.closeAll()
