@@ -42,6 +42,28 @@ notify-load:
 lint: vet
 	$(TOOL) buf lint
 
+# Fuzz targets as package:target. `make fuzz` runs each for FUZZTIME; their
+# seed corpora (testdata/fuzz/ and f.Add) run in every plain `go test`.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	./gateway/exchange:FuzzValidateRequest \
+	./gateway/exchange:FuzzValidateWire \
+	./policy:FuzzParseInput \
+	./policy:FuzzLoadPack \
+	./policy/signing:FuzzVerifyThreshold \
+	./policy/signing:FuzzParseTrustedKey \
+	./gateway/audit:FuzzOpenCheckpoint \
+	./gateway/audit:FuzzVerifyCommit \
+	./gateway/audit:FuzzVerifyCorruptedStore \
+	./gateway/config:FuzzParse
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz: $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
 generate:
 	$(TOOL) buf generate
 

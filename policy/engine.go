@@ -163,9 +163,48 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	if err != nil {
 		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
 	}
+	if err := checkDecision(in, d); err != nil {
+		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+	}
 	d.PolicyRevision = e.pack.revision
 	d.DecisionID = newID()
 	return d, nil
+}
+
+// checkDecision enforces the contract on a pack's answer, whatever the Rego
+// says, so that a faulty (even correctly signed) pack cannot release more
+// than was asked: allow exactly when categories are released; released
+// categories are requested, sorted, and not withheld; a denial has a reason
+// with a message and an allow has none.
+func checkDecision(in Input, d Decision) error {
+	if d.Allow != (len(d.Categories) > 0) {
+		return fmt.Errorf("decision: allow is %v with %d released categories", d.Allow, len(d.Categories))
+	}
+	if !slices.IsSorted(d.Categories) {
+		return errors.New("decision: released categories are not sorted")
+	}
+	for _, c := range d.Categories {
+		if !slices.Contains(in.Categories, c) {
+			return fmt.Errorf("decision: releases category %q that was not requested", c)
+		}
+		for _, w := range d.Withheld {
+			if w.Category == c {
+				return fmt.Errorf("decision: category %q is both released and withheld", c)
+			}
+		}
+	}
+	if d.Allow && len(d.Reasons) > 0 {
+		return errors.New("decision: an allow with reasons")
+	}
+	if !d.Allow && len(d.Reasons) == 0 {
+		return errors.New("decision: a denial without a reason")
+	}
+	for _, r := range d.Reasons {
+		if r.Code == "" || r.Message == "" {
+			return errors.New("decision: a reason without code or message")
+		}
+	}
+	return nil
 }
 
 func newID() string {

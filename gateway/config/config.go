@@ -392,6 +392,24 @@ func (c *Config) Validate() error {
 	if c.Audit.MaxBatch < 1 {
 		bad("audit.max_batch", "must be at least 1")
 	}
+	// A zero limit is replaced by its default; a negative one would switch a
+	// protection off (clock skew, timeouts) or crash the node (concurrency).
+	positive := func(key string, ok bool) {
+		if !ok {
+			bad(key, "must be positive")
+		}
+	}
+	positive("limits.max_message_bytes", c.Limits.MaxMessageBytes > 0)
+	positive("limits.clock_skew", c.Limits.ClockSkew > 0)
+	positive("limits.request_timeout", c.Limits.RequestTimeout > 0)
+	positive("limits.peer_rate", c.Limits.PeerRate > 0)
+	positive("limits.peer_burst", c.Limits.PeerBurst > 0)
+	positive("limits.peer_concurrency", c.Limits.PeerConcurrency > 0)
+	positive("source.timeout", c.Source.Timeout > 0)
+	positive("notify.max_age", c.Notify.MaxAge > 0)
+	positive("notify.retry_initial", c.Notify.RetryInitial > 0)
+	positive("notify.retry_max", c.Notify.RetryMax > 0)
+	positive("notify.per_peer", c.Notify.PerPeer > 0)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
