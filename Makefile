@@ -32,8 +32,11 @@ test-short:
 demo: build
 	$(GO) run ./demo --bin $(BIN) --dir demo/run
 
+# Issue 7: micro-benchmarks, embedded vs OPA-over-HTTP decision, gateway vs a bare
+# two-hop mTLS forward at c1/c8/c64, peak RSS, replica scaling on PostgreSQL;
+# writes bench/results/latest.json and BENCHMARKS.md (see there). BENCH_FLAGS adds options.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./policy/ ./gateway/audit/ ./gateway/exchange/
+	$(GO) run ./bench --bin $(BIN) $(BENCH_FLAGS)
 
 # Issue 6's load: 10,000 notifications while the receiver restarts; prints the counts.
 notify-load:
