@@ -98,7 +98,7 @@ func measureDecisions(ctx context.Context, work string, samples int) (decisionRe
 	if err != nil {
 		return res, err
 	}
-	data, err := json.Marshal(pack.OPAData())
+	data, err := pack.OPAData()
 	if err != nil {
 		return res, err
 	}
