@@ -11,8 +11,8 @@ func runPolicy(args []string, s stdio) int {
 		return 2
 	}
 	switch args[0] {
-	// Each subcommand lives in its own file: policy_eval.go (eval, test,
-	// explain) and policy_sign.go (build, keygen, sign, verify, diff, status).
+	// Each subcommand lives in its own file: policy_sign.go (build, keygen,
+	// sign, verify), policy_diff.go (diff), policy_status.go (status).
 	case "build":
 		return cmdPolicyBuild(args[1:], s)
 	case "keygen":
