@@ -186,3 +186,29 @@ func BenchmarkDecide(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkInputValue builds the engine's input from a typed Input (the
+// gateway's path: no JSON), as Decide does for every decision.
+func BenchmarkInputValue(b *testing.B) {
+	in, err := ParseInput([]byte(contractExample))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if v := in.value(); v == nil {
+			b.Fatal("no value")
+		}
+	}
+}
+
+// BenchmarkParseInput reads a decision input from JSON (the CLI's path).
+func BenchmarkParseInput(b *testing.B) {
+	raw := []byte(contractExample)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseInput(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
