@@ -204,6 +204,16 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// decisionKeys are the keys of a decision object, allocated once.
+var decisionKeys = func() map[string]*ast.Term {
+	m := make(map[string]*ast.Term)
+	for _, k := range []string{"allow", "flow", "basis", "categories", "withheld", "reasons", "obligations",
+		"consents_used", "retention_days", "category", "code", "message"} {
+		m[k] = ast.StringTerm(k)
+	}
+	return m
+}()
+
 // toDecision converts the Rego result, an AST object, without a JSON or Go
 // map round trip.
 func toDecision(v ast.Value) (Decision, error) {
@@ -219,7 +229,7 @@ func toDecision(v ast.Value) (Decision, error) {
 		}
 	}
 	get := func(key string) ast.Value {
-		t := obj.Get(ast.InternedTerm(key))
+		t := obj.Get(decisionKeys[key])
 		if t == nil {
 			return nil
 		}
@@ -269,10 +279,10 @@ func toDecision(v ast.Value) (Decision, error) {
 			var s1, s2 ast.String
 			var ok1, ok2 bool
 			if o != nil {
-				if t := o.Get(ast.InternedTerm(a)); t != nil {
+				if t := o.Get(decisionKeys[a]); t != nil {
 					s1, ok1 = t.Value.(ast.String)
 				}
-				if t := o.Get(ast.InternedTerm(b)); t != nil {
+				if t := o.Get(decisionKeys[b]); t != nil {
 					s2, ok2 = t.Value.(ast.String)
 				}
 			}
