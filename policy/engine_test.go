@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -239,6 +240,43 @@ func BenchmarkParseInput(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParseInput(raw); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestDecideConcurrent decides from many goroutines on one engine (its
+// shared read transaction and cancel); run under -race by make test.
+func TestDecideConcurrent(t *testing.T) {
+	e := defaultEngine(t)
+	in, err := ParseInput([]byte(contractExample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := e.Decide(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, _ := json.Marshal(want)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 25 {
+				d, err := e.Decide(context.Background(), in)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got, _ := json.Marshal(d); string(got) != string(wantJSON) {
+					errs <- fmt.Errorf("decision %s, want %s", got, wantJSON)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
