@@ -4,14 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Query is the Rego query every pack must answer with a decision object.
@@ -64,6 +65,14 @@ var ErrEvaluation = errors.New("policy evaluation failed")
 type Engine struct {
 	pack  *Pack
 	query rego.PreparedEvalQuery
+	// opts are the per-decision evaluation options besides the input: one
+	// read transaction on the pack's immutable store, opened once (reads of
+	// an inmem store are pure, so it is shared by concurrent decisions);
+	// a cancel that never fires instead of a cancellation goroutine per
+	// decision (a decision takes microseconds; Decide checks ctx before it
+	// starts); and the result kept as an AST term, converted to a Decision
+	// without an intermediate Go map.
+	opts []rego.EvalOption
 }
 
 // NewEngine prepares the decision query for the pack and evaluates sample
@@ -71,16 +80,25 @@ type Engine struct {
 // decide is refused before it is swapped in.
 func NewEngine(p *Pack) (*Engine, error) {
 	ctx := context.Background()
+	store := inmem.NewFromObjectWithOpts(p.opaData, inmem.OptReturnASTValuesOnRead(true))
 	r := rego.New(
 		rego.Query(Query),
 		rego.Compiler(p.compiler),
-		rego.Store(inmem.NewFromObjectWithOpts(p.opaData, inmem.OptReturnASTValuesOnRead(true))),
+		rego.Store(store),
 	)
 	pq, err := r.PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: prepare %s: %v", ErrInvalidPack, Query, err)
 	}
-	e := &Engine{pack: p, query: pq}
+	txn, err := store.NewTransaction(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidPack, err)
+	}
+	e := &Engine{pack: p, query: pq, opts: []rego.EvalOption{
+		rego.EvalTransaction(txn),
+		rego.EvalExternalCancel(topdown.NewCancel()),
+		rego.EvalGenerateJSON(keepTerm),
+	}}
 	for i, in := range sampleInputs() {
 		d, err := e.Decide(ctx, in)
 		if err == nil {
@@ -152,14 +170,23 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	if in.Now.IsZero() {
 		return Decision{}, fmt.Errorf("%w: input has no time (now)", ErrEvaluation)
 	}
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(in.value()))
+	if err := ctx.Err(); err != nil {
+		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+	}
+	opts := make([]rego.EvalOption, 0, len(e.opts)+1)
+	opts = append(append(opts, e.opts...), rego.EvalParsedInput(in.value()))
+	rs, err := e.query.Eval(ctx, opts...)
 	if err != nil {
 		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return Decision{}, fmt.Errorf("%w: %s is undefined", ErrEvaluation, Query)
 	}
-	d, err := toDecision(rs[0].Expressions[0].Value)
+	t, _ := rs[0].Expressions[0].Value.(*ast.Term)
+	if t == nil {
+		return Decision{}, fmt.Errorf("%w: %s is not a term", ErrEvaluation, Query)
+	}
+	d, err := toDecision(t.Value)
 	if err != nil {
 		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
 	}
@@ -207,17 +234,31 @@ func checkDecision(in Input, d Decision) error {
 	return nil
 }
 
+// keepTerm makes the query result the AST term itself.
+func keepTerm(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
+
 func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return hex.EncodeToString(b[:])
 }
 
-// toDecision converts the Rego result without a JSON round trip.
-func toDecision(v any) (Decision, error) {
-	m, ok := v.(map[string]any)
+// decisionKeys are the keys of a decision object, allocated once.
+var decisionKeys = func() map[string]*ast.Term {
+	m := make(map[string]*ast.Term)
+	for _, k := range []string{"allow", "flow", "basis", "categories", "withheld", "reasons", "obligations",
+		"consents_used", "retention_days", "category", "code", "message"} {
+		m[k] = ast.StringTerm(k)
+	}
+	return m
+}()
+
+// toDecision converts the Rego result, an AST object, without a JSON or Go
+// map round trip.
+func toDecision(v ast.Value) (Decision, error) {
+	obj, ok := v.(ast.Object)
 	if !ok {
-		return Decision{}, fmt.Errorf("decision is %T, not an object", v)
+		return Decision{}, fmt.Errorf("decision is %s, not an object", ast.ValueName(v))
 	}
 	var d Decision
 	var err error
@@ -226,31 +267,68 @@ func toDecision(v any) (Decision, error) {
 			err = fmt.Errorf("decision.%s has the wrong type", key)
 		}
 	}
-	d.Allow, ok = m["allow"].(bool)
-	if !ok {
+	get := func(key string) ast.Value {
+		t := obj.Get(decisionKeys[key])
+		if t == nil {
+			return nil
+		}
+		return t.Value
+	}
+	if b, ok := get("allow").(ast.Boolean); ok {
+		d.Allow = bool(b)
+	} else {
 		bad("allow")
 	}
 	optStr := func(key string) *string {
-		switch x := m[key].(type) {
-		case nil:
+		switch x := get(key).(type) {
+		case ast.Null:
 			return nil
-		case string:
-			return &x
+		case ast.String:
+			s := string(x)
+			return &s
 		}
 		bad(key)
 		return nil
 	}
 	strs := func(key string) []string {
-		arr, ok := m[key].([]any)
+		arr, ok := get(key).(*ast.Array)
 		if !ok {
 			bad(key)
 			return []string{}
 		}
-		out := make([]string, len(arr))
-		for i, x := range arr {
-			if out[i], ok = x.(string); !ok {
+		out := make([]string, arr.Len())
+		for i := range out {
+			s, ok := arr.Elem(i).Value.(ast.String)
+			if !ok {
 				bad(key)
 			}
+			out[i] = string(s)
+		}
+		return out
+	}
+	pairs := func(key, a, b string) [][2]string {
+		arr, ok := get(key).(*ast.Array)
+		if !ok {
+			bad(key)
+			return nil
+		}
+		out := make([][2]string, arr.Len())
+		for i := range out {
+			o, _ := arr.Elem(i).Value.(ast.Object)
+			var s1, s2 ast.String
+			var ok1, ok2 bool
+			if o != nil {
+				if t := o.Get(decisionKeys[a]); t != nil {
+					s1, ok1 = t.Value.(ast.String)
+				}
+				if t := o.Get(decisionKeys[b]); t != nil {
+					s2, ok2 = t.Value.(ast.String)
+				}
+			}
+			if !ok1 || !ok2 {
+				bad(key)
+			}
+			out[i] = [2]string{string(s1), string(s2)}
 		}
 		return out
 	}
@@ -259,42 +337,23 @@ func toDecision(v any) (Decision, error) {
 	d.Categories = strs("categories")
 	d.Obligations = strs("obligations")
 	d.ConsentsUsed = strs("consents_used")
-	pairs := func(key, a, b string) [][2]string {
-		arr, ok := m[key].([]any)
-		if !ok {
-			bad(key)
-			return nil
-		}
-		out := make([][2]string, len(arr))
-		for i, x := range arr {
-			o, _ := x.(map[string]any)
-			s1, ok1 := o[a].(string)
-			s2, ok2 := o[b].(string)
-			if !ok1 || !ok2 {
-				bad(key)
-			}
-			out[i] = [2]string{s1, s2}
-		}
-		return out
+	withheld := pairs("withheld", "category", "code")
+	d.Withheld = make([]Withheld, len(withheld))
+	for i, p := range withheld {
+		d.Withheld[i] = Withheld{Category: p[0], Code: p[1]}
 	}
-	d.Withheld = []Withheld{}
-	for _, p := range pairs("withheld", "category", "code") {
-		d.Withheld = append(d.Withheld, Withheld{Category: p[0], Code: p[1]})
+	reasons := pairs("reasons", "code", "message")
+	d.Reasons = make([]Reason, len(reasons))
+	for i, p := range reasons {
+		d.Reasons[i] = Reason{Code: p[0], Message: p[1]}
 	}
-	d.Reasons = []Reason{}
-	for _, p := range pairs("reasons", "code", "message") {
-		d.Reasons = append(d.Reasons, Reason{Code: p[0], Message: p[1]})
-	}
-	switch n := m["retention_days"].(type) {
-	case json.Number:
-		i, e := n.Int64()
-		if e != nil {
+	if n, ok := get("retention_days").(ast.Number); ok {
+		if i, ok := n.Int(); ok {
+			d.RetentionDays = i
+		} else {
 			bad("retention_days")
 		}
-		d.RetentionDays = int(i)
-	case int:
-		d.RetentionDays = n
-	default:
+	} else {
 		bad("retention_days")
 	}
 	return d, err

@@ -66,12 +66,12 @@ var basisDutch = map[string]string{
 }
 
 // explanation is what the pack's Rego itself says about the consent part of
-// a decision (rules regime, required_givers and live of schakel.decision),
-// read so that explain never re-implements the policy.
+// a decision (rules regime, givers and live of schakel.decision), read so
+// that explain never re-implements the policy.
 type explanation struct {
 	regime string
 	givers []string
-	live   []int
+	live   []string // ids of the consents that count
 }
 
 func (e *Engine) explainQuery(ctx context.Context, in Input) explanation {
@@ -88,16 +88,16 @@ func (e *Engine) explainQuery(ctx context.Context, in Input) explanation {
 	}
 	doc, _ := rs[0].Expressions[0].Value.(map[string]any)
 	x.regime, _ = doc["regime"].(string)
-	for _, g := range asSlice(doc["required_givers"]) {
+	for _, g := range asSlice(doc["givers"]) {
 		if s, ok := g.(string); ok {
 			x.givers = append(x.givers, s)
 		}
 	}
 	slices.Sort(x.givers)
-	for _, i := range asSlice(doc["live"]) {
-		if n, ok := i.(interface{ Int64() (int64, error) }); ok {
-			if v, err := n.Int64(); err == nil {
-				x.live = append(x.live, int(v))
+	for _, c := range asSlice(doc["live"]) {
+		if m, ok := c.(map[string]any); ok {
+			if id, ok := m["id"].(string); ok {
+				x.live = append(x.live, id)
 			}
 		}
 	}
@@ -247,9 +247,9 @@ func (e *Engine) explainConditions(ctx context.Context, w io.Writer, in Input, f
 	if len(in.Consents) == 0 {
 		p("  bekende toestemmingen: geen")
 	}
-	for i, c := range in.Consents {
+	for _, c := range in.Consents {
 		state := "telt niet mee (andere ontvanger, ander doel, nog niet gegeven, verlopen of ingetrokken)"
-		if slices.Contains(x.live, i) {
+		if slices.Contains(x.live, c.ID) {
 			state = "geldig"
 		}
 		p("  - toestemming %s van %s voor %s: %s", c.ID, c.GivenBy, strings.Join(c.Categories, ", "), state)

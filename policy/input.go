@@ -286,15 +286,41 @@ func (p *parser) input(v any) Input {
 	return in
 }
 
+// Object keys of the engine input, allocated once.
+var (
+	keyAge                 = ast.StringTerm("age")
+	keyCategories          = ast.StringTerm("categories")
+	keyConsents            = ast.StringTerm("consents")
+	keyEnrolledAtRecipient = ast.StringTerm("enrolled_at_recipient")
+	keyFlow                = ast.StringTerm("flow")
+	keyGivenAt             = ast.StringTerm("given_at")
+	keyGivenBy             = ast.StringTerm("given_by")
+	keyHolder              = ast.StringTerm("holder")
+	keyId                  = ast.StringTerm("id")
+	keyJustification       = ast.StringTerm("justification")
+	keyNow                 = ast.StringTerm("now")
+	keyOin                 = ast.StringTerm("oin")
+	keyOrgType             = ast.StringTerm("org_type")
+	keyParentsHadInzage    = ast.StringTerm("parents_had_inzage")
+	keyPurpose             = ast.StringTerm("purpose")
+	keyRecipient           = ast.StringTerm("recipient")
+	keyRecipientOin        = ast.StringTerm("recipient_oin")
+	keyRelation            = ast.StringTerm("relation")
+	keyRole                = ast.StringTerm("role")
+	keySubject             = ast.StringTerm("subject")
+	keyValidUntil          = ast.StringTerm("valid_until")
+	keyWithdrawnAt         = ast.StringTerm("withdrawn_at")
+)
+
 // value builds the OPA input directly as an AST value (no JSON round trip),
 // with every time as nanoseconds since the Unix epoch.
 func (in *Input) value() ast.Value {
 	party := func(pt *Party) *ast.Term {
 		return ast.ObjectTerm(
-			ast.Item(ast.InternedTerm("oin"), ast.StringTerm(pt.OIN)),
-			ast.Item(ast.InternedTerm("org_type"), ast.StringTerm(pt.OrgType)),
-			ast.Item(ast.InternedTerm("role"), ast.StringTerm(pt.Role)),
-			ast.Item(ast.InternedTerm("relation"), ast.InternedTerm(pt.Relation)),
+			ast.Item(keyOin, ast.StringTerm(pt.OIN)),
+			ast.Item(keyOrgType, ast.StringTerm(pt.OrgType)),
+			ast.Item(keyRole, ast.StringTerm(pt.Role)),
+			ast.Item(keyRelation, ast.InternedTerm(pt.Relation)),
 		)
 	}
 	strs := func(ss []string) *ast.Term {
@@ -314,29 +340,29 @@ func (in *Input) value() ast.Value {
 	for i := range in.Consents {
 		c := &in.Consents[i]
 		consents[i] = ast.ObjectTerm(
-			ast.Item(ast.InternedTerm("id"), ast.StringTerm(c.ID)),
-			ast.Item(ast.InternedTerm("given_by"), ast.StringTerm(c.GivenBy)),
-			ast.Item(ast.InternedTerm("recipient_oin"), ast.StringTerm(c.RecipientOIN)),
-			ast.Item(ast.InternedTerm("purpose"), ast.StringTerm(c.Purpose)),
-			ast.Item(ast.InternedTerm("categories"), strs(c.Categories)),
-			ast.Item(ast.InternedTerm("given_at"), ns(&c.GivenAt)),
-			ast.Item(ast.InternedTerm("valid_until"), ns(c.ValidUntil)),
-			ast.Item(ast.InternedTerm("withdrawn_at"), ns(c.WithdrawnAt)),
+			ast.Item(keyId, ast.StringTerm(c.ID)),
+			ast.Item(keyGivenBy, ast.StringTerm(c.GivenBy)),
+			ast.Item(keyRecipientOin, ast.StringTerm(c.RecipientOIN)),
+			ast.Item(keyPurpose, ast.StringTerm(c.Purpose)),
+			ast.Item(keyCategories, strs(c.Categories)),
+			ast.Item(keyGivenAt, ns(&c.GivenAt)),
+			ast.Item(keyValidUntil, ns(c.ValidUntil)),
+			ast.Item(keyWithdrawnAt, ns(c.WithdrawnAt)),
 		)
 	}
 	return ast.NewObject(
-		ast.Item(ast.InternedTerm("purpose"), ast.StringTerm(in.Purpose)),
-		ast.Item(ast.InternedTerm("flow"), ast.StringTerm(in.Flow)),
-		ast.Item(ast.InternedTerm("holder"), party(&in.Holder)),
-		ast.Item(ast.InternedTerm("recipient"), party(&in.Recipient)),
-		ast.Item(ast.InternedTerm("subject"), ast.ObjectTerm(
-			ast.Item(ast.InternedTerm("age"), ast.IntNumberTerm(in.Subject.Age)),
-			ast.Item(ast.InternedTerm("enrolled_at_recipient"), ast.InternedTerm(in.Subject.EnrolledAtRecipient)),
-			ast.Item(ast.InternedTerm("parents_had_inzage"), ast.InternedTerm(in.Subject.ParentsHadInzage)),
+		ast.Item(keyPurpose, ast.StringTerm(in.Purpose)),
+		ast.Item(keyFlow, ast.StringTerm(in.Flow)),
+		ast.Item(keyHolder, party(&in.Holder)),
+		ast.Item(keyRecipient, party(&in.Recipient)),
+		ast.Item(keySubject, ast.ObjectTerm(
+			ast.Item(keyAge, ast.IntNumberTerm(in.Subject.Age)),
+			ast.Item(keyEnrolledAtRecipient, ast.InternedTerm(in.Subject.EnrolledAtRecipient)),
+			ast.Item(keyParentsHadInzage, ast.InternedTerm(in.Subject.ParentsHadInzage)),
 		)),
-		ast.Item(ast.InternedTerm("categories"), strs(in.Categories)),
-		ast.Item(ast.InternedTerm("consents"), ast.ArrayTerm(consents...)),
-		ast.Item(ast.InternedTerm("justification"), ast.StringTerm(in.Justification)),
-		ast.Item(ast.InternedTerm("now"), ns(&in.Now)),
+		ast.Item(keyCategories, strs(in.Categories)),
+		ast.Item(keyConsents, ast.ArrayTerm(consents...)),
+		ast.Item(keyJustification, ast.StringTerm(in.Justification)),
+		ast.Item(keyNow, ns(&in.Now)),
 	)
 }

@@ -572,16 +572,46 @@ func (d *Data) opaData() map[string]any {
 		}
 		return ots
 	}
+	// accepts: the roles a side accepts, "" included when it lists none.
+	anyRole := make([]string, 0, len(d.Roles)+1)
+	anyRole = append(anyRole, "")
+	for _, r := range d.Roles {
+		anyRole = append(anyRole, r.ID)
+	}
 	side := func(s Side) map[string]any {
-		return map[string]any{"org_types": list(s.OrgTypes), "roles": set(s.Roles)}
+		accepts := s.Roles
+		if len(accepts) == 0 {
+			accepts = anyRole
+		}
+		return map[string]any{"org_types": list(s.OrgTypes), "roles": set(s.Roles), "accepts": set(accepts)}
 	}
 	flows := make(map[string]any, len(d.Flows))
 	routes := make(map[string]any)
 	for _, f := range d.Flows {
 		var maxAge any
+		ageTo := MaxAge
 		if f.MaxAge != nil {
 			maxAge = *f.MaxAge
+			ageTo = *f.MaxAge
 		}
+		// checks: the reason code of each condition the flow requires.
+		checks := []string{}
+		for _, c := range []struct {
+			on   bool
+			code string
+		}{
+			{f.Requires.Relation, "RELATION_REQUIRED"},
+			{f.Requires.Justification, "JUSTIFICATION_REQUIRED"},
+			{f.Requires.Enrolment, "NOT_ENROLLED"},
+			{f.Requires.Inzage, "INZAGE_REQUIRED"},
+			{f.Requires.Beroepsgeheim, "BEROEPSGEHEIM_REQUIRED"},
+		} {
+			if c.on {
+				checks = append(checks, c.code)
+			}
+		}
+		obligations := slices.Clone(f.Obligations)
+		slices.Sort(obligations)
 		flows[f.ID] = map[string]any{
 			"id": f.ID, "title": f.Title, "purpose": f.Purpose, "basis": f.Basis, "consent": f.Consent,
 			"holder": side(f.Holder), "recipient": side(f.Recipient),
@@ -591,8 +621,9 @@ func (d *Data) opaData() map[string]any {
 				"enrolment": f.Requires.Enrolment, "inzage": f.Requires.Inzage,
 				"beroepsgeheim": f.Requires.Beroepsgeheim,
 			},
-			"min_age": f.MinAge, "max_age": maxAge,
-			"obligations":    list(f.Obligations),
+			"checks":  list(checks),
+			"min_age": f.MinAge, "max_age": maxAge, "age_to": ageTo,
+			"obligations":    list(obligations),
 			"retention_days": f.RetentionDays,
 		}
 		byHolder, _ := routes[f.Purpose].(map[string]any)

@@ -15,7 +15,7 @@ func TestLoadPackRefuses(t *testing.T) {
 		want []string
 	}{
 		"rego syntax error": {func(t *testing.T, f map[string]string) {
-			f["decision.rego"] = replaceOnce(t, f["decision.rego"], "purpose_known if cfg.purposes[input.purpose]", "purpose_known if cfg.purposes[input.purpose")
+			f["decision.rego"] = replaceOnce(t, f["decision.rego"], "\tcfg.purposes[input.purpose]\n\tflow_id == null", "\tcfg.purposes[input.purpose\n\tflow_id == null")
 		}, []string{"decision.rego:", "rego_parse_error"}},
 		"rego compile error": {func(t *testing.T, f map[string]string) {
 			f["decision.rego"] = replaceOnce(t, f["decision.rego"], "blocked if count(problems) > 0", "blocked if count(problemz) > 0")

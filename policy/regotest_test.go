@@ -79,9 +79,9 @@ func TestRegoTestsCatchBrokenRules(t *testing.T) {
 		"A1 without need-to-know": {"data.yaml", "requires: {relation: true}", "requires: {relation: false}",
 			"test_relation_required"},
 		"F1 up to 23": {"data.yaml", "max_age: 22", "max_age: 23", "test_age_out_of_scope_23"},
-		"expiry ignored": {"decision.rego", "\tnot expired(c)\n\tnot withdrawn(c)", "\tnot withdrawn(c)",
+		"expiry ignored": {"decision.rego", "; not withdrawn(c); not expired(c)]", "; not withdrawn(c)]",
 			"test_consent_expired"},
-		"justification not checked": {"decision.rego", "\tflow.requires.justification\n", "\tflow.requires.justification\n\tfalse\n",
+		"justification not checked": {"decision.rego", `"JUSTIFICATION_REQUIRED": trim_space(input.justification) != "",`, `"JUSTIFICATION_REQUIRED": true,`,
 			"test_justification_required_g1"},
 	}
 	for name, b := range breaks {

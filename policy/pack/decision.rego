@@ -48,8 +48,6 @@ code_rank := {
 # the flow. Without input.flow the one flow whose purpose, holder org type and
 # recipient org type match decides; an explicit flow must be that flow.
 
-purpose_known if cfg.purposes[input.purpose]
-
 route := cfg.routes[input.purpose][input.holder.org_type][input.recipient.org_type]
 
 default flow_id := null
@@ -62,10 +60,10 @@ flow := cfg.flows[flow_id]
 
 # problems are the blocking findings as [code, message argument] pairs;
 # messages are only formatted for a deny.
-problems contains ["UNKNOWN_PURPOSE", input.purpose] if not purpose_known
+problems contains ["UNKNOWN_PURPOSE", input.purpose] if not cfg.purposes[input.purpose]
 
 problems contains ["NO_MATCHING_FLOW", ""] if {
-	purpose_known
+	cfg.purposes[input.purpose]
 	flow_id == null
 }
 
@@ -74,67 +72,51 @@ problems contains ["NO_MATCHING_FLOW", ""] if {
 
 # Roles (POLICY-CONTRACT.md, decision input): a side that lists roles refuses
 # every other role, "" included; a side that lists none accepts any known
-# role or none. An unknown role never passes.
-role_ok(side, role) if side.roles[role]
-
-role_ok(side, "") if count(side.roles) == 0
-
-role_ok(side, role) if {
-	count(side.roles) == 0
-	cfg.roles[role]
-}
-
+# role or none. accepts is that set, derived from data.yaml.
 problems contains ["ROLE_NOT_ALLOWED", [role_label(input.holder.role), "verstrekker"]] if {
-	not role_ok(flow.holder, input.holder.role)
+	f := flow
+	not f.holder.accepts[input.holder.role]
 }
 
 problems contains ["ROLE_NOT_ALLOWED", [role_label(input.recipient.role), "ontvanger"]] if {
-	not role_ok(flow.recipient, input.recipient.role)
+	f := flow
+	not f.recipient.accepts[input.recipient.role]
 }
 
 role_label(r) := sprintf("%q", [r]) if r != ""
 
 role_label("") := "(geen rol)"
 
-# need-to-know (Jeugdwet 7.3.11): A1.
-problems contains ["RELATION_REQUIRED", ""] if {
-	flow.requires.relation
-	not input.recipient.relation
+# The flow's conditions (requires in data.yaml), as the code of the reason
+# each gives when it does not hold:
+#   RELATION_REQUIRED       need-to-know (Jeugdwet 7.3.11): A1
+#   JUSTIFICATION_REQUIRED  the written weighing: G1, G2 (meldcode), G3
+#   NOT_ENROLLED            E1, E2: only after enrolment, never for selection
+#   INZAGE_REQUIRED         E1, E2: the parents had inzage in the rapport
+#   BEROEPSGEHEIM_REQUIRED  G3: only a holder whose role has professional secrecy
+problems contains [code, ""] if {
+	some code in flow.checks
+	not holds[code]
 }
 
-# G1, G2 (meldcode weighing), G3 (break-glass): a written justification.
-problems contains ["JUSTIFICATION_REQUIRED", ""] if {
-	flow.requires.justification
-	trim_space(input.justification) == ""
+holds := {
+	"RELATION_REQUIRED": input.recipient.relation,
+	"JUSTIFICATION_REQUIRED": trim_space(input.justification) != "",
+	"NOT_ENROLLED": input.subject.enrolled_at_recipient,
+	"INZAGE_REQUIRED": input.subject.parents_had_inzage,
+	"BEROEPSGEHEIM_REQUIRED": object.get(cfg.roles, [input.holder.role, "beroepsgeheim"], false),
 }
 
-# E1, E2: only after enrolment at the recipient, never for selection.
-problems contains ["NOT_ENROLLED", ""] if {
-	flow.requires.enrolment
-	not input.subject.enrolled_at_recipient
-}
-
-# E1, E2: the parents had inzage in the onderwijskundig rapport.
-problems contains ["INZAGE_REQUIRED", ""] if {
-	flow.requires.inzage
-	not input.subject.parents_had_inzage
-}
-
-# beroepsgeheim, G3: only a holder whose acting role has professional
-# secrecy may break it.
-problems contains ["BEROEPSGEHEIM_REQUIRED", ""] if {
-	flow.requires.beroepsgeheim
-	not cfg.roles[input.holder.role].beroepsgeheim
-}
-
-# F1: a child under 23 (the flow's min_age and max_age, inclusive).
+# F1: a child under 23 (the flow's min_age to age_to, inclusive; age_to is
+# max_age, or the highest age an input may carry).
 problems contains ["AGE_OUT_OF_SCOPE", sprintf("%d", [input.subject.age])] if {
-	input.subject.age < flow.min_age
+	f := flow
+	not age_in_scope(f)
 }
 
-problems contains ["AGE_OUT_OF_SCOPE", sprintf("%d", [input.subject.age])] if {
-	flow.max_age != null
-	input.subject.age > flow.max_age
+age_in_scope(f) if {
+	input.subject.age >= f.min_age
+	input.subject.age <= f.age_to
 }
 
 # ---------------------------------------------------------------------------
@@ -150,7 +132,7 @@ default regime := "none"
 regime := cfg.consent.strict_regime if {
 	flow.consent != "none"
 	stricter
-} else := flow.consent if flow_id != null
+} else := flow.consent
 
 stricter if cfg.org_types[input.holder.org_type].care
 
@@ -162,33 +144,26 @@ stricter if {
 	cfg.categories[cat].special
 }
 
-consent_flow if regime != "none"
+# The givers whose consent counts at this age (ouder, jeugdige or both); none
+# for a flow without consent.
+default givers := []
 
-# The givers whose consent counts at this age (ouder, jeugdige or both).
-required_givers := {g | some g in cfg.consent.givers_by_age[regime][input.subject.age]} if consent_flow
-
-default required_givers := set()
+givers := cfg.consent.givers_by_age[regime][input.subject.age]
 
 # How many distinct consents a giver must have given: parents_required for
 # "ouder" (one parent with gezag suffices by default [choice]), else 1.
 needed := {"ouder": cfg.consent.parents_required, "jeugdige": 1}
 
-# Consents for this recipient and purpose, whatever their state.
-relevant contains i if {
-	some i, c in input.consents
+# A consent counts (is live) when its recipient OIN and purpose are the
+# request's, it was given at or before now, has not expired and was not
+# withdrawn at or before now (POLICY-CONTRACT.md, consents).
+relevant := [c |
+	some c in input.consents
 	c.recipient_oin == input.recipient.oin
 	c.purpose == input.purpose
-}
+]
 
-# A matching consent: given at or before now, not expired, not withdrawn at
-# or before now (POLICY-CONTRACT.md, consents).
-live contains i if {
-	some i in relevant
-	c := input.consents[i]
-	c.given_at <= now
-	not expired(c)
-	not withdrawn(c)
-}
+live := [c | some c in relevant; c.given_at <= now; not withdrawn(c); not expired(c)]
 
 withdrawn(c) if {
 	c.withdrawn_at != null
@@ -200,48 +175,37 @@ expired(c) if {
 	c.valid_until <= now
 }
 
-# live consents per required giver
-live_by[g] := [i | some i in live; input.consents[i].given_by == g] if some g in required_givers
-
-giver_ok(g) if count(live_by[g]) >= needed[g]
-
 # Why a required giver has no consent: a withdrawal wins over expiry, and both
 # over plain absence.
-consent_code(g) := "CONSENT_WITHDRAWN" if {
-	some i in relevant
-	input.consents[i].given_by == g
-	withdrawn(input.consents[i])
-} else := "CONSENT_EXPIRED" if {
-	some i in relevant
-	input.consents[i].given_by == g
-	expired(input.consents[i])
-} else := "CONSENT_MISSING"
-
 problems contains [consent_code(g), g] if {
-	some g in required_givers
-	not giver_ok(g)
+	some g in givers
+	count([c | some c in live; c.given_by == g]) < needed[g]
 }
 
-# The categories a giver's live consents cover (with parents_required 2, a
-# category must be in two distinct parents' consents).
-covered_by[g] := {cat |
-	some cat in requested
-	count([i | some i in live_by[g]; cat in input.consents[i].categories]) >= needed[g]
-} if some g in required_givers
-
-# A category is covered when every required giver consented to it.
-covered := intersection({covered_by[g] | some g in required_givers}) if consent_flow
+consent_code(g) := "CONSENT_WITHDRAWN" if {
+	some c in relevant
+	c.given_by == g
+	withdrawn(c)
+} else := "CONSENT_EXPIRED" if {
+	some c in relevant
+	c.given_by == g
+	expired(c)
+} else := "CONSENT_MISSING"
 
 # ---------------------------------------------------------------------------
-# Categories (minimaal): category by category, never beyond the allow-list.
+# Categories (minimaal): category by category, never beyond the allow-list,
+# and with consent only what every required giver consented to (with
+# parents_required 2, a category must be in two parents' consents).
 
 requested := {c | some c in input.categories}
 
-in_flow := {c | some c in requested; flow.allowed[c]}
-
-releasable := in_flow & covered if consent_flow
-
-releasable := in_flow if not consent_flow
+releasable contains cat if {
+	some cat in requested
+	flow.allowed[cat]
+	every g in givers {
+		count([c | some c in live; c.given_by == g; cat in c.categories]) >= needed[g]
+	}
+}
 
 blocked if count(problems) > 0
 
@@ -252,13 +216,13 @@ released := releasable if not blocked
 # One code per withheld category: without a flow the selection code; a
 # category off the allow-list CATEGORY_NOT_IN_FLOW; otherwise the first code
 # that blocks the whole request, or CATEGORY_NOT_CONSENTED.
-first_code := min({code_rank[p[0]] | some p in problems})
+first_code := rank_code[min({code_rank[p[0]] | some p in problems})]
 
-category_code(cat) := rank_code[first_code] if {
+category_code(cat) := first_code if {
 	flow_id == null
 } else := "CATEGORY_NOT_IN_FLOW" if {
-	not in_flow[cat]
-} else := rank_code[first_code] if {
+	not flow.allowed[cat]
+} else := first_code if {
 	blocked
 } else := "CATEGORY_NOT_CONSENTED"
 
@@ -307,17 +271,16 @@ message(p) := sprintf(cfg.messages[p[0]], p[1]) if {
 	p[1] == ""
 } else := sprintf(cfg.messages[p[0]], [p[1]])
 
-# informeren: the flow's obligations, on a release only.
+# informeren: the flow's obligations (sorted in the data), on a release only.
 default obligations := []
 
-obligations := sort(flow.obligations) if allow
+obligations := flow.obligations if allow
 
 default consents_used := []
 
 consents_used := sort({c.id |
-	some i in live
-	c := input.consents[i]
-	required_givers[c.given_by]
+	some c in live
+	c.given_by in givers
 	some cat in c.categories
 	released[cat]
 }) if allow
