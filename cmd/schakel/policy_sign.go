@@ -321,7 +321,7 @@ func policyFlagError(s stdio, fs *flag.FlagSet, msg string) int {
 }
 
 // cmdPolicyDiff is filled in once the policy engine's pack data exists.
-func cmdPolicyDiff(args []string, s stdio) int {
+func cmdPolicyDiff(_ []string, s stdio) int {
 	fmt.Fprintln(s.err, "schakel policy diff: not available yet")
 	return 1
 }
