@@ -20,6 +20,10 @@ fmt:
 
 # The whole suite: vet, race-enabled tests (the Rego tests and scenario files
 # run inside `go test`), buf lint, and a check that generated code is fresh.
+# Fuzz targets run their seed corpora (testdata/fuzz/ and f.Add) here as plain
+# tests; actual fuzzing is `make fuzz`: a short -fuzz run per target is left
+# out because the coverage-instrumented build of the OPA-linked packages alone
+# took minutes on the shared 2-core machine.
 test: vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'); exit 1; }
 	SCHAKEL_NOTIFY_LOAD=1000 $(GO) test -race -count=1 -timeout 20m $(PKGS)
