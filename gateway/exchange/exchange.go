@@ -171,7 +171,7 @@ func toPolicyConsents(cs []consent.Consent) []policy.Consent {
 	return out
 }
 
-func statusOf(allow bool, failed bool) int {
+func statusOf(_ bool, failed bool) int {
 	if failed {
 		return 2
 	}

@@ -92,11 +92,11 @@ func openSQLite(path string, readOnly bool) (*SQLiteStore, error) {
 	if readOnly {
 		q.Set("mode", "ro")
 	} else {
-		if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
 			return nil, fmt.Errorf("notify: %w", err)
-		} else {
-			f.Close()
 		}
+		f.Close()
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(FULL)")
 		q.Set("_txlock", "immediate")
@@ -314,9 +314,9 @@ func (s *SQLiteStore) IncomingByKey(ctx context.Context, senderOIN, key string) 
 }
 
 // Pull implements Store.
-func (s *SQLiteStore) Pull(ctx context.Context, max int) ([]Incoming, error) {
+func (s *SQLiteStore) Pull(ctx context.Context, limit int) ([]Incoming, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+inCols+` FROM inbox WHERE acked_ms IS NULL
-		ORDER BY received_ms, rowid LIMIT ?`, max)
+		ORDER BY received_ms, rowid LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}

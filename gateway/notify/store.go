@@ -104,7 +104,7 @@ type Store interface {
 	// IncomingByKey returns a received notification by sender and key.
 	IncomingByKey(ctx context.Context, senderOIN, key string) (Incoming, bool, error)
 	// Pull lists unacknowledged received notifications, oldest first.
-	Pull(ctx context.Context, max int) ([]Incoming, error)
+	Pull(ctx context.Context, limit int) ([]Incoming, error)
 	// Ack acknowledges a received notification and clears its payload; a
 	// second Ack of the same id succeeds. Unknown ids give ErrNotFound.
 	Ack(ctx context.Context, id string, at time.Time) error

@@ -52,7 +52,7 @@ func (l *PeerLimits) state(oin string) *peerState {
 // The number of tracked peers is bounded by the certificates the trust
 // anchors issue; unknown OINs are refused by the handler right after.
 func (l *PeerLimits) Interceptor() grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		cert, err := identity.PeerCert(ctx)
 		if err != nil {
 			return handler(ctx, req)

@@ -251,7 +251,7 @@ func TestOpenRefuses(t *testing.T) {
 		{"oversized file", func(t *testing.T) []byte {
 			return craft(t, craftEntry{hdr: &tar.Header{Typeflag: tar.TypeReg, Name: "big.yaml", Size: MaxFileSize + 1, Mode: 0o644}})
 		}, ErrTooLarge},
-		{"not gzip", func(t *testing.T) []byte { return []byte("flows: {}\n") }, ErrCorrupt},
+		{"not gzip", func(_ *testing.T) []byte { return []byte("flows: {}\n") }, ErrCorrupt},
 		{"truncated", func(t *testing.T) []byte {
 			a := craft(t, reg("a.yaml", strings.Repeat("abc", 1000)))
 			return a[:len(a)/2]
