@@ -350,6 +350,13 @@ func profileRun(o options, holder, recipient *nodeSpec, call func(context.Contex
 	for _, n := range []*nodeSpec{holder, recipient} {
 		go func() { errc <- fetchProfile(n.metrics, 10, filepath.Join(o.profile, n.org.key+".cpu.pprof")) }()
 	}
+	go func() {
+		// Where the requests wait: goroutine stacks halfway through.
+		time.Sleep(5 * time.Second)
+		for _, n := range []*nodeSpec{holder, recipient} {
+			_ = fetchURL(fmt.Sprintf("http://%s/debug/pprof/goroutine?debug=1", n.metrics), filepath.Join(o.profile, n.org.key+".goroutines.txt"))
+		}
+	}()
 	r := drive("gateway", 64, 500*time.Millisecond, 11*time.Second, call)
 	fmt.Println("  profiled " + r.String())
 	for range 2 {

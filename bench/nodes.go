@@ -280,8 +280,12 @@ func vmHWM(pid int) (int64, error) {
 
 // fetchProfile saves a CPU profile of seconds from a node's pprof endpoint.
 func fetchProfile(metricsAddr string, seconds int, out string) error {
-	c := &http.Client{Timeout: time.Duration(seconds+20) * time.Second}
-	resp, err := c.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", metricsAddr, seconds))
+	return fetchURL(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", metricsAddr, seconds), out)
+}
+
+func fetchURL(url, out string) error {
+	c := &http.Client{Timeout: time.Minute}
+	resp, err := c.Get(url)
 	if err != nil {
 		return err
 	}

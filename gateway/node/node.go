@@ -19,6 +19,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -130,6 +131,11 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (n *Node, err error)
 	if opt.Decider != nil {
 		decider = opt.Decider
 	}
+	// Decisions run on long-lived goroutines that keep their grown stacks
+	// (see exchange.DecisionPool).
+	pool := exchange.NewDecisionPool(decider, 2*runtime.GOMAXPROCS(0))
+	n.closers = append(n.closers, pool.Close)
+	decider = pool
 
 	src := opt.Source
 	if src == nil {
