@@ -73,7 +73,7 @@ func NewEngine(p *Pack) (*Engine, error) {
 	r := rego.New(
 		rego.Query(Query),
 		rego.Compiler(p.compiler),
-		rego.Store(inmem.NewFromObject(p.opaData)),
+		rego.Store(inmem.NewFromObjectWithOpts(p.opaData, inmem.OptReturnASTValuesOnRead(true))),
 	)
 	pq, err := r.PrepareForEval(ctx)
 	if err != nil {
