@@ -53,7 +53,7 @@ func main() {
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the micro-benchmarks (\"\" skips them)")
 	flag.IntVar(&o.decisions, "decisions", 2000, "decisions timed embedded and over HTTP")
 	flag.StringVar(&o.pg, "pg", "postgres://127.0.0.1:5432/test?sslmode=disable", "PostgreSQL for the replica scaling run (\"\" skips it)")
-	flag.StringVar(&o.profile, "profile", "", "folder: also take 10 s CPU profiles of both nodes under c64 (an extra run)")
+	flag.StringVar(&o.profile, "profile", "bench/results/profiles", "folder: also take 10 s CPU profiles of both nodes under c64, in an extra run (\"\" skips it)")
 	flag.StringVar(&o.out, "out", "bench/results/latest.json", "results file")
 	flag.StringVar(&o.md, "md", "BENCHMARKS.md", "markdown file whose tables are updated (\"\" skips it)")
 	flag.StringVar(&o.note, "note", "", "what changed, for the History row")
@@ -74,22 +74,23 @@ type options struct {
 
 // Results is bench/results/latest.json.
 type Results struct {
-	Time       time.Time      `json:"time"`
-	Commit     string         `json:"commit"`
-	Machine    machine        `json:"machine"`
-	Note       string         `json:"note,omitempty"`
-	Settings   map[string]any `json:"settings"`
-	Micro      []microResult  `json:"micro,omitempty"`
-	Decision   decisionResult `json:"decision"`
-	Gateway    []loadResult   `json:"gateway"`
-	Baseline   []loadResult   `json:"baseline"`
-	Runs       []loadResult   `json:"runs"` // every run in the order taken
-	Ratios     []ratio        `json:"ratios"`
-	PayloadB   int            `json:"payload_bytes"`
-	RSS        rss            `json:"rss"`
-	Scaling    *scaling       `json:"scaling,omitempty"`
-	Summary    summary        `json:"summary"`
-	ProfileDir string         `json:"profile_dir,omitempty"`
+	Time       time.Time       `json:"time"`
+	Commit     string          `json:"commit"`
+	Machine    machine         `json:"machine"`
+	Note       string          `json:"note,omitempty"`
+	Settings   map[string]any  `json:"settings"`
+	Micro      []microResult   `json:"micro,omitempty"`
+	Decision   decisionResult  `json:"decision"`
+	Gateway    []loadResult    `json:"gateway"`
+	Baseline   []loadResult    `json:"baseline"`
+	Runs       []loadResult    `json:"runs"` // every run in the order taken
+	Ratios     []ratio         `json:"ratios"`
+	PayloadB   int             `json:"payload_bytes"`
+	RSS        rss             `json:"rss"`
+	Scaling    *scaling        `json:"scaling,omitempty"`
+	Summary    summary         `json:"summary"`
+	ProfileDir string          `json:"profile_dir,omitempty"`
+	Profile    []profileShares `json:"profile,omitempty"`
 }
 
 type machine struct {
@@ -306,7 +307,7 @@ func run(o options) (*Results, error) {
 	fmt.Printf("peak RSS (VmHWM): holder %.0f MiB, recipient %.0f MiB, baseline proxy %.0f MiB\n", res.RSS.HolderMiB, res.RSS.RecipientMiB, res.RSS.ProxyMiB)
 
 	if o.profile != "" {
-		if err := profileRun(o, holder, recipient, callGW); err != nil {
+		if res.Profile, err = profileRun(o, bin, holder, recipient, callGW); err != nil {
 			return nil, err
 		}
 		res.ProfileDir = o.profile
@@ -342,9 +343,9 @@ func run(o options) (*Results, error) {
 	return res, nil
 }
 
-func profileRun(o options, holder, recipient *nodeSpec, call func(context.Context) error) error {
+func profileRun(o options, bin string, holder, recipient *nodeSpec, call func(context.Context) error) ([]profileShares, error) {
 	if err := os.MkdirAll(o.profile, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	errc := make(chan error, 2)
 	for _, n := range []*nodeSpec{holder, recipient} {
@@ -361,11 +362,25 @@ func profileRun(o options, holder, recipient *nodeSpec, call func(context.Contex
 	fmt.Println("  profiled " + r.String())
 	for range 2 {
 		if err := <-errc; err != nil {
-			return fmt.Errorf("profile: %w", err)
+			return nil, fmt.Errorf("profile: %w", err)
 		}
 	}
-	fmt.Printf("  CPU profiles in %s (go tool pprof -top %s bin/schakel ...)\n", o.profile, o.profile)
-	return nil
+	fmt.Printf("  CPU profiles in %s (go tool pprof -top bin/schakel %s/school.cpu.pprof)\n", o.profile, o.profile)
+	// The profiles cover 10 s of the 11 s run.
+	calls := int(float64(r.Calls) * 10 / r.Seconds)
+	var out []profileShares
+	for _, n := range []*nodeSpec{holder, recipient} {
+		s, err := shares(bin, filepath.Join(o.profile, n.org.key+".cpu.pprof"), n.org.key, calls)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Printf("  %s: %.2f s CPU, ~%.0f µs per call\n", n.org.key, s.CPUSeconds, s.CPUPerCall)
+		for _, c := range costCategories {
+			fmt.Printf("    %-62s %5.1f%%\n", c.name, s.Percent[c.name])
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 func waitFor(f func() error) error {
