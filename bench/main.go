@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -68,6 +69,7 @@ func main() {
 
 type options struct {
 	bin, dir, conc, benchtime, pg, profile, out, md, note string
+	packCfg                                               string // set by run
 	dur, warm                                             time.Duration
 	rounds, decisions                                     int
 }
@@ -148,7 +150,7 @@ func run(o options) (*Results, error) {
 	}
 	res := &Results{Time: time.Now().UTC(), Commit: gitCommit(), Machine: describeMachine(), Note: o.note,
 		Settings: map[string]any{"dur_s": o.dur.Seconds(), "warm_s": o.warm.Seconds(), "rounds": o.rounds,
-			"concurrency": concs, "pack": "embedded default pack (no signed-pack configuration in the repository yet)",
+			"concurrency": concs, "pack": "nodes: the default pack (policy/pack) built, signed by two keys and verified (threshold 2) at start; decision micro-benchmarks: the embedded default pack",
 			"audit": "SQLite WAL, synchronous=FULL, group commit (node defaults)", "tls": "TLS 1.3 mutual TLS on every hop",
 			"peer_rate_limit": "1e6/s (limiter on, above the offered load)", "log_level": "info (node default)"}}
 	fmt.Printf("bench: %s, %d CPUs (%s), %s, load %s\n", res.Commit, res.Machine.NProc, res.Machine.Model, res.Machine.GoVersion, res.Machine.Load1)
@@ -175,8 +177,13 @@ func run(o options) (*Results, error) {
 		return nil, err
 	}
 	anchors := filepath.Join(work, "federation-ca", "ca.pem")
+	packCfg, err := signedPack(bin, work)
+	if err != nil {
+		return nil, fmt.Errorf("signed pack: %w", err)
+	}
 	holder, recipient := newNode(school, "node"), newNode(zorg, "node")
 	holder.peers, recipient.peers = []*nodeSpec{recipient}, []*nodeSpec{holder}
+	holder.policy, recipient.policy = packCfg, packCfg
 	var procs []*proc
 	defer func() {
 		for i := len(procs) - 1; i >= 0; i-- {
@@ -189,6 +196,18 @@ func run(o options) (*Results, error) {
 		}
 		procs = append(procs, n.proc)
 	}
+	for _, n := range []*nodeSpec{holder, recipient} {
+		st, err := policyStatus(n)
+		if err != nil {
+			return nil, err
+		}
+		if len(st.Policy.Signers) != 2 {
+			return nil, fmt.Errorf("%s runs pack %s signed by %v, want the bench's two signers", n.org.key, st.Policy.Revision, st.Policy.Signers)
+		}
+		res.Settings["pack_revision"] = st.Policy.Revision
+		res.Settings["pack_signers"] = st.Policy.Signers
+	}
+	fmt.Printf("nodes run the signed pack %v (signers %v)\n", res.Settings["pack_revision"], res.Settings["pack_signers"])
 	bas, err := fixtureChild("Bas")
 	if err != nil {
 		return nil, err
@@ -318,6 +337,7 @@ func run(o options) (*Results, error) {
 	procs = nil
 
 	// 4. Scaling one organisation over PostgreSQL.
+	o.packCfg = packCfg
 	if o.pg != "" {
 		sc, err := runScaling(ctx, o, bin, work, anchors, bas.BSN)
 		if err != nil {
@@ -381,6 +401,24 @@ func profileRun(o options, bin string, holder, recipient *nodeSpec, call func(co
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+type healthz struct {
+	Policy struct {
+		Revision string   `json:"revision"`
+		Signers  []string `json:"signers"`
+	} `json:"policy"`
+}
+
+// policyStatus reads the node's /healthz: the active pack and its signers.
+func policyStatus(n *nodeSpec) (healthz, error) {
+	var h healthz
+	resp, err := http.Get("http://" + n.metrics + "/healthz")
+	if err != nil {
+		return h, err
+	}
+	defer resp.Body.Close()
+	return h, json.NewDecoder(resp.Body).Decode(&h)
 }
 
 func waitFor(f func() error) error {
