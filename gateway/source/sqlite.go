@@ -42,9 +42,9 @@ CREATE TABLE IF NOT EXISTS category_data (
 type SQLite struct {
 	db *sql.DB
 	// Prepared once: preparing a statement costs more than running it.
-	child1, enrolled *sql.Stmt
-	mu               sync.Mutex
-	data             map[int]*sql.Stmt // category_data by the number of categories asked
+	child1, facts *sql.Stmt
+	mu            sync.Mutex
+	data          map[int]*sql.Stmt // category_data by the number of categories asked
 }
 
 var _ Source = (*SQLite)(nil)
@@ -78,7 +78,8 @@ func OpenSQLite(path string, fixture []byte) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("source: %w", err)
 	}
-	if s.enrolled, err = db.Prepare(`SELECT EXISTS (SELECT 1 FROM enrolments WHERE bsn = ? AND oin = ?)`); err != nil {
+	if s.facts, err = db.Prepare(`SELECT c.birth_date, c.parents_had_inzage,
+		EXISTS (SELECT 1 FROM enrolments e WHERE e.bsn = c.bsn AND e.oin = ?) FROM children c WHERE c.bsn = ?`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("source: %w", err)
 	}
@@ -168,22 +169,26 @@ func (s *SQLite) child(ctx context.Context, id string) (childRow, error) {
 }
 
 // Facts implements Source. An invalid BSN gives an error wrapping
-// bsn.ErrInvalid; an unknown child ErrNotFound.
+// bsn.ErrInvalid; an unknown child ErrNotFound. One query: the child's row
+// and whether it is enrolled at the recipient.
 func (s *SQLite) Facts(ctx context.Context, id, recipientOIN string) (Facts, error) {
-	r, err := s.child(ctx, id)
-	if err != nil {
-		return Facts{}, err
+	if err := bsn.Valid(id); err != nil {
+		return Facts{}, fmt.Errorf("source: %w", err)
 	}
-	birth, err := time.Parse(dateLayout, r.birth)
-	if err != nil {
-		return Facts{}, fmt.Errorf("%w: stored birth_date: %v", ErrUnavailable, err)
+	var birthS string
+	var inzage, enrolled bool
+	err := s.facts.QueryRowContext(ctx, recipientOIN, id).Scan(&birthS, &inzage, &enrolled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Facts{}, ErrNotFound
 	}
-	var enrolled bool
-	err = s.enrolled.QueryRowContext(ctx, id, recipientOIN).Scan(&enrolled)
 	if err != nil {
 		return Facts{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	return Facts{Found: true, BirthDate: birth, EnrolledAtRecipient: enrolled, ParentsHadInzage: r.inzage}, nil
+	birth, err := time.Parse(dateLayout, birthS)
+	if err != nil {
+		return Facts{}, fmt.Errorf("%w: stored birth_date: %v", ErrUnavailable, err)
+	}
+	return Facts{Found: true, BirthDate: birth, EnrolledAtRecipient: enrolled, ParentsHadInzage: inzage}, nil
 }
 
 // Record implements Source: only the asked categories that the child has are
