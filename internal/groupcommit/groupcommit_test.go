@@ -103,8 +103,9 @@ func TestOneBadItemFailsOnlyItsCaller(t *testing.T) {
 	<-started
 	results := make(map[int]chan error)
 	for _, it := range []int{11, 12, 13, 14} {
-		results[it] = make(chan error, 1)
-		go func() { results[it] <- b.Do(ctx, it) }()
+		ch := make(chan error, 1)
+		results[it] = ch
+		go func() { ch <- b.Do(ctx, it) }()
 	}
 	waitQueued(t, b, 4)
 	close(release)
