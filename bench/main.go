@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -53,7 +54,7 @@ func main() {
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the micro-benchmarks (\"\" skips them)")
 	flag.IntVar(&o.decisions, "decisions", 2000, "decisions timed embedded and over HTTP")
 	flag.StringVar(&o.pg, "pg", "postgres://127.0.0.1:5432/test?sslmode=disable", "PostgreSQL for the replica scaling run (\"\" skips it)")
-	flag.StringVar(&o.profile, "profile", "", "folder: also take 10 s CPU profiles of both nodes under c64 (an extra run)")
+	flag.StringVar(&o.profile, "profile", "bench/results/profiles", "folder: also take 10 s CPU profiles of both nodes under c64, in an extra run (\"\" skips it)")
 	flag.StringVar(&o.out, "out", "bench/results/latest.json", "results file")
 	flag.StringVar(&o.md, "md", "BENCHMARKS.md", "markdown file whose tables are updated (\"\" skips it)")
 	flag.StringVar(&o.note, "note", "", "what changed, for the History row")
@@ -68,28 +69,30 @@ func main() {
 
 type options struct {
 	bin, dir, conc, benchtime, pg, profile, out, md, note string
+	packCfg                                               string // set by run
 	dur, warm                                             time.Duration
 	rounds, decisions                                     int
 }
 
 // Results is bench/results/latest.json.
 type Results struct {
-	Time       time.Time      `json:"time"`
-	Commit     string         `json:"commit"`
-	Machine    machine        `json:"machine"`
-	Note       string         `json:"note,omitempty"`
-	Settings   map[string]any `json:"settings"`
-	Micro      []microResult  `json:"micro,omitempty"`
-	Decision   decisionResult `json:"decision"`
-	Gateway    []loadResult   `json:"gateway"`
-	Baseline   []loadResult   `json:"baseline"`
-	Runs       []loadResult   `json:"runs"` // every run in the order taken
-	Ratios     []ratio        `json:"ratios"`
-	PayloadB   int            `json:"payload_bytes"`
-	RSS        rss            `json:"rss"`
-	Scaling    *scaling       `json:"scaling,omitempty"`
-	Summary    summary        `json:"summary"`
-	ProfileDir string         `json:"profile_dir,omitempty"`
+	Time       time.Time       `json:"time"`
+	Commit     string          `json:"commit"`
+	Machine    machine         `json:"machine"`
+	Note       string          `json:"note,omitempty"`
+	Settings   map[string]any  `json:"settings"`
+	Micro      []microResult   `json:"micro,omitempty"`
+	Decision   decisionResult  `json:"decision"`
+	Gateway    []loadResult    `json:"gateway"`
+	Baseline   []loadResult    `json:"baseline"`
+	Runs       []loadResult    `json:"runs"` // every run in the order taken
+	Ratios     []ratio         `json:"ratios"`
+	PayloadB   int             `json:"payload_bytes"`
+	RSS        rss             `json:"rss"`
+	Scaling    *scaling        `json:"scaling,omitempty"`
+	Summary    summary         `json:"summary"`
+	ProfileDir string          `json:"profile_dir,omitempty"`
+	Profile    []profileShares `json:"profile,omitempty"`
 }
 
 type machine struct {
@@ -147,7 +150,7 @@ func run(o options) (*Results, error) {
 	}
 	res := &Results{Time: time.Now().UTC(), Commit: gitCommit(), Machine: describeMachine(), Note: o.note,
 		Settings: map[string]any{"dur_s": o.dur.Seconds(), "warm_s": o.warm.Seconds(), "rounds": o.rounds,
-			"concurrency": concs, "pack": "embedded default pack (no signed-pack configuration in the repository yet)",
+			"concurrency": concs, "pack": "nodes: the default pack (policy/pack) built, signed by two keys and verified (threshold 2) at start; decision micro-benchmarks: the embedded default pack",
 			"audit": "SQLite WAL, synchronous=FULL, group commit (node defaults)", "tls": "TLS 1.3 mutual TLS on every hop",
 			"peer_rate_limit": "1e6/s (limiter on, above the offered load)", "log_level": "info (node default)"}}
 	fmt.Printf("bench: %s, %d CPUs (%s), %s, load %s\n", res.Commit, res.Machine.NProc, res.Machine.Model, res.Machine.GoVersion, res.Machine.Load1)
@@ -174,8 +177,13 @@ func run(o options) (*Results, error) {
 		return nil, err
 	}
 	anchors := filepath.Join(work, "federation-ca", "ca.pem")
+	packCfg, err := signedPack(bin, work)
+	if err != nil {
+		return nil, fmt.Errorf("signed pack: %w", err)
+	}
 	holder, recipient := newNode(school, "node"), newNode(zorg, "node")
 	holder.peers, recipient.peers = []*nodeSpec{recipient}, []*nodeSpec{holder}
+	holder.policy, recipient.policy = packCfg, packCfg
 	var procs []*proc
 	defer func() {
 		for i := len(procs) - 1; i >= 0; i-- {
@@ -188,6 +196,18 @@ func run(o options) (*Results, error) {
 		}
 		procs = append(procs, n.proc)
 	}
+	for _, n := range []*nodeSpec{holder, recipient} {
+		st, err := policyStatus(n)
+		if err != nil {
+			return nil, err
+		}
+		if len(st.Policy.Signers) != 2 {
+			return nil, fmt.Errorf("%s runs pack %s signed by %v, want the bench's two signers", n.org.key, st.Policy.Revision, st.Policy.Signers)
+		}
+		res.Settings["pack_revision"] = st.Policy.Revision
+		res.Settings["pack_signers"] = st.Policy.Signers
+	}
+	fmt.Printf("nodes run the signed pack %v (signers %v)\n", res.Settings["pack_revision"], res.Settings["pack_signers"])
 	bas, err := fixtureChild("Bas")
 	if err != nil {
 		return nil, err
@@ -306,7 +326,7 @@ func run(o options) (*Results, error) {
 	fmt.Printf("peak RSS (VmHWM): holder %.0f MiB, recipient %.0f MiB, baseline proxy %.0f MiB\n", res.RSS.HolderMiB, res.RSS.RecipientMiB, res.RSS.ProxyMiB)
 
 	if o.profile != "" {
-		if err := profileRun(o, holder, recipient, callGW); err != nil {
+		if res.Profile, err = profileRun(o, bin, holder, recipient, callGW); err != nil {
 			return nil, err
 		}
 		res.ProfileDir = o.profile
@@ -317,6 +337,7 @@ func run(o options) (*Results, error) {
 	procs = nil
 
 	// 4. Scaling one organisation over PostgreSQL.
+	o.packCfg = packCfg
 	if o.pg != "" {
 		sc, err := runScaling(ctx, o, bin, work, anchors, bas.BSN)
 		if err != nil {
@@ -342,23 +363,62 @@ func run(o options) (*Results, error) {
 	return res, nil
 }
 
-func profileRun(o options, holder, recipient *nodeSpec, call func(context.Context) error) error {
+func profileRun(o options, bin string, holder, recipient *nodeSpec, call func(context.Context) error) ([]profileShares, error) {
 	if err := os.MkdirAll(o.profile, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	errc := make(chan error, 2)
 	for _, n := range []*nodeSpec{holder, recipient} {
 		go func() { errc <- fetchProfile(n.metrics, 10, filepath.Join(o.profile, n.org.key+".cpu.pprof")) }()
 	}
+	go func() {
+		// Where the requests wait: goroutine stacks halfway through.
+		time.Sleep(5 * time.Second)
+		for _, n := range []*nodeSpec{holder, recipient} {
+			_ = fetchURL(fmt.Sprintf("http://%s/debug/pprof/goroutine?debug=1", n.metrics), filepath.Join(o.profile, n.org.key+".goroutines.txt"))
+		}
+	}()
 	r := drive("gateway", 64, 500*time.Millisecond, 11*time.Second, call)
 	fmt.Println("  profiled " + r.String())
 	for range 2 {
 		if err := <-errc; err != nil {
-			return fmt.Errorf("profile: %w", err)
+			return nil, fmt.Errorf("profile: %w", err)
 		}
 	}
-	fmt.Printf("  CPU profiles in %s (go tool pprof -top %s bin/schakel ...)\n", o.profile, o.profile)
-	return nil
+	fmt.Printf("  CPU profiles in %s (go tool pprof -top bin/schakel %s/school.cpu.pprof)\n", o.profile, o.profile)
+	// The profiles cover 10 s of the 11 s run.
+	calls := int(float64(r.Calls) * 10 / r.Seconds)
+	var out []profileShares
+	for _, n := range []*nodeSpec{holder, recipient} {
+		s, err := shares(bin, filepath.Join(o.profile, n.org.key+".cpu.pprof"), n.org.key, calls)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Printf("  %s: %.2f s CPU, ~%.0f µs per call\n", n.org.key, s.CPUSeconds, s.CPUPerCall)
+		for _, c := range costCategories {
+			fmt.Printf("    %-62s %5.1f%%\n", c.name, s.Percent[c.name])
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+type healthz struct {
+	Policy struct {
+		Revision string   `json:"revision"`
+		Signers  []string `json:"signers"`
+	} `json:"policy"`
+}
+
+// policyStatus reads the node's /healthz: the active pack and its signers.
+func policyStatus(n *nodeSpec) (healthz, error) {
+	var h healthz
+	resp, err := http.Get("http://" + n.metrics + "/healthz")
+	if err != nil {
+		return h, err
+	}
+	defer resp.Body.Close()
+	return h, json.NewDecoder(resp.Body).Decode(&h)
 }
 
 func waitFor(f func() error) error {

@@ -68,6 +68,46 @@ func (o *org) clientKeyPair() (tls.Certificate, error) {
 	return certs.LoadKeyPair(filepath.Join(o.dir, "client", o.oin+".pem"), filepath.Join(o.dir, "client", o.oin+".key"))
 }
 
+// signedPack builds the default pack folder (policy/pack) into an archive
+// with `schakel policy build`, makes two signing keys and signs it with both
+// (`schakel policy keygen|sign`), and returns the node configuration lines
+// under policy: for it (threshold 2, as the privacy-officer guide does it).
+func signedPack(bin, work string) (string, error) {
+	dir := filepath.Join(work, "policy")
+	trusted := filepath.Join(dir, "trusted")
+	if err := os.MkdirAll(trusted, 0o700); err != nil {
+		return "", err
+	}
+	run := func(args ...string) error {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "SCHAKEL_KEY_PASSWORD=bench-only-passphrase")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("schakel %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return nil
+	}
+	archive := filepath.Join(dir, "pack.tar.gz")
+	if err := run("policy", "build", "-bundle", filepath.Join("policy", "pack"), "-out", archive); err != nil {
+		return "", err
+	}
+	var sigs []string
+	for _, name := range []string{"fg-een", "fg-twee"} {
+		if err := run("policy", "keygen", "-out", filepath.Join(dir, name)); err != nil {
+			return "", err
+		}
+		if err := os.Rename(filepath.Join(dir, name+".pub"), filepath.Join(trusted, name+".pub")); err != nil {
+			return "", err
+		}
+		sig := filepath.Join(dir, "pack."+name+".sig")
+		if err := run("policy", "sign", "-bundle", archive, "-key", filepath.Join(dir, name+".key"), "-out", sig); err != nil {
+			return "", err
+		}
+		sigs = append(sigs, fmt.Sprintf("%q", sig))
+	}
+	return fmt.Sprintf("  bundle: %q\n  signatures: [%s]\n  trusted_keys: %q\n  threshold: 2\n", archive, strings.Join(sigs, ", "), trusted), nil
+}
+
 // freePort returns a loopback address with a port that was free a moment ago.
 func freePort() string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -280,8 +320,12 @@ func vmHWM(pid int) (int64, error) {
 
 // fetchProfile saves a CPU profile of seconds from a node's pprof endpoint.
 func fetchProfile(metricsAddr string, seconds int, out string) error {
-	c := &http.Client{Timeout: time.Duration(seconds+20) * time.Second}
-	resp, err := c.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", metricsAddr, seconds))
+	return fetchURL(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", metricsAddr, seconds), out)
+}
+
+func fetchURL(url, out string) error {
+	c := &http.Client{Timeout: time.Minute}
+	resp, err := c.Get(url)
 	if err != nil {
 		return err
 	}

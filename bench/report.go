@@ -126,6 +126,18 @@ func endToEndTables(r *Results) string {
 			fmt.Fprintf(&b, "| ratio two / one | %.2f | | |\n\n", sc.Ratio)
 		}
 	}
+	if len(r.Profile) == 2 {
+		h, rc := r.Profile[0], r.Profile[1]
+		fmt.Fprintf(&b, "Where the CPU goes under c64 (an extra 11 s gateway run with 10 s CPU profiles of both nodes; "+
+			"a sample counts for every category one of its frames matches, so indented rows are part of the row above "+
+			"and some rows overlap): holder %.0f µs CPU per call, recipient %.0f µs per call (%d calls).\n\n",
+			h.CPUPerCall, rc.CPUPerCall, h.Calls)
+		b.WriteString("| share of the node's CPU | holder (school) | recipient (zorg) |\n|---|---:|---:|\n")
+		for _, c := range costCategories {
+			fmt.Fprintf(&b, "| %s | %.1f%% | %.1f%% |\n", strings.ReplaceAll(c.name, "  ", "&nbsp;&nbsp;"), h.Percent[c.name], rc.Percent[c.name])
+		}
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "Summary: `%s`\n", r.summaryLine())
 	return b.String()
 }

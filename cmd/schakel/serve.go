@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/schakel/schakel/gateway/config"
@@ -32,6 +33,13 @@ func cmdServe(args []string, s stdio) int {
 		return 1
 	}
 	log := newLogger(s, cfg.LogLevel).With("node_oin", cfg.Node.OIN)
+	// A decision allocates about 55 KB against a live heap of a few tens of
+	// MB, so with Go's default GOGC=100 the collector took about a tenth of a
+	// node's CPU under load (BENCHMARKS.md); 200 halves that for a few MiB of
+	// RSS. An explicit GOGC in the environment wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	n, err := node.New(cfg, log, node.Options{})
 	if err != nil {
 		log.Error("node refused to start", "err", err)

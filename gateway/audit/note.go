@@ -106,6 +106,10 @@ func signBytes(s crypto.Signer, msg []byte) ([]byte, error) {
 }
 
 func verifyBytes(pub crypto.PublicKey, msg, sig []byte) bool {
+	return verifyCached(pub, msg, sig, verifySig) // verifycache.go
+}
+
+func verifySig(pub crypto.PublicKey, msg, sig []byte) bool {
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
 		d := sha256.Sum256(msg)

@@ -18,6 +18,8 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/schakel/schakel/internal/groupcommit"
 )
 
 // Config configures a store.
@@ -138,6 +140,9 @@ type logStore struct {
 	fallbackReads atomic.Int64
 	// batches counts committed batches (one checkpoint each).
 	batches atomic.Int64
+
+	receiptsOnce sync.Once
+	receipts     *groupcommit.Batcher[Receipt]
 }
 
 type tableNames struct{ head, records, checkpoints, receipts string }
@@ -669,12 +674,7 @@ func (s *logStore) AddReceipt(ctx context.Context, rc Receipt) error {
 	if rc.ReceivedAt.IsZero() {
 		rc.ReceivedAt = time.Now()
 	}
-	_, err := s.db.exec(ctx, s.q("INSERT INTO "+s.tables.receipts+
-		" (decision_id, payload_digest, holder_origin, holder_key, holder_index, leaf_hash, proof, checkpoint, signature, local_index, received_ms)"+
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-		rc.DecisionID, rc.PayloadDigest, rc.HolderOrigin, rc.HolderKey, int64(rc.Commit.Index), rc.Commit.LeafHash,
-		bytes.Join(rc.Commit.Proof, nil), rc.Commit.Checkpoint, rc.Signature, int64(rc.LocalIndex), rc.ReceivedAt.UnixMilli())
-	return err
+	return s.receiptBatch().Do(ctx, rc) // group commit: receipt_batch.go
 }
 
 // Receipts implements [Store.Receipts].

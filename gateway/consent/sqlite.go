@@ -36,6 +36,7 @@ CREATE INDEX IF NOT EXISTS consents_by_bsn ON consents (bsn, given_at, seq);`
 type SQLiteStore struct {
 	db    *sql.DB
 	vocab Vocabulary
+	list  *sql.Stmt // List's query, prepared once
 }
 
 var _ Store = (*SQLiteStore)(nil)
@@ -59,7 +60,16 @@ func OpenSQLite(path string, vocab Vocabulary) (*SQLiteStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("consent: create schema: %w", err)
 	}
-	return &SQLiteStore{db: db, vocab: vocab}, nil
+	// A fixed pool: the default keeps two idle connections, so concurrent
+	// requests would keep opening new SQLite connections.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	list, err := db.Prepare(selectConsent + ` WHERE bsn = ? ORDER BY given_at, seq`)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("consent: %w", err)
+	}
+	return &SQLiteStore{db: db, vocab: vocab, list: list}, nil
 }
 
 // Close closes the database.
@@ -140,7 +150,7 @@ func (s *SQLiteStore) List(ctx context.Context, id string) ([]Consent, error) {
 	if err := bsn.Valid(id); err != nil {
 		return nil, invalid(err, "%v", err)
 	}
-	rows, err := s.db.QueryContext(ctx, selectConsent+` WHERE bsn = ? ORDER BY given_at, seq`, id)
+	rows, err := s.list.QueryContext(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("consent: list: %w", err)
 	}

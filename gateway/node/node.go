@@ -19,6 +19,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -136,6 +137,11 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if opt.Decider != nil {
 		decider = opt.Decider
 	}
+	// Decisions run on long-lived goroutines that keep their grown stacks
+	// (see exchange.DecisionPool).
+	pool := exchange.NewDecisionPool(decider, 2*runtime.GOMAXPROCS(0))
+	n.closers = append(n.closers, pool.Close)
+	decider = pool
 
 	src := opt.Source
 	if src == nil {

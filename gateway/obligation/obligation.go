@@ -14,6 +14,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/schakel/schakel/internal/groupcommit"
 )
 
 // ErrNotFound means no obligation has that id.
@@ -33,6 +35,16 @@ type Obligation struct {
 // Store is an SQLite-backed obligation list.
 type Store struct {
 	db *sql.DB
+	// adds group-commits concurrent Add calls: one transaction (one fsync)
+	// for every decision's obligations queued while the previous commit ran.
+	adds *groupcommit.Batcher[addition]
+}
+
+// addition is the obligations of one decision.
+type addition struct {
+	decisionID, flow, recipientOIN string
+	kinds                          []string
+	at                             time.Time
 }
 
 // OpenSQLite opens (and creates) the store at path.
@@ -47,25 +59,37 @@ func OpenSQLite(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("obligations: %w", err)
 	}
-	return &Store{db: db}, nil
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
+	s := &Store{db: db}
+	s.adds = &groupcommit.Batcher[addition]{Commit: s.insert}
+	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Add records one obligation per kind for a decision, in one transaction.
+// Add records one obligation per kind for a decision. It returns once they
+// are committed (synchronous=FULL); concurrent calls share a transaction.
 func (s *Store) Add(ctx context.Context, decisionID, flow, recipientOIN string, kinds []string, at time.Time) error {
+	return s.adds.Do(ctx, addition{decisionID: decisionID, flow: flow, recipientOIN: recipientOIN, kinds: kinds, at: at})
+}
+
+// insert writes the obligations of several decisions in one transaction.
+func (s *Store) insert(ctx context.Context, adds []addition) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	for _, k := range kinds {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		if _, err := tx.ExecContext(ctx, `INSERT INTO obligations (id, kind, decision_id, flow, recipient_oin, created_at) VALUES (?,?,?,?,?,?)`,
-			"o-"+hex.EncodeToString(b[:]), k, decisionID, flow, recipientOIN, at.UnixMilli()); err != nil {
-			return err
+	for _, a := range adds {
+		for _, k := range a.kinds {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			if _, err := tx.ExecContext(ctx, `INSERT INTO obligations (id, kind, decision_id, flow, recipient_oin, created_at) VALUES (?,?,?,?,?,?)`,
+				"o-"+hex.EncodeToString(b[:]), k, a.decisionID, a.flow, a.recipientOIN, a.at.UnixMilli()); err != nil {
+				return err
+			}
 		}
 	}
 	return tx.Commit()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schakel/schakel/gateway/bsn"
@@ -40,6 +41,10 @@ CREATE TABLE IF NOT EXISTS category_data (
 // fictional children, for demos and for organisations trying Schakel out.
 type SQLite struct {
 	db *sql.DB
+	// Prepared once: preparing a statement costs more than running it.
+	child1, facts *sql.Stmt
+	mu            sync.Mutex
+	data          map[int]*sql.Stmt // category_data by the number of categories asked
 }
 
 var _ Source = (*SQLite)(nil)
@@ -59,12 +64,41 @@ func OpenSQLite(path string, fixture []byte) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source: open %s: %w", path, err)
 	}
-	s := &SQLite{db: db}
+	// A fixed pool: database/sql keeps only two idle connections by
+	// default, so concurrent requests would open (and configure) new SQLite
+	// connections all the time.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	s := &SQLite{db: db, data: map[int]*sql.Stmt{}}
 	if err := s.init(fixture); err != nil {
 		db.Close()
 		return nil, err
 	}
+	if s.child1, err = db.Prepare(`SELECT given_name, family_name, birth_date, parents_had_inzage FROM children WHERE bsn = ?`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	if s.facts, err = db.Prepare(`SELECT c.birth_date, c.parents_had_inzage,
+		EXISTS (SELECT 1 FROM enrolments e WHERE e.bsn = c.bsn AND e.oin = ?) FROM children c WHERE c.bsn = ?`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("source: %w", err)
+	}
 	return s, nil
+}
+
+// dataStmt returns the prepared category_data query for n categories.
+func (s *SQLite) dataStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.data[n]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, `SELECT category, data FROM category_data WHERE bsn = ? AND category IN (?`+strings.Repeat(", ?", n-1)+`)`)
+	if err != nil {
+		return nil, err
+	}
+	s.data[n] = st
+	return st, nil
 }
 
 func (s *SQLite) init(fixture []byte) error {
@@ -124,9 +158,7 @@ func (s *SQLite) child(ctx context.Context, id string) (childRow, error) {
 		return childRow{}, fmt.Errorf("source: %w", err)
 	}
 	var r childRow
-	err := s.db.QueryRowContext(ctx,
-		`SELECT given_name, family_name, birth_date, parents_had_inzage FROM children WHERE bsn = ?`, id).
-		Scan(&r.given, &r.family, &r.birth, &r.inzage)
+	err := s.child1.QueryRowContext(ctx, id).Scan(&r.given, &r.family, &r.birth, &r.inzage)
 	if errors.Is(err, sql.ErrNoRows) {
 		return childRow{}, ErrNotFound
 	}
@@ -137,22 +169,26 @@ func (s *SQLite) child(ctx context.Context, id string) (childRow, error) {
 }
 
 // Facts implements Source. An invalid BSN gives an error wrapping
-// bsn.ErrInvalid; an unknown child ErrNotFound.
+// bsn.ErrInvalid; an unknown child ErrNotFound. One query: the child's row
+// and whether it is enrolled at the recipient.
 func (s *SQLite) Facts(ctx context.Context, id, recipientOIN string) (Facts, error) {
-	r, err := s.child(ctx, id)
-	if err != nil {
-		return Facts{}, err
+	if err := bsn.Valid(id); err != nil {
+		return Facts{}, fmt.Errorf("source: %w", err)
 	}
-	birth, err := time.Parse(dateLayout, r.birth)
-	if err != nil {
-		return Facts{}, fmt.Errorf("%w: stored birth_date: %v", ErrUnavailable, err)
+	var birthS string
+	var inzage, enrolled bool
+	err := s.facts.QueryRowContext(ctx, recipientOIN, id).Scan(&birthS, &inzage, &enrolled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Facts{}, ErrNotFound
 	}
-	var enrolled bool
-	err = s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM enrolments WHERE bsn = ? AND oin = ?)`, id, recipientOIN).Scan(&enrolled)
 	if err != nil {
 		return Facts{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	return Facts{Found: true, BirthDate: birth, EnrolledAtRecipient: enrolled, ParentsHadInzage: r.inzage}, nil
+	birth, err := time.Parse(dateLayout, birthS)
+	if err != nil {
+		return Facts{}, fmt.Errorf("%w: stored birth_date: %v", ErrUnavailable, err)
+	}
+	return Facts{Found: true, BirthDate: birth, EnrolledAtRecipient: enrolled, ParentsHadInzage: inzage}, nil
 }
 
 // Record implements Source: only the asked categories that the child has are
@@ -181,8 +217,11 @@ func (s *SQLite) Record(ctx context.Context, id string, categories []string) (*r
 	for _, c := range stored {
 		args = append(args, c)
 	}
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT category, data FROM category_data WHERE bsn = ? AND category IN (?`+strings.Repeat(", ?", len(stored)-1)+`)`, args...)
+	st, err := s.dataStmt(ctx, len(stored))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
