@@ -20,10 +20,9 @@ const usage = `usage: schakel <command> [arguments]
 commands:
   serve            run a gateway node (--config FILE)
   validate-config  check a node configuration (--config FILE)
-  policy           eval, test, explain, build, keygen, sign, verify, diff, status
+  policy           eval, test, explain, data, build, keygen, sign, verify, diff, status
   audit            verify, inzage, receipts, export, prune
   certs            init, issue (development PKI)
-  consent          register, withdraw, list (through the node's local API)
   notify           status
 `
 
