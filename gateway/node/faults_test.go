@@ -30,6 +30,8 @@ type faultyAudit struct {
 	node.AuditStore
 	fail    atomic.Pointer[error]
 	appends atomic.Int64 // successful appends
+	// onAppend, when set, sees every record after it is durable.
+	onAppend func(*audit.Record)
 }
 
 func (a *faultyAudit) Append(ctx context.Context, r *audit.Record) (audit.Commit, error) {
@@ -39,6 +41,9 @@ func (a *faultyAudit) Append(ctx context.Context, r *audit.Record) (audit.Commit
 	c, err := a.AuditStore.Append(ctx, r)
 	if err == nil {
 		a.appends.Add(1)
+		if a.onAppend != nil {
+			a.onAppend(r)
+		}
 	}
 	return c, err
 }
