@@ -32,8 +32,11 @@ test-short:
 demo: build
 	$(GO) run ./demo --bin $(BIN) --dir demo/run
 
+# Issue 7: micro-benchmarks, embedded vs OPA-over-HTTP decision, gateway vs a bare
+# two-hop mTLS forward at c1/c8/c64, peak RSS, replica scaling on PostgreSQL;
+# writes bench/results/latest.json and BENCHMARKS.md (see there). BENCH_FLAGS adds options.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./policy/ ./gateway/audit/ ./gateway/exchange/
+	$(GO) run ./bench --bin $(BIN) $(BENCH_FLAGS)
 
 # Issue 6's load: 10,000 notifications while the receiver restarts; prints the counts.
 notify-load:
@@ -41,6 +44,28 @@ notify-load:
 
 lint: vet
 	$(TOOL) buf lint
+
+# Fuzz targets as package:target. `make fuzz` runs each for FUZZTIME; their
+# seed corpora (testdata/fuzz/ and f.Add) run in every plain `go test`.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	./gateway/exchange:FuzzValidateRequest \
+	./gateway/exchange:FuzzValidateWire \
+	./policy:FuzzParseInput \
+	./policy:FuzzLoadPack \
+	./policy/signing:FuzzVerifyThreshold \
+	./policy/signing:FuzzParseTrustedKey \
+	./gateway/audit:FuzzOpenCheckpoint \
+	./gateway/audit:FuzzVerifyCommit \
+	./gateway/audit:FuzzVerifyCorruptedStore \
+	./gateway/config:FuzzParse
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz: $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 generate:
 	$(TOOL) buf generate

@@ -22,14 +22,15 @@ import (
 func main() {
 	bin := flag.String("bin", "bin/schakel", "the schakel binary")
 	dir := flag.String("dir", "demo/run", "working folder (wiped at start)")
+	pack := flag.String("pack", "policy/pack", "policy pack folder to build, sign and run")
 	flag.Parse()
-	if err := run(*bin, *dir); err != nil {
+	if err := run(*bin, *dir, *pack); err != nil {
 		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, dir string) error {
+func run(bin, dir, pack string) error {
 	bin, err := filepath.Abs(bin)
 	if err != nil {
 		return err
@@ -37,7 +38,7 @@ func run(bin, dir string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
-	w, err := setup(bin, dir)
+	w, err := setup(bin, dir, pack)
 	if err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}

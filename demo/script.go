@@ -36,49 +36,88 @@ func script(ctx context.Context, w *world) error {
 		panic("demo: no fixture child " + name)
 	}
 	school, zorg, gemeente := w.node("school"), w.node("zorg"), w.node("gemeente")
-	bas, tina, lotte := child("Bas"), child("Tina"), child("Lotte")
+	bas, tina, lotte, daan := child("Bas"), child("Tina"), child("Lotte"), child("Daan")
 	now := time.Now()
 
 	section("1. Jeugdzorg vraagt de school om informatie over een leerling (flow A1)")
-	if err := w.consent(ctx, school, bas, "ouder", zorg, "afstemming_hulp_onderwijs", "identificatie", "verzuim", "opp", "observaties"); err != nil {
+	if _, err := w.consent(ctx, school, bas, "ouder", zorg, "afstemming_hulp_onderwijs", "identificatie", "verzuim", "opp", "observaties"); err != nil {
 		return err
 	}
 	w.ask(ctx, zorg, school, bas, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "identificatie", "verzuim", "opp", "gezondheid")
 	w.ask(ctx, zorg, school, lotte, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
-	if err := w.consent(ctx, school, tina, "ouder", zorg, "afstemming_hulp_onderwijs", "verzuim", "opp"); err != nil {
+	if _, err := w.consent(ctx, school, tina, "ouder", zorg, "afstemming_hulp_onderwijs", "verzuim", "opp"); err != nil {
 		return err
 	}
 	w.ask(ctx, zorg, school, tina, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
-	if err := w.consent(ctx, school, tina, "jeugdige", zorg, "afstemming_hulp_onderwijs", "verzuim", "opp"); err != nil {
+	if _, err := w.consent(ctx, school, tina, "jeugdige", zorg, "afstemming_hulp_onderwijs", "verzuim", "opp"); err != nil {
 		return err
 	}
 	w.ask(ctx, zorg, school, tina, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
 
-	section("2. De leerplichtambtenaar vraagt verzuimgegevens op (flow C1, wettelijke plicht)")
-	w.ask(ctx, gemeente, school, lotte, "handhaving_leerplicht", "leerplichtambtenaar", false, "identificatie", "onderwijs", "verzuim")
-
-	section("3. De school vraagt de gemeente of er jeugdhulp is (flow B2, nooit een diagnose)")
-	if err := w.consent(ctx, gemeente, bas, "ouder", school, "afstemming_ondersteuning", "identificatie", "jeugdhulp_beschikking", "diagnose"); err != nil {
+	section("2. De school meldt de gemeente extra ondersteuning terwijl de gemeente-node nog niet draait (flow B1)")
+	if _, err := w.consent(ctx, school, bas, "ouder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement"); err != nil {
 		return err
 	}
-	w.ask(ctx, school, gemeente, bas, "afstemming_ondersteuning", "zorgcoordinator", false, "identificatie", "jeugdhulp_beschikking", "diagnose")
-
-	section("4. De school meldt de gemeente extra ondersteuning (flow B1, melding)")
-	if err := w.consent(ctx, school, bas, "ouder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement"); err != nil {
-		return err
-	}
-	w.notify(ctx, school, gemeente, bas, "afstemming_ondersteuning", "zorgcoordinator", "wijkcoach", &recordv1.Record{
+	basID := w.notify(ctx, school, gemeente, bas, "afstemming_ondersteuning", "zorgcoordinator", "wijkcoach", &recordv1.Record{
 		Identificatie: &recordv1.Identificatie{GivenName: "Bas", FamilyName: "de Vries", BirthDate: bas.BirthDate.Format("2006-01-02")},
 		Arrangement:   &recordv1.Arrangement{Kind: "extra begeleiding", StartedAt: now.Format("2006-01-02"), Description: "twee uur per week remedial teaching"},
 	})
+	daanConsent, err := w.consent(ctx, school, daan, "ouder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement")
+	if err != nil {
+		return err
+	}
+	daanID := w.notify(ctx, school, gemeente, daan, "afstemming_ondersteuning", "zorgcoordinator", "wijkcoach", &recordv1.Record{
+		Identificatie: &recordv1.Identificatie{GivenName: "Daan", BirthDate: daan.BirthDate.Format("2006-01-02")},
+		Arrangement:   &recordv1.Arrangement{Kind: "faalangstreductietraining", StartedAt: now.Format("2006-01-02")},
+	})
+	if basID == "" || daanID == "" {
+		return fmt.Errorf("a B1 notification was not queued")
+	}
+	if err := w.showNotifications(ctx, school, basID, daanID); err != nil {
+		return err
+	}
+	if _, err := school.consents.WithdrawConsent(ctx, &localv1.WithdrawConsentRequest{Id: daanConsent}); err != nil {
+		return fmt.Errorf("withdraw consent: %v", err)
+	}
+	fmt.Printf("  de ouder van %s trekt toestemming %s in, voordat de melding is afgeleverd\n", daan.Name, daanConsent)
+	fmt.Printf("  de gemeente-node start (later dan de andere)\n")
+	if err := w.start(ctx, gemeente); err != nil {
+		return err
+	}
+	if err := w.waitNotifications(ctx, school, map[string]localv1.NotificationState{
+		basID: localv1.NotificationState_NOTIFICATION_STATE_DELIVERED, daanID: localv1.NotificationState_NOTIFICATION_STATE_CANCELLED,
+	}); err != nil {
+		return err
+	}
+	if err := w.showNotifications(ctx, school, basID, daanID); err != nil {
+		return err
+	}
 	if err := w.pull(ctx, gemeente); err != nil {
 		return err
 	}
 
-	section("5. Een onjuiste aanvraag wordt geweigerd voordat er iets gebeurt")
+	section("3. De leerplichtambtenaar vraagt verzuimgegevens op (flow C1, wettelijke plicht)")
+	w.ask(ctx, gemeente, school, lotte, "handhaving_leerplicht", "leerplichtambtenaar", false, "identificatie", "onderwijs", "verzuim")
+
+	section("4. De school vraagt de gemeente of er jeugdhulp is (flow B2, nooit een diagnose)")
+	if _, err := w.consent(ctx, gemeente, bas, "ouder", school, "afstemming_ondersteuning", "identificatie", "jeugdhulp_beschikking", "diagnose"); err != nil {
+		return err
+	}
+	w.ask(ctx, school, gemeente, bas, "afstemming_ondersteuning", "zorgcoordinator", false, "identificatie", "jeugdhulp_beschikking", "diagnose")
+
+	section("5. Een gewijzigd beleidspakket wordt geweigerd; de nodes blijven werken")
+	w.showRevision = true
+	if err := w.tamperDemo(ctx, school, zorg, func() {
+		w.ask(ctx, zorg, school, bas, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
+	}); err != nil {
+		return err
+	}
+	w.showRevision = false
+
+	section("6. Een onjuiste aanvraag wordt geweigerd voordat er iets gebeurt")
 	w.ask(ctx, zorg, school, source.Child{Name: "onbekend", BSN: "123456789"}, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim")
 
-	section("6. Verplichtingen bij de school (informeren van ouders en kind)")
+	section("7. Verplichtingen bij de school (informeren van ouders en kind)")
 	obs, err := school.local.ListObligations(ctx, &localv1.ListObligationsRequest{})
 	if err != nil {
 		return err
@@ -93,17 +132,17 @@ func script(ctx context.Context, w *world) error {
 
 func section(title string) { fmt.Printf("\n%s\n", title) }
 
-func (w *world) consent(ctx context.Context, holder *demoNode, c source.Child, givenBy string, to *demoNode, purpose string, cats ...string) error {
+func (w *world) consent(ctx context.Context, holder *demoNode, c source.Child, givenBy string, to *demoNode, purpose string, cats ...string) (string, error) {
 	now := time.Now()
 	resp, err := holder.consents.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
 		Bsn: c.BSN, GivenBy: givenBy, RecipientOin: to.oin, Purpose: purpose, Categories: cats,
 		GivenAt: timestamppb.New(now.Add(-time.Minute)), ValidUntil: timestamppb.New(now.AddDate(1, 0, 0)),
 	}})
 	if err != nil {
-		return fmt.Errorf("register consent: %v", err)
+		return "", fmt.Errorf("register consent: %v", err)
 	}
 	fmt.Printf("  %s registreert toestemming %s: %s van %s voor %s (%s) [%s]\n", holder.name, resp.GetConsent().GetId(), givenBy, c.Name, to.name, purpose, strings.Join(cats, ", "))
-	return nil
+	return resp.GetConsent().GetId(), nil
 }
 
 // ask is one request: the recipient's system asks its own node, which asks the holder's.
@@ -131,6 +170,9 @@ func (w *world) ask(ctx context.Context, from, holder *demoNode, c source.Child,
 }
 
 func (w *world) printDecision(d *exchangev1.Decision) {
+	if w.showRevision {
+		fmt.Printf("    beslist met beleidspakket %s\n", short(d.GetPolicyRevision()))
+	}
 	if d.GetAllow() {
 		w.released++
 		fmt.Printf("    ✔ gedeeld onder flow %s (%s): %s\n", d.GetFlow(), d.GetBasis(), strings.Join(d.GetCategories(), ", "))
@@ -149,7 +191,7 @@ func (w *world) printDecision(d *exchangev1.Decision) {
 	}
 }
 
-func (w *world) notify(ctx context.Context, from, to *demoNode, c source.Child, purpose, role, recipientRole string, rec *recordv1.Record) {
+func (w *world) notify(ctx context.Context, from, to *demoNode, c source.Child, purpose, role, recipientRole string, rec *recordv1.Record) string {
 	w.exchanges++
 	fmt.Printf("  → %s (%s) meldt %s (%s): %s over %s\n", from.name, role, to.name, recipientRole, purpose, c.Name)
 	resp, err := from.local.SendNotification(ctx, &localv1.SendNotificationRequest{
@@ -160,12 +202,70 @@ func (w *world) notify(ctx context.Context, from, to *demoNode, c source.Child, 
 		w.refused++
 		st := status.Convert(err)
 		fmt.Printf("    ✘ geweigerd (%s): %s\n", st.Code(), st.Message())
-		return
+		return ""
 	}
 	w.printDecision(resp.GetDecision())
 	if resp.GetNotificationId() != "" {
-		fmt.Printf("    melding %s: %s\n", resp.GetNotificationId(), resp.GetState())
+		fmt.Printf("    melding %s: %s\n", resp.GetNotificationId(), stateName(resp.GetState()))
 	}
+	return resp.GetNotificationId()
+}
+
+func stateName(s localv1.NotificationState) string {
+	return strings.TrimPrefix(s.String(), "NOTIFICATION_STATE_")
+}
+
+// showNotifications prints the sender's outbox entries for ids.
+func (w *world) showNotifications(ctx context.Context, n *demoNode, ids ...string) error {
+	fmt.Printf("  uitgaande meldingen van %s:\n", n.name)
+	for _, id := range ids {
+		resp, err := n.local.ListNotifications(ctx, &localv1.ListNotificationsRequest{NotificationId: id})
+		if err != nil {
+			return fmt.Errorf("list notifications: %v", err)
+		}
+		for _, o := range resp.GetNotifications() {
+			line := fmt.Sprintf("    %s  %-9s flow %s, %d pogingen", o.GetNotificationId(), stateName(o.GetState()), o.GetFlow(), o.GetAttempts())
+			if o.GetLastError() != "" {
+				line += ": " + o.GetLastError()
+			}
+			fmt.Println(line)
+		}
+	}
+	return nil
+}
+
+// waitNotifications waits until each notification reaches its state.
+func (w *world) waitNotifications(ctx context.Context, n *demoNode, want map[string]localv1.NotificationState) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		done := true
+		for id, st := range want {
+			resp, err := n.local.ListNotifications(ctx, &localv1.ListNotificationsRequest{NotificationId: id})
+			if err != nil {
+				return fmt.Errorf("list notifications: %v", err)
+			}
+			if len(resp.GetNotifications()) != 1 || resp.GetNotifications()[0].GetState() != st {
+				done = false
+			}
+		}
+		if done {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			_ = w.showNotifications(ctx, n, keys(want)...)
+			return fmt.Errorf("notifications did not reach %v in time", want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // pull lets the recipient's system fetch and acknowledge its notifications,
@@ -193,7 +293,7 @@ func (w *world) pull(ctx context.Context, n *demoNode) error {
 
 // afterStop runs the audit checks on each node's store, offline.
 func (w *world) afterStop() error {
-	section("7. Controle van de auditlogs (schakel audit verify)")
+	section("8. Controle van de auditlogs (schakel audit verify)")
 	for _, n := range w.nodes {
 		out, err := exec.Command(w.bin, "audit", "verify", "--config", n.config).CombinedOutput()
 		fmt.Printf("  %s:\n%s\n", n.name, indent(string(out)))
@@ -202,7 +302,7 @@ func (w *world) afterStop() error {
 		}
 	}
 	if w.inzageBSN != "" {
-		section(fmt.Sprintf("8. Inzage: wat weet %s over %s?", w.node("school").name, w.inzageName))
+		section(fmt.Sprintf("9. Inzage: wat weet %s over %s?", w.node("school").name, w.inzageName))
 		out, err := exec.Command(w.bin, "audit", "inzage", "--config", w.node("school").config, "--bsn", w.inzageBSN).CombinedOutput()
 		fmt.Println(indent(string(out)))
 		if err != nil {

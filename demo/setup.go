@@ -27,6 +27,7 @@ type demoNode struct {
 	conn                    *grpc.ClientConn
 	local                   localv1.LocalServiceClient
 	consents                localv1.ConsentServiceClient
+	policy                  localv1.PolicyServiceClient
 	health                  healthpb.HealthClient
 }
 
@@ -36,18 +37,22 @@ type world struct {
 	byKey                        map[string]*demoNode
 	exchanges, released, refused int
 	inzageBSN, inzageName        string
+	revision, release            string // the signed pack's revision and archive
+	showRevision                 bool   // print the policy revision of each decision
 }
 
 func (w *world) node(key string) *demoNode { return w.byKey[key] }
 
 // setup creates the development PKI, each node's identity, local client
-// certificate and configuration.
-func setup(bin, dir string) (*world, error) {
+// certificate and configuration, and the policy pack signed by two keys.
+func setup(bin, dir, packDir string) (*world, error) {
 	w := &world{bin: bin, dir: dir, byKey: map[string]*demoNode{}}
 	nodes := []*demoNode{
 		{key: "school", name: "Het Twentse College", oin: "00000001000000000001", orgType: "school_vo"},
 		{key: "zorg", name: "Jeugdzorg Twente", oin: "00000001000000000002", orgType: "zorgaanbieder"},
-		{key: "gemeente", name: "Gemeente Enschede", oin: "00000001000000000003", orgType: "gemeente"},
+		// The gemeente's node starts late: the school's notification waits in
+		// the outbox until it is up.
+		{key: "gemeente", name: "Gemeente Enschede", oin: "00000001000000000003", orgType: "gemeente", late: true},
 	}
 	for i, n := range nodes {
 		base := 18100 + 10*i
@@ -82,6 +87,9 @@ func setup(bin, dir string) (*world, error) {
 			return nil, err
 		}
 	}
+	if err := w.setupPolicy(packDir); err != nil {
+		return nil, fmt.Errorf("policy pack: %w", err)
+	}
 	return w, nil
 }
 
@@ -103,6 +111,18 @@ trust:
 local:
   client_ca: local-ca/ca.pem
 data_dir: data
+# The pack signed by the privacy officer and the FG; the node refuses to
+# start without two valid signatures by these trusted keys, and reloads when
+# the files change (or on SIGHUP), keeping the last good pack.
+policy:
+  bundle: policy/pack.tar.gz
+  trusted_keys: ../trusted
+  threshold: 2
+# Quick retries, so that the demo's queued notification is delivered soon
+# after the late node starts.
+notify:
+  retry_initial: 200ms
+  retry_max: 1s
 peers:
 `, n.key, n.name, n.config, n.oin, n.orgType, n.peerAddr, n.localAddr, n.metricsAddr)
 	for _, p := range w.nodes {
@@ -136,6 +156,7 @@ func (w *world) dial(n *demoNode) error {
 	n.conn = conn
 	n.local = localv1.NewLocalServiceClient(conn)
 	n.consents = localv1.NewConsentServiceClient(conn)
+	n.policy = localv1.NewPolicyServiceClient(conn)
 	n.health = healthpb.NewHealthClient(conn)
 	return nil
 }

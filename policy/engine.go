@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -73,20 +74,51 @@ func NewEngine(p *Pack) (*Engine, error) {
 	r := rego.New(
 		rego.Query(Query),
 		rego.Compiler(p.compiler),
-		rego.Store(inmem.NewFromObject(p.opaData)),
+		rego.Store(inmem.NewFromObjectWithOpts(p.opaData, inmem.OptReturnASTValuesOnRead(true))),
 	)
 	pq, err := r.PrepareForEval(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("policy: prepare: %w", err)
+		return nil, fmt.Errorf("%w: prepare %s: %v", ErrInvalidPack, Query, err)
 	}
 	e := &Engine{pack: p, query: pq}
 	for i, in := range sampleInputs() {
-		if _, err := e.Decide(ctx, in); err != nil {
-			return nil, fmt.Errorf("policy: sample input %d: %w", i, err)
+		d, err := e.Decide(ctx, in)
+		if err == nil {
+			err = checkSample(in, d)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: sample input %d (%s): %v", ErrInvalidPack, i, in.Purpose, err)
 		}
 	}
 	return e, nil
 }
+
+// checkSample holds a sample decision to the contract's invariants: a deny
+// carries a reason, an allow none, nothing is released that was not asked,
+// and an unknown purpose matches no flow.
+func checkSample(in Input, d Decision) error {
+	switch {
+	case !d.Allow && len(d.Reasons) == 0:
+		return errors.New("a deny without a reason")
+	case d.Allow && len(d.Reasons) > 0:
+		return errors.New("an allow with reasons")
+	case d.Allow && len(d.Categories) == 0:
+		return errors.New("an allow that releases nothing")
+	case !d.Allow && len(d.Categories) > 0:
+		return errors.New("a deny that releases categories")
+	}
+	for _, c := range d.Categories {
+		if !slices.Contains(in.Categories, c) {
+			return fmt.Errorf("category %q released but not requested", c)
+		}
+	}
+	if in.Purpose == samplePurpose && (d.Allow || d.Flow != nil) {
+		return errors.New("an unknown purpose is not a deny without a flow")
+	}
+	return nil
+}
+
+const samplePurpose = "sample_unknown_purpose"
 
 // sampleInputs are evaluated by NewEngine: one well-formed request and one
 // with an unknown purpose.
@@ -103,7 +135,7 @@ func sampleInputs() []Input {
 		Now: now,
 	}
 	unknown := a1
-	unknown.Purpose = "sample_unknown_purpose"
+	unknown.Purpose = samplePurpose
 	return []Input{a1, unknown}
 }
 
@@ -131,9 +163,48 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	if err != nil {
 		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
 	}
+	if err := checkDecision(in, d); err != nil {
+		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+	}
 	d.PolicyRevision = e.pack.revision
 	d.DecisionID = newID()
 	return d, nil
+}
+
+// checkDecision enforces the contract on a pack's answer, whatever the Rego
+// says, so that a faulty (even correctly signed) pack cannot release more
+// than was asked: allow exactly when categories are released; released
+// categories are requested, sorted, and not withheld; a denial has a reason
+// with a message and an allow has none.
+func checkDecision(in Input, d Decision) error {
+	if d.Allow != (len(d.Categories) > 0) {
+		return fmt.Errorf("decision: allow is %v with %d released categories", d.Allow, len(d.Categories))
+	}
+	if !slices.IsSorted(d.Categories) {
+		return errors.New("decision: released categories are not sorted")
+	}
+	for _, c := range d.Categories {
+		if !slices.Contains(in.Categories, c) {
+			return fmt.Errorf("decision: releases category %q that was not requested", c)
+		}
+		for _, w := range d.Withheld {
+			if w.Category == c {
+				return fmt.Errorf("decision: category %q is both released and withheld", c)
+			}
+		}
+	}
+	if d.Allow && len(d.Reasons) > 0 {
+		return errors.New("decision: an allow with reasons")
+	}
+	if !d.Allow && len(d.Reasons) == 0 {
+		return errors.New("decision: a denial without a reason")
+	}
+	for _, r := range d.Reasons {
+		if r.Code == "" || r.Message == "" {
+			return errors.New("decision: a reason without code or message")
+		}
+	}
+	return nil
 }
 
 func newID() string {

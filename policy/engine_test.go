@@ -3,8 +3,10 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -30,12 +32,68 @@ func TestScenarios(t *testing.T) {
 	if len(results) == 0 {
 		t.Fatal("no scenarios")
 	}
+	allows, denies := map[string]int{}, map[string]int{}
 	for _, r := range results {
 		t.Run(r.File+"/"+r.Name, func(t *testing.T) {
 			for _, f := range r.Failures {
 				t.Error(f)
 			}
 		})
+		if r.Allow {
+			allows[r.Flow]++
+		} else {
+			denies[r.Flow]++
+		}
+	}
+	// At least one allow and one deny for every flow of the pack.
+	for _, f := range e.Pack().Data().Flows {
+		if allows[f.ID] == 0 || denies[f.ID] == 0 {
+			t.Errorf("flow %s: %d allowing and %d denying scenarios; want at least one of each", f.ID, allows[f.ID], denies[f.ID])
+		}
+	}
+}
+
+// TestScenarioExpectationsAreChecked runs a scenario file whose expectations
+// are wrong and checks that each wrong one is reported.
+func TestScenarioExpectationsAreChecked(t *testing.T) {
+	e := defaultEngine(t)
+	file := `
+base:
+  purpose: handhaving_leerplicht
+  holder: {oin: "00000001000000000001", org_type: school_vo, role: administratie}
+  recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar}
+  subject: {age: 13}
+  categories: [identificatie, verzuim, opp]
+  now: "2026-11-22T10:00:00Z"
+scenarios:
+  - name: wrong
+    expect:
+      allow: false
+      flow: C2
+      basis: toestemming
+      categories: [identificatie]
+      withheld: {opp: CATEGORY_NOT_CONSENTED}
+      reasons: [CONSENT_MISSING]
+      obligations: [inform_subject]
+      consents_used: [c-1]
+      retention_days: 30
+`
+	results, err := RunScenarios(context.Background(), e, fstest.MapFS{"x.yaml": {Data: []byte(file)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 {
+		t.Fatalf("%d results", len(results))
+	}
+	var got []string
+	for _, f := range results[0].Failures {
+		got = append(got, strings.SplitN(f, ":", 2)[0])
+	}
+	want := []string{"allow", "flow", "basis", "categories", "withheld", "reasons", "obligations", "consents_used", "retention_days"}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("failures %q, want one for each of %q", results[0].Failures, want)
 	}
 }
 
@@ -95,7 +153,7 @@ func TestDecideNoFlowIsNull(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := json.Marshal(d)
-	if !strings.Contains(string(got), `"flow":null,"basis":null`) || d.Allow || d.RetentionDays != 0 {
+	if !strings.Contains(string(got), `"flow":null,"basis":null`) || d.Allow || d.RetentionDays != 1825 {
 		t.Errorf("decision %s", got)
 	}
 	if len(d.Reasons) != 1 || d.Reasons[0].Code != "UNKNOWN_PURPOSE" || !strings.Contains(d.Reasons[0].Message, "marketing") {

@@ -244,7 +244,7 @@ func (p *parser) input(v any) Input {
 		switch {
 		case !ok || err != nil:
 			p.fail("subject.age", "must be a whole number")
-		case age < 0 || age > 150:
+		case age < 0 || age > MaxAge:
 			p.fail("subject.age", "out of range")
 		}
 		in.Subject = Subject{

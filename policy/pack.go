@@ -68,6 +68,9 @@ type Data struct {
 	Consent    ConsentRules      `yaml:"consent" json:"consent"`
 	Messages   map[string]string `yaml:"messages" json:"messages"`
 	Flows      []Flow            `yaml:"flows" json:"flows"`
+	// DefaultRetentionDays is the retention of a decision that matched no
+	// flow (its audit record is kept as long).
+	DefaultRetentionDays int `yaml:"default_retention_days" json:"default_retention_days"`
 }
 
 // Purpose is one entry of the closed list of purposes (RULES.md "doel").
@@ -76,10 +79,12 @@ type Purpose struct {
 	Description string `yaml:"description" json:"description"`
 }
 
-// OrgType is an organisation type.
+// OrgType is an organisation type. Care marks a care party (jeugdhulp,
+// JGZ): a consent flow involving one uses the strict consent regime.
 type OrgType struct {
 	ID          string `yaml:"id" json:"id"`
 	Description string `yaml:"description" json:"description"`
+	Care        bool   `yaml:"care" json:"care"`
 }
 
 // Role is a professional role. Beroepsgeheim marks professional secrecy.
@@ -102,7 +107,15 @@ type ConsentRules struct {
 	// needed where a parent's consent is required (1: one parent suffices).
 	ParentsRequired int                  `yaml:"parents_required" json:"parents_required"`
 	Regimes         map[string][]AgeBand `yaml:"regimes" json:"regimes"`
+	// StrictRegime replaces a consent flow's own regime when the flow
+	// involves a care party or a requested special category (RULES.md:
+	// "the stricter one wins").
+	StrictRegime string `yaml:"strict_regime" json:"strict_regime"`
 }
+
+// MaxAge is the highest age a decision input may carry; the consent
+// regimes are tabulated up to it.
+const MaxAge = 150
 
 // AgeBand lists the givers whose consent is needed from MinAge to MaxAge
 // inclusive; a nil MaxAge has no upper bound.
@@ -214,7 +227,9 @@ func LoadPack(fsys fs.FS) (*Pack, error) {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidPack, DataFile, err)
 	}
 	if err := p.data.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidPack, DataFile, err)
+		// One problem a line, each naming the file.
+		lines := strings.ReplaceAll(err.Error(), "\n", "\n"+DataFile+": ")
+		return nil, fmt.Errorf("%w: %s: %s", ErrInvalidPack, DataFile, lines)
 	}
 	p.opaData = p.data.opaData()
 
@@ -343,8 +358,11 @@ func (d *Data) Validate() error {
 	orgs := set("org type", ids(d.OrgTypes, func(x OrgType) string { return x.ID }))
 	roles := set("role", ids(d.Roles, func(x Role) string { return x.ID }))
 	cats := set("category", ids(d.Categories, func(x Category) string { return x.ID }))
-	flows := set("flow", ids(d.Flows, func(x Flow) string { return x.ID }))
-	_ = flows
+	set("flow", ids(d.Flows, func(x Flow) string { return x.ID }))
+	special := make(map[string]bool)
+	for _, c := range d.Categories {
+		special[c.ID] = c.Special
+	}
 	for _, r := range d.Roles {
 		for _, o := range r.OrgTypes {
 			if !orgs[o] {
@@ -354,6 +372,12 @@ func (d *Data) Validate() error {
 	}
 	if d.Consent.ParentsRequired < 1 || d.Consent.ParentsRequired > 2 {
 		bad("consent.parents_required: must be 1 or 2")
+	}
+	if _, ok := d.Consent.Regimes[d.Consent.StrictRegime]; !ok {
+		bad("consent.strict_regime: unknown consent regime %q", d.Consent.StrictRegime)
+	}
+	if d.DefaultRetentionDays <= 0 {
+		bad("default_retention_days: must be positive")
 	}
 	for name, bands := range d.Consent.Regimes {
 		next := 0
@@ -410,6 +434,9 @@ func (d *Data) Validate() error {
 		if f.Basis == "toestemming" && f.Consent == "none" {
 			fl("basis toestemming needs a consent regime")
 		}
+		if f.Basis != "toestemming" && f.Consent != "none" {
+			fl("consent regime %q on a flow whose basis is %s (use consent: none)", f.Consent, f.Basis)
+		}
 		for side, s := range map[string]Side{"holder": f.Holder, "recipient": f.Recipient} {
 			if len(s.OrgTypes) == 0 {
 				fl("%s: no org_types (use [any])", side)
@@ -431,6 +458,11 @@ func (d *Data) Validate() error {
 		for _, c := range f.Categories {
 			if !cats[c] {
 				fl("unknown category %q", c)
+			}
+			// bijzonder: special categories move only with consent or a
+			// statutory basis, never on publieke_taak alone.
+			if special[c] && f.Basis == "publieke_taak" {
+				fl("special category %q on basis publieke_taak (needs consent or a statutory basis)", c)
 			}
 		}
 		for _, c := range f.Never {
@@ -495,33 +527,135 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// opaData is the rules in the shape the Rego reads under data.schakel.rules:
-// vocabularies and flows as objects keyed by id.
+// opaData is the rules in the shape the Rego reads under
+// data.schakel.rules: vocabularies and flows as objects keyed by id, role
+// lists and category allow-lists as sets (objects of true), every optional
+// flow field present, and two derived indexes (see decision.rego):
+// routes[purpose][holder org type][recipient org type] = flow id, and
+// consent.givers_by_age[regime][age] = givers. Validate must have passed.
 func (d *Data) opaData() map[string]any {
-	byID := func(v any, key string) map[string]any {
-		var list []map[string]any
-		b, _ := json.Marshal(v)
-		_ = json.Unmarshal(b, &list)
-		out := make(map[string]any, len(list))
-		for _, item := range list {
-			out[item[key].(string)] = item
+	set := func(ss []string) map[string]any {
+		m := make(map[string]any, len(ss))
+		for _, s := range ss {
+			m[s] = true
+		}
+		return m
+	}
+	list := func(ss []string) []any {
+		out := make([]any, len(ss))
+		for i, s := range ss {
+			out[i] = s
 		}
 		return out
 	}
-	var consent map[string]any
-	b, _ := json.Marshal(d.Consent)
-	_ = json.Unmarshal(b, &consent)
+	purposes := make(map[string]any, len(d.Purposes))
+	for _, p := range d.Purposes {
+		purposes[p.ID] = map[string]any{"id": p.ID, "description": p.Description}
+	}
+	orgs := make(map[string]any, len(d.OrgTypes))
+	var orgIDs []string
+	for _, o := range d.OrgTypes {
+		orgs[o.ID] = map[string]any{"id": o.ID, "description": o.Description, "care": o.Care}
+		orgIDs = append(orgIDs, o.ID)
+	}
+	roles := make(map[string]any, len(d.Roles))
+	for _, r := range d.Roles {
+		roles[r.ID] = map[string]any{"id": r.ID, "org_types": list(r.OrgTypes), "beroepsgeheim": r.Beroepsgeheim}
+	}
+	cats := make(map[string]any, len(d.Categories))
+	for _, c := range d.Categories {
+		cats[c.ID] = map[string]any{"id": c.ID, "special": c.Special, "description": c.Description}
+	}
+	expand := func(ots []string) []string {
+		if slices.Contains(ots, "any") {
+			return orgIDs
+		}
+		return ots
+	}
+	side := func(s Side) map[string]any {
+		return map[string]any{"org_types": list(s.OrgTypes), "roles": set(s.Roles)}
+	}
+	flows := make(map[string]any, len(d.Flows))
+	routes := make(map[string]any)
+	for _, f := range d.Flows {
+		var maxAge any
+		if f.MaxAge != nil {
+			maxAge = *f.MaxAge
+		}
+		flows[f.ID] = map[string]any{
+			"id": f.ID, "title": f.Title, "purpose": f.Purpose, "basis": f.Basis, "consent": f.Consent,
+			"holder": side(f.Holder), "recipient": side(f.Recipient),
+			"categories": list(f.Categories), "allowed": set(f.Categories), "never": list(f.Never),
+			"requires": map[string]any{
+				"relation": f.Requires.Relation, "justification": f.Requires.Justification,
+				"enrolment": f.Requires.Enrolment, "inzage": f.Requires.Inzage,
+				"beroepsgeheim": f.Requires.Beroepsgeheim,
+			},
+			"min_age": f.MinAge, "max_age": maxAge,
+			"obligations":    list(f.Obligations),
+			"retention_days": f.RetentionDays,
+		}
+		byHolder, _ := routes[f.Purpose].(map[string]any)
+		if byHolder == nil {
+			byHolder = make(map[string]any)
+			routes[f.Purpose] = byHolder
+		}
+		for _, h := range expand(f.Holder.OrgTypes) {
+			byRecipient, _ := byHolder[h].(map[string]any)
+			if byRecipient == nil {
+				byRecipient = make(map[string]any)
+				byHolder[h] = byRecipient
+			}
+			for _, r := range expand(f.Recipient.OrgTypes) {
+				byRecipient[r] = f.ID
+			}
+		}
+	}
+	regimes := make(map[string]any, len(d.Consent.Regimes))
+	byAge := make(map[string]any, len(d.Consent.Regimes))
+	for name, bands := range d.Consent.Regimes {
+		bs := make([]any, len(bands))
+		ages := make([]any, MaxAge+1)
+		for i, b := range bands {
+			var maxAge any
+			hi := MaxAge
+			if b.MaxAge != nil {
+				maxAge = *b.MaxAge
+				hi = min(*b.MaxAge, MaxAge)
+			}
+			bs[i] = map[string]any{"min_age": b.MinAge, "max_age": maxAge, "givers": list(b.Givers)}
+			for age := b.MinAge; age <= hi; age++ {
+				ages[age] = list(b.Givers)
+			}
+		}
+		regimes[name] = bs
+		byAge[name] = ages
+	}
 	messages := make(map[string]any, len(d.Messages))
 	for k, v := range d.Messages {
 		messages[k] = v
 	}
 	return map[string]any{"schakel": map[string]any{"rules": map[string]any{
-		"purposes":   byID(d.Purposes, "id"),
-		"org_types":  byID(d.OrgTypes, "id"),
-		"roles":      byID(d.Roles, "id"),
-		"categories": byID(d.Categories, "id"),
-		"consent":    consent,
-		"messages":   messages,
-		"flows":      byID(d.Flows, "id"),
+		"purposes":   purposes,
+		"org_types":  orgs,
+		"roles":      roles,
+		"categories": cats,
+		"consent": map[string]any{
+			"parents_required": d.Consent.ParentsRequired,
+			"strict_regime":    d.Consent.StrictRegime,
+			"regimes":          regimes,
+			"givers_by_age":    byAge,
+		},
+		"messages":               messages,
+		"flows":                  flows,
+		"routes":                 routes,
+		"default_retention_days": d.DefaultRetentionDays,
 	}}}
+}
+
+// OPAData returns the rules exactly as the pack's Rego reads them, as JSON
+// under {"schakel": {"rules": ...}}: the data file for running the pack's
+// Rego tests with the opa command line (see `schakel policy data`).
+func (p *Pack) OPAData() ([]byte, error) {
+	return json.MarshalIndent(p.opaData, "", "  ")
 }

@@ -34,13 +34,15 @@ type Scenario struct {
 // Expectation is what a scenario's decision must be. Withheld maps a
 // category to its code; Reasons lists the reason codes (in any order).
 type Expectation struct {
-	Allow        *bool              `yaml:"allow"`
-	Flow         *string            `yaml:"flow"`
-	Categories   *[]string          `yaml:"categories"`
-	Withheld     *map[string]string `yaml:"withheld"`
-	Reasons      *[]string          `yaml:"reasons"`
-	Obligations  *[]string          `yaml:"obligations"`
-	ConsentsUsed *[]string          `yaml:"consents_used"`
+	Allow         *bool              `yaml:"allow"`
+	Flow          *string            `yaml:"flow"` // "" expects no flow (null)
+	Basis         *string            `yaml:"basis"`
+	RetentionDays *int               `yaml:"retention_days"`
+	Categories    *[]string          `yaml:"categories"`
+	Withheld      *map[string]string `yaml:"withheld"`
+	Reasons       *[]string          `yaml:"reasons"`
+	Obligations   *[]string          `yaml:"obligations"`
+	ConsentsUsed  *[]string          `yaml:"consents_used"`
 }
 
 // ScenarioResult is the outcome of one scenario: Failures is empty when it
@@ -49,6 +51,9 @@ type ScenarioResult struct {
 	File     string
 	Name     string
 	Failures []string
+	// The decision the scenario got: its outcome and flow ("" for none).
+	Allow bool
+	Flow  string
 }
 
 // Pass reports whether the scenario passed.
@@ -94,24 +99,25 @@ func RunScenarios(ctx context.Context, e *Engine, fsys fs.FS) ([]ScenarioResult,
 			if sc.Expect.Allow == nil {
 				return nil, fmt.Errorf("%s: %s: expect.allow is required", name, sc.Name)
 			}
-			results = append(results, ScenarioResult{File: name, Name: sc.Name, Failures: runScenario(ctx, e, sf.Base, sc)})
+			d, fails := runScenario(ctx, e, sf.Base, sc)
+			results = append(results, ScenarioResult{File: name, Name: sc.Name, Failures: fails, Allow: d.Allow, Flow: d.FlowID()})
 		}
 	}
 	return results, nil
 }
 
-func runScenario(ctx context.Context, e *Engine, base map[string]any, sc Scenario) []string {
+func runScenario(ctx context.Context, e *Engine, base map[string]any, sc Scenario) (Decision, []string) {
 	raw, err := json.Marshal(merge(base, sc.Input))
 	if err != nil {
-		return []string{"input: " + err.Error()}
+		return Decision{}, []string{"input: " + err.Error()}
 	}
 	in, err := ParseInput(raw)
 	if err != nil {
-		return []string{"input: " + err.Error()}
+		return Decision{}, []string{"input: " + err.Error()}
 	}
 	d, err := e.Decide(ctx, in)
 	if err != nil {
-		return []string{err.Error()}
+		return Decision{}, []string{err.Error()}
 	}
 	var fails []string
 	check := func(what string, got, want any) {
@@ -125,6 +131,16 @@ func runScenario(ctx context.Context, e *Engine, base map[string]any, sc Scenari
 	check("allow", d.Allow, *x.Allow)
 	if x.Flow != nil {
 		check("flow", d.FlowID(), *x.Flow)
+	}
+	if x.Basis != nil {
+		basis := ""
+		if d.Basis != nil {
+			basis = *d.Basis
+		}
+		check("basis", basis, *x.Basis)
+	}
+	if x.RetentionDays != nil {
+		check("retention_days", d.RetentionDays, *x.RetentionDays)
 	}
 	if x.Categories != nil {
 		check("categories", d.Categories, sorted(*x.Categories))
@@ -157,7 +173,7 @@ func runScenario(ctx context.Context, e *Engine, base map[string]any, sc Scenari
 			fails = append(fails, "reason "+r.Code+" without message")
 		}
 	}
-	return fails
+	return d, fails
 }
 
 func sorted(s []string) []string {

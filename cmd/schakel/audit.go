@@ -285,11 +285,7 @@ func writeInzageText(w io.Writer, recs []audit.Stored) {
 	for i, sr := range recs {
 		r := sr.Record
 		fmt.Fprintf(w, "\n%d. %s\n", i+1, dutchTime(r.StartTime))
-		if r.Side == "holder" {
-			fmt.Fprintf(w, "   Wat gebeurde er:   organisatie %s vroeg gegevens op bij deze organisatie (%s)\n", r.RecipientOIN, r.HolderOIN)
-		} else {
-			fmt.Fprintf(w, "   Wat gebeurde er:   deze organisatie (%s) vroeg gegevens op bij organisatie %s\n", r.RecipientOIN, r.HolderOIN)
-		}
+		fmt.Fprintf(w, "   Wat gebeurde er:   %s\n", inzageWhat(r))
 		fmt.Fprintf(w, "   Welke organisatie: %s (ontvanger)\n", r.RecipientOIN)
 		fmt.Fprintf(w, "   Welke rol:         %s\n", dutchList([]string{r.RecipientRole}, "onbekend"))
 		fmt.Fprintf(w, "   Doel:              %s (afspraak %s)\n", r.Purpose, r.Flow)
@@ -297,9 +293,17 @@ func writeInzageText(w io.Writer, recs []audit.Stored) {
 		if len(r.ConsentsUsed) > 0 {
 			fmt.Fprintf(w, "   Toestemming:       %s\n", dutchList(r.ConsentsUsed, ""))
 		}
-		fmt.Fprintf(w, "   Gedeeld:           %s\n", dutchList(r.CategoriesReleased, "niets"))
+		shared := dutchList(r.CategoriesReleased, "niets")
+		if r.Name == "schakel.notify.decide" && r.Allow && len(r.CategoriesReleased) == 0 {
+			shared = "nog niets (de melding is klaargezet om te versturen)"
+		}
+		fmt.Fprintf(w, "   Gedeeld:           %s\n", shared)
 		fmt.Fprintf(w, "   Niet gedeeld:      %s\n", dutchList(r.CategoriesWithheld, "niets"))
 		switch {
+		case r.Name == "schakel.notify.cancel":
+			fmt.Fprintf(w, "   Uitkomst:          geannuleerd voordat de melding werd verstuurd; er zijn geen gegevens gedeeld (reden: %s)\n", dutchList(r.ReasonCodes, "niet vermeld"))
+		case r.Name == "schakel.notify.dead_letter":
+			fmt.Fprintln(w, "   Uitkomst:          niet afgeleverd en opgegeven; er zijn geen gegevens gedeeld")
 		case r.StatusCode == 2:
 			fmt.Fprintln(w, "   Uitkomst:          mislukt door een technische fout; er zijn geen gegevens gedeeld")
 		case r.Allow:
@@ -308,6 +312,31 @@ func writeInzageText(w io.Writer, recs []audit.Stored) {
 			fmt.Fprintf(w, "   Uitkomst:          geweigerd; er zijn geen gegevens gedeeld (reden: %s)\n", dutchList(r.ReasonCodes, "niet vermeld"))
 		}
 	}
+}
+
+// inzageWhat says in one sentence what a record is about: a request for
+// data, or a notification (sent, queued, cancelled, received).
+func inzageWhat(r audit.Record) string {
+	holder, recipient := r.HolderOIN, r.RecipientOIN
+	switch r.Name {
+	case "schakel.notify.decide":
+		if !r.Allow {
+			return fmt.Sprintf("deze organisatie (%s) wilde organisatie %s een melding sturen; dat is geweigerd", holder, recipient)
+		}
+		return fmt.Sprintf("deze organisatie (%s) besloot organisatie %s een melding te sturen", holder, recipient)
+	case "schakel.notify.deliver":
+		return fmt.Sprintf("deze organisatie (%s) meldde organisatie %s", holder, recipient)
+	case "schakel.notify.cancel":
+		return fmt.Sprintf("een melding van deze organisatie (%s) aan organisatie %s is niet verstuurd", holder, recipient)
+	case "schakel.notify.dead_letter":
+		return fmt.Sprintf("een melding van deze organisatie (%s) aan organisatie %s kon niet worden afgeleverd", holder, recipient)
+	case "schakel.notify.receive":
+		return fmt.Sprintf("deze organisatie (%s) ontving een melding van organisatie %s", recipient, holder)
+	}
+	if r.Side == "holder" {
+		return fmt.Sprintf("organisatie %s vroeg gegevens op bij deze organisatie (%s)", recipient, holder)
+	}
+	return fmt.Sprintf("deze organisatie (%s) vroeg gegevens op bij organisatie %s", recipient, holder)
 }
 
 func runAuditReceipts(args []string, s stdio) int {

@@ -319,9 +319,3 @@ func policyFlagError(s stdio, fs *flag.FlagSet, msg string) int {
 	fs.PrintDefaults()
 	return 2
 }
-
-// cmdPolicyDiff is filled in once the policy engine's pack data exists.
-func cmdPolicyDiff(args []string, s stdio) int {
-	fmt.Fprintln(s.err, "schakel policy diff: not available yet")
-	return 1
-}

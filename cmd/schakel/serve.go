@@ -49,6 +49,9 @@ func cmdServe(args []string, s stdio) int {
 			case <-ctx.Done():
 				return
 			case <-hup:
+				// The node also watches the files; SIGHUP reloads at once,
+				// even when nothing changed (e.g. to retry after a refusal).
+				log.Info("SIGHUP: reloading the policy pack")
 				_ = n.ReloadPolicy()
 			}
 		}

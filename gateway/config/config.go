@@ -52,10 +52,13 @@ type Node struct {
 // Listen holds the listen addresses. Peer is the mutual-TLS listener for other
 // organisations' nodes; Local is for the organisation's own systems; Metrics
 // serves Prometheus metrics and health over plain HTTP (bind it to loopback).
+// Pprof adds the Go profiler (net/http/pprof) under /debug/pprof/ on the
+// metrics listener; off by default, for profiling (`make bench`).
 type Listen struct {
 	Peer    string `yaml:"peer"`
 	Local   string `yaml:"local"`
 	Metrics string `yaml:"metrics"`
+	Pprof   bool   `yaml:"pprof"`
 }
 
 // Identity is the organisation certificate (OIN in subject serialNumber) and key.
@@ -112,8 +115,10 @@ type Policy struct {
 
 // Audit configures the audit log. Store is empty (SQLite in the data
 // directory) or a postgres:// URL; SecretFile holds the pseudonym secret.
+// Schema is the PostgreSQL schema of the tables (default schakel_audit).
 type Audit struct {
 	Store      string   `yaml:"store"`
+	Schema     string   `yaml:"schema"`
 	SecretFile string   `yaml:"secret_file"`
 	MaxBatch   int      `yaml:"max_batch"`
 	Window     Duration `yaml:"batch_window"`
@@ -279,6 +284,8 @@ func (c *Config) defaults(base string) {
 
 var oinRE = regexp.MustCompile(`^[0-9]{20}$`)
 
+var pgSchemaRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
 // ValidOIN reports whether s is a 20-digit OIN.
 func ValidOIN(s string) bool { return oinRE.MatchString(s) }
 
@@ -389,9 +396,33 @@ func (c *Config) Validate() error {
 			bad("audit.store", "not a valid URL")
 		}
 	}
+	if c.Listen.Pprof && c.Listen.Metrics == "" {
+		bad("listen.pprof", "needs listen.metrics")
+	}
+	if c.Audit.Schema != "" && !pgSchemaRE.MatchString(c.Audit.Schema) {
+		bad("audit.schema", "must be a lower-case SQL identifier, got %q", c.Audit.Schema)
+	}
 	if c.Audit.MaxBatch < 1 {
 		bad("audit.max_batch", "must be at least 1")
 	}
+	// A zero limit is replaced by its default; a negative one would switch a
+	// protection off (clock skew, timeouts) or crash the node (concurrency).
+	positive := func(key string, ok bool) {
+		if !ok {
+			bad(key, "must be positive")
+		}
+	}
+	positive("limits.max_message_bytes", c.Limits.MaxMessageBytes > 0)
+	positive("limits.clock_skew", c.Limits.ClockSkew > 0)
+	positive("limits.request_timeout", c.Limits.RequestTimeout > 0)
+	positive("limits.peer_rate", c.Limits.PeerRate > 0)
+	positive("limits.peer_burst", c.Limits.PeerBurst > 0)
+	positive("limits.peer_concurrency", c.Limits.PeerConcurrency > 0)
+	positive("source.timeout", c.Source.Timeout > 0)
+	positive("notify.max_age", c.Notify.MaxAge > 0)
+	positive("notify.retry_initial", c.Notify.RetryInitial > 0)
+	positive("notify.retry_max", c.Notify.RetryMax > 0)
+	positive("notify.per_peer", c.Notify.PerPeer > 0)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"sync"
@@ -59,6 +60,7 @@ type Node struct {
 	revocation        *identity.Revocation
 	notifier          *notify.Notifier
 	secret            []byte
+	policyPoll        time.Duration
 	Metrics           *server.Metrics
 
 	// Addresses actually bound (useful with port 0 in tests).
@@ -78,12 +80,17 @@ type Options struct {
 	// Audit replaces the configured audit store.
 	Audit AuditStore
 	Now   func() time.Time
+	// PolicyPoll is how often the pack, its signatures and the trusted keys
+	// are checked for changes; zero means DefaultPolicyPoll.
+	PolicyPoll time.Duration
 }
 
 // New builds a node: it loads keys, the signed policy pack, opens the stores
 // and binds the listeners. It does not serve until Run.
-func New(cfg *config.Config, log *slog.Logger, opt Options) (n *Node, err error) {
-	n = &Node{cfg: cfg, log: log, self: identity.Peer{OIN: cfg.Node.OIN, Name: cfg.Node.Name, OrgType: cfg.Node.OrgType}}
+func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error) {
+	// n is not the named result: "return nil, err" must not hide it from
+	// the deferred clean-up.
+	n := &Node{cfg: cfg, log: log, self: identity.Peer{OIN: cfg.Node.OIN, Name: cfg.Node.Name, OrgType: cfg.Node.OrgType}}
 	defer func() {
 		if err != nil {
 			n.closeAll()
@@ -121,7 +128,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (n *Node, err error)
 	}
 	n.secret = secret
 
-	n.policy, err = LoadPolicy(cfg.Policy, log)
+	n.policy, err = LoadPolicy(cfg.Policy, log, PolicyOptions{StateFile: filepath.Join(cfg.DataDir, StatusFile), Now: opt.Now})
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
@@ -184,6 +191,10 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (n *Node, err error)
 	}, log)
 
 	n.Metrics = server.NewMetrics()
+	if err := n.policy.register(n.Metrics.Registry); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	n.policyPoll = opt.PolicyPoll
 	notifyStore, err := notify.OpenSQLite(notify.DBPath(cfg.DataDir))
 	if err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
@@ -219,6 +230,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (n *Node, err error)
 	)...)
 	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: obligations, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, Now: now})
+	localv1.RegisterPolicyServiceServer(n.localSrv, policyServer{p: n.policy})
 	healthpb.RegisterHealthServer(n.localSrv, n.health)
 
 	if err := n.listen(); err != nil {
@@ -249,6 +261,13 @@ func (n *Node) listen() error {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(n.Metrics.Registry, promhttp.HandlerOpts{}))
 		mux.HandleFunc("/healthz", n.healthz)
+		if n.cfg.Listen.Pprof {
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		}
 		n.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	}
 	return nil
@@ -280,6 +299,7 @@ func (n *Node) Run(ctx context.Context) error {
 		serve(func() error { return n.metricsSrv.Serve(n.listeners[2]) })
 	}
 	go n.refreshLoop(ctx)
+	go n.policy.Watch(ctx, n.policyPoll)
 	notifyCtx, stopNotify := context.WithCancel(ctx)
 	notifyDone := make(chan struct{})
 	go func() { defer close(notifyDone); _ = n.notifier.Run(notifyCtx) }()

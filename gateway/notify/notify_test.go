@@ -524,8 +524,12 @@ func TestSenderRestartedMidway(t *testing.T) {
 	if n := names(auditRecords(t, gem.Config, "schakel.notify.")); n["schakel.notify.receive"] != total {
 		t.Errorf("recipient audit = %v, want %d receive", n, total)
 	}
-	if n := names(auditRecords(t, school.Config, "schakel.notify.")); n["schakel.notify.decide"] != total || n["schakel.notify.deliver"] != total {
-		t.Errorf("sender audit = %v, want %d decide and %d deliver", n, total, total)
+	// Every attempt that sends data is audited before it leaves; an attempt
+	// whose call failed after that (a slow restart of the receiver) is
+	// retried and audited again, so there may be more deliver records than
+	// notifications, never fewer.
+	if n := names(auditRecords(t, school.Config, "schakel.notify.")); n["schakel.notify.decide"] != total || n["schakel.notify.deliver"] < total {
+		t.Errorf("sender audit = %v, want %d decide and at least %d deliver", n, total, total)
 	}
 }
 

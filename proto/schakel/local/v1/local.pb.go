@@ -1560,6 +1560,269 @@ func (x *ListConsentsResponse) GetConsents() []*Consent {
 	return nil
 }
 
+// GetPolicyStatusRequest has no fields.
+type GetPolicyStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPolicyStatusRequest) Reset() {
+	*x = GetPolicyStatusRequest{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPolicyStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPolicyStatusRequest) ProtoMessage() {}
+
+func (x *GetPolicyStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPolicyStatusRequest.ProtoReflect.Descriptor instead.
+func (*GetPolicyStatusRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{24}
+}
+
+// GetPolicyStatusResponse describes the active and the last refused pack.
+type GetPolicyStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The active pack's revision ("sha256:..."), reported in every decision.
+	Revision string `protobuf:"bytes,1,opt,name=revision,proto3" json:"revision,omitempty"`
+	// The configured archive, or "default pack (built in)".
+	Source string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	// The distinct trusted keys whose signatures counted.
+	Signers []*PolicySigner `protobuf:"bytes,3,rep,name=signers,proto3" json:"signers,omitempty"`
+	// Distinct trusted signers required.
+	Threshold int32                  `protobuf:"varint,4,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	LoadedAt  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=loaded_at,json=loadedAt,proto3" json:"loaded_at,omitempty"`
+	// The last pack the node refused to load, at start-up or reload.
+	LastRefused *PolicyRefusal `protobuf:"bytes,6,opt,name=last_refused,json=lastRefused,proto3" json:"last_refused,omitempty"`
+	// True when last_refused came after the active pack was loaded.
+	RefusedSinceLoad bool `protobuf:"varint,7,opt,name=refused_since_load,json=refusedSinceLoad,proto3" json:"refused_since_load,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *GetPolicyStatusResponse) Reset() {
+	*x = GetPolicyStatusResponse{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPolicyStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPolicyStatusResponse) ProtoMessage() {}
+
+func (x *GetPolicyStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPolicyStatusResponse.ProtoReflect.Descriptor instead.
+func (*GetPolicyStatusResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetPolicyStatusResponse) GetRevision() string {
+	if x != nil {
+		return x.Revision
+	}
+	return ""
+}
+
+func (x *GetPolicyStatusResponse) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *GetPolicyStatusResponse) GetSigners() []*PolicySigner {
+	if x != nil {
+		return x.Signers
+	}
+	return nil
+}
+
+func (x *GetPolicyStatusResponse) GetThreshold() int32 {
+	if x != nil {
+		return x.Threshold
+	}
+	return 0
+}
+
+func (x *GetPolicyStatusResponse) GetLoadedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LoadedAt
+	}
+	return nil
+}
+
+func (x *GetPolicyStatusResponse) GetLastRefused() *PolicyRefusal {
+	if x != nil {
+		return x.LastRefused
+	}
+	return nil
+}
+
+func (x *GetPolicyStatusResponse) GetRefusedSinceLoad() bool {
+	if x != nil {
+		return x.RefusedSinceLoad
+	}
+	return false
+}
+
+// PolicySigner is a trusted key that signed the active pack.
+type PolicySigner struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The key's file name in the trusted keys folder, without ".pub".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// "sha256:" and the hex SHA-256 of the DER public key.
+	Fingerprint   string `protobuf:"bytes,2,opt,name=fingerprint,proto3" json:"fingerprint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PolicySigner) Reset() {
+	*x = PolicySigner{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PolicySigner) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PolicySigner) ProtoMessage() {}
+
+func (x *PolicySigner) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PolicySigner.ProtoReflect.Descriptor instead.
+func (*PolicySigner) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *PolicySigner) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PolicySigner) GetFingerprint() string {
+	if x != nil {
+		return x.Fingerprint
+	}
+	return ""
+}
+
+// PolicyRefusal is a pack the node refused.
+type PolicyRefusal struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	At    *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=at,proto3" json:"at,omitempty"`
+	// Digest of the refused archive, when it could be read.
+	Revision string `protobuf:"bytes,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	// unsigned, below_threshold, tampered, untrusted_key, malformed, expired,
+	// invalid_threshold, invalid_pack or unreadable.
+	Case          string `protobuf:"bytes,3,opt,name=case,proto3" json:"case,omitempty"`
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PolicyRefusal) Reset() {
+	*x = PolicyRefusal{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PolicyRefusal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PolicyRefusal) ProtoMessage() {}
+
+func (x *PolicyRefusal) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PolicyRefusal.ProtoReflect.Descriptor instead.
+func (*PolicyRefusal) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *PolicyRefusal) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *PolicyRefusal) GetRevision() string {
+	if x != nil {
+		return x.Revision
+	}
+	return ""
+}
+
+func (x *PolicyRefusal) GetCase() string {
+	if x != nil {
+		return x.Case
+	}
+	return ""
+}
+
+func (x *PolicyRefusal) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // InzageRequest names the child; the BSN is used only to compute the
 // pseudonym the audit log is keyed by.
 type InzageRequest struct {
@@ -1571,7 +1834,7 @@ type InzageRequest struct {
 
 func (x *InzageRequest) Reset() {
 	*x = InzageRequest{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[24]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1583,7 +1846,7 @@ func (x *InzageRequest) String() string {
 func (*InzageRequest) ProtoMessage() {}
 
 func (x *InzageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[24]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1596,7 +1859,7 @@ func (x *InzageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InzageRequest.ProtoReflect.Descriptor instead.
 func (*InzageRequest) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{24}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *InzageRequest) GetBsn() string {
@@ -1616,7 +1879,7 @@ type InzageResponse struct {
 
 func (x *InzageResponse) Reset() {
 	*x = InzageResponse{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[25]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1628,7 +1891,7 @@ func (x *InzageResponse) String() string {
 func (*InzageResponse) ProtoMessage() {}
 
 func (x *InzageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[25]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1641,7 +1904,7 @@ func (x *InzageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InzageResponse.ProtoReflect.Descriptor instead.
 func (*InzageResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{25}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *InzageResponse) GetRecords() []*InzageRecord {
@@ -1679,7 +1942,7 @@ type InzageRecord struct {
 
 func (x *InzageRecord) Reset() {
 	*x = InzageRecord{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[26]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1691,7 +1954,7 @@ func (x *InzageRecord) String() string {
 func (*InzageRecord) ProtoMessage() {}
 
 func (x *InzageRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[26]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1704,7 +1967,7 @@ func (x *InzageRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InzageRecord.ProtoReflect.Descriptor instead.
 func (*InzageRecord) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{26}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *InzageRecord) GetIndex() uint64 {
@@ -1934,7 +2197,24 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x13ListConsentsRequest\x12\x10\n" +
 	"\x03bsn\x18\x01 \x01(\tR\x03bsn\"M\n" +
 	"\x14ListConsentsResponse\x125\n" +
-	"\bconsents\x18\x01 \x03(\v2\x19.schakel.local.v1.ConsentR\bconsents\"!\n" +
+	"\bconsents\x18\x01 \x03(\v2\x19.schakel.local.v1.ConsentR\bconsents\"\x18\n" +
+	"\x16GetPolicyStatusRequest\"\xd0\x02\n" +
+	"\x17GetPolicyStatusResponse\x12\x1a\n" +
+	"\brevision\x18\x01 \x01(\tR\brevision\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\x128\n" +
+	"\asigners\x18\x03 \x03(\v2\x1e.schakel.local.v1.PolicySignerR\asigners\x12\x1c\n" +
+	"\tthreshold\x18\x04 \x01(\x05R\tthreshold\x127\n" +
+	"\tloaded_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bloadedAt\x12B\n" +
+	"\flast_refused\x18\x06 \x01(\v2\x1f.schakel.local.v1.PolicyRefusalR\vlastRefused\x12,\n" +
+	"\x12refused_since_load\x18\a \x01(\bR\x10refusedSinceLoad\"D\n" +
+	"\fPolicySigner\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
+	"\vfingerprint\x18\x02 \x01(\tR\vfingerprint\"\x83\x01\n" +
+	"\rPolicyRefusal\x12*\n" +
+	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\tR\brevision\x12\x12\n" +
+	"\x04case\x18\x03 \x01(\tR\x04case\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"!\n" +
 	"\rInzageRequest\x12\x10\n" +
 	"\x03bsn\x18\x01 \x01(\tR\x03bsn\"J\n" +
 	"\x0eInzageResponse\x128\n" +
@@ -1978,7 +2258,9 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x0eConsentService\x12f\n" +
 	"\x0fRegisterConsent\x12(.schakel.local.v1.RegisterConsentRequest\x1a).schakel.local.v1.RegisterConsentResponse\x12f\n" +
 	"\x0fWithdrawConsent\x12(.schakel.local.v1.WithdrawConsentRequest\x1a).schakel.local.v1.WithdrawConsentResponse\x12]\n" +
-	"\fListConsents\x12%.schakel.local.v1.ListConsentsRequest\x1a&.schakel.local.v1.ListConsentsResponseB\xbf\x01\n" +
+	"\fListConsents\x12%.schakel.local.v1.ListConsentsRequest\x1a&.schakel.local.v1.ListConsentsResponse2w\n" +
+	"\rPolicyService\x12f\n" +
+	"\x0fGetPolicyStatus\x12(.schakel.local.v1.GetPolicyStatusRequest\x1a).schakel.local.v1.GetPolicyStatusResponseB\xbf\x01\n" +
 	"\x14com.schakel.local.v1B\n" +
 	"LocalProtoP\x01Z9github.com/schakel/schakel/proto/schakel/local/v1;localv1\xa2\x02\x03SLX\xaa\x02\x10Schakel.Local.V1\xca\x02\x10Schakel\\Local\\V1\xe2\x02\x1cSchakel\\Local\\V1\\GPBMetadata\xea\x02\x12Schakel::Local::V1b\x06proto3"
 
@@ -1995,7 +2277,7 @@ func file_schakel_local_v1_local_proto_rawDescGZIP() []byte {
 }
 
 var file_schakel_local_v1_local_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_schakel_local_v1_local_proto_goTypes = []any{
 	(NotificationState)(0),             // 0: schakel.local.v1.NotificationState
 	(*RequestRecordRequest)(nil),       // 1: schakel.local.v1.RequestRecordRequest
@@ -2022,65 +2304,75 @@ var file_schakel_local_v1_local_proto_goTypes = []any{
 	(*WithdrawConsentResponse)(nil),    // 22: schakel.local.v1.WithdrawConsentResponse
 	(*ListConsentsRequest)(nil),        // 23: schakel.local.v1.ListConsentsRequest
 	(*ListConsentsResponse)(nil),       // 24: schakel.local.v1.ListConsentsResponse
-	(*InzageRequest)(nil),              // 25: schakel.local.v1.InzageRequest
-	(*InzageResponse)(nil),             // 26: schakel.local.v1.InzageResponse
-	(*InzageRecord)(nil),               // 27: schakel.local.v1.InzageRecord
-	(*v1.Decision)(nil),                // 28: schakel.exchange.v1.Decision
-	(*v11.Record)(nil),                 // 29: schakel.record.v1.Record
-	(*timestamppb.Timestamp)(nil),      // 30: google.protobuf.Timestamp
+	(*GetPolicyStatusRequest)(nil),     // 25: schakel.local.v1.GetPolicyStatusRequest
+	(*GetPolicyStatusResponse)(nil),    // 26: schakel.local.v1.GetPolicyStatusResponse
+	(*PolicySigner)(nil),               // 27: schakel.local.v1.PolicySigner
+	(*PolicyRefusal)(nil),              // 28: schakel.local.v1.PolicyRefusal
+	(*InzageRequest)(nil),              // 29: schakel.local.v1.InzageRequest
+	(*InzageResponse)(nil),             // 30: schakel.local.v1.InzageResponse
+	(*InzageRecord)(nil),               // 31: schakel.local.v1.InzageRecord
+	(*v1.Decision)(nil),                // 32: schakel.exchange.v1.Decision
+	(*v11.Record)(nil),                 // 33: schakel.record.v1.Record
+	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
 }
 var file_schakel_local_v1_local_proto_depIdxs = []int32{
-	28, // 0: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	29, // 1: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
-	29, // 2: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
-	28, // 3: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
+	32, // 0: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
+	33, // 1: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	33, // 2: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
+	32, // 3: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
 	0,  // 4: schakel.local.v1.SendNotificationResponse.state:type_name -> schakel.local.v1.NotificationState
 	7,  // 5: schakel.local.v1.ListNotificationsResponse.notifications:type_name -> schakel.local.v1.OutgoingNotification
 	0,  // 6: schakel.local.v1.OutgoingNotification.state:type_name -> schakel.local.v1.NotificationState
-	30, // 7: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
-	30, // 8: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
+	34, // 7: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
+	34, // 8: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
 	10, // 9: schakel.local.v1.PullNotificationsResponse.notifications:type_name -> schakel.local.v1.ReceivedNotification
-	29, // 10: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
-	30, // 11: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
+	33, // 10: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
+	34, // 11: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
 	15, // 12: schakel.local.v1.ListObligationsResponse.obligations:type_name -> schakel.local.v1.Obligation
-	30, // 13: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
-	30, // 14: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
-	30, // 15: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
-	30, // 16: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
-	30, // 17: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
+	34, // 13: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
+	34, // 14: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
+	34, // 15: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
+	34, // 16: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
+	34, // 17: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
 	18, // 18: schakel.local.v1.RegisterConsentRequest.consent:type_name -> schakel.local.v1.Consent
 	18, // 19: schakel.local.v1.RegisterConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 20: schakel.local.v1.WithdrawConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 21: schakel.local.v1.ListConsentsResponse.consents:type_name -> schakel.local.v1.Consent
-	27, // 22: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
-	30, // 23: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
-	1,  // 24: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
-	3,  // 25: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
-	5,  // 26: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
-	8,  // 27: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
-	11, // 28: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
-	13, // 29: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
-	16, // 30: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
-	25, // 31: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
-	19, // 32: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
-	21, // 33: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
-	23, // 34: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
-	2,  // 35: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
-	4,  // 36: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
-	6,  // 37: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
-	9,  // 38: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
-	12, // 39: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
-	14, // 40: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
-	17, // 41: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
-	26, // 42: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
-	20, // 43: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
-	22, // 44: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
-	24, // 45: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
-	35, // [35:46] is the sub-list for method output_type
-	24, // [24:35] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	27, // 22: schakel.local.v1.GetPolicyStatusResponse.signers:type_name -> schakel.local.v1.PolicySigner
+	34, // 23: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
+	28, // 24: schakel.local.v1.GetPolicyStatusResponse.last_refused:type_name -> schakel.local.v1.PolicyRefusal
+	34, // 25: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
+	31, // 26: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
+	34, // 27: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
+	1,  // 28: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
+	3,  // 29: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
+	5,  // 30: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
+	8,  // 31: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
+	11, // 32: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
+	13, // 33: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
+	16, // 34: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
+	29, // 35: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
+	19, // 36: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
+	21, // 37: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
+	23, // 38: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
+	25, // 39: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
+	2,  // 40: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
+	4,  // 41: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
+	6,  // 42: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
+	9,  // 43: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
+	12, // 44: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
+	14, // 45: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
+	17, // 46: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
+	30, // 47: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
+	20, // 48: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
+	22, // 49: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
+	24, // 50: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
+	26, // 51: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
+	40, // [40:52] is the sub-list for method output_type
+	28, // [28:40] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_schakel_local_v1_local_proto_init() }
@@ -2094,9 +2386,9 @@ func file_schakel_local_v1_local_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_schakel_local_v1_local_proto_rawDesc), len(file_schakel_local_v1_local_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   27,
+			NumMessages:   31,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_schakel_local_v1_local_proto_goTypes,
 		DependencyIndexes: file_schakel_local_v1_local_proto_depIdxs,

@@ -1,0 +1,482 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/schakel/schakel/policy"
+	"github.com/schakel/schakel/policy/bundle"
+)
+
+const policyDiffUsage = `usage: schakel policy diff OLD NEW
+
+Describes, for a privacy officer, what changes from pack OLD to pack NEW
+(each a pack folder or an archive made by 'schakel policy build'): flows
+(purpose, basis, consent regime, roles on both sides, categories, never,
+conditions, ages, obligations, retention), purposes, organisation types,
+roles, categories, consent regimes, reason texts, and every other changed
+file (a changed .rego file changes the logic, not only the data). It is not
+a text diff of the YAML. Exit status 0 whether or not there are changes; 1
+when a pack cannot be read.
+`
+
+// cmdPolicyDiff prints the changes between two packs in the terms a privacy
+// officer reviews before signing.
+func cmdPolicyDiff(args []string, s stdio) int {
+	fs := flag.NewFlagSet("schakel policy diff", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	fs.Usage = func() { fmt.Fprint(s.err, policyDiffUsage) }
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprint(s.err, policyDiffUsage)
+		return 2
+	}
+	oldPack, oldRev, err := loadDiffPack(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy diff: %s: %v\n", fs.Arg(0), err)
+		return 1
+	}
+	newPack, newRev, err := loadDiffPack(fs.Arg(1))
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy diff: %s: %v\n", fs.Arg(1), err)
+		return 1
+	}
+	fmt.Fprintf(s.out, "Beleidspakket: wijzigingen\n  oud:   %s (%s)\n  nieuw: %s (%s)\n", fs.Arg(0), oldRev, fs.Arg(1), newRev)
+	writePackDiff(s.out, oldPack, newPack)
+	return 0
+}
+
+// loadDiffPack reads a folder or archive (not verifying signatures: this is
+// a tool for the author's own machine) and loads it as a pack.
+func loadDiffPack(path string) (*policy.Pack, string, error) {
+	fsys, rev, err := bundle.Load(path)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := policy.LoadPack(fsys)
+	if err != nil {
+		return nil, "", err
+	}
+	return p, rev, nil
+}
+
+// section collects the lines of one part of the diff.
+type section struct {
+	title string
+	lines []string
+}
+
+func (s *section) add(format string, a ...any) { s.lines = append(s.lines, fmt.Sprintf(format, a...)) }
+
+// writePackDiff writes the changes from a to b.
+func writePackDiff(w io.Writer, a, b *policy.Pack) {
+	da, db := a.Data(), b.Data()
+	special := func(d *policy.Data) func(string) string {
+		return func(c string) string {
+			for _, x := range d.Categories {
+				if x.ID == c && x.Special {
+					return c + " (bijzonder persoonsgegeven)"
+				}
+			}
+			return c
+		}
+	}
+	sa, sb := special(da), special(db)
+
+	flows := &section{title: "Stromen"}
+	oldFlows := map[string]policy.Flow{}
+	for _, f := range da.Flows {
+		oldFlows[f.ID] = f
+	}
+	newIDs := map[string]bool{}
+	for _, f := range db.Flows {
+		newIDs[f.ID] = true
+		old, ok := oldFlows[f.ID]
+		if !ok {
+			flows.add("+ %s (%s) toegevoegd: %s", f.ID, f.Purpose, f.Title)
+			for _, l := range describeFlow(f, sb) {
+				flows.add("    %s", l)
+			}
+			continue
+		}
+		if changes := flowChanges(old, f, sa, sb); len(changes) > 0 {
+			flows.add("~ %s (%s) gewijzigd", f.ID, f.Purpose)
+			for _, l := range changes {
+				flows.add("    %s", l)
+			}
+		}
+	}
+	for _, f := range da.Flows {
+		if !newIDs[f.ID] {
+			flows.add("- %s (%s) verwijderd: %s", f.ID, f.Purpose, f.Title)
+			flows.add("    deze gegevensstroom is daarna niet meer toegestaan")
+		}
+	}
+
+	purposes := &section{title: "Doelen"}
+	diffItems(purposes, da.Purposes, db.Purposes, func(p policy.Purpose) string { return p.ID },
+		func(p policy.Purpose) string { return p.Description },
+		func(x, y policy.Purpose) []string { return changed("omschrijving", x.Description, y.Description) })
+
+	orgTypes := &section{title: "Organisatietypen"}
+	diffItems(orgTypes, da.OrgTypes, db.OrgTypes, func(o policy.OrgType) string { return o.ID },
+		func(o policy.OrgType) string { return o.Description },
+		func(x, y policy.OrgType) []string { return changed("omschrijving", x.Description, y.Description) })
+
+	roles := &section{title: "Rollen"}
+	diffItems(roles, da.Roles, db.Roles, func(r policy.Role) string { return r.ID },
+		func(r policy.Role) string {
+			return fmt.Sprintf("%s; bij %s", secrecy(r.Beroepsgeheim), strings.Join(r.OrgTypes, ", "))
+		},
+		func(x, y policy.Role) []string {
+			var out []string
+			if x.Beroepsgeheim != y.Beroepsgeheim {
+				out = append(out, fmt.Sprintf("beroepsgeheim: %s → %s", secrecy(x.Beroepsgeheim), secrecy(y.Beroepsgeheim)))
+			}
+			return append(out, listChange("organisatietypen", x.OrgTypes, y.OrgTypes, nil, nil)...)
+		})
+
+	cats := &section{title: "Categorieën"}
+	diffItems(cats, da.Categories, db.Categories, func(c policy.Category) string { return c.ID },
+		func(c policy.Category) string {
+			if c.Special {
+				return "bijzonder persoonsgegeven; " + c.Description
+			}
+			return c.Description
+		},
+		func(x, y policy.Category) []string {
+			var out []string
+			if x.Special != y.Special {
+				if y.Special {
+					out = append(out, "geldt nu als bijzonder persoonsgegeven (was: gewoon)")
+				} else {
+					out = append(out, "geldt niet meer als bijzonder persoonsgegeven (was: bijzonder)")
+				}
+			}
+			return append(out, changed("omschrijving", x.Description, y.Description)...)
+		})
+
+	consent := &section{title: "Toestemmingsregimes"}
+	if x, y := da.Consent.ParentsRequired, db.Consent.ParentsRequired; x != y {
+		consent.add("~ aantal ouders van wie toestemming nodig is: %d → %d", x, y)
+	}
+	for _, name := range sortedKeys(da.Consent.Regimes, db.Consent.Regimes) {
+		x, inA := da.Consent.Regimes[name]
+		y, inB := db.Consent.Regimes[name]
+		switch {
+		case !inA:
+			consent.add("+ %s toegevoegd: %s", name, bands(y))
+		case !inB:
+			consent.add("- %s verwijderd (was: %s)", name, bands(x))
+		case bands(x) != bands(y):
+			consent.add("~ %s gewijzigd", name)
+			consent.add("    was:   %s", bands(x))
+			consent.add("    wordt: %s", bands(y))
+		}
+	}
+
+	messages := &section{title: "Weigerredenen (teksten voor professionals)"}
+	for _, code := range sortedKeys(da.Messages, db.Messages) {
+		x, inA := da.Messages[code]
+		y, inB := db.Messages[code]
+		switch {
+		case !inA:
+			messages.add("+ %s: %q", code, y)
+		case !inB:
+			messages.add("- %s (was: %q)", code, x)
+		case x != y:
+			messages.add("~ %s", code)
+			messages.add("    was:   %q", x)
+			messages.add("    wordt: %q", y)
+		}
+	}
+
+	files := &section{title: "Regels (Rego) en overige bestanden"}
+	fa, fb := a.Files(), b.Files()
+	logic := false
+	for _, name := range sortedKeys(fa, fb) {
+		if name == policy.DataFile {
+			continue
+		}
+		x, inA := fa[name]
+		y, inB := fb[name]
+		mark := ""
+		if strings.HasSuffix(name, ".rego") && !strings.HasSuffix(name, "_test.rego") && (!inA || !inB || !bytes.Equal(x, y)) {
+			mark, logic = " (logica)", true
+		}
+		switch {
+		case !inA:
+			files.add("+ %s toegevoegd%s", name, mark)
+		case !inB:
+			files.add("- %s verwijderd%s", name, mark)
+		case !bytes.Equal(x, y):
+			files.add("~ %s gewijzigd%s", name, mark)
+		}
+	}
+	if logic {
+		files.add("! de logica van het pakket verandert, niet alleen de gegevens: vraag de ontwikkelaars om een toelichting voordat u tekent")
+	}
+
+	all := []*section{flows, purposes, orgTypes, roles, cats, consent, messages, files}
+	var unchanged []string
+	some := false
+	for _, sec := range all {
+		if len(sec.lines) == 0 {
+			unchanged = append(unchanged, strings.ToLower(strings.SplitN(sec.title, " (", 2)[0]))
+			continue
+		}
+		some = true
+		fmt.Fprintf(w, "\n%s\n", sec.title)
+		for _, l := range sec.lines {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+	if !some {
+		fmt.Fprintln(w, "\nGeen inhoudelijke wijzigingen.")
+		return
+	}
+	if len(unchanged) > 0 {
+		fmt.Fprintf(w, "\nGeen wijzigingen in %s.\n", joinDutch(unchanged))
+	}
+}
+
+// describeFlow lists every property of a new flow.
+func describeFlow(f policy.Flow, cat func(string) string) []string {
+	out := []string{
+		"doel: " + f.Purpose,
+		"grondslag: " + f.Basis,
+		"toestemming: " + regime(f.Consent),
+		"verstrekker: " + side(f.Holder),
+		"ontvanger: " + side(f.Recipient),
+		"categorieën: " + joinMapped(f.Categories, cat),
+	}
+	if len(f.Never) > 0 {
+		out = append(out, "nooit: "+joinMapped(f.Never, cat))
+	}
+	out = append(out, "voorwaarden: "+conditions(f.Requires), "leeftijd: "+ages(f.MinAge, f.MaxAge))
+	out = append(out, "verplichtingen: "+orGeen(f.Obligations), "bewaartermijn: "+days(f.RetentionDays))
+	return out
+}
+
+// flowChanges lists what differs between two versions of a flow.
+func flowChanges(x, y policy.Flow, ca, cb func(string) string) []string {
+	var out []string
+	out = append(out, changed("titel", x.Title, y.Title)...)
+	out = append(out, changed("doel", x.Purpose, y.Purpose)...)
+	out = append(out, changed("grondslag", x.Basis, y.Basis)...)
+	out = append(out, changed("toestemming", regime(x.Consent), regime(y.Consent))...)
+	out = append(out, listChange("organisatietypen verstrekker", x.Holder.OrgTypes, y.Holder.OrgTypes, nil, nil)...)
+	out = append(out, roleChange("rollen verstrekker", x.Holder.Roles, y.Holder.Roles)...)
+	out = append(out, listChange("organisatietypen ontvanger", x.Recipient.OrgTypes, y.Recipient.OrgTypes, nil, nil)...)
+	out = append(out, roleChange("rollen ontvanger", x.Recipient.Roles, y.Recipient.Roles)...)
+	out = append(out, listChange("categorieën", x.Categories, y.Categories, ca, cb)...)
+	out = append(out, listChange("nooit te verstrekken", x.Never, y.Never, ca, cb)...)
+	out = append(out, changed("voorwaarden", conditions(x.Requires), conditions(y.Requires))...)
+	out = append(out, changed("leeftijd", ages(x.MinAge, x.MaxAge), ages(y.MinAge, y.MaxAge))...)
+	out = append(out, listChange("verplichtingen", x.Obligations, y.Obligations, nil, nil)...)
+	if x.RetentionDays != y.RetentionDays {
+		out = append(out, fmt.Sprintf("bewaartermijn: %d → %d dagen", x.RetentionDays, y.RetentionDays))
+	}
+	return out
+}
+
+// roleChange is listChange for a role list, where empty means every role.
+func roleChange(label string, x, y []string) []string {
+	switch {
+	case len(x) == 0 && len(y) > 0:
+		return []string{fmt.Sprintf("%s: was elke rol, wordt alleen: %s", label, strings.Join(y, ", "))}
+	case len(x) > 0 && len(y) == 0:
+		return []string{fmt.Sprintf("%s: was alleen %s, wordt elke rol", label, strings.Join(x, ", "))}
+	}
+	return listChange(label, x, y, nil, nil)
+}
+
+// listChange says which items were added to and removed from a list.
+func listChange(label string, x, y []string, ca, cb func(string) string) []string {
+	id := func(s string) string { return s }
+	if ca == nil {
+		ca, cb = id, id
+	}
+	var added, removed []string
+	for _, v := range y {
+		if !slices.Contains(x, v) {
+			added = append(added, cb(v))
+		}
+	}
+	for _, v := range x {
+		if !slices.Contains(y, v) {
+			removed = append(removed, ca(v))
+		}
+	}
+	var parts []string
+	if len(added) > 0 {
+		parts = append(parts, "toegevoegd: "+strings.Join(added, ", "))
+	}
+	if len(removed) > 0 {
+		parts = append(parts, "verwijderd: "+strings.Join(removed, ", "))
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return []string{label + ": " + strings.Join(parts, "; ")}
+}
+
+func changed(label, x, y string) []string {
+	if x == y {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s: %s → %s", label, orDash(x), orDash(y))}
+}
+
+// diffItems reports added, removed and changed entries of an id list.
+func diffItems[T any](sec *section, xs, ys []T, id func(T) string, describe func(T) string, changes func(x, y T) []string) {
+	old := map[string]T{}
+	for _, x := range xs {
+		old[id(x)] = x
+	}
+	seen := map[string]bool{}
+	for _, y := range ys {
+		seen[id(y)] = true
+		x, ok := old[id(y)]
+		if !ok {
+			sec.add("+ %s toegevoegd: %s", id(y), describe(y))
+			continue
+		}
+		if c := changes(x, y); len(c) > 0 {
+			sec.add("~ %s: %s", id(y), strings.Join(c, "; "))
+		}
+	}
+	for _, x := range xs {
+		if !seen[id(x)] {
+			sec.add("- %s verwijderd (was: %s)", id(x), describe(x))
+		}
+	}
+}
+
+func side(s policy.Side) string {
+	orgs := strings.Join(s.OrgTypes, ", ")
+	if slices.Equal(s.OrgTypes, []string{"any"}) {
+		orgs = "elk organisatietype"
+	}
+	if len(s.Roles) == 0 {
+		return orgs + " (elke rol)"
+	}
+	return orgs + " (rollen: " + strings.Join(s.Roles, ", ") + ")"
+}
+
+func regime(c string) string {
+	if c == "none" || c == "" {
+		return "geen toestemming nodig"
+	}
+	return "regime " + c
+}
+
+func conditions(r policy.Requirements) string {
+	var out []string
+	if r.Relation {
+		out = append(out, "hulprelatie vereist")
+	}
+	if r.Justification {
+		out = append(out, "onderbouwing vereist")
+	}
+	if r.Enrolment {
+		out = append(out, "inschrijving bij ontvanger vereist")
+	}
+	if r.Inzage {
+		out = append(out, "inzage door ouders vereist")
+	}
+	if r.Beroepsgeheim {
+		out = append(out, "beroepsgeheim verstrekker vereist")
+	}
+	if len(out) == 0 {
+		return "geen"
+	}
+	return strings.Join(out, ", ")
+}
+
+func ages(min int, max *int) string {
+	switch {
+	case max == nil && min == 0:
+		return "alle leeftijden"
+	case max == nil:
+		return fmt.Sprintf("vanaf %d jaar", min)
+	}
+	return fmt.Sprintf("%d t/m %d jaar", min, *max)
+}
+
+func bands(bs []policy.AgeBand) string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, ages(b.MinAge, b.MaxAge)+": "+strings.Join(b.Givers, " en "))
+	}
+	return strings.Join(out, "; ")
+}
+
+func secrecy(b bool) string {
+	if b {
+		return "met beroepsgeheim"
+	}
+	return "zonder beroepsgeheim"
+}
+
+func days(n int) string {
+	if n == 0 {
+		return "niet opgegeven"
+	}
+	return strconv.Itoa(n) + " dagen"
+}
+
+func orGeen(s []string) string {
+	if len(s) == 0 {
+		return "geen"
+	}
+	return strings.Join(s, ", ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func joinMapped(s []string, f func(string) string) string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = f(v)
+	}
+	return strings.Join(out, ", ")
+}
+
+func joinDutch(s []string) string {
+	if len(s) <= 1 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " en " + s[len(s)-1]
+}
+
+func sortedKeys[V any](a, b map[string]V) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range []map[string]V{a, b} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/schakel/schakel/policy"
+	"github.com/schakel/schakel/policy/bundle"
+)
+
+// maxInputSize bounds a decision input read by eval and explain.
+const maxInputSize = 16 << 20
+
+// loadedPack is a pack as the policy tools load it: the default pack built
+// into the binary, or a folder or archive given with --bundle.
+type loadedPack struct {
+	name   string // for messages: "the default pack" or the --bundle path
+	fsys   fs.FS
+	pack   *policy.Pack
+	engine *policy.Engine
+}
+
+// loadPack loads, validates and test-evaluates a pack. For --bundle the
+// decisions report the bundle's revision (the digest of the archive that
+// `schakel policy build` makes of it), as a node running it would.
+func loadPack(path string) (*loadedPack, error) {
+	lp := &loadedPack{name: "the default pack", fsys: policy.DefaultPack()}
+	rev := ""
+	if path != "" {
+		var err error
+		lp.name = path
+		if lp.fsys, rev, err = bundle.Load(path); err != nil {
+			return nil, err
+		}
+	}
+	p, err := policy.LoadPack(lp.fsys)
+	if err != nil {
+		return nil, err
+	}
+	if rev != "" {
+		p = p.WithRevision(rev)
+	}
+	if lp.engine, err = policy.NewEngine(p); err != nil {
+		return nil, err
+	}
+	lp.pack = p
+	return lp, nil
+}
+
+// readInput reads the decision input from a file or, for "-", from stdin.
+func readInput(name string, s stdio) ([]byte, error) {
+	var r io.Reader = s.in
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxInputSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxInputSize {
+		return nil, fmt.Errorf("input larger than %d bytes", maxInputSize)
+	}
+	return b, nil
+}
+
+// decideFromFlags is the common part of eval and explain: flags, input,
+// pack, decision. It returns a non-negative exit code when it is done.
+func decideFromFlags(name string, args []string, s stdio) (*loadedPack, policy.Input, policy.Decision, int) {
+	fs := flag.NewFlagSet("schakel policy "+name, flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	bundlePath := fs.String("bundle", "", "pack folder or archive (default: the pack built into the binary)")
+	inputPath := fs.String("input", "", "decision input as JSON, a file or - for standard input (required)")
+	if code, ok := parsePolicyFlags(fs, args); !ok {
+		return nil, policy.Input{}, policy.Decision{}, code
+	}
+	if *inputPath == "" {
+		return nil, policy.Input{}, policy.Decision{}, policyFlagError(s, fs, "--input is required (a file, or - for standard input)")
+	}
+	raw, err := readInput(*inputPath, s)
+	if err != nil {
+		fmt.Fprintf(s.err, "%s: read input: %v\n", fs.Name(), err)
+		return nil, policy.Input{}, policy.Decision{}, 2
+	}
+	in, err := policy.ParseInput(raw)
+	if err != nil {
+		fmt.Fprintf(s.err, "%s: malformed input: %v\n", fs.Name(), err)
+		return nil, policy.Input{}, policy.Decision{}, 2
+	}
+	lp, err := loadPack(*bundlePath)
+	if err != nil {
+		fmt.Fprintf(s.err, "%s: policy pack refused: %v\n", fs.Name(), err)
+		return nil, policy.Input{}, policy.Decision{}, 1
+	}
+	d, err := lp.engine.Decide(context.Background(), in)
+	if err != nil {
+		fmt.Fprintf(s.err, "%s: %v\n", fs.Name(), err)
+		return nil, policy.Input{}, policy.Decision{}, 1
+	}
+	return lp, in, d, -1
+}
+
+// cmdPolicyEval prints the decision of one input as JSON (POLICY-CONTRACT.md):
+// exit 0 for allow and deny alike, 2 on malformed input, 1 when the pack
+// does not load.
+func cmdPolicyEval(args []string, s stdio) int {
+	_, _, d, code := decideFromFlags("eval", args, s)
+	if code >= 0 {
+		return code
+	}
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy eval: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(s.out, "%s\n", b)
+	return 0
+}
+
+// cmdPolicyExplain prints, in plain Dutch, which flow and rules decided an
+// input and why.
+func cmdPolicyExplain(args []string, s stdio) int {
+	lp, in, d, code := decideFromFlags("explain", args, s)
+	if code >= 0 {
+		return code
+	}
+	lp.engine.Explain(context.Background(), s.out, in, d)
+	return 0
+}
+
+// cmdPolicyData prints the rules as the pack's Rego reads them
+// (data.schakel.rules and its derived indexes), for `opa test`.
+func cmdPolicyData(args []string, s stdio) int {
+	fs := flag.NewFlagSet("schakel policy data", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	bundlePath := fs.String("bundle", "", "pack folder or archive (default: the pack built into the binary)")
+	if code, ok := parsePolicyFlags(fs, args); !ok {
+		return code
+	}
+	lp, err := loadPack(*bundlePath)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy data: policy pack refused: %v\n", err)
+		return 1
+	}
+	b, err := lp.pack.OPAData()
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy data: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(s.out, "%s\n", b)
+	return 0
+}
+
+// cmdPolicyTest runs the pack's Rego tests and its scenario files. The
+// scenarios are those given with --scenarios, else the pack's own
+// testdata/scenarios folder, else the default pack's scenario files.
+func cmdPolicyTest(args []string, s stdio) int {
+	fs := flag.NewFlagSet("schakel policy test", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	bundlePath := fs.String("bundle", "", "pack folder or archive (default: the pack built into the binary)")
+	scenarioDir := fs.String("scenarios", "", "folder of scenario files (default: the pack's testdata/scenarios, else the default pack's)")
+	verbose := fs.Bool("v", false, "list every test and scenario, not only failures")
+	if code, ok := parsePolicyFlags(fs, args); !ok {
+		return code
+	}
+	lp, err := loadPack(*bundlePath)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy test: policy pack refused: %v\n", err)
+		return 1
+	}
+	ctx := context.Background()
+	fmt.Fprintf(s.out, "policy pack: %s (%s)\n", lp.name, lp.pack.Revision())
+	failed := 0
+
+	results, err := lp.pack.RunRegoTests(ctx)
+	if err != nil {
+		fmt.Fprintf(s.out, "Rego tests: could not run: %v\n", err)
+		failed++
+	}
+	pass := 0
+	for _, r := range results {
+		if r.Pass {
+			pass++
+			if *verbose {
+				fmt.Fprintf(s.out, "  PASS %s:%d %s\n", r.File, r.Row, r.Name)
+			}
+			continue
+		}
+		failed++
+		fmt.Fprintf(s.out, "  FAIL %s:%d %s", r.File, r.Row, r.Name)
+		if r.Error != "" {
+			fmt.Fprintf(s.out, ": %s", r.Error)
+		}
+		fmt.Fprintln(s.out)
+	}
+	fmt.Fprintf(s.out, "Rego tests: %d passed, %d failed\n", pass, len(results)-pass)
+
+	scen, scenName, err := scenarioSource(*scenarioDir, *bundlePath, lp.fsys)
+	if err != nil {
+		fmt.Fprintf(s.out, "scenarios: %v\n", err)
+		failed++
+	} else {
+		sres, err := policy.RunScenarios(ctx, lp.engine, scen)
+		if err != nil {
+			fmt.Fprintf(s.out, "scenarios (%s): %v\n", scenName, err)
+			failed++
+		}
+		spass := 0
+		for _, r := range sres {
+			if r.Pass() {
+				spass++
+				if *verbose {
+					fmt.Fprintf(s.out, "  PASS %s: %s\n", r.File, r.Name)
+				}
+				continue
+			}
+			failed++
+			fmt.Fprintf(s.out, "  FAIL %s: %s\n", r.File, r.Name)
+			for _, f := range r.Failures {
+				fmt.Fprintf(s.out, "       %s\n", f)
+			}
+		}
+		fmt.Fprintf(s.out, "scenarios (%s): %d passed, %d failed\n", scenName, spass, len(sres)-spass)
+	}
+	if failed > 0 {
+		fmt.Fprintln(s.out, "FAIL")
+		return 1
+	}
+	fmt.Fprintln(s.out, "PASS")
+	return 0
+}
+
+func scenarioSource(dir, bundlePath string, pack fs.FS) (fs.FS, string, error) {
+	if dir != "" {
+		info, err := os.Stat(dir)
+		if err != nil {
+			return nil, "", err
+		}
+		if !info.IsDir() {
+			return nil, "", fmt.Errorf("%s is not a folder", dir)
+		}
+		return os.DirFS(dir), dir, nil
+	}
+	if sub, err := fs.Sub(pack, "testdata/scenarios"); err == nil {
+		if _, err := fs.Stat(pack, "testdata/scenarios"); err == nil {
+			return sub, "testdata/scenarios of the pack", nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, "", err
+		}
+	}
+	if bundlePath == "" {
+		return policy.DefaultScenarios(), "built-in scenarios of the default pack", nil
+	}
+	return policy.DefaultScenarios(), "built-in scenarios of the default pack; the pack has no testdata/scenarios", nil
+}

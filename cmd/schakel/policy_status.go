@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	"github.com/schakel/schakel/certs"
+	"github.com/schakel/schakel/gateway/config"
+	"github.com/schakel/schakel/gateway/node"
+	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
+)
+
+const policyStatusUsage = `usage: schakel policy status --config FILE [--cert CLIENT.pem --key CLIENT.key]
+
+Shows the policy pack a node runs: its revision (reported in every
+decision), the trusted keys that signed it, when it was loaded, and the last
+pack the node refused with the reason.
+
+With --cert and --key (a client certificate of the organisation's local CA,
+as its own systems use) it asks the running node over the local API
+(PolicyService.GetPolicyStatus at listen.local). Without them it reads the
+status file the node keeps in its data_dir (policy-status.json, rewritten at
+every load and refusal), which also works while the node is stopped.
+`
+
+// cmdPolicyStatus prints the node's policy status.
+func cmdPolicyStatus(args []string, s stdio) int {
+	fs := flag.NewFlagSet("schakel policy status", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	fs.Usage = func() { fmt.Fprint(s.err, policyStatusUsage) }
+	cfgPath := fs.String("config", "", "node configuration file (YAML)")
+	certPath := fs.String("cert", "", "local client certificate (asks the running node)")
+	keyPath := fs.String("key", "", "its private key")
+	if code, ok := parsePolicyFlags(fs, args); !ok {
+		return code
+	}
+	if *cfgPath == "" || (*certPath == "") != (*keyPath == "") {
+		fmt.Fprint(s.err, policyStatusUsage)
+		return 2
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy status: %v\n", err)
+		return 1
+	}
+	var st *localv1.GetPolicyStatusResponse
+	from := ""
+	if *certPath != "" {
+		st, err = policyStatusAPI(cfg, *certPath, *keyPath)
+		from = "node " + cfg.Listen.Local + " (local API)"
+	} else {
+		var fst node.Status
+		fst, err = node.ReadStatusFile(cfg.DataDir)
+		st = node.StatusProto(fst)
+		from = filepath.Join(cfg.DataDir, node.StatusFile)
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy status: %v\n", err)
+		return 1
+	}
+	printPolicyStatus(s, st, from)
+	return 0
+}
+
+func policyStatusAPI(cfg *config.Config, certPath, keyPath string) (*localv1.GetPolicyStatusResponse, error) {
+	kp, err := certs.LoadKeyPair(certPath, keyPath)
+	if err != nil {
+		return nil, err
+	}
+	roots, err := certs.LoadPool(cfg.Trust.Anchors...)
+	if err != nil {
+		return nil, fmt.Errorf("trust.anchors: %w", err)
+	}
+	addr := cfg.Listen.Local
+	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{
+		MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{kp}, RootCAs: roots,
+	})))
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := localv1.NewPolicyServiceClient(conn).GetPolicyStatus(ctx, &localv1.GetPolicyStatusRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", addr, err)
+	}
+	return st, nil
+}
+
+func printPolicyStatus(s stdio, st *localv1.GetPolicyStatusResponse, from string) {
+	w := s.out
+	fmt.Fprintf(w, "active pack:   %s\n", st.GetRevision())
+	fmt.Fprintf(w, "source:        %s\n", st.GetSource())
+	if len(st.GetSigners()) == 0 {
+		fmt.Fprintf(w, "signed by:     - (unsigned built-in default pack)\n")
+	} else {
+		var names []string
+		for _, sg := range st.GetSigners() {
+			names = append(names, fmt.Sprintf("%s (%s)", sg.GetName(), sg.GetFingerprint()))
+		}
+		fmt.Fprintf(w, "signed by:     %s\n", strings.Join(names, ", "))
+		fmt.Fprintf(w, "threshold:     %d of %d required\n", len(st.GetSigners()), st.GetThreshold())
+	}
+	fmt.Fprintf(w, "loaded at:     %s\n", st.GetLoadedAt().AsTime().Format(time.RFC3339))
+	if r := st.GetLastRefused(); r != nil {
+		fmt.Fprintf(w, "last refused:  %s  %s (%s)\n", r.GetAt().AsTime().Format(time.RFC3339), orNone(r.GetRevision()), r.GetCase())
+		fmt.Fprintf(w, "  reason:      %s\n", r.GetReason())
+		if st.GetRefusedSinceLoad() {
+			fmt.Fprintf(w, "  the node refused a newer pack and keeps serving the active pack above (last good)\n")
+		}
+	} else {
+		fmt.Fprintf(w, "last refused:  none\n")
+	}
+	fmt.Fprintf(w, "(from %s)\n", from)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(archive unreadable)"
+	}
+	return s
+}

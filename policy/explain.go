@@ -1,0 +1,264 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// codeDutch says in plain Dutch what each reason code means, for explain.
+var codeDutch = map[string]string{
+	"UNKNOWN_PURPOSE":        "het doel staat niet in de gesloten lijst van doelen",
+	"NO_MATCHING_FLOW":       "er is geen gegevensstroom met dit doel tussen deze soorten organisaties",
+	"ROLE_NOT_ALLOWED":       "de rol mag in deze gegevensstroom niet optreden",
+	"RELATION_REQUIRED":      "de ontvanger heeft geen directe hulprelatie met het kind verklaard (need-to-know)",
+	"CONSENT_MISSING":        "de vereiste toestemming ontbreekt",
+	"CONSENT_WITHDRAWN":      "de toestemming is ingetrokken",
+	"CONSENT_EXPIRED":        "de toestemming is verlopen",
+	"CATEGORY_NOT_IN_FLOW":   "staat niet op de lijst van toegestane gegevens van deze stroom",
+	"CATEGORY_NOT_CONSENTED": "de toestemming dekt deze gegevens niet",
+	"JUSTIFICATION_REQUIRED": "een schriftelijke onderbouwing is verplicht en ontbreekt",
+	"NOT_ENROLLED":           "het kind is nog niet ingeschreven bij de ontvangende school",
+	"INZAGE_REQUIRED":        "de ouders hebben het rapport nog niet ingezien",
+	"BEROEPSGEHEIM_REQUIRED": "alleen een rol met beroepsgeheim mag het beroepsgeheim doorbreken",
+	"AGE_OUT_OF_SCOPE":       "de gegevensstroom geldt niet voor een kind van deze leeftijd",
+}
+
+// codeRule names the rule of RULES.md ("Principles, as checks") behind each
+// reason code.
+var codeRule = map[string]string{
+	"UNKNOWN_PURPOSE":        "doel (een doel uit de gesloten lijst)",
+	"NO_MATCHING_FLOW":       "doel (het doel hoort bij een stroom tussen deze organisaties)",
+	"ROLE_NOT_ALLOWED":       "minimaal (alleen de rollen van de stroom)",
+	"RELATION_REQUIRED":      "need-to-know (Jeugdwet 7.3.11)",
+	"CONSENT_MISSING":        "toestemming (wiens toestemming telt)",
+	"CONSENT_WITHDRAWN":      "toestemming (intrekking werkt direct)",
+	"CONSENT_EXPIRED":        "toestemming (geldig tot)",
+	"CATEGORY_NOT_IN_FLOW":   "minimaal (de lijst van toegestane gegevens)",
+	"CATEGORY_NOT_CONSENTED": "toestemming (voor welke gegevens)",
+	"JUSTIFICATION_REQUIRED": "schriftelijke onderbouwing (meldcode, doorbreking beroepsgeheim)",
+	"NOT_ENROLLED":           "onderwijskundig rapport pas na inschrijving",
+	"INZAGE_REQUIRED":        "onderwijskundig rapport pas na inzage door de ouders",
+	"BEROEPSGEHEIM_REQUIRED": "beroepsgeheim (alleen wie het heeft, mag het doorbreken)",
+	"AGE_OUT_OF_SCOPE":       "leeftijdsgrens van de stroom",
+}
+
+var obligationDutch = map[string]string{
+	"inform_subject":           "het kind of de ouders informeren over deze verstrekking (aan wie, waarom, op welke grondslag)",
+	"inform_subject_when_safe": "het kind of de ouders informeren zodra dat veilig kan",
+	"inform_parents":           "de ouders informeren over de melding",
+	"record_in_pupil_file":     "de verstrekking vastleggen in het leerlingdossier",
+	"review_break_glass":       "de doorbreking van het beroepsgeheim laten beoordelen",
+}
+
+var basisDutch = map[string]string{
+	"toestemming":           "toestemming",
+	"wettelijke_plicht":     "wettelijke plicht",
+	"publieke_taak":         "publieke taak",
+	"meldrecht":             "meldrecht (Wmo 2015 art. 5.2.6)",
+	"conflict_van_plichten": "conflict van plichten",
+}
+
+// explanation is what the pack's Rego itself says about the consent part of
+// a decision (rules regime, required_givers and live of schakel.decision),
+// read so that explain never re-implements the policy.
+type explanation struct {
+	regime string
+	givers []string
+	live   []int
+}
+
+func (e *Engine) explainQuery(ctx context.Context, in Input) explanation {
+	var x explanation
+	r := rego.New(
+		rego.Query("data.schakel.decision"),
+		rego.Compiler(e.pack.compiler),
+		rego.Store(inmem.NewFromObjectWithOpts(e.pack.opaData, inmem.OptReturnASTValuesOnRead(true))),
+		rego.ParsedInput(in.value()),
+	)
+	rs, err := r.Eval(ctx)
+	if err != nil || len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return x
+	}
+	doc, _ := rs[0].Expressions[0].Value.(map[string]any)
+	x.regime, _ = doc["regime"].(string)
+	for _, g := range asSlice(doc["required_givers"]) {
+		if s, ok := g.(string); ok {
+			x.givers = append(x.givers, s)
+		}
+	}
+	slices.Sort(x.givers)
+	for _, i := range asSlice(doc["live"]) {
+		if n, ok := i.(interface{ Int64() (int64, error) }); ok {
+			if v, err := n.Int64(); err == nil {
+				x.live = append(x.live, int(v))
+			}
+		}
+	}
+	return x
+}
+
+func asSlice(v any) []any {
+	s, _ := v.([]any)
+	return s
+}
+
+// Explain writes, in plain Dutch for a privacy officer, which flow and
+// which rules decided d (the decision of in) and why.
+func (e *Engine) Explain(ctx context.Context, w io.Writer, in Input, d Decision) {
+	data := e.pack.Data()
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	verdict := "GEWEIGERD: er worden geen gegevens verstrekt"
+	if d.Allow {
+		verdict = "TOEGESTAAN: " + strings.Join(d.Categories, ", ") + " mogen worden verstrekt"
+	}
+	p("Beslissing: %s.", verdict)
+	switch {
+	case len(d.Reasons) > 0 && d.Flow != nil:
+		p("Beslist door: de regel %s, bij stroom %s.", codeRule[d.Reasons[0].Code], *d.Flow)
+	case len(d.Reasons) > 0:
+		p("Beslist door: de regel %s.", codeRule[d.Reasons[0].Code])
+	case d.Flow != nil && d.Basis != nil:
+		p("Beslist door: stroom %s, grondslag %s; aan alle voorwaarden van de stroom is voldaan.", *d.Flow, basisDutch[*d.Basis])
+	}
+	p("")
+	purpose := in.Purpose
+	for _, x := range data.Purposes {
+		if x.ID == in.Purpose {
+			purpose += " (" + x.Description + ")"
+		}
+	}
+	p("Verstrekker: %s (OIN %s), rol %s", in.Holder.OrgType, in.Holder.OIN, orNone(in.Holder.Role))
+	p("Ontvanger:   %s (OIN %s), rol %s", in.Recipient.OrgType, in.Recipient.OIN, orNone(in.Recipient.Role))
+	p("Gevraagd:")
+	p("  de gegevens: %s", strings.Join(in.Categories, ", "))
+	p("  voor het doel: %s", purpose)
+	p("  over een kind van %d jaar, op %s.", in.Subject.Age, in.Now.UTC().Format(time.RFC3339))
+	p("")
+	flow, ok := e.pack.Flow(d.FlowID())
+	switch {
+	case !ok:
+		p("Gegevensstroom: geen. Er is geen stroom in het beleidspakket die past bij dit doel tussen een %s en een %s.", in.Holder.OrgType, in.Recipient.OrgType)
+		if in.Flow != "" {
+			p("  (De vraag noemde stroom %s, maar die past niet bij dit doel en deze organisaties.)", in.Flow)
+		}
+	default:
+		how := "gekozen omdat doel, soort verstrekker en soort ontvanger overeenkomen"
+		if in.Flow != "" {
+			how = "genoemd in de vraag, en doel en organisaties passen erbij"
+		}
+		p("Gegevensstroom: %s, %q (%s).", flow.ID, flow.Title, how)
+		p("  grondslag: %s", basisDutch[flow.Basis])
+		p("  toegestane gegevens in deze stroom: %s", strings.Join(flow.Categories, ", "))
+		if len(flow.Never) > 0 {
+			p("  nooit in deze stroom: %s", strings.Join(flow.Never, ", "))
+		}
+		e.explainConditions(ctx, w, in, flow)
+	}
+	p("")
+	if len(d.Reasons) > 0 {
+		p("Waarom geweigerd:")
+		for _, r := range d.Reasons {
+			p("  - %s (%s)", r.Message, r.Code)
+		}
+		p("")
+	}
+	if len(d.Withheld) > 0 {
+		p("Niet verstrekt:")
+		for _, wh := range d.Withheld {
+			p("  - %s: %s (%s)", wh.Category, codeDutch[wh.Code], wh.Code)
+		}
+		p("")
+	}
+	if d.Allow {
+		p("Verstrekt: %s.", strings.Join(d.Categories, ", "))
+		if len(d.ConsentsUsed) > 0 {
+			p("  op grond van de toestemming(en): %s", strings.Join(d.ConsentsUsed, ", "))
+		}
+		p("Verplichtingen na verstrekking:")
+		for _, o := range d.Obligations {
+			if t, ok := obligationDutch[o]; ok {
+				p("  - %s: %s", o, t)
+			} else {
+				p("  - %s", o)
+			}
+		}
+	}
+	p("Bewaartermijn van het auditverslag: %d dagen.", d.RetentionDays)
+	p("Beleidspakket: %s", d.PolicyRevision)
+}
+
+func (e *Engine) explainConditions(ctx context.Context, w io.Writer, in Input, flow Flow) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	yes := func(b bool) string {
+		if b {
+			return "ja"
+		}
+		return "nee"
+	}
+	if len(flow.Holder.Roles) > 0 {
+		p("  rollen bij de verstrekker: %s (gevraagd: %s)", strings.Join(flow.Holder.Roles, ", "), orNone(in.Holder.Role))
+	}
+	if len(flow.Recipient.Roles) > 0 {
+		p("  rollen bij de ontvanger: %s (gevraagd: %s)", strings.Join(flow.Recipient.Roles, ", "), orNone(in.Recipient.Role))
+	}
+	if flow.Requires.Relation {
+		p("  directe hulprelatie vereist (need-to-know): verklaard: %s", yes(in.Recipient.Relation))
+	}
+	if flow.Requires.Justification {
+		p("  schriftelijke onderbouwing vereist: aanwezig: %s", yes(strings.TrimSpace(in.Justification) != ""))
+	}
+	if flow.Requires.Enrolment {
+		p("  inschrijving bij de ontvangende school vereist: ingeschreven: %s", yes(in.Subject.EnrolledAtRecipient))
+	}
+	if flow.Requires.Inzage {
+		p("  inzage door de ouders vereist: gehad: %s", yes(in.Subject.ParentsHadInzage))
+	}
+	if flow.Requires.Beroepsgeheim {
+		p("  alleen een verstrekker met beroepsgeheim mag deze stroom gebruiken")
+	}
+	if flow.MaxAge != nil || flow.MinAge > 0 {
+		hi := "geen"
+		if flow.MaxAge != nil {
+			hi = fmt.Sprint(*flow.MaxAge)
+		}
+		p("  leeftijd: van %d tot en met %s jaar", flow.MinAge, hi)
+	}
+	if flow.Consent == "none" {
+		p("  toestemming: niet nodig (grondslag %s)", basisDutch[flow.Basis])
+		return
+	}
+	x := e.explainQuery(ctx, in)
+	regime := x.regime
+	if regime == "" {
+		regime = flow.Consent
+	}
+	note := ""
+	if regime != flow.Consent {
+		note = fmt.Sprintf(" (strenger dan het regime %s van de stroom, omdat een zorgpartij of bijzondere persoonsgegevens betrokken zijn)", flow.Consent)
+	}
+	p("  toestemming: regime %s%s; bij %d jaar is toestemming nodig van: %s", regime, note, in.Subject.Age, strings.Join(x.givers, " en "))
+	if len(in.Consents) == 0 {
+		p("  bekende toestemmingen: geen")
+	}
+	for i, c := range in.Consents {
+		state := "telt niet mee (andere ontvanger, ander doel, nog niet gegeven, verlopen of ingetrokken)"
+		if slices.Contains(x.live, i) {
+			state = "geldig"
+		}
+		p("  - toestemming %s van %s voor %s: %s", c.ID, c.GivenBy, strings.Join(c.Categories, ", "), state)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(geen rol)"
+	}
+	return s
+}

@@ -1,0 +1,108 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestLoadPackRefuses checks that each kind of broken pack is refused with
+// a message naming the file and the item.
+func TestLoadPackRefuses(t *testing.T) {
+	cases := map[string]struct {
+		edit func(t *testing.T, files map[string]string)
+		want []string
+	}{
+		"rego syntax error": {func(t *testing.T, f map[string]string) {
+			f["decision.rego"] = replaceOnce(t, f["decision.rego"], "purpose_known if cfg.purposes[input.purpose]", "purpose_known if cfg.purposes[input.purpose")
+		}, []string{"decision.rego:", "rego_parse_error"}},
+		"rego compile error": {func(t *testing.T, f map[string]string) {
+			f["decision.rego"] = replaceOnce(t, f["decision.rego"], "blocked if count(problems) > 0", "blocked if count(problemz) > 0")
+		}, []string{"decision.rego:", "problemz"}},
+		"rego test file compile error": {func(t *testing.T, f map[string]string) {
+			f["decision_test.rego"] = replaceOnce(t, f["decision_test.rego"], "codes(d) := [r.code | some r in d.reasons]", "codes(d) := [r.code | some r in reasonz(d)]")
+		}, []string{"decision_test.rego:", "reasonz"}},
+		"yaml syntax error": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "parents_required: 1", "parents_required: [1")
+		}, []string{"data.yaml:", "yaml:", "line"}},
+		"yaml unknown key": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    requires: {relation: true}\n", "    requires: {relation: true}\n    bewaren: 3\n")
+		}, []string{"data.yaml:", "bewaren"}},
+		"flow names an unknown recipient role": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "roles: [jeugdhulpverlener, wijkcoach, schoolmaatschappelijk_werker, orthopedagoog]", "roles: [jeugdhulpverlener, wijkcoach, schoolmaatschappelijk_werker, orthopedagog]")
+		}, []string{"data.yaml:", "flow A1", `unknown role "orthopedagog"`}},
+		"flow names an unknown holder role": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "holder: {org_types: [gemeente], roles: [leerplichtambtenaar]}", "holder: {org_types: [gemeente], roles: [leerplicht]}")
+		}, []string{"data.yaml:", "flow C2", "holder", `unknown role "leerplicht"`}},
+		"flow names an unknown category": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "categories: [identificatie, bsn, contact_melder]", "categories: [identificatie, bsn, contactgegevens]")
+		}, []string{"data.yaml:", "flow F1", `unknown category "contactgegevens"`}},
+		"duplicate flow id": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  - id: C2\n", "  - id: C1\n")
+		}, []string{"data.yaml:", `flow "C1": duplicate id`}},
+		"two flows for one request": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    purpose: continuiteit_jgz\n", "    purpose: schoolparticipatie\n")
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    recipient: {org_types: [jgz], roles: [jeugdverpleegkundige, jeugdarts]}", "    recipient: {org_types: [jgz, school_vo], roles: [jeugdverpleegkundige, jeugdarts]}")
+		}, []string{"data.yaml:", "flows D2 and D3"}},
+		"missing message": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  NOT_ENROLLED:", "  NIET_INGESCHREVEN:")
+		}, []string{"data.yaml:", "NOT_ENROLLED"}},
+		"special category on publieke_taak": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    categories: [verzuim]\n", "    categories: [verzuim, gezondheid]\n")
+		}, []string{"data.yaml:", "flow C2", `special category "gezondheid"`}},
+		"no data.yaml": {func(t *testing.T, f map[string]string) {
+			delete(f, "data.yaml")
+		}, []string{"data.yaml: missing"}},
+		"no decision": {func(t *testing.T, f map[string]string) {
+			f["decision.rego"] = replaceOnce(t, f["decision.rego"], "\ndecision := {", "\nverdict := {")
+			delete(f, "decision_test.rego") // its type checks would catch it first
+		}, []string{"sample input", Query, "undefined"}},
+		"decision of the wrong shape": {func(t *testing.T, f map[string]string) {
+			f["decision.rego"] = replaceOnce(t, f["decision.rego"], "\t\"allow\": allow,\n", "\t\"allow\": \"ja\",\n")
+			delete(f, "decision_test.rego") // its type checks would catch it first
+		}, []string{"sample input", "decision.allow"}},
+		"deny without reason": {func(t *testing.T, f map[string]string) {
+			f["decision.rego"] = replaceOnce(t, f["decision.rego"], "\t\"reasons\": reasons,\n", "\t\"reasons\": [],\n")
+			delete(f, "decision_test.rego") // its type checks would catch it first
+		}, []string{"sample input", "deny without a reason"}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			fsys := packWith(t, func(files map[string]string) { c.edit(t, files) })
+			p, err := LoadPack(fsys)
+			if err == nil {
+				_, err = NewEngine(p)
+			}
+			if err == nil {
+				t.Fatal("pack accepted")
+			}
+			t.Log(err)
+			if !errors.Is(err, ErrInvalidPack) {
+				t.Errorf("error does not wrap ErrInvalidPack: %v", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadPackAcceptsItsOwnDefault guards the cases above: the unedited
+// pack loads and decides.
+func TestLoadPackAcceptsItsOwnDefault(t *testing.T) {
+	p, err := LoadPack(packWith(t, func(map[string]string) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := ParseInput([]byte(contractExample))
+	if d, err := e.Decide(context.Background(), in); err != nil || !d.Allow {
+		t.Fatalf("%v %+v", err, d)
+	}
+}
