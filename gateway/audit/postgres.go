@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	neturl "net/url"
 	"regexp"
 )
 
@@ -20,18 +19,7 @@ var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // OpenPostgres connects to url and creates the tables in cfg.Schema if needed. With a nil
 // signer the store is read-only.
-//
-// The URL may name the schema with the query parameter schema (for example
-// postgres://host/db?sslmode=disable&schema=school_audit), so that a node's
-// configuration (audit.store) can choose it; cfg.Schema, when set, wins.
 func OpenPostgres(ctx context.Context, url string, cfg Config, signer crypto.Signer, logger *slog.Logger) (*PostgresStore, error) {
-	url, urlSchema, err := splitSchema(url)
-	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
-	}
-	if cfg.Schema == "" {
-		cfg.Schema = urlSchema
-	}
 	cfg.defaults()
 	if signer != nil && cfg.Origin == "" {
 		return nil, fmt.Errorf("audit: Config.Origin is required")
@@ -95,21 +83,4 @@ func createPostgresSchema(ctx context.Context, db *pgPool, schema string) error 
 		}
 	}
 	return nil
-}
-
-// splitSchema removes the schema query parameter from a PostgreSQL URL (the
-// server would refuse it as an unknown run-time parameter) and returns it.
-func splitSchema(raw string) (string, string, error) {
-	u, err := neturl.Parse(raw)
-	if err != nil {
-		return "", "", fmt.Errorf("the PostgreSQL URL is malformed") // its text may hold a password
-	}
-	q := u.Query()
-	schema := q.Get("schema")
-	if schema == "" {
-		return raw, "", nil
-	}
-	q.Del("schema")
-	u.RawQuery = q.Encode()
-	return u.String(), schema, nil
 }

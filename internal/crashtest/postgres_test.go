@@ -61,21 +61,16 @@ func freshSchema(t *testing.T, url string) string {
 
 // TestPostgresTwoReplicaProcesses: two `schakel serve` processes of the same
 // organisation (one certificate and key, separate data folders) share one
-// PostgreSQL audit log named in their configuration (audit.store with a
-// fresh schema). The gemeente's node asks both at once; afterwards the leaf
+// PostgreSQL audit log named in their configuration (audit.store and a fresh
+// audit.schema). The gemeente's node asks both at once; afterwards the leaf
 // indexes the two replicas handed out form one gap-free sequence and
 // `schakel audit verify --config` passes for either replica.
 func TestPostgresTwoReplicaProcesses(t *testing.T) {
 	bin := schakelBin(t)
 	url := pgURL(t)
 	schema := freshSchema(t, url)
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	store := url + sep + "schema=" + schema
 	f := testnode.New(t)
-	extra := fmt.Sprintf("audit: {store: %q}\n", store)
+	extra := fmt.Sprintf("audit: {store: %q, schema: %q}\n", url, schema)
 	var replicas []*testnode.Prepared
 	var procs []*proc
 	var cert = f.CA.Issue(t, testnode.School.OIN, testnode.School.Name)
@@ -144,6 +139,7 @@ func TestPostgresTwoReplicaProcesses(t *testing.T) {
 	if keys[0] != 0 || keys[len(keys)-1] != uint64(total-1) {
 		t.Errorf("leaf indexes run from %d to %d, want 0 to %d (one gap-free sequence)", keys[0], keys[len(keys)-1], total-1)
 	}
+	t.Logf("%d records from replica a, %d from replica b, in one sequence", perReplica[0], perReplica[1])
 	for _, r := range replicas {
 		code, out, errOut := schakel(t, bin, "audit", "verify", "--config", r.ConfigPath)
 		if code != 0 {
@@ -153,5 +149,4 @@ func TestPostgresTwoReplicaProcesses(t *testing.T) {
 			t.Errorf("verify says %q, want %q", strings.SplitN(out, "\n", 2)[0], want)
 		}
 	}
-	t.Logf("%d records from replica a, %d from replica b, one sequence; audit verify passes", perReplica[0], perReplica[1])
 }
