@@ -91,30 +91,31 @@ func (p *dropProxy) accept() {
 // id, new decision): one more release, with its own record on both sides.
 func TestPeerDropsConnectionMidResponse(t *testing.T) {
 	src := fixtureSource(t)
-	fa := &faultyAudit{}
-	var proxy *dropProxy
+	var proxy atomic.Pointer[dropProxy]
+	var armNext atomic.Bool
+	fa := &faultyAudit{onAppend: func(r *audit.Record) {
+		// Arm the proxy once the release is durable: the next bytes from
+		// the holder are its answer.
+		if r.Allow && armNext.CompareAndSwap(true, false) {
+			proxy.Load().armed.Store(true)
+		}
+	}}
 	f := testnode.New(t)
 	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, func(c *config.Config, o *node.Options) {
 		withFaultyAudit(t, fa)(c, o)
 		o.Decider = allowDecider{}
 		o.Source = src
 	})
-	proxy = newDropProxy(t, school.Node.PeerAddr)
-	var armNext atomic.Bool
-	fa.onAppend = func(r *audit.Record) {
-		if r.Allow && armNext.CompareAndSwap(true, false) {
-			proxy.armed.Store(true)
-		}
-	}
+	proxy.Store(newDropProxy(t, school.Node.PeerAddr))
 	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, func(c *config.Config, _ *node.Options) {
-		c.Peers[0].Address = proxy.Addr()
+		c.Peers[0].Address = proxy.Load().Addr()
 	})
 	bas := child(t, "Bas")
 	ctx := context.Background()
 
 	// 1. Straight to the holder's peer listener through the proxy, as a
 	// transport that retries with the same request id would.
-	peer := exchangev1.NewExchangeServiceClient(f.Dial(proxy.Addr(), zorg.Cert.TLS))
+	peer := exchangev1.NewExchangeServiceClient(f.Dial(proxy.Load().Addr(), zorg.Cert.TLS))
 	req := &exchangev1.RequestRecordRequest{
 		RequestId: randomID(), SentAt: timestamppb.Now(), Purpose: "afstemming_hulp_onderwijs",
 		Bsn: bas.BSN, Categories: []string{"verzuim"}, RecipientRole: "jeugdhulpverlener", Relation: true,
@@ -124,8 +125,8 @@ func TestPeerDropsConnectionMidResponse(t *testing.T) {
 	if status.Code(err) != codes.Unavailable || resp != nil {
 		t.Fatalf("through the dropping proxy: %v, %v; want Unavailable and nothing", resp, err)
 	}
-	if proxy.drops.Load() != 1 {
-		t.Fatalf("the proxy dropped %d responses, want 1", proxy.drops.Load())
+	if n := proxy.Load().drops.Load(); n != 1 {
+		t.Fatalf("the proxy dropped %d responses, want 1", n)
 	}
 	resp, err = peer.RequestRecord(ctx, req)
 	if status.Code(err) != codes.AlreadyExists || server.Reason(err) != "REPLAYED_REQUEST" || resp != nil {
