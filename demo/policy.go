@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,6 +147,9 @@ func (w *world) tamperDemo(ctx context.Context, school, zorg *demoNode, ask func
 		return err
 	}
 	fmt.Printf("  schakel policy status (lokale API van %s):\n%s\n", school.name, indent(out))
+	if err := showPolicyHealth(school); err != nil {
+		return err
+	}
 	if st.GetRevision() != w.revision {
 		return fmt.Errorf("active revision %s after a refused reload, want the last good %s", st.GetRevision(), w.revision)
 	}
@@ -186,4 +192,46 @@ func waitPolicy(ctx context.Context, n *demoNode, ok func(*localv1.GetPolicyStat
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// showPolicyHealth prints the node's /healthz state and its policy reload
+// metrics, where monitoring sees a refusal.
+func showPolicyHealth(n *demoNode) error {
+	get := func(path string) ([]byte, error) {
+		resp, err := http.Get("http://" + n.metricsAddr + path)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		return io.ReadAll(resp.Body)
+	}
+	b, err := get("/healthz")
+	if err != nil {
+		return err
+	}
+	var h struct {
+		Status string `json:"status"`
+		Policy struct {
+			LastRefused struct {
+				Case string `json:"case"`
+			} `json:"last_refused"`
+		} `json:"policy"`
+	}
+	if err := json.Unmarshal(b, &h); err != nil {
+		return fmt.Errorf("healthz: %w", err)
+	}
+	fmt.Printf("  /healthz: status %s, policy.last_refused.case %s\n", h.Status, h.Policy.LastRefused.Case)
+	if h.Status != "serving_last_good_policy" {
+		return fmt.Errorf("healthz status %q, want serving_last_good_policy", h.Status)
+	}
+	m, err := get("/metrics")
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(m), "\n") {
+		if strings.HasPrefix(line, "schakel_policy_reload") {
+			fmt.Printf("  metric: %s\n", line)
+		}
+	}
+	return nil
 }

@@ -127,6 +127,7 @@ func script(ctx context.Context, w *world) error {
 	}
 	w.inzageBSN = bas.BSN
 	w.inzageName = bas.Name
+	w.cancelledBSN, w.cancelledName = daan.BSN, daan.Name
 	return nil
 }
 
@@ -304,6 +305,14 @@ func (w *world) afterStop() error {
 	if w.inzageBSN != "" {
 		section(fmt.Sprintf("9. Inzage: wat weet %s over %s?", w.node("school").name, w.inzageName))
 		out, err := exec.Command(w.bin, "audit", "inzage", "--config", w.node("school").config, "--bsn", w.inzageBSN).CombinedOutput()
+		fmt.Println(indent(string(out)))
+		if err != nil {
+			return fmt.Errorf("audit inzage: %v", err)
+		}
+	}
+	if w.cancelledBSN != "" {
+		section(fmt.Sprintf("10. Inzage: de geannuleerde melding over %s", w.cancelledName))
+		out, err := exec.Command(w.bin, "audit", "inzage", "--config", w.node("school").config, "--bsn", w.cancelledBSN).CombinedOutput()
 		fmt.Println(indent(string(out)))
 		if err != nil {
 			return fmt.Errorf("audit inzage: %v", err)

@@ -37,6 +37,7 @@ type world struct {
 	byKey                        map[string]*demoNode
 	exchanges, released, refused int
 	inzageBSN, inzageName        string
+	cancelledBSN, cancelledName  string // the child whose notification was cancelled
 	revision, release            string // the signed pack's revision and archive
 	showRevision                 bool   // print the policy revision of each decision
 }

@@ -65,7 +65,7 @@ func TestLoadPackRefuses(t *testing.T) {
 		"deny without reason": {func(t *testing.T, f map[string]string) {
 			f["decision.rego"] = replaceOnce(t, f["decision.rego"], "\t\"reasons\": reasons,\n", "\t\"reasons\": [],\n")
 			delete(f, "decision_test.rego") // its type checks would catch it first
-		}, []string{"sample input", "deny without a reason"}},
+		}, []string{"sample input", "without a reason"}},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -12,7 +12,8 @@ func runPolicy(args []string, s stdio) int {
 	}
 	switch args[0] {
 	// Each subcommand lives in its own file: policy_eval.go (eval, test,
-	// explain, data) and policy_sign.go (build, keygen, sign, verify, diff, status).
+	// explain, data), policy_sign.go (build, keygen, sign, verify),
+	// policy_diff.go (diff), policy_status.go (status).
 	case "eval":
 		return cmdPolicyEval(args[1:], s)
 	case "test":

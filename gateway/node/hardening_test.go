@@ -469,12 +469,15 @@ func runToStop(t *testing.T, n *node.Node) {
 	}
 }
 
-// bsnRE finds nine-digit runs; those passing the 11-proef could be a BSN.
-var bsnRE = regexp.MustCompile(`[0-9]+`)
+// bsnRE finds digit runs that are not the fraction of a timestamp (the
+// nanoseconds of "11:22:33.534755173Z" pass the 11-proef one time in
+// eleven); nine-digit runs passing the 11-proef could be a BSN.
+var bsnRE = regexp.MustCompile(`(?:^|[^0-9.])([0-9]+)`)
 
 func bsnLike(s string) []string {
 	var out []string
-	for _, m := range bsnRE.FindAllString(s, -1) {
+	for _, sm := range bsnRE.FindAllStringSubmatch(s, -1) {
+		m := sm[1]
 		if len(m) == 9 && bsn.Valid(m) == nil {
 			out = append(out, m)
 		}

@@ -65,6 +65,10 @@ type Policy struct {
 
 	reloads *prometheus.CounterVec
 	state   prometheus.Gauge
+
+	// startFP is the fingerprint of the watched files taken just before
+	// the start-up load, so that a change before Watch runs is not missed.
+	startFP string
 }
 
 type activePack struct {
@@ -123,6 +127,9 @@ func LoadPolicy(cfg config.Policy, log *slog.Logger, opt PolicyOptions) (*Policy
 	p := &Policy{cfg: cfg, log: log, now: opt.Now, stateFile: opt.StateFile}
 	if p.now == nil {
 		p.now = time.Now
+	}
+	if cfg.Bundle != "" {
+		p.startFP = p.fingerprint()
 	}
 	ap, err := p.load()
 	if err != nil {
@@ -430,7 +437,7 @@ func (p *Policy) Watch(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = DefaultPolicyPoll
 	}
-	last := p.fingerprint()
+	last := p.startFP
 	pending := ""
 	t := time.NewTicker(interval)
 	defer t.Stop()

@@ -1,159 +1,193 @@
 # Package schakel.decision decides which categories of a child's data a
-# holder may release to a recipient (POLICY-CONTRACT.md).
+# holder may release to a recipient (POLICY-CONTRACT.md, "Decision").
 #
 # The logic is generic: every flow, role, category and consent regime is data
-# (data.yaml, loaded under data.schakel.rules). Ids in comments refer to RULES.md.
+# (data.yaml). The engine loads data.yaml under data.schakel.rules, with two
+# indexes derived from it so a decision needs no search (see policy/pack.go,
+# opaData; `schakel policy data` prints exactly what this module reads):
+#
+#   routes[purpose][holder org type][recipient org type] = flow id
+#       ("any" expanded to every known org type; unambiguous by validation)
+#   consent.givers_by_age[regime][age] = the givers whose consent counts
+#
+# Ids in comments refer to /work/shared/domain/RULES.md ("Principles, as
+# checks", "Whose consent counts", "Flows").
 #
 # Input: the decision input of POLICY-CONTRACT.md, normalised by the Go
-# engine: every optional field is present, and every time (now, given_at,
-# valid_until, withdrawn_at) is an integer of nanoseconds since the Unix
-# epoch (null when absent).
+# engine: every optional field is present (flow "" when absent), and every
+# time (now, given_at, valid_until, withdrawn_at) is an integer number of
+# nanoseconds since the Unix epoch, null when absent.
 package schakel.decision
 
-cfg := data.schakel.rules
+import data.schakel.rules as cfg
 
 now := input.now
 
-msg(code, args) := sprintf(cfg.messages[code], args)
-
-reason(code, args) := {"code": code, "message": msg(code, args)}
+# The reason codes of POLICY-CONTRACT.md in the order of its table: reasons
+# are listed in this order, and a category withheld because the whole request
+# is refused carries the first blocking code.
+code_rank := {
+	"UNKNOWN_PURPOSE": 1,
+	"NO_MATCHING_FLOW": 2,
+	"ROLE_NOT_ALLOWED": 3,
+	"RELATION_REQUIRED": 4,
+	"CONSENT_MISSING": 5,
+	"CONSENT_WITHDRAWN": 6,
+	"CONSENT_EXPIRED": 7,
+	"CATEGORY_NOT_IN_FLOW": 8,
+	"CATEGORY_NOT_CONSENTED": 9,
+	"JUSTIFICATION_REQUIRED": 10,
+	"NOT_ENROLLED": 11,
+	"INZAGE_REQUIRED": 12,
+	"BEROEPSGEHEIM_REQUIRED": 13,
+	"AGE_OUT_OF_SCOPE": 14,
+}
 
 # ---------------------------------------------------------------------------
-# Flow selection (doel): an explicit flow must fit the request; otherwise the
-# one flow whose purpose and org types match.
+# Flow selection (doel): the purpose must be on the closed list and belong to
+# the flow. Without input.flow the one flow whose purpose, holder org type and
+# recipient org type match decides; an explicit flow must be that flow.
 
 purpose_known if cfg.purposes[input.purpose]
 
-org_fits(side, org) if "any" in side.org_types
-
-org_fits(side, org) if org in side.org_types
-
-fits(f) if {
-	f.purpose == input.purpose
-	org_fits(f.holder, input.holder.org_type)
-	org_fits(f.recipient, input.recipient.org_type)
-}
-
-candidates := {id | some id, f in cfg.flows; fits(f)}
+route := cfg.routes[input.purpose][input.holder.org_type][input.recipient.org_type]
 
 default flow_id := null
 
-flow_id := input.flow if {
-	input.flow != ""
-	fits(cfg.flows[input.flow])
-}
+flow_id := route if input.flow == ""
 
-flow_id := id if {
-	input.flow == ""
-	count(candidates) == 1
-	some id in candidates
-}
+flow_id := route if input.flow == route
 
 flow := cfg.flows[flow_id]
 
-matched if flow_id != null
+# problems are the blocking findings as [code, message argument] pairs;
+# messages are only formatted for a deny.
+problems contains ["UNKNOWN_PURPOSE", input.purpose] if not purpose_known
 
-selection_reasons contains reason("UNKNOWN_PURPOSE", [input.purpose]) if not purpose_known
-
-selection_reasons contains reason("NO_MATCHING_FLOW", []) if {
+problems contains ["NO_MATCHING_FLOW", ""] if {
 	purpose_known
-	not matched
+	flow_id == null
 }
 
 # ---------------------------------------------------------------------------
-# Checks of the matched flow. Each adds a blocking reason.
+# Checks of the matched flow.
 
-# A side that lists roles refuses every other role, "" included; a side that
-# lists none accepts any known role or none. An unknown role never passes.
-role_ok(side, role) if role in side.roles
+# Roles (POLICY-CONTRACT.md, decision input): a side that lists roles refuses
+# every other role, "" included; a side that lists none accepts any known
+# role or none. An unknown role never passes.
+role_ok(side, role) if side.roles[role]
 
-role_ok(side, role) if {
-	count(side.roles) == 0
-	role == ""
-}
+role_ok(side, "") if count(side.roles) == 0
 
 role_ok(side, role) if {
 	count(side.roles) == 0
 	cfg.roles[role]
 }
 
-flow_reasons contains reason("ROLE_NOT_ALLOWED", [sprintf("%q", [input.holder.role]), "verstrekker"]) if {
+problems contains ["ROLE_NOT_ALLOWED", [role_label(input.holder.role), "verstrekker"]] if {
 	not role_ok(flow.holder, input.holder.role)
 }
 
-flow_reasons contains reason("ROLE_NOT_ALLOWED", [sprintf("%q", [input.recipient.role]), "ontvanger"]) if {
+problems contains ["ROLE_NOT_ALLOWED", [role_label(input.recipient.role), "ontvanger"]] if {
 	not role_ok(flow.recipient, input.recipient.role)
 }
 
-# need-to-know (Jeugdwet 7.3.11)
-flow_reasons contains reason("RELATION_REQUIRED", []) if {
+role_label(r) := sprintf("%q", [r]) if r != ""
+
+role_label("") := "(geen rol)"
+
+# need-to-know (Jeugdwet 7.3.11): A1.
+problems contains ["RELATION_REQUIRED", ""] if {
 	flow.requires.relation
 	not input.recipient.relation
 }
 
-# G1, G2, G3: the written weighing (meldcode, break-glass)
-flow_reasons contains reason("JUSTIFICATION_REQUIRED", []) if {
+# G1, G2 (meldcode weighing), G3 (break-glass): a written justification.
+problems contains ["JUSTIFICATION_REQUIRED", ""] if {
 	flow.requires.justification
 	trim_space(input.justification) == ""
 }
 
-# E1, E2: only after enrolment, never for selection
-flow_reasons contains reason("NOT_ENROLLED", []) if {
+# E1, E2: only after enrolment at the recipient, never for selection.
+problems contains ["NOT_ENROLLED", ""] if {
 	flow.requires.enrolment
 	not input.subject.enrolled_at_recipient
 }
 
-# E1, E2: parents had inzage in the rapport
-flow_reasons contains reason("INZAGE_REQUIRED", []) if {
+# E1, E2: the parents had inzage in the onderwijskundig rapport.
+problems contains ["INZAGE_REQUIRED", ""] if {
 	flow.requires.inzage
 	not input.subject.parents_had_inzage
 }
 
-# beroepsgeheim, G3: only a holder whose acting role has professional secrecy
-holder_has_secrecy if cfg.roles[input.holder.role].beroepsgeheim == true
-
-flow_reasons contains reason("BEROEPSGEHEIM_REQUIRED", []) if {
+# beroepsgeheim, G3: only a holder whose acting role has professional
+# secrecy may break it.
+problems contains ["BEROEPSGEHEIM_REQUIRED", ""] if {
 	flow.requires.beroepsgeheim
-	not holder_has_secrecy
+	not cfg.roles[input.holder.role].beroepsgeheim
 }
 
-# F1: child under 23
-flow_reasons contains reason("AGE_OUT_OF_SCOPE", [sprintf("%d", [input.subject.age])]) if {
-	not age_in(flow.min_age, flow.max_age)
+# F1: a child under 23 (the flow's min_age and max_age, inclusive).
+problems contains ["AGE_OUT_OF_SCOPE", sprintf("%d", [input.subject.age])] if {
+	input.subject.age < flow.min_age
 }
 
-age_in(lo, hi) if {
-	input.subject.age >= lo
-	hi == null
-}
-
-age_in(lo, hi) if {
-	input.subject.age >= lo
-	hi != null
-	input.subject.age <= hi
+problems contains ["AGE_OUT_OF_SCOPE", sprintf("%d", [input.subject.age])] if {
+	flow.max_age != null
+	input.subject.age > flow.max_age
 }
 
 # ---------------------------------------------------------------------------
-# Consent (toestemming, "Whose consent counts").
+# Consent (toestemming; "Whose consent counts").
+#
+# The flow names its regime. A flow that involves a care party (an org type
+# marked care) or special-category data uses the stricter regime of
+# consent.strict_regime [choice]: it applies when either side is a care party
+# or when a requested category on the flow's allow-list is special.
 
-consent_flow if flow.consent != "none"
+default regime := "none"
 
-required_givers contains g if {
-	consent_flow
-	some band in cfg.consent.regimes[flow.consent]
-	age_in(band.min_age, band.max_age)
-	some g in band.givers
+regime := cfg.consent.strict_regime if {
+	flow.consent != "none"
+	stricter
+} else := flow.consent if flow_id != null
+
+stricter if cfg.org_types[input.holder.org_type].care
+
+stricter if cfg.org_types[input.recipient.org_type].care
+
+stricter if {
+	some cat in input.categories
+	flow.allowed[cat]
+	cfg.categories[cat].special
 }
 
-needed(g) := cfg.consent.parents_required if g == "ouder"
+consent_flow if regime != "none"
 
-needed(g) := 1 if g != "ouder"
+# The givers whose consent counts at this age (ouder, jeugdige or both).
+required_givers := {g | some g in cfg.consent.givers_by_age[regime][input.subject.age]} if consent_flow
 
-# Consents about this recipient and purpose, whatever their state.
+default required_givers := set()
+
+# How many distinct consents a giver must have given: parents_required for
+# "ouder" (one parent with gezag suffices by default [choice]), else 1.
+needed := {"ouder": cfg.consent.parents_required, "jeugdige": 1}
+
+# Consents for this recipient and purpose, whatever their state.
 relevant contains i if {
 	some i, c in input.consents
 	c.recipient_oin == input.recipient.oin
 	c.purpose == input.purpose
+}
+
+# A matching consent: given at or before now, not expired, not withdrawn at
+# or before now (POLICY-CONTRACT.md, consents).
+live contains i if {
+	some i in relevant
+	c := input.consents[i]
+	c.given_at <= now
+	not expired(c)
+	not withdrawn(c)
 }
 
 withdrawn(c) if {
@@ -166,19 +200,13 @@ expired(c) if {
 	c.valid_until <= now
 }
 
-# A matching consent: given, not expired, not withdrawn at or before now.
-matching contains i if {
-	some i in relevant
-	c := input.consents[i]
-	c.given_at <= now
-	not expired(c)
-	not withdrawn(c)
-}
+# live consents per required giver
+live_by[g] := [i | some i in live; input.consents[i].given_by == g] if some g in required_givers
 
-giver_ok(g) if count({i | some i in matching; input.consents[i].given_by == g}) >= needed(g)
+giver_ok(g) if count(live_by[g]) >= needed[g]
 
-# Why a required giver has no consent: a withdrawal wins over expiry, and
-# both over plain absence.
+# Why a required giver has no consent: a withdrawal wins over expiry, and both
+# over plain absence.
 consent_code(g) := "CONSENT_WITHDRAWN" if {
 	some i in relevant
 	input.consents[i].given_by == g
@@ -189,65 +217,71 @@ consent_code(g) := "CONSENT_WITHDRAWN" if {
 	expired(input.consents[i])
 } else := "CONSENT_MISSING"
 
-flow_reasons contains reason(consent_code(g), [g]) if {
+problems contains [consent_code(g), g] if {
 	some g in required_givers
 	not giver_ok(g)
 }
 
-# A category is covered when every required giver consented to it.
-covered(cat) if not consent_flow
+# The categories a giver's live consents cover (with parents_required 2, a
+# category must be in two distinct parents' consents).
+covered_by[g] := {cat |
+	some cat in requested
+	count([i | some i in live_by[g]; cat in input.consents[i].categories]) >= needed[g]
+} if some g in required_givers
 
-covered(cat) if {
-	consent_flow
-	every g in required_givers {
-		count({i | some i in matching; c := input.consents[i]; c.given_by == g; cat in c.categories}) >= needed(g)
-	}
-}
+# A category is covered when every required giver consented to it.
+covered := intersection({covered_by[g] | some g in required_givers}) if consent_flow
 
 # ---------------------------------------------------------------------------
-# Categories (minimaal): category by category.
+# Categories (minimaal): category by category, never beyond the allow-list.
 
 requested := {c | some c in input.categories}
 
-in_flow(cat) if cat in flow.categories
+in_flow := {c | some c in requested; flow.allowed[c]}
 
-releasable contains cat if {
-	some cat in requested
-	in_flow(cat)
-	covered(cat)
-}
+releasable := in_flow & covered if consent_flow
 
-blocking := selection_reasons | flow_reasons
+releasable := in_flow if not consent_flow
 
-blocked if count(blocking) > 0
+blocked if count(problems) > 0
 
-released := set() if blocked
+default released := set()
 
 released := releasable if not blocked
 
-# One code per withheld category: its own problem first, else the first
-# blocking reason.
-category_code(cat) := "CATEGORY_NOT_IN_FLOW" if {
-	not in_flow(cat)
-} else := "CATEGORY_NOT_CONSENTED" if {
-	not covered(cat)
-} else := sort([r.code | some r in blocking])[0]
+# One code per withheld category: without a flow the selection code; a
+# category off the allow-list CATEGORY_NOT_IN_FLOW; otherwise the first code
+# that blocks the whole request, or CATEGORY_NOT_CONSENTED.
+first_code := min({code_rank[p[0]] | some p in problems})
+
+category_code(cat) := rank_code[first_code] if {
+	flow_id == null
+} else := "CATEGORY_NOT_IN_FLOW" if {
+	not in_flow[cat]
+} else := rank_code[first_code] if {
+	blocked
+} else := "CATEGORY_NOT_CONSENTED"
+
+rank_code := {r: c | some c, r in code_rank}
 
 withheld := [{"category": cat, "code": category_code(cat)} |
 	some cat in sort(requested)
-	not cat in released
+	not released[cat]
 ]
 
-# When nothing blocks but nothing is released, the withheld codes are the
-# reasons (a deny always carries at least one reason).
-category_reasons contains reason(code, [concat(", ", cats)]) if {
-	not blocked
-	count(released) == 0
+# A deny always carries at least one reason. When nothing blocks but nothing
+# can be released, the withheld categories' codes are the reasons.
+findings := problems if blocked
+
+findings := {[code, concat(", ", cats)] |
 	some code in {w.code | some w in withheld}
 	cats := [w.category | some w in withheld; w.code == code]
+} if {
+	not blocked
+	count(requested) > 0
 }
 
-category_reasons contains reason("CATEGORY_NOT_IN_FLOW", ["(geen)"]) if {
+findings := {["CATEGORY_NOT_IN_FLOW", "(geen)"]} if {
 	not blocked
 	count(requested) == 0
 }
@@ -261,29 +295,43 @@ allow if {
 
 reasons := [] if allow
 
-reasons := sort(blocking | category_reasons) if not allow
+reasons := [{"code": p[0], "message": message(p)} |
+	some rank in sort({code_rank[p[0]] | some p in findings})
+	some p in sort(findings)
+	code_rank[p[0]] == rank
+] if not allow
+
+message(p) := sprintf(cfg.messages[p[0]], p[1]) if {
+	is_array(p[1])
+} else := cfg.messages[p[0]] if {
+	p[1] == ""
+} else := sprintf(cfg.messages[p[0]], [p[1]])
+
+# informeren: the flow's obligations, on a release only.
+default obligations := []
 
 obligations := sort(flow.obligations) if allow
 
-default obligations := []
+default consents_used := []
 
 consents_used := sort({c.id |
-	some i in matching
+	some i in live
 	c := input.consents[i]
-	c.given_by in required_givers
+	required_givers[c.given_by]
 	some cat in c.categories
-	cat in released
+	released[cat]
 }) if allow
-
-default consents_used := []
 
 default basis := null
 
-basis := flow.basis if matched
+basis := flow.basis
 
+# verantwoording: how long the audit detail of this decision is kept.
 default retention_days := 0
 
-retention_days := flow.retention_days if matched
+retention_days := flow.retention_days
+
+retention_days := cfg.default_retention_days if flow_id == null
 
 decision := {
 	"allow": allow,
