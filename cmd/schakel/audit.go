@@ -64,6 +64,9 @@ func (f *auditFlags) resolve() error {
 	if f.store == "" {
 		f.store = cfg.Audit.Store
 	}
+	if f.schema == "" {
+		f.schema = cfg.Audit.Schema
+	}
 	if f.origin == "" {
 		f.origin = audit.OriginFor(cfg.Node.OIN)
 	}

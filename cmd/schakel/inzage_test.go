@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -21,7 +22,7 @@ func fixtureChild(t *testing.T, name string) source.Child {
 		t.Fatal(err)
 	}
 	for _, k := range kids {
-		if k.Name == name || len(k.Name) > len(name) && k.Name[:len(name)+1] == name+" " {
+		if k.Name == name || strings.HasPrefix(k.Name, name+" ") {
 			return k
 		}
 	}

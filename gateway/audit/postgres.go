@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"crypto"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -18,7 +19,8 @@ type PostgresStore struct{ *logStore }
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // OpenPostgres connects to url and creates the tables in cfg.Schema if needed. With a nil
-// signer the store is read-only.
+// signer the store is read-only and creates nothing: a schema without an audit log is an
+// error (ErrNoLog), so that a mistyped schema is not verified as an empty log.
 func OpenPostgres(ctx context.Context, url string, cfg Config, signer crypto.Signer, logger *slog.Logger) (*PostgresStore, error) {
 	cfg.defaults()
 	if signer != nil && cfg.Origin == "" {
@@ -31,7 +33,12 @@ func OpenPostgres(ctx context.Context, url string, cfg Config, signer crypto.Sig
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	if err := createPostgresSchema(ctx, db, cfg.Schema); err != nil {
+	if signer == nil {
+		err = postgresLogExists(ctx, db, cfg.Schema)
+	} else {
+		err = createPostgresSchema(ctx, db, cfg.Schema)
+	}
+	if err != nil {
 		db.close()
 		return nil, err
 	}
@@ -43,6 +50,26 @@ func OpenPostgres(ctx context.Context, url string, cfg Config, signer crypto.Sig
 		return nil, err
 	}
 	return &PostgresStore{ls}, nil
+}
+
+// ErrNoLog means a read-only open found no audit log where it looked.
+var ErrNoLog = errors.New("audit: no audit log")
+
+// postgresLogExists reports ErrNoLog when schema holds no audit tables.
+func postgresLogExists(ctx context.Context, db *pgPool, schema string) error {
+	conn, err := db.acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("audit: connect: %w", err)
+	}
+	defer db.release(conn)
+	var ok bool
+	if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", `"`+schema+`".head`).Scan(&ok); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("%w in PostgreSQL schema %q (check audit.schema or --schema)", ErrNoLog, schema)
+	}
+	return nil
 }
 
 func createPostgresSchema(ctx context.Context, db *pgPool, schema string) error {

@@ -205,3 +205,39 @@ func TestPostgresFailClosed(t *testing.T) {
 		t.Fatalf("got %v, want ErrUnavailable", err)
 	}
 }
+
+// TestPostgresReadOnlyNeedsALog: a read-only open (schakel audit verify, inzage)
+// of a schema without an audit log fails with ErrNoLog and creates nothing, so
+// a wrong schema is not reported as an empty log that verifies.
+func TestPostgresReadOnlyNeedsALog(t *testing.T) {
+	t.Parallel()
+	url := pgURL(t)
+	schema := pgSchema(t, url)
+	ctx := context.Background()
+	if st, err := OpenPostgres(ctx, url, Config{Schema: schema}, nil, nil); !errors.Is(err, ErrNoLog) {
+		if st != nil {
+			st.Close()
+		}
+		t.Fatalf("read-only open of an empty schema: %v, want ErrNoLog", err)
+	}
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname = $1", schema).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the read-only open created schema %s (%d, %v)", schema, n, err)
+	}
+	// Once a node created the log, the read-only open works.
+	w, err := OpenPostgres(ctx, url, Config{Origin: testOrigin, Schema: schema}, newKey(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	r, err := OpenPostgres(ctx, url, Config{Schema: schema}, nil, nil)
+	if err != nil {
+		t.Fatalf("read-only open of an existing log: %v", err)
+	}
+	r.Close()
+}

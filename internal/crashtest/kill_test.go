@@ -201,7 +201,7 @@ func TestKillSenderMidDelivery(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	const n = 400
+	const n = 250
 	sent := map[string]bool{}
 	var smu sync.Mutex
 	var wg sync.WaitGroup

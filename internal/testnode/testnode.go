@@ -99,9 +99,11 @@ type Prepared struct {
 	Org        Org
 	Dir        string // the organisation's folder; data_dir is Dir/data
 	ConfigPath string // Dir/node.yaml
-	Cert       *testpki.Cert
-	Client     *testpki.Cert // local client certificate
-	LocalCA    *testpki.CA
+	// PeerAddr and LocalAddr are the configured listen addresses.
+	PeerAddr, LocalAddr string
+	Cert                *testpki.Cert
+	Client              *testpki.Cert // local client certificate
+	LocalCA             *testpki.CA
 }
 
 // PrepareOptions adjust a written configuration.
@@ -158,7 +160,8 @@ peers:
 	cfgYAML += o.Extra
 	path := filepath.Join(dir, "node.yaml")
 	writeFile(t, path, []byte(cfgYAML))
-	return &Prepared{Org: org, Dir: dir, ConfigPath: path, Cert: cert, Client: client, LocalCA: localCA}
+	return &Prepared{Org: org, Dir: dir, ConfigPath: path, PeerAddr: or0(o.PeerAddr), LocalAddr: or0(o.LocalAddr),
+		Cert: cert, Client: client, LocalCA: localCA}
 }
 
 // Start starts a node for org, knowing the given peers (already started
