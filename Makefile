@@ -31,7 +31,7 @@ test: vet
 	$(MAKE) generate-check
 
 test-short:
-	$(GO) test -count=1 $(PKGS)
+	$(GO) test -short -count=1 $(PKGS)
 
 demo: build
 	$(GO) run ./demo --bin $(BIN) --dir demo/run

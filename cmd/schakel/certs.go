@@ -13,7 +13,7 @@ import (
 
 const certsUsage = `usage: schakel certs <init|issue> [flags]
 
-  init   --dir DIR [--name NAME] [--validity 8760h]
+  init   --dir DIR [--name NAME] [--validity 17520h]
          create a development federation CA (DIR/ca.pem, DIR/ca.key)
   issue  --dir DIR --oin OIN --name NAME [--out DIR] [--validity 8760h] [--dns NAME ...] [--ip IP ...]
          issue an organisation certificate (OUT/<OIN>.pem, OUT/<OIN>.key)
@@ -44,7 +44,7 @@ func runCertsInit(args []string, s stdio) int {
 	fs.SetOutput(s.err)
 	dir := fs.String("dir", "", "directory for ca.pem and ca.key (created with mode 0700)")
 	name := fs.String("name", "Schakel development CA", "CA name (subject CN and O)")
-	validity := fs.Duration("validity", 8760*time.Hour, "how long the CA is valid")
+	validity := fs.Duration("validity", 2*8760*time.Hour, "how long the CA is valid (longer than the certificates it issues)")
 	if code, ok := certsParseFlags(fs, args); !ok {
 		return code
 	}

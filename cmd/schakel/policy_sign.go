@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
 	"github.com/schakel/schakel/policy/signing"
 )
@@ -213,7 +214,17 @@ func cmdPolicyVerify(args []string, s stdio) int {
 
 // checkPack refuses an archive that does not open as a pack.
 func checkPack(archive []byte) error {
-	_, err := bundle.Open(archive)
+	fsys, err := bundle.Open(archive)
+	if err != nil {
+		return err
+	}
+	// The same checks a node makes before it uses a pack: the rules load,
+	// the Rego compiles and the sample decisions keep the contract.
+	p, err := policy.LoadPack(fsys)
+	if err != nil {
+		return err
+	}
+	_, err = policy.NewEngine(p)
 	return err
 }
 

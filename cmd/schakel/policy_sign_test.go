@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
 )
 
@@ -18,18 +19,32 @@ func runCmd(t *testing.T, f func([]string, stdio) int, args ...string) (int, str
 	return code, out.String(), errb.String()
 }
 
+// writeTestPack copies the default pack into a temporary folder.
 func writeTestPack(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for name, content := range map[string]string{
-		"data.yaml":    "flows: {}\n",
-		"schakel.rego": "package schakel\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.CopyFS(dir, policy.DefaultPack()); err != nil {
+		t.Fatal(err)
 	}
 	return dir
+}
+
+// TestPolicyBuildAndSignRefuseBrokenPack: a pack a node would refuse is not
+// built, so it cannot be signed by mistake.
+func TestPolicyBuildAndSignRefuseBrokenPack(t *testing.T) {
+	pack := writeTestPack(t)
+	data := filepath.Join(pack, "data.yaml")
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(data, append(b, []byte("\nonbekende_sleutel: 1\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, cmdPolicyBuild, "--bundle", pack, "--out", filepath.Join(t.TempDir(), "p.tar.gz"))
+	if code != 1 || !strings.Contains(stderr, "onbekende_sleutel") {
+		t.Fatalf("build of a broken pack: exit %d, %q; want 1 naming the key", code, stderr)
+	}
 }
 
 func TestPolicyBuild(t *testing.T) {
