@@ -41,6 +41,7 @@ import (
 	"github.com/schakel/schakel/gateway/outbound"
 	"github.com/schakel/schakel/gateway/server"
 	"github.com/schakel/schakel/gateway/source"
+	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -132,6 +133,9 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	n.policy, err = LoadPolicy(cfg.Policy, log, PolicyOptions{StateFile: filepath.Join(cfg.DataDir, StatusFile), Now: opt.Now})
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
+	}
+	if err := checkOrgTypes(cfg, n.policy.active.Load().pack.Data()); err != nil {
+		return nil, err
 	}
 	var decider exchange.Decider = n.policy
 	if opt.Decider != nil {
@@ -372,6 +376,26 @@ func checkOwnOIN(kp tls.Certificate, want string) error {
 		return fmt.Errorf("identity.cert: certificate carries OIN %s, node.oin is %s", got, want)
 	}
 	return nil
+}
+
+// checkOrgTypes refuses a configuration whose own or peers' org types the
+// policy pack does not know: a typo there would make every decision a
+// denial (no flow matches an unknown org type), silently.
+func checkOrgTypes(cfg *config.Config, d *policy.Data) error {
+	known := map[string]bool{}
+	for _, o := range d.OrgTypes {
+		known[o.ID] = true
+	}
+	var errs []error
+	if !known[cfg.Node.OrgType] {
+		errs = append(errs, fmt.Errorf("node.org_type: %q is not an org type of the policy pack", cfg.Node.OrgType))
+	}
+	for i, p := range cfg.Peers {
+		if !known[p.OrgType] {
+			errs = append(errs, fmt.Errorf("peers[%d].org_type: %q (OIN %s) is not an org type of the policy pack", i, p.OrgType, p.OIN))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // loadOrCreateSecret reads the pseudonym secret (as audit.LoadSecret does, so
