@@ -10,7 +10,7 @@
 #       ("any" expanded to every known org type; unambiguous by validation)
 #   consent.givers_by_age[regime][age] = the givers whose consent counts
 #
-# Ids in comments refer to /work/shared/domain/RULES.md ("Principles, as
+# Ids in comments refer to RULES.md (the Schakel rules of "gegevens delen in Twente") ("Principles, as
 # checks", "Whose consent counts", "Flows").
 #
 # Input: the decision input of POLICY-CONTRACT.md, normalised by the Go
