@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"google.golang.org/grpc"
 )
 
 // scaling compares two holder replicas of one organisation, sharing one
@@ -26,7 +25,7 @@ type scaling struct {
 	Transport string       `json:"transport,omitempty"`
 }
 
-func runScaling(ctx context.Context, o options, bin, work, anchors, bsn string) (*scaling, error) {
+func runScaling(ctx context.Context, o options, bin, _, anchors, bsn string) (*scaling, error) {
 	pc, err := pgx.Connect(ctx, o.pg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres %s: %w", o.pg, err)
@@ -60,7 +59,6 @@ func runScaling(ctx context.Context, o options, bin, work, anchors, bsn string) 
 			return nil, err
 		}
 	}
-	var conns []*grpc.ClientConn
 	var calls []func(context.Context) error
 	for _, n := range reps {
 		c, err := n.dialPeer(zorg, anchors)
@@ -68,7 +66,6 @@ func runScaling(ctx context.Context, o options, bin, work, anchors, bsn string) 
 			return nil, err
 		}
 		defer c.Close()
-		conns = append(conns, c)
 		call := peerCall(c, bsn)
 		if err := waitFor(func() error { return call(ctx) }); err != nil {
 			return nil, fmt.Errorf("replica %s: %w (log %s)", n.instance, err, filepath.Join(n.dir(), "node.log"))

@@ -121,7 +121,7 @@ func short(rev string) string {
 // tamperDemo puts a pack that was changed after signing (one byte) on the
 // school's node, shows that the node refuses it and keeps deciding with the
 // last good pack, and puts the good pack back.
-func (w *world) tamperDemo(ctx context.Context, school, zorg *demoNode, ask func()) error {
+func (w *world) tamperDemo(ctx context.Context, school, _ *demoNode, ask func()) error {
 	b, err := os.ReadFile(w.release)
 	if err != nil {
 		return err

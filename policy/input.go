@@ -296,7 +296,7 @@ var (
 	keyGivenAt             = ast.StringTerm("given_at")
 	keyGivenBy             = ast.StringTerm("given_by")
 	keyHolder              = ast.StringTerm("holder")
-	keyId                  = ast.StringTerm("id")
+	keyID                  = ast.StringTerm("id")
 	keyJustification       = ast.StringTerm("justification")
 	keyNow                 = ast.StringTerm("now")
 	keyOin                 = ast.StringTerm("oin")
@@ -340,7 +340,7 @@ func (in *Input) value() ast.Value {
 	for i := range in.Consents {
 		c := &in.Consents[i]
 		consents[i] = ast.ObjectTerm(
-			ast.Item(keyId, ast.StringTerm(c.ID)),
+			ast.Item(keyID, ast.StringTerm(c.ID)),
 			ast.Item(keyGivenBy, ast.StringTerm(c.GivenBy)),
 			ast.Item(keyRecipientOin, ast.StringTerm(c.RecipientOIN)),
 			ast.Item(keyPurpose, ast.StringTerm(c.Purpose)),

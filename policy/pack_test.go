@@ -51,7 +51,7 @@ func TestLoadPackRefuses(t *testing.T) {
 		"special category on publieke_taak": {func(t *testing.T, f map[string]string) {
 			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    categories: [verzuim]\n", "    categories: [verzuim, gezondheid]\n")
 		}, []string{"data.yaml:", "flow C2", `special category "gezondheid"`}},
-		"no data.yaml": {func(t *testing.T, f map[string]string) {
+		"no data.yaml": {func(_ *testing.T, f map[string]string) {
 			delete(f, "data.yaml")
 		}, []string{"data.yaml: missing"}},
 		"no decision": {func(t *testing.T, f map[string]string) {

@@ -57,12 +57,12 @@ func packWith(t *testing.T, edit func(files map[string]string)) fs.FS {
 	return m
 }
 
-func replaceOnce(t *testing.T, s, old, new string) string {
+func replaceOnce(t *testing.T, s, old, replacement string) string {
 	t.Helper()
 	if strings.Count(s, old) != 1 {
 		t.Fatalf("%q occurs %d times", old, strings.Count(s, old))
 	}
-	return strings.Replace(s, old, new, 1)
+	return strings.Replace(s, old, replacement, 1)
 }
 
 // TestRegoTestsCatchBrokenRules breaks one rule at a time, in the data and

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,7 +34,7 @@ func cmdPolicyDiff(args []string, s stdio) int {
 	fs.SetOutput(s.err)
 	fs.Usage = func() { fmt.Fprint(s.err, policyDiffUsage) }
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
@@ -405,14 +406,14 @@ func conditions(r policy.Requirements) string {
 	return strings.Join(out, ", ")
 }
 
-func ages(min int, max *int) string {
+func ages(lo int, hi *int) string {
 	switch {
-	case max == nil && min == 0:
+	case hi == nil && lo == 0:
 		return "alle leeftijden"
-	case max == nil:
-		return fmt.Sprintf("vanaf %d jaar", min)
+	case hi == nil:
+		return fmt.Sprintf("vanaf %d jaar", lo)
 	}
-	return fmt.Sprintf("%d t/m %d jaar", min, *max)
+	return fmt.Sprintf("%d t/m %d jaar", lo, *hi)
 }
 
 func bands(bs []policy.AgeBand) string {

@@ -55,7 +55,7 @@ func loadPack(path string) (*loadedPack, error) {
 
 // readInput reads the decision input from a file or, for "-", from stdin.
 func readInput(name string, s stdio) ([]byte, error) {
-	var r io.Reader = s.in
+	r := s.in
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {

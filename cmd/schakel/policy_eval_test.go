@@ -171,7 +171,7 @@ func copyPack(t *testing.T) string {
 	return dir
 }
 
-func editFile(t *testing.T, path, old, new string) {
+func editFile(t *testing.T, path, old, replacement string) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -180,7 +180,7 @@ func editFile(t *testing.T, path, old, new string) {
 	if !bytes.Contains(b, []byte(old)) {
 		t.Fatalf("%s does not contain %q", path, old)
 	}
-	if err := os.WriteFile(path, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+	if err := os.WriteFile(path, bytes.Replace(b, []byte(old), []byte(replacement), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

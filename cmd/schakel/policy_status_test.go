@@ -51,7 +51,7 @@ func TestPolicyStatus(t *testing.T) {
 	put(archive, archive)
 
 	f := testnode.New(t)
-	school := f.Start(testnode.School, nil, func(c *config.Config, o *node.Options) {
+	school := f.Start(testnode.School, nil, func(c *config.Config, _ *node.Options) {
 		c.Policy = config.Policy{Bundle: archivePath, Trusted: trusted, Threshold: 2}
 	})
 	c := school.Config

@@ -16,7 +16,7 @@ type recordingDecider struct {
 	gate    chan struct{}
 }
 
-func (r *recordingDecider) Decide(ctx context.Context, in policy.Input) (policy.Decision, error) {
+func (r *recordingDecider) Decide(_ context.Context, in policy.Input) (policy.Decision, error) {
 	if r.gate != nil {
 		r.entered <- struct{}{}
 		<-r.gate

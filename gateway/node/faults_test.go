@@ -92,11 +92,11 @@ func TestAuditStoreFaultsReleaseNothing(t *testing.T) {
 		// inject starts the fault and returns a function that ends it.
 		inject func(t *testing.T, fa *faultyAudit, school *testnode.Node) func()
 	}{
-		{"failing store", false, func(t *testing.T, fa *faultyAudit, _ *testnode.Node) func() {
+		{"failing store", false, func(_ *testing.T, fa *faultyAudit, _ *testnode.Node) func() {
 			fa.set(errors.New("sqlite: disk I/O error (SQLITE_IOERR_FSYNC)"))
 			return func() { fa.set(nil) }
 		}},
-		{"full disk", false, func(t *testing.T, fa *faultyAudit, school *testnode.Node) func() {
+		{"full disk", false, func(_ *testing.T, fa *faultyAudit, school *testnode.Node) func() {
 			fa.set(&os.PathError{Op: "write", Path: school.Config.Audit.Store + "-wal", Err: syscall.ENOSPC})
 			return func() { fa.set(nil) }
 		}},

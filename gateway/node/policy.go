@@ -31,8 +31,8 @@ import (
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
 
-// ErrKeyExpired: a signature was made by a trusted key whose validity has
-// ended. A trusted key may carry an expiry as a PEM header of its .pub file
+// ErrKeyExpired means a signature was made by a trusted key whose validity
+// has ended. A trusted key may carry an expiry as a PEM header of its .pub file
 // ("Not-After: 2027-12-31" or an RFC 3339 time); past that moment it no
 // longer counts toward the threshold, at start-up or at reload. The header
 // is ignored by cosign and by PEM parsers, so the file stays a valid key.

@@ -3,6 +3,7 @@ package crashtest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -93,7 +94,7 @@ func serve(t *testing.T, bin, name, cfg string, logs *testnode.SyncBuffer) *proc
 }
 
 // kill sends SIGKILL and waits for the process to be gone.
-func (p *proc) kill(t *testing.T) {
+func (p *proc) kill(_ *testing.T) {
 	select {
 	case <-p.done:
 		return
@@ -150,7 +151,8 @@ func schakel(t *testing.T, bin string, args ...string) (int, string, string) {
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("schakel %v: %v", args, err)

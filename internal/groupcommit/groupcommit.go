@@ -59,12 +59,12 @@ func (b *Batcher[T]) Do(ctx context.Context, item T) error {
 
 // flush commits one batch, then hands the rest of the queue to a new leader.
 func (b *Batcher[T]) flush() {
-	max := b.Max
-	if max <= 0 {
-		max = 256
+	limit := b.Max
+	if limit <= 0 {
+		limit = 256
 	}
 	b.mu.Lock()
-	n := min(len(b.queue), max)
+	n := min(len(b.queue), limit)
 	batch := b.queue[:n:n]
 	b.queue = append([]*waiter[T](nil), b.queue[n:]...)
 	b.mu.Unlock()
