@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -34,6 +35,7 @@ import (
 	"github.com/schakel/schakel/gateway/source"
 	"github.com/schakel/schakel/internal/testnode"
 	"github.com/schakel/schakel/internal/testpki"
+	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 	sourcev1 "github.com/schakel/schakel/proto/schakel/source/v1"
@@ -649,5 +651,67 @@ func TestDenialWithoutFlowIsAuditedOverPeer(t *testing.T) {
 	}
 	if n := src.records.Load(); n != 0 {
 		t.Errorf("denial fetched the record %d times", n)
+	}
+}
+
+// failingDecider is a policy engine that always fails.
+type failingDecider struct{}
+
+func (failingDecider) Decide(context.Context, policy.Input) (policy.Decision, error) {
+	return policy.Decision{}, fmt.Errorf("%w: engine down", policy.ErrEvaluation)
+}
+
+// TestPolicyEngineErrorDenies: when the policy engine fails, the holder
+// denies with POLICY_UNAVAILABLE, fetches nothing and audits the denial.
+func TestPolicyEngineErrorDeniesOverPeer(t *testing.T) {
+	src := fixtureSource(t)
+	_, school, zorg := twoNodes(t, func(_ *config.Config, o *node.Options) {
+		o.Decider = failingDecider{}
+		o.Source = src
+	})
+	bas := child(t, "Bas")
+	resp, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
+		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
+		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
+	})
+	if err != nil {
+		t.Fatalf("RequestRecord: %v (reason %q)", err, server.Reason(err))
+	}
+	if d := resp.GetDecision(); d.GetAllow() || resp.GetRecord() != nil || len(d.GetReasons()) == 0 || d.GetReasons()[0].GetCode() != "POLICY_UNAVAILABLE" {
+		t.Fatalf("response = %v", resp)
+	}
+	if n := src.records.Load(); n != 0 {
+		t.Errorf("engine failure fetched the record %d times", n)
+	}
+	stored, err := school.Node.AuditRecords(context.Background(), bas.BSN)
+	if err != nil || len(stored) != 1 || stored[0].Record.Allow {
+		t.Fatalf("holder audit records = %+v, %v; want one denial", stored, err)
+	}
+}
+
+// failingAudit is an audit store whose appends fail (disk full, database down).
+type failingAudit struct{ audit.Store }
+
+func (failingAudit) Append(context.Context, *audit.Record) (audit.Commit, error) {
+	return audit.Commit{}, errors.New("disk full")
+}
+func (failingAudit) Close() error { return nil }
+
+// TestAuditFailureReleasesNothing: with an audit log that cannot write, an
+// allowed request gets Unavailable (AUDIT_UNAVAILABLE) and no record leaves.
+func TestAuditFailureReleasesNothing(t *testing.T) {
+	f, school, _ := twoNodes(t, func(_ *config.Config, o *node.Options) {
+		o.Decider = allowDecider{}
+		o.Source = fixtureSource(t)
+		o.Audit = failingAudit{}
+	})
+	peer := f.PeerClient(school, f.CA.Issue(t, testnode.Zorg.OIN, testnode.Zorg.Name).TLS)
+	resp, err := peer.RequestRecord(context.Background(), peerRequest(child(t, "Bas").BSN, time.Now()))
+	wantRefusal(t, err, codes.Unavailable, "AUDIT_UNAVAILABLE")
+	if resp.GetRecord() != nil {
+		t.Fatalf("record released without an audit record: %v", resp)
+	}
+	if strings.Contains(status.Convert(err).Message(), "disk full") {
+		t.Error("internal error text reached the peer")
 	}
 }
