@@ -167,6 +167,8 @@ limits:
 `, n.org.oin, n.org.name, n.org.orgType, n.peer, n.local, n.metrics, n.org.oin, n.org.oin)
 	if n.policy != "" {
 		b.WriteString("policy:\n" + n.policy)
+	} else {
+		b.WriteString("policy: {builtin: true}\n")
 	}
 	if n.auditStore != "" {
 		fmt.Fprintf(&b, "audit:\n  store: %q\n", n.auditStore)

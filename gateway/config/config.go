@@ -107,6 +107,9 @@ type SourceGRPC struct {
 // Policy says which pack the node runs. An empty Bundle means the default pack
 // built into the binary (development only unless signatures are configured).
 type Policy struct {
+	// Builtin runs the pack built into the binary, unsigned: for development
+	// and tests only. Without it a node needs a signed bundle.
+	Builtin    bool     `yaml:"builtin"`
 	Bundle     string   `yaml:"bundle"`
 	Signatures []string `yaml:"signatures"`
 	Trusted    string   `yaml:"trusted_keys"`
@@ -387,6 +390,12 @@ func (c *Config) Validate() error {
 	}
 	if (len(c.Policy.Signatures) > 0 || c.Policy.Trusted != "" || c.Policy.Threshold > 0) && c.Policy.Bundle == "" {
 		bad("policy.bundle", "required when signatures or trusted keys are configured")
+	}
+	if c.Policy.Bundle == "" && !c.Policy.Builtin {
+		bad("policy.bundle", "required: a node runs only a signed pack (policy.builtin: true runs the built-in pack unsigned, for development only)")
+	}
+	if c.Policy.Bundle != "" && c.Policy.Builtin {
+		bad("policy.builtin", "set together with policy.bundle; choose one")
 	}
 	if c.Policy.Bundle != "" && (c.Policy.Trusted == "" || c.Policy.Threshold < 1) {
 		bad("policy", "a bundle needs trusted_keys and a threshold of at least 1: a node runs only a signed pack")

@@ -23,6 +23,7 @@ listen: {peer: "127.0.0.1:7001", local: "127.0.0.1:7002", metrics: "127.0.0.1:70
 identity: {cert: cert.pem, key: key.pem}
 trust: {anchors: [ca.pem]}
 local: {client_ca: local-ca.pem}
+policy: {builtin: true}
 peers:
   - {oin: "00000001000000000002", name: "Zorg", org_type: zorgaanbieder, address: "127.0.0.1:7101"}
 `
@@ -65,7 +66,9 @@ func TestLoadRefusesMistakes(t *testing.T) {
 		{"missing file", strings.Replace(valid, "key.pem", "missing.pem", 1), []string{"identity.key", "missing.pem"}},
 		{"duplicate peer", valid + `  - {oin: "00000001000000000002", name: "Zorg2", org_type: zorgaanbieder, address: "127.0.0.1:7102"}` + "\n", []string{"peers[1].oin", "duplicate"}},
 		{"bad duration", valid + "limits: {clock_skew: fast}\n", []string{"fast", "duration"}},
-		{"unsigned bundle", valid + "policy: {bundle: ca.pem}\n", []string{"policy", "signed"}},
+		{"unsigned bundle", strings.Replace(valid, "policy: {builtin: true}", "policy: {bundle: ca.pem}", 1), []string{"policy", "signed"}},
+		{"no policy at all", strings.Replace(valid, "policy: {builtin: true}\n", "", 1), []string{"policy.bundle", "signed pack"}},
+		{"builtin and bundle", strings.Replace(valid, "policy: {builtin: true}", "policy: {builtin: true, bundle: ca.pem, trusted_keys: ., threshold: 1}", 1), []string{"policy.builtin"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

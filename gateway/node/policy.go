@@ -170,6 +170,9 @@ func (p *Policy) signatureFiles() ([]string, error) {
 func (p *Policy) load() (*activePack, error) {
 	now := p.now().UTC()
 	if p.cfg.Bundle == "" {
+		if !p.cfg.Builtin {
+			return nil, &PolicyError{Case: "unsigned", Err: errors.New("no signed pack configured (policy.bundle); policy.builtin: true runs the built-in pack unsigned, for development only")}
+		}
 		pack, err := policy.LoadPack(policy.DefaultPack())
 		if err != nil {
 			return nil, &PolicyError{Case: "invalid_pack", Err: err}

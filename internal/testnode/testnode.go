@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,8 +153,8 @@ identity: {cert: %q, key: %q}
 trust: {anchors: [%q]}
 local: {client_ca: %q}
 data_dir: data
-peers:
-`, org.OIN, org.Name, org.OrgType, or0(o.PeerAddr), or0(o.LocalAddr), o.MetricsAddr, certPath, keyPath, caPath, localCAPath)
+%speers:
+`, org.OIN, org.Name, org.OrgType, or0(o.PeerAddr), or0(o.LocalAddr), o.MetricsAddr, certPath, keyPath, caPath, localCAPath, builtinPolicy(o.Extra))
 	for _, p := range peers {
 		cfgYAML += fmt.Sprintf("  - {oin: %q, name: %q, org_type: %s, address: %q}\n", p.Org.OIN, p.Org.Name, p.Org.OrgType, p.Address)
 	}
@@ -162,6 +163,14 @@ peers:
 	writeFile(t, path, []byte(cfgYAML))
 	return &Prepared{Org: org, Dir: dir, ConfigPath: path, PeerAddr: or0(o.PeerAddr), LocalAddr: or0(o.LocalAddr),
 		Cert: cert, Client: client, LocalCA: localCA}
+}
+
+// builtinPolicy runs the built-in pack unless extra configures a policy.
+func builtinPolicy(extra string) string {
+	if strings.Contains(extra, "policy:") {
+		return ""
+	}
+	return "policy: {builtin: true}\n"
 }
 
 // Start starts a node for org, knowing the given peers (already started

@@ -30,3 +30,21 @@ func TestNodeRefusesOrgTypeUnknownToPack(t *testing.T) {
 		t.Errorf("error %q does not name peers[0].org_type and the value", err)
 	}
 }
+
+// TestNodeRefusesToRunWithoutSignedPack: without a signed bundle a node runs
+// nothing, unless the configuration explicitly asks for the unsigned
+// built-in pack (development); config.Validate refuses it too, this checks
+// the node itself.
+func TestNodeRefusesToRunWithoutSignedPack(t *testing.T) {
+	f := testnode.New(t)
+	prep := f.Prepare(testnode.School, "", nil, testnode.PrepareOptions{})
+	cfg, err := config.Load(prep.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Policy = config.Policy{}
+	_, err = node.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), node.Options{})
+	if err == nil || !strings.Contains(err.Error(), "unsigned") || !strings.Contains(err.Error(), "policy.bundle") {
+		t.Fatalf("node.New without a pack: %v; want a refusal naming the unsigned case and policy.bundle", err)
+	}
+}
