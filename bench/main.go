@@ -205,7 +205,11 @@ func run(o options) (*Results, error) {
 			return nil, fmt.Errorf("%s runs pack %s signed by %v, want the bench's two signers", n.org.key, st.Policy.Revision, st.Policy.Signers)
 		}
 		res.Settings["pack_revision"] = st.Policy.Revision
-		res.Settings["pack_signers"] = st.Policy.Signers
+		var names []string
+		for _, sg := range st.Policy.Signers {
+			names = append(names, sg.Name)
+		}
+		res.Settings["pack_signers"] = names
 	}
 	fmt.Printf("nodes run the signed pack %v (signers %v)\n", res.Settings["pack_revision"], res.Settings["pack_signers"])
 	bas, err := fixtureChild("Bas")
@@ -405,8 +409,10 @@ func profileRun(o options, bin string, holder, recipient *nodeSpec, call func(co
 
 type healthz struct {
 	Policy struct {
-		Revision string   `json:"revision"`
-		Signers  []string `json:"signers"`
+		Revision string `json:"revision"`
+		Signers  []struct {
+			Name string `json:"name"`
+		} `json:"signers"`
 	} `json:"policy"`
 }
 

@@ -125,7 +125,7 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc TraceContext,
 		Flow: dec.GetFlow(), Purpose: req.GetPurpose(), Basis: dec.GetBasis(),
 		HolderOIN: h.cfg.Self.OIN, RecipientOIN: from.OIN, RecipientRole: req.GetRecipientRole(),
 		Subject:            audit.Pseudonym(h.cfg.Secret, req.GetBsn()),
-		CategoriesReleased: releasedOrNone(d.Categories, rec),
+		CategoriesReleased: presentCategories(rec), // what leaves: a released category without data is not listed
 		CategoriesWithheld: withheldStrings(dec.GetWithheld()),
 		ReasonCodes:        reasonCodes(dec.GetReasons()),
 		Obligations:        d.Obligations,
@@ -198,13 +198,4 @@ func (h *Holder) proof(ar *audit.Record, c audit.Commit, digest string) (*exchan
 		PayloadDigest:    digest,
 		ReceiptSignature: sig,
 	}, nil
-}
-
-// releasedOrNone is what actually left: the decision's categories when the
-// record was fetched, nothing when fetching failed.
-func releasedOrNone(cats []string, rec *recordv1.Record) []string {
-	if rec == nil {
-		return nil
-	}
-	return cats
 }

@@ -123,7 +123,7 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 		Flow: dec.GetFlow(), Purpose: req.GetPurpose(), Basis: dec.GetBasis(),
 		HolderOIN: holder.OIN, RecipientOIN: r.cfg.Self.OIN, RecipientRole: req.GetRole(),
 		Subject:            audit.Pseudonym(r.cfg.Secret, req.GetBsn()),
-		CategoriesReleased: dec.GetCategories(),
+		CategoriesReleased: presentCategories(resp.GetRecord()), // what actually arrived
 		CategoriesWithheld: withheldStrings(dec.GetWithheld()),
 		ReasonCodes:        reasonCodes(dec.GetReasons()),
 		Obligations:        dec.GetObligations(),
