@@ -3,32 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/schakel/schakel/gateway/audit"
-	"github.com/schakel/schakel/gateway/source"
 	"github.com/schakel/schakel/internal/testnode"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
-
-func fixtureChild(t *testing.T, name string) source.Child {
-	t.Helper()
-	kids, err := source.Children(source.DefaultFixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range kids {
-		if k.Name == name || strings.HasPrefix(k.Name, name+" ") {
-			return k
-		}
-	}
-	t.Fatalf("no fixture child %s", name)
-	return source.Child{}
-}
 
 // TestInzageLocalAPIMatchesCLI: the local API's Inzage (through the real gRPC
 // client over mutual TLS) returns the same records as
@@ -38,7 +21,7 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 	f := testnode.New(t)
 	school := f.Start(testnode.School, []testnode.Org{testnode.Gemeente}, nil)
 	gemeente := f.Start(testnode.Gemeente, []testnode.Org{testnode.School}, nil)
-	tina, lotte := fixtureChild(t, "Tina"), fixtureChild(t, "Lotte")
+	tina, lotte := testnode.Child(t, "Tina"), testnode.Child(t, "Lotte")
 	ctx := context.Background()
 
 	// One release (flow C1, a legal duty) and one denial (no consent) about Tina,
@@ -99,7 +82,7 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 	}
 
 	// A child without records gets an empty list; a malformed BSN is refused.
-	empty, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: fixtureChild(t, "Sara").BSN})
+	empty, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: testnode.Child(t, "Sara").BSN})
 	if err != nil || len(empty.GetRecords()) != 0 {
 		t.Errorf("Inzage for a child without records = %v, %v", empty.GetRecords(), err)
 	}

@@ -110,7 +110,7 @@ func TestPeerDropsConnectionMidResponse(t *testing.T) {
 	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, func(c *config.Config, _ *node.Options) {
 		c.Peers[0].Address = proxy.Load().Addr()
 	})
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	ctx := context.Background()
 
 	// 1. Straight to the holder's peer listener through the proxy, as a

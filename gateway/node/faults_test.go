@@ -131,7 +131,7 @@ func TestAuditStoreFaultsReleaseNothing(t *testing.T) {
 			zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, func(c *config.Config, _ *node.Options) {
 				c.Limits.RequestTimeout = config.Duration(4 * time.Second)
 			})
-			bas := child(t, "Bas")
+			bas := testnode.Child(t, "Bas")
 			req := &localv1.RequestRecordRequest{
 				HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
 				Categories: []string{"verzuim", "opp"}, Role: "jeugdhulpverlener", Relation: true,
@@ -203,7 +203,7 @@ func TestPolicyEngineErrorDenies(t *testing.T) {
 		o.Decider = brokenDecider{}
 		o.Source = src
 	})
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	resp, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
 		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
 		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
@@ -232,7 +232,7 @@ func TestPolicyEngineErrorDenies(t *testing.T) {
 // fallback retention) and answered as a denial, not as an audit failure.
 func TestDenialWithoutFlowIsAudited(t *testing.T) {
 	_, school, zorg := twoNodes(t, nil)
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	resp, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
 		HolderOin: school.Org.OIN, Purpose: "nieuwsgierigheid", Bsn: bas.BSN,
 		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener",

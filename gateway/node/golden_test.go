@@ -34,7 +34,7 @@ func TestGoldenResponses(t *testing.T) {
 	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, func(_ *config.Config, o *node.Options) { o.Source = src })
 	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, nil)
 	ctx := context.Background()
-	bas, lotte := child(t, "Bas"), child(t, "Lotte")
+	bas, lotte := testnode.Child(t, "Bas"), testnode.Child(t, "Lotte")
 
 	// The parent of Bas (7) consents to sharing three categories with Jeugdzorg Twente.
 	_, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{

@@ -74,7 +74,7 @@ func TestReplayAndClockSkewRefusedAndAudited(t *testing.T) {
 	offset.Store(int64(5 * time.Minute))
 	zorgCert := f.CA.Issue(t, testnode.Zorg.OIN, testnode.Zorg.Name)
 	peer := f.PeerClient(school, zorgCert.TLS)
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	ctx := context.Background()
 
 	first := peerRequest(bas.BSN, clock().Add(-10*time.Second))
@@ -127,7 +127,7 @@ func TestMaxMessageSize(t *testing.T) {
 		c.Limits.MaxMessageBytes = 2048
 	})
 	peer := f.PeerClient(school, f.CA.Issue(t, testnode.Zorg.OIN, testnode.Zorg.Name).TLS)
-	big := peerRequest(child(t, "Bas").BSN, time.Now())
+	big := peerRequest(testnode.Child(t, "Bas").BSN, time.Now())
 	big.Justification = strings.Repeat("x", 3000) // valid (at most 4000), but over the limit
 	_, err := peer.RequestRecord(context.Background(), big)
 	if status.Code(err) != codes.ResourceExhausted {
@@ -136,7 +136,7 @@ func TestMaxMessageSize(t *testing.T) {
 	if n := src.records.Load(); n != 0 {
 		t.Errorf("oversized request fetched the record %d times", n)
 	}
-	if _, err := peer.RequestRecord(context.Background(), peerRequest(child(t, "Bas").BSN, time.Now())); err != nil {
+	if _, err := peer.RequestRecord(context.Background(), peerRequest(testnode.Child(t, "Bas").BSN, time.Now())); err != nil {
 		t.Fatalf("request under the limit: %v", err)
 	}
 }
@@ -154,7 +154,7 @@ func TestPeerRateLimitIsPerPeer(t *testing.T) {
 	})
 	zorg := f.PeerClient(school, f.CA.Issue(t, testnode.Zorg.OIN, testnode.Zorg.Name).TLS)
 	gemeente := f.PeerClient(school, f.CA.Issue(t, testnode.Gemeente.OIN, testnode.Gemeente.Name).TLS)
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	ok, limited := 0, 0
 	for i := 0; i < 10; i++ {
 		_, err := zorg.RequestRecord(context.Background(), peerRequest(bas.BSN, time.Now()))
@@ -201,7 +201,7 @@ func (s *blockingSource) Facts(ctx context.Context, b, oin string) (source.Facts
 // allowed call in flight, its next call gets ResourceExhausted
 // (TOO_MANY_CONCURRENT), and another organisation is served meanwhile.
 func TestPeerConcurrencyLimitIsPerPeer(t *testing.T) {
-	bas, tina := child(t, "Bas"), child(t, "Tina")
+	bas, tina := testnode.Child(t, "Bas"), testnode.Child(t, "Tina")
 	src := &blockingSource{Source: fixtureSource(t), bsn: bas.BSN, entered: make(chan struct{}, 1), release: make(chan struct{})}
 	f := testnode.New(t)
 	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg, testnode.Gemeente}, func(c *config.Config, o *node.Options) {
@@ -290,7 +290,7 @@ func TestSourceDeadline(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	resp, err := zorg.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{
 		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
 		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
@@ -340,7 +340,7 @@ func TestOutboundDeadline(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	_, err := zorg.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{
 		HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
 		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
@@ -391,7 +391,7 @@ func TestRevokedCertificateRefusedAtHandshake(t *testing.T) {
 		o.Source = fixtureSource(t)
 		c.Trust.CRLs = []string{crlPath}
 	})
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	ask := func(cert *testpki.Cert) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -522,7 +522,7 @@ func TestNoSecretsOrChildDataInLogsAndMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bas, lotte, tina := child(t, "Bas"), child(t, "Lotte"), child(t, "Tina")
+	bas, lotte, tina := testnode.Child(t, "Bas"), testnode.Child(t, "Lotte"), testnode.Child(t, "Tina")
 	ask := func(b string, cats ...string) error {
 		_, err := zorg.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{
 			HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: b,
@@ -635,7 +635,7 @@ func TestNoSecretsOrChildDataInLogsAndMetrics(t *testing.T) {
 func TestDenialWithoutFlowIsAuditedOverPeer(t *testing.T) {
 	src := fixtureSource(t)
 	_, school, zorg := twoNodes(t, func(_ *config.Config, o *node.Options) { o.Source = src })
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	resp, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
 		HolderOin: school.Org.OIN, Purpose: "onbekend_doel", Bsn: bas.BSN,
 		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
@@ -669,7 +669,7 @@ func TestPolicyEngineErrorDeniesOverPeer(t *testing.T) {
 		o.Decider = failingDecider{}
 		o.Source = src
 	})
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	resp, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
 		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
 		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
@@ -706,7 +706,7 @@ func TestAuditFailureReleasesNothing(t *testing.T) {
 		o.Audit = failingAudit{}
 	})
 	peer := f.PeerClient(school, f.CA.Issue(t, testnode.Zorg.OIN, testnode.Zorg.Name).TLS)
-	resp, err := peer.RequestRecord(context.Background(), peerRequest(child(t, "Bas").BSN, time.Now()))
+	resp, err := peer.RequestRecord(context.Background(), peerRequest(testnode.Child(t, "Bas").BSN, time.Now()))
 	wantRefusal(t, err, codes.Unavailable, "AUDIT_UNAVAILABLE")
 	if resp.GetRecord() != nil {
 		t.Fatalf("record released without an audit record: %v", resp)

@@ -87,21 +87,6 @@ func fixtureSource(t *testing.T) *countingSource {
 	return &countingSource{Source: s}
 }
 
-func child(t *testing.T, name string) source.Child {
-	t.Helper()
-	kids, err := source.Children(source.DefaultFixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range kids {
-		if strings.HasPrefix(k.Name, name) {
-			return k
-		}
-	}
-	t.Fatalf("no fixture child %s", name)
-	return source.Child{}
-}
-
 func present(rec *recordv1.Record) []string {
 	var out []string
 	if rec == nil {
@@ -129,7 +114,7 @@ func TestReleaseThroughTwoNodes(t *testing.T) {
 		o.Decider = allowDecider{withhold: map[string]bool{"gezondheid": true}}
 		o.Source = src
 	})
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	resp, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
 		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
 		Categories: []string{"verzuim", "opp", "gezondheid"}, Role: "jeugdhulpverlener", Relation: true,
@@ -166,7 +151,7 @@ func TestReleaseThroughTwoNodes(t *testing.T) {
 func TestDenialMakesNoSourceCall(t *testing.T) {
 	src := fixtureSource(t)
 	_, school, zorg := twoNodes(t, func(_ *config.Config, o *node.Options) { o.Source = src })
-	lotte := child(t, "Lotte")
+	lotte := testnode.Child(t, "Lotte")
 	resp, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
 		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: lotte.BSN,
 		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
@@ -196,7 +181,7 @@ func TestSourceDownReleasesNothing(t *testing.T) {
 	})
 	src.down = true
 	_, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
-		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: child(t, "Bas").BSN,
+		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: testnode.Child(t, "Bas").BSN,
 		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
 	})
 	if status.Code(err) != codes.Unavailable || server.Reason(err) != "SOURCE_UNAVAILABLE" {
@@ -212,8 +197,8 @@ func TestMalformedRequestRefused(t *testing.T) {
 		purpose         string
 	}{
 		{"bsn fails 11-proef", "123456789", "bsn", []string{"verzuim"}, "afstemming_hulp_onderwijs"},
-		{"unknown category", child(t, "Bas").BSN, "schoenmaat", []string{"schoenmaat"}, "afstemming_hulp_onderwijs"},
-		{"missing purpose", child(t, "Bas").BSN, "purpose", []string{"verzuim"}, ""},
+		{"unknown category", testnode.Child(t, "Bas").BSN, "schoenmaat", []string{"schoenmaat"}, "afstemming_hulp_onderwijs"},
+		{"missing purpose", testnode.Child(t, "Bas").BSN, "purpose", []string{"verzuim"}, ""},
 	}
 	peer := f.PeerClient(school, zorg.Cert.TLS)
 	for _, tc := range cases {
@@ -266,7 +251,7 @@ func TestPeerListenerRefusesStrangers(t *testing.T) {
 			defer cancel()
 			_, err := c.RequestRecord(ctx, &exchangev1.RequestRecordRequest{
 				RequestId: randomID(), SentAt: timestamppb.Now(), Purpose: "afstemming_hulp_onderwijs",
-				Bsn: child(t, "Bas").BSN, Categories: []string{"verzuim"},
+				Bsn: testnode.Child(t, "Bas").BSN, Categories: []string{"verzuim"},
 			})
 			if status.Code(err) != tc.code {
 				t.Fatalf("code = %v (%v), want %v", status.Code(err), err, tc.code)

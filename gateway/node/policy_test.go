@@ -229,7 +229,7 @@ func TestStartRefusesBadPacks(t *testing.T) {
 func lotteRevision(t *testing.T, zorg, school *testnode.Node) string {
 	t.Helper()
 	resp, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
-		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: child(t, "Lotte").BSN,
+		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: testnode.Child(t, "Lotte").BSN,
 		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
 	})
 	if err != nil {

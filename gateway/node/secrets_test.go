@@ -61,7 +61,7 @@ func TestNoBSNOrRecordValueInAuditStoresOrLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bas := child(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	consent := func(holder *testnode.Node, bsn, to, purpose string, cats ...string) {
 		now := time.Now()
 		if _, err := holder.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{

@@ -316,10 +316,7 @@ func (n *Notifier) deadLetter(ctx context.Context, o Outgoing, peer identity.Pee
 	_ = proto.Unmarshal(o.Decision, dec)
 	var tc exchange.TraceContext
 	_, _ = hex.Decode(tc.TraceID[:], []byte(o.TraceID))
-	ret := int(dec.GetRetentionDays())
-	if ret <= 0 {
-		ret = fallbackRetentionDays
-	}
+	ret := audit.RetentionOr(int(dec.GetRetentionDays()))
 	ar := &audit.Record{
 		TraceID: tc.TraceID, SpanID: exchange.NewSpanID(), Name: "schakel.notify.dead_letter", StatusCode: 2,
 		StartTime: ms(now), EndTime: ms(now), ForeignEntity: "urn:oin:" + peer.OIN, Side: "holder",

@@ -94,10 +94,6 @@ type Notifier struct {
 	peers map[string]*peerState // by OIN
 }
 
-// fallbackRetentionDays keeps an audit record whose decision carries no
-// retention (a denial) for five years.
-const fallbackRetentionDays = 1825
-
 // New returns a Notifier. Call Run to deliver.
 func New(cfg Config, log *slog.Logger) (*Notifier, error) {
 	if cfg.Now == nil {
@@ -281,10 +277,7 @@ func (n *Notifier) decide(ctx context.Context, childBSN, purpose, flow, role, re
 // notification it sends.
 func (n *Notifier) holderRecord(tc exchange.TraceContext, name string, start time.Time, peer identity.Peer,
 	purpose, childBSN, recipientRole string, d policy.Decision, dec *exchangev1.Decision) *audit.Record {
-	ret := d.RetentionDays
-	if ret <= 0 {
-		ret = fallbackRetentionDays
-	}
+	ret := audit.RetentionOr(d.RetentionDays)
 	return &audit.Record{
 		TraceID: tc.TraceID, SpanID: exchange.NewSpanID(),
 		Name: name, StatusCode: 1,

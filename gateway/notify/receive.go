@@ -39,10 +39,7 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 	dec := req.GetDecision()
 	verr := n.verifySender(ctx, from, req)
 	digest := req.GetAudit().GetPayloadDigest()
-	ret := int(dec.GetRetentionDays())
-	if ret <= 0 {
-		ret = fallbackRetentionDays
-	}
+	ret := audit.RetentionOr(int(dec.GetRetentionDays()))
 	ar := &audit.Record{
 		TraceID: tc.TraceID, SpanID: exchange.NewSpanID(),
 		Name: "schakel.notify.receive", StatusCode: 1,

@@ -19,21 +19,6 @@ import (
 	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
 )
 
-func fixtureChild(t *testing.T, name string) source.Child {
-	t.Helper()
-	kids, err := source.Children(source.DefaultFixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range kids {
-		if k.Name == name || strings.HasPrefix(k.Name, name+" ") {
-			return k
-		}
-	}
-	t.Fatalf("no fixture child %s", name)
-	return source.Child{}
-}
-
 // pair prepares a school and a gemeente as processes on fixed loopback ports.
 type pair struct {
 	f                     *testnode.Federation
@@ -71,7 +56,7 @@ func TestKillHolderMidExchange(t *testing.T) {
 	waitServing(t, school, p.f.Dial(p.schoolLocal, p.school.Client.TLS))
 	gemLocal := localv1.NewLocalServiceClient(gemConn)
 
-	kids := []source.Child{fixtureChild(t, "Tina"), fixtureChild(t, "Lotte")}
+	kids := []source.Child{testnode.Child(t, "Tina"), testnode.Child(t, "Lotte")}
 	var (
 		mu       sync.Mutex
 		released []release
@@ -192,7 +177,7 @@ func TestKillSenderMidDelivery(t *testing.T) {
 	schoolLocal := localv1.NewLocalServiceClient(schoolConn)
 	ctx := context.Background()
 
-	bas := fixtureChild(t, "Bas")
+	bas := testnode.Child(t, "Bas")
 	now := time.Now()
 	if _, err := localv1.NewConsentServiceClient(schoolConn).RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
 		Bsn: bas.BSN, GivenBy: "ouder", RecipientOin: testnode.Gemeente.OIN, Purpose: "afstemming_ondersteuning",

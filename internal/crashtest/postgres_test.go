@@ -88,7 +88,7 @@ func TestPostgresTwoReplicaProcesses(t *testing.T) {
 		peerAddrs = append(peerAddrs, r.PeerAddr)
 	}
 	gemeente := f.CA.Issue(t, testnode.Gemeente.OIN, testnode.Gemeente.Name)
-	tina := fixtureChild(t, "Tina")
+	tina := testnode.Child(t, "Tina")
 
 	const workers, perWorker = 6, 25
 	var mu sync.Mutex

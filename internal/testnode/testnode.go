@@ -21,6 +21,7 @@ import (
 
 	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/node"
+	"github.com/schakel/schakel/gateway/source"
 	"github.com/schakel/schakel/internal/testpki"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
@@ -251,4 +252,21 @@ func writeFile(t testing.TB, path string, b []byte) {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Child returns the fictional child of the default source fixture whose name
+// is name or starts with name and a space ("Bas" is Bas de Vries).
+func Child(t testing.TB, name string) source.Child {
+	t.Helper()
+	kids, err := source.Children(source.DefaultFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kids {
+		if k.Name == name || strings.HasPrefix(k.Name, name+" ") {
+			return k
+		}
+	}
+	t.Fatalf("no fixture child %s", name)
+	return source.Child{}
 }
