@@ -30,8 +30,9 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/schakel/schakel/gateway/exchange"
+	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/source"
+	"github.com/schakel/schakel/gateway/traceparent"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -480,9 +481,9 @@ func registerConsent(ctx context.Context, holder *nodeSpec, anchors, bsn string)
 func peerCall(conn *grpc.ClientConn, bsn string) func(ctx context.Context) error {
 	c := exchangev1.NewExchangeServiceClient(conn)
 	return func(ctx context.Context) error {
-		tc := exchange.NewTrace()
-		r, err := c.RequestRecord(exchange.OutgoingTrace(ctx, tc), &exchangev1.RequestRecordRequest{
-			RequestId: exchange.NewRequestID(), SentAt: timestamppb.Now(), Purpose: "afstemming_hulp_onderwijs", Bsn: bsn,
+		tc := traceparent.New()
+		r, err := c.RequestRecord(traceparent.Outgoing(ctx, tc), &exchangev1.RequestRecordRequest{
+			RequestId: release.NewID(), SentAt: timestamppb.Now(), Purpose: "afstemming_hulp_onderwijs", Bsn: bsn,
 			Categories: []string{"identificatie", "verzuim", "opp"}, RecipientRole: "jeugdhulpverlener", Relation: true,
 			CaseReference: "bench"})
 		if err == nil && !r.GetDecision().GetAllow() {

@@ -14,7 +14,7 @@ import (
 func TestInzageTextNotifications(t *testing.T) {
 	school, gemeente := "00000001000000000001", "00000001000000000003"
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	rec := func(name, side string, allow bool, released, reasons []string) audit.Stored {
+	rec := func(name audit.Action, side audit.Side, allow bool, released, reasons []string) audit.Stored {
 		return audit.Stored{Record: audit.Record{Name: name, Side: side, StatusCode: 1, StartTime: at, EndTime: at, Allow: allow,
 			HolderOIN: school, RecipientOIN: gemeente, RecipientRole: "wijkcoach", Purpose: "afstemming_ondersteuning", Flow: "B1",
 			Basis: "toestemming", CategoriesReleased: released, ReasonCodes: reasons}}

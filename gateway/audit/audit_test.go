@@ -467,7 +467,7 @@ func TestBySubjectOldestFirst(t *testing.T) {
 	}
 	var ids []string
 	for _, s := range got {
-		ids = append(ids, s.Record.DecisionID+"/"+s.Record.Side)
+		ids = append(ids, s.Record.DecisionID+"/"+string(s.Record.Side))
 	}
 	want := "dec-0001/holder dec-0003/recipient dec-0005/holder"
 	if strings.Join(ids, " ") != want {
@@ -522,44 +522,57 @@ func TestNoBSNInDatabaseFiles(t *testing.T) {
 	check()
 }
 
-func TestReceipts(t *testing.T) {
+// holderReceipt appends a holder record to holder and returns the receipt a
+// recipient would store for it.
+func holderReceipt(t *testing.T, holder *SQLiteStore, key *ecdsa.PrivateKey, i int) (Receipt, *Record) {
+	t.Helper()
 	ctx := context.Background()
-	holderKey, recipKey := newKey(t), newKey(t)
-	holder, recip := openTest(t, holderKey), openTest(t, recipKey)
-	holderRec := sample(1, "111222333")
+	holderRec := sample(i, "111222333")
 	hc, err := holder.Append(ctx, holderRec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, err := SignReceipt(holderKey, holderRec.DecisionID, holderRec.PayloadDigest, hc.Checkpoint)
+	sig, err := SignReceipt(key, holderRec.DecisionID, holderRec.PayloadDigest, hc.Checkpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := VerifyReceipt(&holderKey.PublicKey, holderRec.DecisionID, holderRec.PayloadDigest, hc.Checkpoint, sig); err != nil {
+	spki, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	return Receipt{DecisionID: holderRec.DecisionID, PayloadDigest: holderRec.PayloadDigest,
+		HolderOrigin: testOrigin, HolderKey: spki, Commit: hc, Signature: sig}, holderRec
+}
+
+func recipientRecord(i int) *Record {
+	r := sample(i, "111222333")
+	r.Side, r.Name = SideRecipient, ActionRequestReceive
+	return r
+}
+
+func TestReceipts(t *testing.T) {
+	ctx := context.Background()
+	holderKey, recipKey := newKey(t), newKey(t)
+	holder, recip := openTest(t, holderKey), openTest(t, recipKey)
+	receipt, holderRec := holderReceipt(t, holder, holderKey, 1)
+	if err := VerifyReceipt(&holderKey.PublicKey, holderRec.DecisionID, holderRec.PayloadDigest, receipt.Commit.Checkpoint, receipt.Signature); err != nil {
 		t.Fatal(err)
 	}
-	if err := VerifyReceipt(&holderKey.PublicKey, holderRec.DecisionID, "sha256:00", hc.Checkpoint, sig); !errors.Is(err, ErrBadSignature) {
+	if err := VerifyReceipt(&holderKey.PublicKey, holderRec.DecisionID, "sha256:00", receipt.Commit.Checkpoint, receipt.Signature); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("receipt for another payload verified: %v", err)
 	}
-	recRec := sample(1, "111222333")
-	recRec.Side, recRec.Name = "recipient", "schakel.request.receive"
-	rc, err := recip.Append(ctx, recRec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spki, _ := x509.MarshalPKIXPublicKey(&holderKey.PublicKey)
-	receipt := Receipt{DecisionID: holderRec.DecisionID, PayloadDigest: holderRec.PayloadDigest,
-		HolderOrigin: testOrigin, HolderKey: spki, Commit: hc, Signature: sig, LocalIndex: rc.Index}
 	bad := receipt
 	bad.PayloadDigest = "sha256:ff"
-	if err := recip.AddReceipt(ctx, bad); !errors.Is(err, ErrBadSignature) {
+	if _, err := recip.AppendWith(ctx, recipientRecord(1), With{Receipt: &bad}); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("bad receipt stored: %v", err)
 	}
-	if err := recip.AddReceipt(ctx, receipt); err != nil {
+	if size, _ := recip.treeSize(ctx); size != 0 {
+		t.Fatalf("a refused receipt left %d records", size)
+	}
+	rc, err := recip.AppendWith(ctx, recipientRecord(1), With{Receipt: &receipt})
+	if err != nil {
 		t.Fatal(err)
 	}
 	list, err := recip.Receipts(ctx)
-	if err != nil || len(list) != 1 || list[0].DecisionID != holderRec.DecisionID || len(list[0].Commit.Proof) != len(hc.Proof) {
+	if err != nil || len(list) != 1 || list[0].DecisionID != holderRec.DecisionID || len(list[0].Commit.Proof) != len(receipt.Commit.Proof) ||
+		list[0].LocalIndex != rc.Index {
 		t.Fatalf("receipts: %+v, %v", list, err)
 	}
 	rep, err := Verify(ctx, recip, &recipKey.PublicKey)
@@ -572,6 +585,127 @@ func TestReceipts(t *testing.T) {
 	var ve *VerifyError
 	if _, err := Verify(ctx, recip, &recipKey.PublicKey); !errors.As(err, &ve) || ve.Receipt != 1 {
 		t.Fatalf("tampered receipt: %v", err)
+	}
+}
+
+// TestStoredReceiptIsBoundToItsRecord: a receipt deleted, or replaced by
+// another valid receipt of the same holder, fails verification.
+func TestStoredReceiptIsBoundToItsRecord(t *testing.T) {
+	ctx := context.Background()
+	holderKey, recipKey := newKey(t), newKey(t)
+	holder := openTest(t, holderKey)
+	r1, _ := holderReceipt(t, holder, holderKey, 1)
+	r2, _ := holderReceipt(t, holder, holderKey, 2)
+	setup := func(t *testing.T) *SQLiteStore {
+		recip := openTest(t, recipKey)
+		if _, err := recip.AppendWith(ctx, recipientRecord(1), With{Receipt: &r1}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := recip.Append(ctx, recipientRecord(3)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Verify(ctx, recip, &recipKey.PublicKey); err != nil {
+			t.Fatalf("untouched log: %v", err)
+		}
+		return recip
+	}
+	t.Run("deleted", func(t *testing.T) {
+		recip := setup(t)
+		if _, err := recip.db.exec(ctx, "DELETE FROM receipts"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Verify(ctx, recip, &recipKey.PublicKey)
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Index != 0 || !strings.Contains(err.Error(), "receipt this record names is missing") {
+			t.Fatalf("deleted receipt: %v", err)
+		}
+	})
+	t.Run("replaced", func(t *testing.T) {
+		recip := setup(t)
+		// r2 is a genuine receipt of the same holder, for another record.
+		if _, err := recip.db.exec(ctx, "UPDATE receipts SET decision_id = ?, payload_digest = ?, holder_index = ?, leaf_hash = ?, proof = ?, checkpoint = ?, signature = ?",
+			r2.DecisionID, r2.PayloadDigest, int64(r2.Commit.Index), r2.Commit.LeafHash, bytes.Join(r2.Commit.Proof, nil), r2.Commit.Checkpoint, r2.Signature); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Verify(ctx, recip, &recipKey.PublicKey)
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Receipt != 1 || !strings.Contains(err.Error(), "not the receipt that record 0 names") {
+			t.Fatalf("replaced receipt: %v", err)
+		}
+	})
+	t.Run("moved", func(t *testing.T) {
+		recip := setup(t)
+		if _, err := recip.db.exec(ctx, "UPDATE receipts SET local_index = 1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Verify(ctx, recip, &recipKey.PublicKey); err == nil {
+			t.Fatal("a receipt moved to another record verified")
+		}
+	})
+}
+
+// TestObligationsCommitWithTheirRecord: obligations are written in the
+// record's transaction; when they cannot be written the record is not
+// written either, while other records of the same batch are.
+func TestObligationsCommitWithTheirRecord(t *testing.T) {
+	ctx := context.Background()
+	key := newKey(t)
+	st := openTest(t, key)
+	r := sample(1, "111222333")
+	if _, err := st.AppendWith(ctx, r, With{Obligations: []string{"inform_subject", "record_in_pupil_file"}}); err != nil {
+		t.Fatal(err)
+	}
+	obs, err := st.Obligations(ctx, false)
+	if err != nil || len(obs) != 2 || obs[0].DecisionID != r.DecisionID || obs[0].Flow != r.Flow || obs[0].RecipientOIN != r.RecipientOIN {
+		t.Fatalf("obligations: %+v, %v", obs, err)
+	}
+	// The same key again (a notification delivered twice) adds nothing.
+	r2 := sample(2, "111222333")
+	if _, err := st.AppendWith(ctx, r2, With{Obligations: []string{"inform_subject"}, ObligationKey: r.DecisionID}); err != nil {
+		t.Fatal(err)
+	}
+	if obs, _ := st.Obligations(ctx, false); len(obs) != 2 {
+		t.Fatalf("idempotent key gave %d obligations", len(obs))
+	}
+	if err := st.CompleteObligation(ctx, obs[0].ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CompleteObligation(ctx, obs[0].ID, time.Now()); !errors.Is(err, ErrObligationNotFound) {
+		t.Fatalf("second completion: %v", err)
+	}
+	if open, _ := st.Obligations(ctx, false); len(open) != 1 {
+		t.Fatalf("open after completion: %d", len(open))
+	}
+	// Make obligation writes fail: the record with obligations is not
+	// written, a record without them is.
+	if _, err := st.db.exec(ctx, "CREATE TRIGGER no_obligations BEFORE INSERT ON obligations BEGIN SELECT RAISE(FAIL, 'disk says no'); END"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := st.treeSize(ctx)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := sample(10+i, "111222333")
+			w := With{}
+			if i == 0 {
+				w.Obligations = []string{"inform_subject"}
+			}
+			_, errs[i] = st.AppendWith(ctx, rec, w)
+		}()
+	}
+	wg.Wait()
+	if !errors.Is(errs[0], ErrUnavailable) || errs[1] != nil {
+		t.Fatalf("append with failing obligations: %v; without: %v", errs[0], errs[1])
+	}
+	after, _ := st.treeSize(ctx)
+	if after != before+1 {
+		t.Fatalf("log grew by %d, want 1 (only the record without obligations)", after-before)
+	}
+	if _, err := Verify(ctx, st, &key.PublicKey); err != nil {
+		t.Fatalf("verify after a refused dependent: %v", err)
 	}
 }
 
@@ -692,5 +826,65 @@ func TestSQLiteDurabilitySettings(t *testing.T) {
 	}
 	if err := st.db.queryRow(ctx, "PRAGMA secure_delete").Scan(&secure); err != nil || secure != 1 {
 		t.Fatalf("secure_delete %d, %v", secure, err)
+	}
+}
+
+// Concurrent appends with obligations (group-committed) each return after
+// their record and obligations are stored; a reopened store lists every one.
+// (Moved from the former obligation store's test.)
+func TestConcurrentObligationsAreAllStored(t *testing.T) {
+	key := newKey(t)
+	path := filepath.Join(t.TempDir(), "audit.db")
+	st, err := OpenSQLite(path, Config{Origin: testOrigin}, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := st.AppendWith(ctx, sample(i, "111222333"), With{Obligations: []string{"inform_subject", "record_in_pupil_file"}})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err = OpenSQLite(path, Config{Origin: testOrigin}, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, err := st.Obligations(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 100 {
+		t.Fatalf("%d obligations stored, want 100", len(got))
+	}
+	perDecision := map[string]int{}
+	for _, o := range got {
+		perDecision[o.DecisionID]++
+		if o.Flow != "A1" || o.RecipientOIN != "00000001000000000002" {
+			t.Errorf("obligation %+v", o)
+		}
+	}
+	for i := range 50 {
+		if n := perDecision[fmt.Sprintf("dec-%04d", i)]; n != 2 {
+			t.Errorf("decision %d has %d obligations, want 2", i, n)
+		}
+	}
+	if _, err := Verify(ctx, st, &key.PublicKey); err != nil {
+		t.Fatal(err)
 	}
 }

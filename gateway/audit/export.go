@@ -60,8 +60,8 @@ func LDV(st Stored, checkpoint Checkpoint, cfg Config) any {
 	l := ldvRecord{
 		TraceID:    hex.EncodeToString(r.TraceID[:]),
 		SpanID:     hex.EncodeToString(r.SpanID[:]),
-		Name:       r.Name,
-		StatusCode: r.StatusCode,
+		Name:       string(r.Name),
+		StatusCode: int(r.StatusCode),
 		StartTime:  r.StartTime.UnixMilli(),
 		EndTime:    r.EndTime.UnixMilli(),
 		Resource:   ldvResource{Attributes: map[string]string{"service.name": "schakel"}},

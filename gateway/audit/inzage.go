@@ -30,7 +30,7 @@ func Inzage(recs []Stored) []InzageItem {
 	items := make([]InzageItem, 0, len(recs))
 	for _, sr := range recs {
 		r := sr.Record
-		items = append(items, InzageItem{Index: sr.Index, Time: r.StartTime, Action: r.Name, Side: r.Side,
+		items = append(items, InzageItem{Index: sr.Index, Time: r.StartTime, Action: string(r.Name), Side: string(r.Side),
 			HolderOIN: r.HolderOIN, RecipientOIN: r.RecipientOIN, RecipientRole: r.RecipientRole,
 			Flow: r.Flow, Purpose: r.Purpose, Basis: r.Basis, Allowed: r.Allow,
 			CategoriesReleased: nonNil(r.CategoriesReleased), CategoriesWithheld: nonNil(r.CategoriesWithheld),

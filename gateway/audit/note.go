@@ -97,12 +97,19 @@ func (n *noteVerifier) Name() string                { return n.name }
 func (n *noteVerifier) KeyHash() uint32             { return n.hash }
 func (n *noteVerifier) Verify(msg, sig []byte) bool { return verifyBytes(n.pub, msg, sig) }
 
+// signBytes is the one signer of this package's statements: checkpoints,
+// holder receipts and notification receipts. It accepts the key types
+// verifySig accepts, ECDSA (ASN.1 DER over SHA-256) and Ed25519, and refuses
+// any other, so that nothing is signed that no peer could verify.
 func signBytes(s crypto.Signer, msg []byte) ([]byte, error) {
-	if _, ok := s.Public().(ed25519.PublicKey); ok {
+	switch s.Public().(type) {
+	case ed25519.PublicKey:
 		return s.Sign(rand.Reader, msg, crypto.Hash(0))
+	case *ecdsa.PublicKey:
+		d := sha256.Sum256(msg)
+		return s.Sign(rand.Reader, d[:], crypto.SHA256)
 	}
-	d := sha256.Sum256(msg)
-	return s.Sign(rand.Reader, d[:], crypto.SHA256)
+	return nil, fmt.Errorf("audit: signing key type %T is not ECDSA or Ed25519", s.Public())
 }
 
 func verifyBytes(pub crypto.PublicKey, msg, sig []byte) bool {
@@ -312,6 +319,53 @@ func VerifyReceipt(pub crypto.PublicKey, decisionID, payloadDigest string, check
 	}
 	if !verifyBytes(pub, msg, sig) {
 		return fmt.Errorf("%w: receipt", ErrBadSignature)
+	}
+	return nil
+}
+
+// notificationReceiptMessage is what the recipient of a notification signs.
+func notificationReceiptMessage(senderOIN, idempotencyKey, payloadDigest string) ([]byte, error) {
+	for _, s := range []string{senderOIN, idempotencyKey, payloadDigest} {
+		if s == "" || strings.ContainsAny(s, "\n") {
+			return nil, errors.New("audit: notification receipt: sender, key or digest is empty or has a newline")
+		}
+	}
+	var b bytes.Buffer
+	b.WriteString("schakel-notification-receipt/v1\n")
+	b.WriteString(senderOIN)
+	b.WriteByte('\n')
+	b.WriteString(idempotencyKey)
+	b.WriteByte('\n')
+	b.WriteString(payloadDigest)
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+// SignNotificationReceipt signs, with the recipient's organisation key, the
+// statement that the notification senderOIN sent under idempotencyKey, with
+// payload digest payloadDigest, was received. The signed message is
+//
+//	"schakel-notification-receipt/v1\n" || senderOIN || "\n" || key || "\n" || digest || "\n"
+//
+// signed like every receipt and checkpoint of this package (ECDSA: ASN.1 DER
+// over its SHA-256; Ed25519: the message itself).
+func SignNotificationReceipt(signer crypto.Signer, senderOIN, idempotencyKey, payloadDigest string) ([]byte, error) {
+	msg, err := notificationReceiptMessage(senderOIN, idempotencyKey, payloadDigest)
+	if err != nil {
+		return nil, err
+	}
+	return signBytes(signer, msg)
+}
+
+// VerifyNotificationReceipt checks a receipt made by SignNotificationReceipt
+// against the recipient's public key (from its verified certificate).
+func VerifyNotificationReceipt(pub crypto.PublicKey, senderOIN, idempotencyKey, payloadDigest string, sig []byte) error {
+	msg, err := notificationReceiptMessage(senderOIN, idempotencyKey, payloadDigest)
+	if err != nil {
+		return err
+	}
+	if !verifyBytes(pub, msg, sig) {
+		return fmt.Errorf("%w: notification receipt", ErrBadSignature)
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func OpenPostgres(ctx context.Context, url string, cfg Config, signer crypto.Sig
 		return nil, err
 	}
 	sc := `"` + cfg.Schema + `".`
-	t := tableNames{head: sc + "head", records: sc + "records", checkpoints: sc + "checkpoints", receipts: sc + "receipts"}
+	t := tableNames{head: sc + "head", records: sc + "records", checkpoints: sc + "checkpoints", receipts: sc + "receipts", obligations: sc + "obligations"}
 	ls, err := newLogStore(db, dialectPostgres, cfg, signer, logger, t)
 	if err != nil {
 		db.close()
@@ -103,6 +103,9 @@ func createPostgresSchema(ctx context.Context, db *pgPool, schema string) error 
 			leaf_hash bytea NOT NULL, proof bytea NOT NULL, checkpoint bytea NOT NULL,
 			signature bytea NOT NULL, local_index bigint NOT NULL, received_ms bigint NOT NULL)`,
 		`CREATE INDEX IF NOT EXISTS receipts_decision ON ` + s + `.receipts (decision_id)`,
+		`CREATE TABLE IF NOT EXISTS ` + s + `.obligations (
+			id text PRIMARY KEY, kind text NOT NULL, decision_id text NOT NULL, flow text NOT NULL,
+			recipient_oin text NOT NULL, created_ms bigint NOT NULL, done_ms bigint)`,
 	}
 	for _, st := range stmts {
 		if _, err := conn.Exec(ctx, st); err != nil {

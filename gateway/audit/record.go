@@ -93,16 +93,16 @@ type Record struct {
 	SpanID       [8]byte
 	ParentSpanID [8]byte // zero = absent
 
-	Name       string // "schakel.request.decide", "schakel.request.receive", "schakel.notify.deliver", ...
-	StatusCode int    // 0 unset, 1 ok, 2 error
+	Name       Action // see vocab.go
+	StatusCode Status
 
 	StartTime, EndTime time.Time // stored with millisecond precision
 
 	ForeignTraceID [16]byte
 	ForeignSpanID  [8]byte
-	ForeignEntity  string // "urn:oin:<OIN>"
+	ForeignEntity  string // ForeignEntity(OIN): "urn:oin:<OIN>"
 
-	Side       string // "holder" or "recipient"
+	Side       Side
 	DecisionID string
 	Allow      bool
 
@@ -119,6 +119,11 @@ type Record struct {
 	PolicyRevision string
 	RetentionDays  int
 	PayloadDigest  string // "sha256:<hex>" of the released payload, "" for a deny
+
+	// ReceiptDigest binds the holder's receipt that the recipient stores with
+	// this record (see [ReceiptDigest]); "" when none is stored. Deleting or
+	// replacing a stored receipt therefore breaks verification.
+	ReceiptDigest string
 }
 
 // Stored is a record as read back from a store.
@@ -170,6 +175,9 @@ type canonicalBody struct {
 	PolicyRevision     string   `json:"policy_revision"`
 	RetentionDays      int      `json:"retention_days"`
 	PayloadDigest      string   `json:"payload_digest"`
+	// Fields added after version 1 are omitted when empty, so the bodies (and
+	// leaf hashes) of records without them are unchanged.
+	ReceiptDigest string `json:"receipt_digest,omitempty"`
 }
 
 func sortedCopy(s []string) []string {
@@ -186,14 +194,14 @@ func CanonicalBody(r *Record) []byte {
 		TraceID:            hex.EncodeToString(r.TraceID[:]),
 		SpanID:             hex.EncodeToString(r.SpanID[:]),
 		ParentSpanID:       hex.EncodeToString(r.ParentSpanID[:]),
-		Name:               r.Name,
-		StatusCode:         r.StatusCode,
+		Name:               string(r.Name),
+		StatusCode:         int(r.StatusCode),
 		StartMS:            r.StartTime.UnixMilli(),
 		EndMS:              r.EndTime.UnixMilli(),
 		ForeignTraceID:     hex.EncodeToString(r.ForeignTraceID[:]),
 		ForeignSpanID:      hex.EncodeToString(r.ForeignSpanID[:]),
 		ForeignEntity:      r.ForeignEntity,
-		Side:               r.Side,
+		Side:               string(r.Side),
 		DecisionID:         r.DecisionID,
 		Allow:              r.Allow,
 		Flow:               r.Flow,
@@ -211,6 +219,7 @@ func CanonicalBody(r *Record) []byte {
 		PolicyRevision:     r.PolicyRevision,
 		RetentionDays:      r.RetentionDays,
 		PayloadDigest:      r.PayloadDigest,
+		ReceiptDigest:      r.ReceiptDigest,
 	}
 	out, err := json.Marshal(&b)
 	if err != nil { // cannot happen: only strings, ints and bools
@@ -280,15 +289,16 @@ func decodeBody(body []byte) (Record, error) {
 	if err := unhex(r.ForeignSpanID[:], b.ForeignSpanID); err != nil {
 		return Record{}, err
 	}
-	r.Name, r.StatusCode = b.Name, b.StatusCode
+	r.Name, r.StatusCode = Action(b.Name), Status(b.StatusCode)
 	r.StartTime, r.EndTime = time.UnixMilli(b.StartMS).UTC(), time.UnixMilli(b.EndMS).UTC()
-	r.ForeignEntity, r.Side, r.DecisionID, r.Allow = b.ForeignEntity, b.Side, b.DecisionID, b.Allow
+	r.ForeignEntity, r.Side, r.DecisionID, r.Allow = b.ForeignEntity, Side(b.Side), b.DecisionID, b.Allow
 	r.Flow, r.Purpose, r.Basis = b.Flow, b.Purpose, b.Basis
 	r.HolderOIN, r.RecipientOIN, r.RecipientRole = b.HolderOIN, b.RecipientOIN, b.RecipientRole
 	r.Subject = b.Subject
 	r.CategoriesReleased, r.CategoriesWithheld = b.CategoriesReleased, b.CategoriesWithheld
 	r.ReasonCodes, r.Obligations, r.ConsentsUsed = b.ReasonCodes, b.Obligations, b.ConsentsUsed
 	r.PolicyRevision, r.RetentionDays, r.PayloadDigest = b.PolicyRevision, b.RetentionDays, b.PayloadDigest
+	r.ReceiptDigest = b.ReceiptDigest
 	return r, nil
 }
 
@@ -317,13 +327,13 @@ func isPseudonym(s string) bool {
 // validate refuses records that must never be written.
 func validate(r *Record) error {
 	var errs []error
-	if r.Name == "" {
-		errs = append(errs, errors.New("name is empty"))
+	if err := r.Name.valid(); err != nil {
+		errs = append(errs, err)
 	}
-	if r.Side != "holder" && r.Side != "recipient" {
+	if r.Side != SideHolder && r.Side != SideRecipient {
 		errs = append(errs, fmt.Errorf("side %q is not holder or recipient", r.Side))
 	}
-	if r.StatusCode < 0 || r.StatusCode > 2 {
+	if r.StatusCode < StatusUnset || r.StatusCode > StatusError {
 		errs = append(errs, fmt.Errorf("status code %d", r.StatusCode))
 	}
 	if r.Subject != "" && !isPseudonym(r.Subject) {
@@ -338,7 +348,10 @@ func validate(r *Record) error {
 	if r.PayloadDigest != "" && !strings.HasPrefix(r.PayloadDigest, "sha256:") {
 		errs = append(errs, errors.New(`payload digest must be "sha256:<hex>"`))
 	}
-	strs := []string{r.Name, r.ForeignEntity, r.DecisionID, r.Flow, r.Purpose, r.Basis,
+	if r.ReceiptDigest != "" && !strings.HasPrefix(r.ReceiptDigest, "sha256:") {
+		errs = append(errs, errors.New(`receipt digest must be "sha256:<hex>"`))
+	}
+	strs := []string{string(r.Name), r.ForeignEntity, r.DecisionID, r.Flow, r.Purpose, r.Basis,
 		r.HolderOIN, r.RecipientOIN, r.RecipientRole, r.PolicyRevision, r.PayloadDigest}
 	for _, l := range [][]string{r.CategoriesReleased, r.CategoriesWithheld, r.ReasonCodes, r.Obligations, r.ConsentsUsed} {
 		strs = append(strs, l...)

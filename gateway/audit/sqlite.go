@@ -45,6 +45,15 @@ CREATE TABLE IF NOT EXISTS receipts (
 	received_ms    INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS receipts_decision ON receipts (decision_id);
+CREATE TABLE IF NOT EXISTS obligations (
+	id            TEXT PRIMARY KEY,
+	kind          TEXT NOT NULL,
+	decision_id   TEXT NOT NULL,
+	flow          TEXT NOT NULL,
+	recipient_oin TEXT NOT NULL,
+	created_ms    INTEGER NOT NULL,
+	done_ms       INTEGER
+);
 `
 
 // OpenSQLite opens (creating if needed, mode 0600) the audit log at path. The database
@@ -82,7 +91,7 @@ func OpenSQLite(path string, cfg Config, signer crypto.Signer, logger *slog.Logg
 		db.Close()
 		return nil, fmt.Errorf("audit: create schema: %w", err)
 	}
-	t := tableNames{head: "head", records: "records", checkpoints: "checkpoints", receipts: "receipts"}
+	t := tableNames{head: "head", records: "records", checkpoints: "checkpoints", receipts: "receipts", obligations: "obligations"}
 	ls, err := newLogStore(stdDB{db}, dialectSQLite, cfg, signer, logger, t)
 	if err != nil {
 		db.Close()

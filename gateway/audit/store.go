@@ -18,8 +18,6 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
-
-	"github.com/schakel/schakel/internal/groupcommit"
 )
 
 // Config configures a store.
@@ -94,9 +92,16 @@ type Store interface {
 	// Export writes the records in the Logboek Dataverwerkingen shape, one JSON object
 	// per line, in log order. Pruned records are skipped.
 	Export(ctx context.Context, w io.Writer) error
-	// AddReceipt verifies a holder's receipt (signature, checkpoint, inclusion proof)
-	// and stores it.
-	AddReceipt(ctx context.Context, rc Receipt) error
+	// AppendWith is Append with what depends on the record written in the same
+	// transaction: the obligations of a release, or the holder's receipt the
+	// recipient keeps (verified first: signature, checkpoint, inclusion proof).
+	// Both or neither are written.
+	AppendWith(ctx context.Context, r *Record, w With) (Commit, error)
+	// Obligations lists the obligations releases created, oldest first; open
+	// ones only unless includeDone.
+	Obligations(ctx context.Context, includeDone bool) ([]Obligation, error)
+	// CompleteObligation ticks an open obligation off.
+	CompleteObligation(ctx context.Context, id string, at time.Time) error
 	// Receipts lists the stored receipts, oldest first.
 	Receipts(ctx context.Context) ([]Receipt, error)
 	// LatestCheckpoint returns the newest signed checkpoint (nil for an empty log).
@@ -140,12 +145,9 @@ type logStore struct {
 	fallbackReads atomic.Int64
 	// batches counts committed batches (one checkpoint each).
 	batches atomic.Int64
-
-	receiptsOnce sync.Once
-	receipts     *groupcommit.Batcher[Receipt]
 }
 
-type tableNames struct{ head, records, checkpoints, receipts string }
+type tableNames struct{ head, records, checkpoints, receipts, obligations string }
 
 type appendReq struct {
 	ctx     context.Context
@@ -154,6 +156,12 @@ type appendReq struct {
 	subject string
 	expires int64
 	res     chan appendRes
+
+	// with is written in the same transaction; the record's decision id,
+	// flow, recipient and start fill its obligations.
+	with                           With
+	decisionID, flow, recipientOIN string
+	startMS                        int64
 }
 
 type appendRes struct {
@@ -212,8 +220,24 @@ func (s *logStore) base() *logStore { return s }
 
 // Append implements [Store.Append].
 func (s *logStore) Append(ctx context.Context, r *Record) (Commit, error) {
+	return s.AppendWith(ctx, r, With{})
+}
+
+// AppendWith implements [Store.AppendWith].
+func (s *logStore) AppendWith(ctx context.Context, r *Record, w With) (Commit, error) {
 	if s.signer == nil {
 		return Commit{}, ErrReadOnly
+	}
+	if w.Receipt != nil {
+		if err := checkReceipt(*w.Receipt); err != nil {
+			return Commit{}, err
+		}
+		rc := *w.Receipt
+		if rc.ReceivedAt.IsZero() {
+			rc.ReceivedAt = r.EndTime
+		}
+		w.Receipt = &rc
+		r.ReceiptDigest = ReceiptDigest(rc)
 	}
 	if err := validate(r); err != nil {
 		return Commit{}, err
@@ -223,7 +247,8 @@ func (s *logStore) Append(ctx context.Context, r *Record) (Commit, error) {
 	body := CanonicalBody(r)
 	exp := Expiry(r).UnixMilli()
 	req := &appendReq{ctx: ctx, entry: makeEntry(exp, body), body: body, subject: r.Subject, expires: exp,
-		res: make(chan appendRes, 1)}
+		res: make(chan appendRes, 1), with: w, decisionID: r.DecisionID, flow: r.Flow, recipientOIN: r.RecipientOIN,
+		startMS: r.StartTime.UnixMilli()}
 	select {
 	case s.reqs <- req:
 	case <-s.quit:
@@ -324,7 +349,7 @@ func (s *logStore) run() {
 		if len(live) == 0 {
 			continue
 		}
-		start, br, leaves, err := s.writeBatch(live)
+		start, br, leaves, written, err := s.writeBatch(live)
 		if err != nil {
 			s.stale = true
 			s.logger.Error("audit batch failed; records not written", "records", len(live), "err", err)
@@ -333,19 +358,26 @@ func (s *logStore) run() {
 			}
 			continue
 		}
-		s.batches.Add(1)
-		for i, r := range live {
+		if len(written) > 0 {
+			s.batches.Add(1)
+		}
+		for i, r := range written {
 			r.res <- appendRes{index: start + int64(i), leaf: leaves[i], batch: br}
 		}
 	}
 }
 
-func (s *logStore) writeBatch(batch []*appendReq) (start int64, br *batchResult, leaves []tlog.Hash, err error) {
+// writeBatch commits the records of batch, and what each depends on (With),
+// in one transaction with one signed checkpoint. A request whose dependent
+// rows fail is answered with that error and left out of the batch (its
+// savepoint is rolled back); the others are written. It returns the requests
+// written, in index order from start.
+func (s *logStore) writeBatch(batch []*appendReq) (start int64, br *batchResult, leaves []tlog.Hash, written []*appendReq, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tx, err := s.db.begin(ctx) // SQLite: BEGIN IMMEDIATE (_txlock=immediate)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -358,15 +390,25 @@ func (s *logStore) writeBatch(batch []*appendReq) (start int64, br *batchResult,
 	}
 	var size int64
 	if err := tx.queryRow(ctx, "SELECT size FROM "+s.tables.head+" WHERE id = 1"+lock).Scan(&size); err != nil {
-		return 0, nil, nil, fmt.Errorf("read tree head: %w", err)
+		return 0, nil, nil, nil, fmt.Errorf("read tree head: %w", err)
 	}
 	if s.stale || size != s.size {
 		// Another replica appended, or a previous batch failed: reload the frontier.
 		fr, err := s.loadFrontier(ctx, tx, size)
 		if err != nil {
-			return 0, nil, nil, err
+			return 0, nil, nil, nil, err
 		}
 		s.size, s.frontier, s.stale = size, fr, false
+	}
+	batch, err = s.writeDependents(ctx, tx, size, batch)
+	if err != nil {
+		return 0, nil, nil, nil, err
+	}
+	if len(batch) == 0 {
+		if err := tx.commit(ctx); err != nil {
+			return 0, nil, nil, nil, fmt.Errorf("commit: %w", err)
+		}
+		return size, nil, nil, nil, nil
 	}
 	mem := &memReader{m: make(map[int64]tlog.Hash, len(s.frontier)+3*len(batch)), s: s}
 	for k, v := range s.frontier {
@@ -381,7 +423,7 @@ func (s *logStore) writeBatch(batch []*appendReq) (start int64, br *batchResult,
 		n := size + int64(i)
 		hs, err := tlog.StoredHashes(n, r.entry, mem)
 		if err != nil {
-			return 0, nil, nil, err
+			return 0, nil, nil, nil, err
 		}
 		base := tlog.StoredHashIndex(0, n)
 		blob := make([]byte, 0, len(hs)*tlog.HashSize)
@@ -401,25 +443,25 @@ func (s *logStore) writeBatch(batch []*appendReq) (start int64, br *batchResult,
 		args = append(args, n, r.entry, r.body, subj, r.expires, blob)
 	}
 	if _, err := tx.exec(ctx, s.q(ins.String()), args...); err != nil {
-		return 0, nil, nil, fmt.Errorf("insert records: %w", err)
+		return 0, nil, nil, nil, fmt.Errorf("insert records: %w", err)
 	}
 	newSize := size + int64(len(batch))
 	root, err := tlog.TreeHash(newSize, mem)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, nil, err
 	}
 	cp, err := signCheckpoint(s.signer, Checkpoint{Origin: s.cfg.Origin, Size: uint64(newSize), Root: root[:]})
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("sign checkpoint: %w", err)
+		return 0, nil, nil, nil, fmt.Errorf("sign checkpoint: %w", err)
 	}
 	if _, err := tx.exec(ctx, s.q("INSERT INTO "+s.tables.checkpoints+" (size, note) VALUES (?, ?)"), newSize, cp); err != nil {
-		return 0, nil, nil, fmt.Errorf("insert checkpoint: %w", err)
+		return 0, nil, nil, nil, fmt.Errorf("insert checkpoint: %w", err)
 	}
 	if _, err := tx.exec(ctx, s.q("UPDATE "+s.tables.head+" SET size = ? WHERE id = 1"), newSize); err != nil {
-		return 0, nil, nil, fmt.Errorf("update tree head: %w", err)
+		return 0, nil, nil, nil, fmt.Errorf("update tree head: %w", err)
 	}
 	if err := tx.commit(ctx); err != nil {
-		return 0, nil, nil, fmt.Errorf("commit: %w", err)
+		return 0, nil, nil, nil, fmt.Errorf("commit: %w", err)
 	}
 	fr := make(map[int64]tlog.Hash, 64)
 	for _, idx := range frontierIndexes(newSize) {
@@ -431,7 +473,43 @@ func (s *logStore) writeBatch(batch []*appendReq) (start int64, br *batchResult,
 		fr[idx] = h
 	}
 	s.size, s.frontier = newSize, fr
-	return size, &batchResult{size: newSize, checkpoint: cp, hashes: mem}, leaves, nil
+	return size, &batchResult{size: newSize, checkpoint: cp, hashes: mem}, leaves, batch, nil
+}
+
+// writeDependents writes the dependent rows of each request that has any, in
+// a savepoint of its own, and returns the requests that remain. A request
+// whose rows fail is answered here and dropped: its record is not written.
+func (s *logStore) writeDependents(ctx context.Context, t tx, size int64, batch []*appendReq) ([]*appendReq, error) {
+	has := false
+	for _, r := range batch {
+		has = has || !r.with.empty()
+	}
+	if !has {
+		return batch, nil
+	}
+	kept := batch[:0:0]
+	for _, r := range batch {
+		idx := size + int64(len(kept))
+		if r.with.empty() {
+			kept = append(kept, r)
+			continue
+		}
+		if _, err := t.exec(ctx, "SAVEPOINT dep"); err != nil {
+			return nil, fmt.Errorf("savepoint: %w", err)
+		}
+		if err := s.writeWith(ctx, t, idx, r); err != nil {
+			if _, rerr := t.exec(ctx, "ROLLBACK TO SAVEPOINT dep"); rerr != nil {
+				return nil, fmt.Errorf("rollback to savepoint: %w (after %v)", rerr, err)
+			}
+			r.res <- appendRes{err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
+			continue
+		}
+		if _, err := t.exec(ctx, "RELEASE SAVEPOINT dep"); err != nil {
+			return nil, fmt.Errorf("release savepoint: %w", err)
+		}
+		kept = append(kept, r)
+	}
+	return kept, nil
 }
 
 // frontierIndexes returns the stored-hash indexes of the maximal complete subtrees that
@@ -664,17 +742,6 @@ func decodeStored(idx int64, entry, body []byte) (Stored, error) {
 func (s *logStore) Prune(ctx context.Context, now time.Time) (int64, error) {
 	return s.db.exec(ctx, s.q("UPDATE "+s.tables.records+
 		" SET body = NULL, subject = NULL WHERE expires_ms <= ? AND body IS NOT NULL"), now.UnixMilli())
-}
-
-// AddReceipt implements [Store.AddReceipt].
-func (s *logStore) AddReceipt(ctx context.Context, rc Receipt) error {
-	if err := checkReceipt(rc); err != nil {
-		return err
-	}
-	if rc.ReceivedAt.IsZero() {
-		rc.ReceivedAt = time.Now()
-	}
-	return s.receiptBatch().Do(ctx, rc) // group commit: receipt_batch.go
 }
 
 // Receipts implements [Store.Receipts].

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -144,6 +145,8 @@ func (s *logStore) verify(ctx context.Context, pub crypto.PublicKey, now time.Ti
 	}
 	next := int64(0)
 	nowMS := now.UnixMilli()
+	bound := map[int64]string{} // record index -> the digest of the receipt it binds
+	pruned := map[int64]bool{}
 	for recs.Next() {
 		var idx, expires int64
 		var entry, body, hashes []byte
@@ -172,6 +175,7 @@ func (s *logStore) verify(ctx context.Context, pub crypto.PublicKey, now time.Ti
 				return rep, bad(idx, "details deleted before retention expired (%s)", time.UnixMilli(exp).UTC().Format(time.RFC3339))
 			}
 			rep.Pruned++
+			pruned[idx] = true
 		} else {
 			if !bytes.Equal(makeEntry(exp, body)[9:], digest) {
 				return rep, bad(idx, "record details do not match the leaf entry")
@@ -188,6 +192,9 @@ func (s *logStore) verify(ctx context.Context, pub crypto.PublicKey, now time.Ti
 			}
 			if (subject == nil) != (r.Subject == "") || (subject != nil && *subject != r.Subject) {
 				return rep, bad(idx, "subject column differs from the record details")
+			}
+			if r.ReceiptDigest != "" {
+				bound[idx] = r.ReceiptDigest
 			}
 		}
 		want := cr.push(tlog.RecordHash(entry))
@@ -247,7 +254,26 @@ func (s *logStore) verify(ctx context.Context, pub crypto.PublicKey, now time.Ti
 		if rc.LocalIndex >= rep.Size {
 			return rep, &VerifyError{Receipt: i + 1, Reason: "refers to a record not in this log"}
 		}
+		li := int64(rc.LocalIndex)
+		want, ok := bound[li]
+		switch {
+		case pruned[li]:
+			// The record's details expired; its receipt may go with them.
+		case !ok:
+			return rep, &VerifyError{Receipt: i + 1, Reason: fmt.Sprintf("record %d does not bind a receipt", li)}
+		case want != ReceiptDigest(rc):
+			return rep, &VerifyError{Receipt: i + 1, Reason: fmt.Sprintf("is not the receipt that record %d names (replaced or altered)", li)}
+		}
+		delete(bound, li)
 		rep.Receipts++
+	}
+	if len(bound) > 0 {
+		missing := make([]int64, 0, len(bound))
+		for idx := range bound {
+			missing = append(missing, idx)
+		}
+		slices.Sort(missing)
+		return rep, bad(missing[0], "the receipt this record names is missing (%d record(s) without their stored receipt)", len(missing))
 	}
 	return rep, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/schakel/schakel/gateway/audit"
+	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/source"
 )
 
@@ -41,11 +42,11 @@ func BenchmarkMinimiseAndSign(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := source.Project(full, released)
-		digest, err := PayloadDigest(rec)
+		digest, err := release.PayloadDigest(rec)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := audit.SignReceipt(key, NewRequestID(), digest, checkpoint); err != nil {
+		if _, err := audit.SignReceipt(key, release.NewID(), digest, checkpoint); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/schakel/schakel/gateway/release"
 )
 
 var (
@@ -36,7 +38,7 @@ func NewReplayGuard(skew time.Duration, now time.Time) *ReplayGuard {
 // Check records (peerOIN, id) and refuses it when it is a replay or out of time.
 func (g *ReplayGuard) Check(peerOIN, id string, sentAt, now time.Time) error {
 	if sentAt.IsZero() {
-		return fmt.Errorf("%w: sent_at: required", ErrInvalidRequest)
+		return fmt.Errorf("%w: sent_at: required", release.ErrInvalidRequest)
 	}
 	if d := now.Sub(sentAt); d > g.skew || d < -g.skew {
 		return fmt.Errorf("%w: sent_at is %s from this node's clock (allowed %s)", ErrClockSkew, d.Round(time.Second), g.skew)

@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"errors"
+	"github.com/schakel/schakel/gateway/release"
 	"testing"
 	"time"
 )
@@ -26,7 +27,7 @@ func TestReplayGuard(t *testing.T) {
 	if err := g.Check("A", "id-3", now.Add(3*time.Minute), now); !errors.Is(err, ErrClockSkew) {
 		t.Errorf("future timestamp: %v, want ErrClockSkew", err)
 	}
-	if err := g.Check("A", "id-4", time.Time{}, now); !errors.Is(err, ErrInvalidRequest) {
+	if err := g.Check("A", "id-4", time.Time{}, now); !errors.Is(err, release.ErrInvalidRequest) {
 		t.Errorf("missing timestamp: %v", err)
 	}
 	// After the window the id is forgotten, but a replay of it is then too old.

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/schakel/schakel/gateway/exchange"
+	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 )
@@ -80,7 +81,7 @@ func FuzzValidateRequest(f *testing.F) {
 			}
 		}
 		if err != nil {
-			if !errors.Is(err, exchange.ErrInvalidRequest) {
+			if !errors.Is(err, release.ErrInvalidRequest) {
 				t.Fatalf("refusal does not wrap ErrInvalidRequest: %v", err)
 			}
 			return

@@ -27,7 +27,7 @@ import (
 
 // faultyAudit is the node's real audit store with injectable Append failures.
 type faultyAudit struct {
-	node.AuditStore
+	audit.Store
 	fail    atomic.Pointer[error]
 	appends atomic.Int64 // successful appends
 	// onAppend, when set, sees every record after it is durable.
@@ -35,10 +35,14 @@ type faultyAudit struct {
 }
 
 func (a *faultyAudit) Append(ctx context.Context, r *audit.Record) (audit.Commit, error) {
+	return a.AppendWith(ctx, r, audit.With{})
+}
+
+func (a *faultyAudit) AppendWith(ctx context.Context, r *audit.Record, w audit.With) (audit.Commit, error) {
 	if p := a.fail.Load(); p != nil {
 		return audit.Commit{}, *p
 	}
-	c, err := a.AuditStore.Append(ctx, r)
+	c, err := a.Store.AppendWith(ctx, r, w)
 	if err == nil {
 		a.appends.Add(1)
 		if a.onAppend != nil {
@@ -71,7 +75,7 @@ func withFaultyAudit(t *testing.T, fa *faultyAudit) func(*config.Config, *node.O
 		if err != nil {
 			t.Fatal(err)
 		}
-		fa.AuditStore = st
+		fa.Store = st
 		o.Audit = fa
 	}
 }

@@ -695,6 +695,9 @@ type failingAudit struct{ audit.Store }
 func (failingAudit) Append(context.Context, *audit.Record) (audit.Commit, error) {
 	return audit.Commit{}, errors.New("disk full")
 }
+func (failingAudit) AppendWith(context.Context, *audit.Record, audit.With) (audit.Commit, error) {
+	return audit.Commit{}, errors.New("disk full")
+}
 func (failingAudit) Close() error { return nil }
 
 // TestAuditFailureReleasesNothing: with an audit log that cannot write, an

@@ -37,8 +37,8 @@ import (
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/notify"
-	"github.com/schakel/schakel/gateway/obligation"
 	"github.com/schakel/schakel/gateway/outbound"
+	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/server"
 	"github.com/schakel/schakel/gateway/source"
 	"github.com/schakel/schakel/policy"
@@ -52,7 +52,7 @@ type Node struct {
 	log     *slog.Logger
 	self    identity.Peer
 	policy  *Policy
-	audit   AuditStore
+	audit   audit.Store
 	closers []func() error
 
 	peerSrv, localSrv *grpc.Server
@@ -70,17 +70,14 @@ type Node struct {
 	listeners                        []net.Listener
 }
 
-// AuditStore is the node's audit log.
-type AuditStore = audit.Store
-
 // Options are test seams; production leaves them zero.
 type Options struct {
 	// Decider replaces the policy engine (tests only).
-	Decider exchange.Decider
+	Decider release.Decider
 	// Source replaces the configured source.
 	Source source.Source
 	// Audit replaces the configured audit store.
-	Audit AuditStore
+	Audit audit.Store
 	Now   func() time.Time
 	// PolicyPoll is how often the pack, its signatures and the trusted keys
 	// are checked for changes; zero means DefaultPolicyPoll.
@@ -137,13 +134,13 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if err := checkOrgTypes(cfg, n.policy.active.Load().pack.Data()); err != nil {
 		return nil, err
 	}
-	var decider exchange.Decider = n.policy
+	var decider release.Decider = n.policy
 	if opt.Decider != nil {
 		decider = opt.Decider
 	}
 	// Decisions run on long-lived goroutines that keep their grown stacks
-	// (see exchange.DecisionPool).
-	pool := exchange.NewDecisionPool(decider, 2*runtime.GOMAXPROCS(0))
+	// (see release.DecisionPool).
+	pool := release.NewDecisionPool(decider, 2*runtime.GOMAXPROCS(0))
 	n.closers = append(n.closers, pool.Close)
 	decider = pool
 
@@ -158,11 +155,6 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		return nil, fmt.Errorf("consents: %w", err)
 	}
 	n.closers = append(n.closers, consents.Close)
-	obligations, err := obligation.OpenSQLite(filepath.Join(cfg.DataDir, "obligations.db"))
-	if err != nil {
-		return nil, fmt.Errorf("obligations: %w", err)
-	}
-	n.closers = append(n.closers, obligations.Close)
 
 	n.audit = opt.Audit
 	if n.audit == nil {
@@ -190,13 +182,18 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	}
 	dir := identity.NewDirectory(peers)
 
-	holder := exchange.NewHolder(exchange.HolderConfig{
+	// The one release core: the holder's answers, notifications when sent
+	// and every delivery attempt decide and record through it.
+	releaser := release.New(release.Config{
 		Self: n.self, Signer: signer, Decider: decider, Audit: n.audit, Source: src, Consents: consents,
-		Vocabulary: n.policy, Obligations: obligations, Secret: secret, Now: now,
+		Secret: secret, Now: now,
+	}, log)
+	holder := exchange.NewHolder(exchange.HolderConfig{
+		Release: releaser, Vocabulary: n.policy, Now: now,
 		Replay: exchange.NewReplayGuard(cfg.Limits.ClockSkew.D(), now()),
 	}, log)
 	requester := exchange.NewRequester(exchange.RequesterConfig{
-		Self: n.self, Directory: dir, Conns: n.pool, Audit: n.audit, Receipts: n.audit, Vocabulary: n.policy,
+		Self: n.self, Directory: dir, Conns: n.pool, Audit: n.audit, Vocabulary: n.policy,
 		Secret: secret, Timeout: cfg.Limits.RequestTimeout.D(), Now: now,
 	}, log)
 
@@ -211,8 +208,8 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	}
 	n.closers = append(n.closers, notifyStore.Close)
 	n.notifier, err = notify.New(notify.Config{
-		Self: n.self, Signer: signer, Directory: dir, Conns: n.pool, Decider: decider, Audit: n.audit, Source: src,
-		Consents: consents, Vocabulary: n.policy, Obligations: obligations, Store: notifyStore, Secret: secret,
+		Self: n.self, Signer: signer, Release: releaser, Directory: dir, Conns: n.pool, Audit: n.audit,
+		Vocabulary: n.policy, Store: notifyStore, Secret: secret,
 		MaxAge: cfg.Notify.MaxAge.D(), RetryInitial: cfg.Notify.RetryInitial.D(), RetryMax: cfg.Notify.RetryMax.D(),
 		PerPeer: cfg.Notify.PerPeer, Timeout: cfg.Limits.RequestTimeout.D(), Registry: n.Metrics.Registry, Now: now,
 	}, log)
@@ -238,7 +235,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, localCAs, nil))),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log)),
 	)...)
-	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: obligations, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
+	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, Now: now})
 	localv1.RegisterPolicyServiceServer(n.localSrv, policyServer{p: n.policy})
 	healthpb.RegisterHealthServer(n.localSrv, n.health)

@@ -21,7 +21,7 @@ import (
 
 // OpenAudit opens the configured audit store: SQLite in the data directory by
 // default, PostgreSQL for several replicas of one organisation.
-func OpenAudit(ctx context.Context, cfg *config.Config, signer crypto.Signer, log *slog.Logger) (AuditStore, error) {
+func OpenAudit(ctx context.Context, cfg *config.Config, signer crypto.Signer, log *slog.Logger) (audit.Store, error) {
 	acfg := audit.Config{Origin: audit.OriginFor(cfg.Node.OIN), MaxBatch: cfg.Audit.MaxBatch, BatchWindow: cfg.Audit.Window.D(), Schema: cfg.Audit.Schema}
 	s := cfg.Audit.Store
 	if strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://") {

@@ -19,10 +19,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/schakel/schakel/gateway/audit"
-	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
-	"github.com/schakel/schakel/gateway/source"
-	"github.com/schakel/schakel/policy"
+	"github.com/schakel/schakel/gateway/release"
+	"github.com/schakel/schakel/gateway/traceparent"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
 )
@@ -145,7 +144,8 @@ func (n *Notifier) backoff(k int) time.Duration {
 }
 
 // attempt makes one delivery attempt of o: dead-letter it when too old,
-// decide again, audit, deliver, verify the receipt.
+// decide again and record the release (gateway/release), deliver, verify the
+// receipt.
 func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) {
 	start := n.cfg.Now()
 	if start.Sub(o.CreatedAt) > n.cfg.MaxAge {
@@ -158,62 +158,47 @@ func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) 
 		n.deadLetter(ctx, o, peer, "stored record unreadable")
 		return
 	}
-	// Checked again, also while the peer is down: the current consents and
-	// pack decide what may go now; a withdrawn consent cancels at once.
-	d, failed, err := n.decide(ctx, o.BSN, o.Purpose, o.Flow, o.Role, o.RecipientRole, o.Justification, peer,
-		exchange.PresentCategories(rec), start)
-	if err != nil || failed {
-		if err == nil {
-			err = errors.New("policy engine unavailable")
-		}
+	tc := n.trace(o)
+	var conn grpc.ClientConnInterface
+	// Decided again, also while the peer is down: the current consents and
+	// pack decide what may go now; a withdrawn consent cancels at once. Only
+	// what is released now leaves, and it is recorded, with its
+	// obligations, before it leaves.
+	out, err := n.cfg.Release.Release(ctx, release.Exchange{
+		Action: audit.ActionNotifyDeliver, DenyAction: audit.ActionNotifyCancel, Peer: peer, Trace: tc,
+		BSN: o.BSN, Purpose: o.Purpose, Flow: o.Flow, HolderRole: o.Role, RecipientRole: o.RecipientRole,
+		Justification: o.Justification, Categories: release.PresentCategories(rec), Payload: rec,
+		ObligationKey: o.ID, Start: start,
+		// Nothing is recorded as delivered while the peer cannot be reached.
+		BeforeRelease: func(ctx context.Context) error {
+			var err error
+			if conn, err = n.cfg.Conns.Conn(peer); err == nil {
+				err = ready(ctx, conn, min(n.cfg.Timeout, 5*time.Second))
+			}
+			if err != nil {
+				n.peerDown(peer.OIN, start)
+			}
+			return err
+		},
+	})
+	switch {
+	case err != nil:
 		n.retry(ctx, o, err)
 		return
-	}
-	dec := exchange.DecisionToProto(d)
-	var tc exchange.TraceContext
-	_, _ = hex.Decode(tc.TraceID[:], []byte(o.TraceID))
-	tc.SpanID = exchange.NewSpanID()
-	if !d.Allow {
-		n.cancel(ctx, o, peer, tc, start, d, dec)
+	case out.EngineFailed:
+		n.retry(ctx, o, errors.New("policy engine unavailable"))
+		return
+	case !out.Decision.Allow:
+		n.cancelled(ctx, o, peer, out.Wire)
 		return
 	}
-	// Nothing is audited as delivered while the peer cannot be reached.
-	conn, err := n.cfg.Conns.Conn(peer)
-	if err == nil {
-		err = ready(ctx, conn, min(n.cfg.Timeout, 5*time.Second))
-	}
-	if err != nil {
-		n.peerDown(peer.OIN, start)
-		n.retry(ctx, o, err)
-		return
-	}
-	released := source.Project(rec, d.Categories)
-	digest, err := exchange.PayloadDigest(released)
-	if err != nil {
-		n.retry(ctx, o, err)
-		return
-	}
-	// Audited, durably, before the data leave (fail closed).
-	ar := n.holderRecord(tc, "schakel.notify.deliver", start, peer, o.Purpose, o.BSN, o.RecipientRole, d, dec)
-	ar.SpanID = tc.SpanID
-	ar.PayloadDigest = digest
-	commit, err := n.cfg.Audit.Append(ctx, ar)
-	if err != nil {
-		n.log.ErrorContext(ctx, "audit append failed; notification not delivered", "err", err, "notification_id", o.ID)
-		n.retry(ctx, o, fmt.Errorf("%w: %v", exchange.ErrAuditUnavailable, err))
-		return
-	}
-	ap, err := exchange.NewAuditProof(n.cfg.Signer, ar, commit, digest)
-	if err != nil {
-		n.retry(ctx, o, err)
-		return
-	}
+	d, dec, digest := out.Decision, out.Wire, out.Proof.GetPayloadDigest()
 	req := &exchangev1.DeliverNotificationRequest{
-		RequestId: exchange.NewRequestID(), SentAt: timestamppb.New(start), IdempotencyKey: o.IdempotencyKey,
+		RequestId: release.NewID(), SentAt: timestamppb.New(start), IdempotencyKey: o.IdempotencyKey,
 		Purpose: o.Purpose, Flow: dec.GetFlow(), Bsn: o.BSN, HolderRole: o.Role, RecipientRole: o.RecipientRole,
-		CaseReference: o.CaseReference, Decision: dec, Record: released, Audit: ap,
+		CaseReference: o.CaseReference, Decision: dec, Record: out.Record, Audit: out.Proof,
 	}
-	cctx, cancel := context.WithTimeout(exchange.OutgoingTrace(ctx, tc), n.cfg.Timeout)
+	cctx, cancel := context.WithTimeout(traceparent.Outgoing(ctx, tc), n.cfg.Timeout)
 	defer cancel()
 	var p grpcpeer.Peer
 	resp, err := exchangev1.NewExchangeServiceClient(conn).DeliverNotification(cctx, req, grpc.Peer(&p))
@@ -235,9 +220,9 @@ func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) 
 		n.deadLetter(ctx, o, peer, "recipient's receipt covers a different payload")
 		return
 	}
-	cert, err := exchange.ServerCert(&p)
+	cert, err := release.ServerCert(&p)
 	if err == nil {
-		err = exchange.VerifyNotificationReceipt(cert.PublicKey, n.cfg.Self.OIN, o.IdempotencyKey, resp.GetPayloadDigest(), resp.GetReceiptSignature())
+		err = audit.VerifyNotificationReceipt(cert.PublicKey, n.cfg.Self.OIN, o.IdempotencyKey, resp.GetPayloadDigest(), resp.GetReceiptSignature())
 	}
 	if err != nil || resp.GetNotificationId() == "" {
 		n.deadLetter(ctx, o, peer, fmt.Sprintf("recipient's receipt failed verification: %v", err))
@@ -245,13 +230,6 @@ func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) 
 	}
 	o.State, o.LastError, o.UpdatedAt = StateDelivered, "", n.cfg.Now()
 	o.RemoteID, o.ReceiptDigest, o.ReceiptSignature = resp.GetNotificationId(), resp.GetPayloadDigest(), resp.GetReceiptSignature()
-	if len(d.Obligations) > 0 {
-		if err := n.cfg.Obligations.Add(ctx, d.DecisionID, dec.GetFlow(), peer.OIN, d.Obligations, start); err != nil {
-			// Still queued: the retry is a duplicate and records them then.
-			n.retry(ctx, o, fmt.Errorf("obligations: %w", err))
-			return
-		}
-	}
 	if err := n.cfg.Store.Update(ctx, o); err != nil {
 		n.log.ErrorContext(ctx, "notification delivered but not marked; it will be retried as a duplicate", "err", err, "notification_id", o.ID)
 		return
@@ -262,7 +240,16 @@ func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) 
 		n.m.outcome("delivered")
 	}
 	n.log.InfoContext(ctx, "notification delivered", "notification_id", o.ID, "peer_oin", peer.OIN, "remote_id", o.RemoteID,
-		"duplicate", resp.GetDuplicate(), "attempts", o.Attempts, "decision_id", d.DecisionID, "audit_index", commit.Index)
+		"duplicate", resp.GetDuplicate(), "attempts", o.Attempts, "decision_id", d.DecisionID, "audit_index", out.Commit.Index)
+}
+
+// trace is the trace context of an attempt: the notification's trace id, a
+// new span.
+func (n *Notifier) trace(o Outgoing) traceparent.Context {
+	var tc traceparent.Context
+	_, _ = hex.Decode(tc.TraceID[:], []byte(o.TraceID))
+	tc.SpanID = traceparent.NewSpanID()
+	return tc
 }
 
 // retry schedules the next attempt of o after err.
@@ -283,16 +270,9 @@ func (n *Notifier) retry(ctx context.Context, o Outgoing, err error) {
 		"next_attempt", o.NextAttempt, "err", o.LastError)
 }
 
-// cancel ends a notification that the policy no longer allows: audited, never
-// delivered.
-func (n *Notifier) cancel(ctx context.Context, o Outgoing, peer identity.Peer, tc exchange.TraceContext, start time.Time,
-	d policy.Decision, dec *exchangev1.Decision) {
-	ar := n.holderRecord(tc, "schakel.notify.cancel", start, peer, o.Purpose, o.BSN, o.RecipientRole, d, dec)
-	ar.SpanID = tc.SpanID
-	if _, err := n.cfg.Audit.Append(ctx, ar); err != nil {
-		n.retry(ctx, o, fmt.Errorf("%w: %v", exchange.ErrAuditUnavailable, err))
-		return
-	}
+// cancelled ends a notification that the policy no longer allows: recorded
+// (by gateway/release, as a cancellation), never delivered.
+func (n *Notifier) cancelled(ctx context.Context, o Outgoing, peer identity.Peer, dec *exchangev1.Decision) {
 	var reasons []string
 	for _, r := range dec.GetReasons() {
 		reasons = append(reasons, r.GetCode()+": "+r.GetMessage())
@@ -304,7 +284,7 @@ func (n *Notifier) cancel(ctx context.Context, o Outgoing, peer identity.Peer, t
 		return
 	}
 	n.m.outcome("cancelled")
-	n.log.InfoContext(ctx, "notification cancelled", "notification_id", o.ID, "peer_oin", peer.OIN, "decision_id", d.DecisionID,
+	n.log.InfoContext(ctx, "notification cancelled", "notification_id", o.ID, "peer_oin", peer.OIN, "decision_id", dec.GetDecisionId(),
 		"reasons", reasonCodes(dec))
 }
 
@@ -314,19 +294,9 @@ func (n *Notifier) deadLetter(ctx context.Context, o Outgoing, peer identity.Pee
 	now := n.cfg.Now()
 	dec := &exchangev1.Decision{}
 	_ = proto.Unmarshal(o.Decision, dec)
-	var tc exchange.TraceContext
-	_, _ = hex.Decode(tc.TraceID[:], []byte(o.TraceID))
-	ret := audit.RetentionOr(int(dec.GetRetentionDays()))
-	ar := &audit.Record{
-		TraceID: tc.TraceID, SpanID: exchange.NewSpanID(), Name: "schakel.notify.dead_letter", StatusCode: 2,
-		StartTime: ms(now), EndTime: ms(now), ForeignEntity: "urn:oin:" + peer.OIN, Side: "holder",
-		DecisionID: dec.GetDecisionId(), Flow: dec.GetFlow(), Purpose: o.Purpose, Basis: dec.GetBasis(),
-		HolderOIN: n.cfg.Self.OIN, RecipientOIN: peer.OIN, RecipientRole: o.RecipientRole,
-		Subject: audit.Pseudonym(n.cfg.Secret, o.BSN), ReasonCodes: []string{"DEAD_LETTER"},
-		PolicyRevision: dec.GetPolicyRevision(), RetentionDays: ret,
-	}
-	if _, err := n.cfg.Audit.Append(ctx, ar); err != nil {
-		n.retry(ctx, o, fmt.Errorf("%w: %v", exchange.ErrAuditUnavailable, err))
+	x := release.Exchange{Peer: peer, Trace: n.trace(o), BSN: o.BSN, Purpose: o.Purpose, RecipientRole: o.RecipientRole, Start: now}
+	if err := n.cfg.Release.Note(ctx, x, audit.ActionNotifyDeadLetter, audit.StatusError, "DEAD_LETTER", dec); err != nil {
+		n.retry(ctx, o, err)
 		return
 	}
 	if o.LastError != "" {

@@ -37,33 +37,42 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
-	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
-	"github.com/schakel/schakel/gateway/source"
-	"github.com/schakel/schakel/policy"
+	"github.com/schakel/schakel/gateway/release"
+	"github.com/schakel/schakel/gateway/traceparent"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
 )
 
+// Conns gives a (reused) client connection to a peer.
+type Conns interface {
+	Conn(p identity.Peer) (grpc.ClientConnInterface, error)
+}
+
+// Vocabulary knows the categories of the active pack.
+type Vocabulary interface {
+	KnownCategory(string) bool
+}
+
 // Config wires a Notifier. Every field without a default is required.
 type Config struct {
-	Self        identity.Peer
-	Signer      crypto.Signer // the organisation key: signs audit receipts and notification receipts
-	Directory   *identity.Directory
-	Conns       exchange.Conns
-	Decider     exchange.Decider
-	Audit       exchange.AuditLog
-	Source      source.Source
-	Consents    exchange.Consents
-	Vocabulary  exchange.Vocabulary
-	Obligations exchange.Obligations
-	Store       Store
+	Self   identity.Peer
+	Signer crypto.Signer // the organisation key: signs notification receipts
+	// Release decides and records every notification when it is sent and at
+	// every delivery attempt.
+	Release    *release.Releaser
+	Directory  *identity.Directory
+	Conns      Conns
+	Audit      release.AuditLog // the recipient's records of what it received
+	Vocabulary Vocabulary
+	Store      Store
 	// Secret keys the child's pseudonym in audit records.
 	Secret []byte
 	// MaxAge is how long a notification may stay queued before it is
@@ -142,7 +151,7 @@ func (n *Notifier) validateSend(req *localv1.SendNotificationRequest) (identity.
 	if err := bsn.Valid(req.GetBsn()); err != nil {
 		errs = append(errs, fmt.Errorf("bsn: %w", err))
 	}
-	cats := exchange.PresentCategories(req.GetRecord())
+	cats := release.PresentCategories(req.GetRecord())
 	if len(cats) == 0 {
 		errs = append(errs, errors.New("record: at least one category must be present"))
 	}
@@ -155,7 +164,7 @@ func (n *Notifier) validateSend(req *localv1.SendNotificationRequest) (identity.
 		errs = append(errs, errors.New("justification: longer than 4000 characters"))
 	}
 	if len(errs) > 0 {
-		return identity.Peer{}, nil, fmt.Errorf("%w: %w", exchange.ErrInvalidRequest, errors.Join(errs...))
+		return identity.Peer{}, nil, fmt.Errorf("%w: %w", release.ErrInvalidRequest, errors.Join(errs...))
 	}
 	return peer, cats, nil
 }
@@ -175,23 +184,20 @@ func (n *Notifier) Send(ctx context.Context, req *localv1.SendNotificationReques
 	} else if ok {
 		return n.existing(o, reqDigest)
 	}
-	tc := exchange.NewTrace()
-	d, failed, err := n.decide(ctx, req.GetBsn(), req.GetPurpose(), req.GetFlow(), req.GetRole(), req.GetRecipientRole(),
-		req.GetJustification(), peer, cats, start)
+	tc := traceparent.New()
+	// Decided and recorded, not released: what leaves is decided again and
+	// recorded per delivery attempt.
+	out, err := n.cfg.Release.Release(ctx, release.Exchange{
+		Action: audit.ActionNotifyDecide, DecideOnly: true, Peer: peer, Trace: tc,
+		BSN: req.GetBsn(), Purpose: req.GetPurpose(), Flow: req.GetFlow(),
+		HolderRole: req.GetRole(), RecipientRole: req.GetRecipientRole(), Justification: req.GetJustification(),
+		Categories: cats, Start: start,
+	})
 	if err != nil {
+		n.log.ErrorContext(ctx, "notification not accepted", "err", err)
 		return nil, err
 	}
-	dec := exchange.DecisionToProto(d)
-	ar := n.holderRecord(tc, "schakel.notify.decide", start, peer, req.GetPurpose(), req.GetBsn(), req.GetRecipientRole(), d, dec)
-	ar.StatusCode = statusOf(failed)
-	if d.Allow {
-		// Decided, not released: what leaves is audited per attempt.
-		ar.CategoriesReleased = nil
-	}
-	if _, err := n.cfg.Audit.Append(ctx, ar); err != nil {
-		n.log.ErrorContext(ctx, "audit append failed; notification not accepted", "err", err, "decision_id", d.DecisionID)
-		return nil, fmt.Errorf("%w: %v", exchange.ErrAuditUnavailable, err)
-	}
+	d, dec := out.Decision, out.Wire
 	if !d.Allow {
 		n.m.outcome("refused")
 		n.log.InfoContext(ctx, "notification refused", "decision_id", d.DecisionID, "peer_oin", peer.OIN, "reasons", reasonCodes(dec))
@@ -206,7 +212,7 @@ func (n *Notifier) Send(ctx context.Context, req *localv1.SendNotificationReques
 		return nil, err
 	}
 	o := Outgoing{
-		ID: newID(), IdempotencyKey: req.GetIdempotencyKey(), RequestDigest: reqDigest,
+		ID: release.NewID(), IdempotencyKey: req.GetIdempotencyKey(), RequestDigest: reqDigest,
 		RecipientOIN: peer.OIN, Purpose: req.GetPurpose(), Flow: dec.GetFlow(), BSN: req.GetBsn(),
 		Role: req.GetRole(), RecipientRole: req.GetRecipientRole(), CaseReference: req.GetCaseReference(),
 		Justification: req.GetJustification(), Record: recBytes, Decision: decBytes,
@@ -230,7 +236,7 @@ func (n *Notifier) Send(ctx context.Context, req *localv1.SendNotificationReques
 // key; a key reused for a different notification is refused.
 func (n *Notifier) existing(o Outgoing, reqDigest string) (*localv1.SendNotificationResponse, error) {
 	if o.RequestDigest != reqDigest {
-		return nil, fmt.Errorf("%w: idempotency_key: already used for a different notification (%s)", exchange.ErrInvalidRequest, o.ID)
+		return nil, fmt.Errorf("%w: idempotency_key: already used for a different notification (%s)", release.ErrInvalidRequest, o.ID)
 	}
 	dec := &exchangev1.Decision{}
 	if err := proto.Unmarshal(o.Decision, dec); err != nil {
@@ -239,72 +245,13 @@ func (n *Notifier) existing(o Outgoing, reqDigest string) (*localv1.SendNotifica
 	return &localv1.SendNotificationResponse{Decision: dec, NotificationId: o.ID, State: stateProto(o.State)}, nil
 }
 
-// decide builds the decision input (this node as holder with the sending
-// role, the peer as recipient with the addressed role, the child's facts from
-// the source, the consents from the store) and asks the policy. An engine
-// failure is a denial (failed=true), never a release.
-func (n *Notifier) decide(ctx context.Context, childBSN, purpose, flow, role, recipientRole, justification string,
-	peer identity.Peer, cats []string, now time.Time) (policy.Decision, bool, error) {
-	facts, err := n.cfg.Source.Facts(ctx, childBSN, peer.OIN)
-	if err != nil {
-		return policy.Decision{}, false, err
-	}
-	consents, err := n.cfg.Consents.List(ctx, childBSN)
-	if err != nil {
-		return policy.Decision{}, false, fmt.Errorf("consents: %w", err)
-	}
-	in := policy.Input{
-		Purpose:       purpose,
-		Flow:          flow,
-		Holder:        policy.Party{OIN: n.cfg.Self.OIN, OrgType: n.cfg.Self.OrgType, Role: role},
-		Recipient:     policy.Party{OIN: peer.OIN, OrgType: peer.OrgType, Role: recipientRole},
-		Subject:       policy.Subject{Age: source.AgeAt(facts.BirthDate, now), EnrolledAtRecipient: facts.EnrolledAtRecipient, ParentsHadInzage: facts.ParentsHadInzage},
-		Categories:    cats,
-		Consents:      exchange.PolicyConsents(consents),
-		Justification: justification,
-		Now:           now,
-	}
-	d, err := n.cfg.Decider.Decide(ctx, in)
-	if err != nil {
-		n.log.ErrorContext(ctx, "policy engine failed; denying", "err", err)
-		return policy.Decision{DecisionID: "failed-" + newID(), Reasons: []policy.Reason{{Code: "POLICY_UNAVAILABLE",
-			Message: "De beslisregels konden niet worden toegepast; er is niets gedeeld."}}}, true, nil
-	}
-	return d, false, nil
-}
-
-// holderRecord is this node's audit record of a decision about a
-// notification it sends.
-func (n *Notifier) holderRecord(tc exchange.TraceContext, name string, start time.Time, peer identity.Peer,
-	purpose, childBSN, recipientRole string, d policy.Decision, dec *exchangev1.Decision) *audit.Record {
-	ret := audit.RetentionOr(d.RetentionDays)
-	return &audit.Record{
-		TraceID: tc.TraceID, SpanID: exchange.NewSpanID(),
-		Name: name, StatusCode: 1,
-		StartTime: ms(start), EndTime: ms(n.cfg.Now()),
-		ForeignEntity: "urn:oin:" + peer.OIN,
-		Side:          "holder",
-		DecisionID:    d.DecisionID, Allow: d.Allow,
-		Flow: dec.GetFlow(), Purpose: purpose, Basis: dec.GetBasis(),
-		HolderOIN: n.cfg.Self.OIN, RecipientOIN: peer.OIN, RecipientRole: recipientRole,
-		Subject:            audit.Pseudonym(n.cfg.Secret, childBSN),
-		CategoriesReleased: d.Categories,
-		CategoriesWithheld: withheldStrings(dec),
-		ReasonCodes:        reasonCodes(dec),
-		Obligations:        d.Obligations,
-		ConsentsUsed:       d.ConsentsUsed,
-		PolicyRevision:     d.PolicyRevision,
-		RetentionDays:      ret,
-	}
-}
-
 // List shows outgoing notifications (all, or the one named).
 func (n *Notifier) List(ctx context.Context, req *localv1.ListNotificationsRequest) (*localv1.ListNotificationsResponse, error) {
 	var os []Outgoing
 	if id := req.GetNotificationId(); id != "" {
 		o, err := n.cfg.Store.Outgoing(ctx, id)
 		if errors.Is(err, ErrNotFound) {
-			return nil, fmt.Errorf("%w: notification_id %q: %w", exchange.ErrInvalidRequest, id, ErrNotFound)
+			return nil, fmt.Errorf("%w: notification_id %q: %w", release.ErrInvalidRequest, id, ErrNotFound)
 		}
 		if err != nil {
 			return nil, err
@@ -361,7 +308,7 @@ func (n *Notifier) Pull(ctx context.Context, req *localv1.PullNotificationsReque
 func (n *Notifier) Ack(ctx context.Context, req *localv1.AckNotificationRequest) (*localv1.AckNotificationResponse, error) {
 	err := n.cfg.Store.Ack(ctx, req.GetNotificationId(), n.cfg.Now())
 	if errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("%w: notification_id %q: %w", exchange.ErrInvalidRequest, req.GetNotificationId(), ErrNotFound)
+		return nil, fmt.Errorf("%w: notification_id %q: %w", release.ErrInvalidRequest, req.GetNotificationId(), ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
@@ -389,24 +336,6 @@ func requestDigest(req *localv1.SendNotificationRequest) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func newID() string { return exchange.NewRequestID() }
-
-func statusOf(failed bool) int {
-	if failed {
-		return 2
-	}
-	return 1
-}
-
-func ms(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
-
-func withheldStrings(dec *exchangev1.Decision) []string {
-	out := make([]string, 0, len(dec.GetWithheld()))
-	for _, w := range dec.GetWithheld() {
-		out = append(out, w.GetCategory()+":"+w.GetCode())
-	}
-	return out
-}
 
 func reasonCodes(dec *exchangev1.Decision) []string {
 	out := make([]string, 0, len(dec.GetReasons()))

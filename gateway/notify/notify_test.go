@@ -22,7 +22,8 @@ import (
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/config"
-	"github.com/schakel/schakel/gateway/exchange"
+	"github.com/schakel/schakel/gateway/release"
+	"github.com/schakel/schakel/gateway/traceparent"
 	"github.com/schakel/schakel/gateway/node"
 	"github.com/schakel/schakel/internal/testnode"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
@@ -551,32 +552,32 @@ func TestReceiverDeduplicatesAndVerifies(t *testing.T) {
 	deliver := func(key string, tamper bool) *exchangev1.DeliverNotificationRequest {
 		rec := proto.Clone(c1(key).GetRecord()).(*recordv1.Record)
 		rec.Ziekteverzuim = nil
-		digest, err := exchange.PayloadDigest(rec)
+		digest, err := release.PayloadDigest(rec)
 		if err != nil {
 			t.Fatal(err)
 		}
 		now := time.Now()
-		dec := &exchangev1.Decision{DecisionId: exchange.NewRequestID(), Allow: true, Flow: "C1", Basis: "wettelijke_plicht",
+		dec := &exchangev1.Decision{DecisionId: release.NewID(), Allow: true, Flow: "C1", Basis: "wettelijke_plicht",
 			Categories: []string{"identificatie", "verzuim"}, RetentionDays: 1825, PolicyRevision: "sha256:test"}
 		ar := &audit.Record{Name: "schakel.notify.deliver", StatusCode: 1, StartTime: now, EndTime: now, Side: "holder",
 			DecisionID: dec.GetDecisionId(), Allow: true, Flow: "C1", Purpose: "handhaving_leerplicht", Basis: "wettelijke_plicht",
 			HolderOIN: testnode.School.OIN, RecipientOIN: testnode.Gemeente.OIN, RecipientRole: "leerplichtambtenaar",
 			Subject: audit.Pseudonym([]byte("sender-secret"), tina), CategoriesReleased: dec.GetCategories(),
 			PolicyRevision: "sha256:test", RetentionDays: 1825, PayloadDigest: digest}
-		ar.TraceID = exchange.NewTrace().TraceID
-		ar.SpanID = exchange.NewSpanID()
+		ar.TraceID = traceparent.New().TraceID
+		ar.SpanID = traceparent.NewSpanID()
 		commit, err := log.Append(ctx, ar)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ap, err := exchange.NewAuditProof(signer, ar, commit, digest)
+		ap, err := release.NewAuditProof(signer, ar, commit, digest)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if tamper {
 			rec.Verzuim.UnauthorisedHours_4W = 2
 		}
-		return &exchangev1.DeliverNotificationRequest{RequestId: exchange.NewRequestID(), SentAt: timestamppb.Now(),
+		return &exchangev1.DeliverNotificationRequest{RequestId: release.NewID(), SentAt: timestamppb.Now(),
 			IdempotencyKey: key, Purpose: "handhaving_leerplicht", Flow: "C1", Bsn: tina, HolderRole: "administratie",
 			RecipientRole: "leerplichtambtenaar", Decision: dec, Record: rec, Audit: ap}
 	}
@@ -594,7 +595,7 @@ func TestReceiverDeduplicatesAndVerifies(t *testing.T) {
 		!bytes.Equal(again.GetReceiptSignature(), first.GetReceiptSignature()) {
 		t.Fatalf("first = %v, again = %v; want the same id and receipt, the second a duplicate", first, again)
 	}
-	if err := exchange.VerifyNotificationReceipt(gem.Cert.X509.PublicKey, testnode.School.OIN, "direct-0001",
+	if err := audit.VerifyNotificationReceipt(gem.Cert.X509.PublicKey, testnode.School.OIN, "direct-0001",
 		req.GetAudit().GetPayloadDigest(), first.GetReceiptSignature()); err != nil || first.GetPayloadDigest() != req.GetAudit().GetPayloadDigest() {
 		t.Errorf("receipt does not verify against the recipient's certificate: %v", err)
 	}

@@ -10,16 +10,18 @@ import (
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
-	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/release"
+	"github.com/schakel/schakel/gateway/traceparent"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 )
 
 // Receive accepts a notification from the authenticated peer from. A key
 // this sender used before returns the first delivery's id and receipt with
-// duplicate=true; otherwise the sender's audit proof is verified, the receipt
-// is audited here and stored with the notification, and a receipt signed
-// with this organisation's key is returned.
+// duplicate=true; otherwise the sender's audit proof is verified, recorded
+// here together with the sender's receipt (one transaction), the
+// notification is stored, and a receipt signed with this organisation's key
+// is returned.
 func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchangev1.DeliverNotificationRequest) (*exchangev1.DeliverNotificationResponse, error) {
 	start := n.cfg.Now()
 	if err := validateDeliver(req); err != nil {
@@ -32,47 +34,27 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 		return &exchangev1.DeliverNotificationResponse{NotificationId: in.ID, Duplicate: true,
 			ReceiptSignature: in.ReceiptSignature, PayloadDigest: in.PayloadDigest}, nil
 	}
-	tc, ok := exchange.IncomingTrace(ctx)
+	tc, ok := traceparent.Incoming(ctx)
 	if !ok {
-		tc = exchange.NewTrace()
+		tc = traceparent.New()
 	}
 	dec := req.GetDecision()
-	verr := n.verifySender(ctx, from, req)
+	rcpt, verr := n.verifySender(ctx, from, req)
 	digest := req.GetAudit().GetPayloadDigest()
-	ret := audit.RetentionOr(int(dec.GetRetentionDays()))
-	ar := &audit.Record{
-		TraceID: tc.TraceID, SpanID: exchange.NewSpanID(),
-		Name: "schakel.notify.receive", StatusCode: 1,
-		StartTime: ms(start), EndTime: ms(n.cfg.Now()),
-		ForeignTraceID: tc.TraceID, ForeignSpanID: tc.SpanID, ForeignEntity: "urn:oin:" + from.OIN,
-		Side:       "recipient",
-		DecisionID: dec.GetDecisionId(), Allow: verr == nil,
-		Flow: dec.GetFlow(), Purpose: req.GetPurpose(), Basis: dec.GetBasis(),
-		HolderOIN: from.OIN, RecipientOIN: n.cfg.Self.OIN, RecipientRole: req.GetRecipientRole(),
-		Subject:            audit.Pseudonym(n.cfg.Secret, req.GetBsn()),
-		CategoriesReleased: dec.GetCategories(),
-		CategoriesWithheld: withheldStrings(dec),
-		ReasonCodes:        reasonCodes(dec),
-		Obligations:        dec.GetObligations(),
-		ConsentsUsed:       dec.GetConsentsUsed(),
-		PolicyRevision:     dec.GetPolicyRevision(),
-		RetentionDays:      ret,
-		PayloadDigest:      digest,
-	}
-	if verr != nil {
-		ar.StatusCode = 2
-		ar.CategoriesReleased = nil
-		ar.ReasonCodes = append(ar.ReasonCodes, "VERIFICATION_FAILED")
-	}
-	commit, err := n.cfg.Audit.Append(ctx, ar)
+	commit, err := release.RecordReceived(ctx, n.cfg.Audit, n.cfg.Secret, n.cfg.Self, release.Received{
+		Action: audit.ActionNotifyReceive, Holder: from,
+		Trace: traceparent.Context{TraceID: tc.TraceID, SpanID: traceparent.NewSpanID()}, Foreign: tc,
+		BSN: req.GetBsn(), Purpose: req.GetPurpose(), RecipientRole: req.GetRecipientRole(),
+		Decision: dec, Record: req.GetRecord(), Proof: req.GetAudit(), Receipt: rcpt, VerifyErr: verr, Start: start,
+	}, n.cfg.Now())
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", exchange.ErrAuditUnavailable, err)
+		return nil, err
 	}
 	if verr != nil {
 		n.log.ErrorContext(ctx, "notification failed verification", "peer_oin", from.OIN, "decision_id", dec.GetDecisionId(), "err", verr)
-		return nil, fmt.Errorf("%w: %v", exchange.ErrVerification, verr)
+		return nil, fmt.Errorf("%w: %v", release.ErrVerification, verr)
 	}
-	sig, err := exchange.SignNotificationReceipt(n.cfg.Signer, from.OIN, req.GetIdempotencyKey(), digest)
+	sig, err := audit.SignNotificationReceipt(n.cfg.Signer, from.OIN, req.GetIdempotencyKey(), digest)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +71,7 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 		return nil, err
 	}
 	in, dup, err := n.cfg.Store.Receive(ctx, Incoming{
-		ID: newID(), SenderOIN: from.OIN, IdempotencyKey: req.GetIdempotencyKey(), Flow: dec.GetFlow(),
+		ID: release.NewID(), SenderOIN: from.OIN, IdempotencyKey: req.GetIdempotencyKey(), Flow: dec.GetFlow(),
 		Purpose: req.GetPurpose(), BSN: req.GetBsn(), HolderRole: req.GetHolderRole(), RecipientRole: req.GetRecipientRole(),
 		CaseReference: req.GetCaseReference(), Record: recBytes, Decision: decBytes, Proof: proofBytes,
 		PayloadDigest: digest, ReceiptSignature: sig, ReceiptIndex: commit.Index, ReceivedAt: start,
@@ -106,22 +88,22 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 
 // verifySender checks the sender's proof: the release verifies against the
 // key of the certificate of this connection, and the sender's audit record
-// is a delivery to this node.
-func (n *Notifier) verifySender(ctx context.Context, from identity.Peer, req *exchangev1.DeliverNotificationRequest) error {
+// is a delivery to this node. It returns the sender's receipt to keep.
+func (n *Notifier) verifySender(ctx context.Context, from identity.Peer, req *exchangev1.DeliverNotificationRequest) (*audit.Receipt, error) {
 	cert, err := identity.PeerCert(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ar, err := exchange.VerifyAuditProof(cert.PublicKey, from.OIN, req.GetDecision(), req.GetRecord(), req.GetAudit())
+	ar, rcpt, err := release.VerifyAuditProof(cert.PublicKey, from.OIN, req.GetDecision(), req.GetRecord(), req.GetAudit())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if ar.Name != "schakel.notify.deliver" || ar.RecipientOIN != n.cfg.Self.OIN || ar.Purpose != req.GetPurpose() {
-		return errors.New("sender's audit record is not a delivery of this notification to this node")
+	if ar.Name != audit.ActionNotifyDeliver || ar.RecipientOIN != n.cfg.Self.OIN || ar.Purpose != req.GetPurpose() {
+		return nil, errors.New("sender's audit record is not a delivery of this notification to this node")
 	}
 	// ar.Subject is the sender's pseudonym under the sender's secret; it
 	// cannot be checked here.
-	return nil
+	return rcpt, nil
 }
 
 func validateDeliver(req *exchangev1.DeliverNotificationRequest) error {
@@ -138,14 +120,14 @@ func validateDeliver(req *exchangev1.DeliverNotificationRequest) error {
 	if req.GetDecision() == nil || !req.GetDecision().GetAllow() {
 		errs = append(errs, errors.New("decision: an allowing decision is required"))
 	}
-	if len(exchange.PresentCategories(req.GetRecord())) == 0 {
+	if len(release.PresentCategories(req.GetRecord())) == 0 {
 		errs = append(errs, errors.New("record: at least one category must be present"))
 	}
 	if req.GetAudit() == nil {
 		errs = append(errs, errors.New("audit: the sender's audit proof is required"))
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%w: %w", exchange.ErrInvalidRequest, errors.Join(errs...))
+		return fmt.Errorf("%w: %w", release.ErrInvalidRequest, errors.Join(errs...))
 	}
 	return nil
 }

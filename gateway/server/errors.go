@@ -8,11 +8,12 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
 	"github.com/schakel/schakel/gateway/consent"
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
-	"github.com/schakel/schakel/gateway/obligation"
+	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/source"
 )
 
@@ -33,20 +34,20 @@ type errorRule struct {
 
 // errorTable is the one place where domain errors become gRPC statuses.
 var errorTable = []errorRule{
-	{exchange.ErrInvalidRequest, codes.InvalidArgument, "INVALID_REQUEST", true, ""},
+	{release.ErrInvalidRequest, codes.InvalidArgument, "INVALID_REQUEST", true, ""},
 	{bsn.ErrInvalid, codes.InvalidArgument, "INVALID_BSN", true, ""},
 	{consent.ErrInvalid, codes.InvalidArgument, "INVALID_CONSENT", true, ""},
 	{consent.ErrNotFound, codes.NotFound, "CONSENT_NOT_FOUND", true, ""},
 	{consent.ErrAlreadyWithdrawn, codes.FailedPrecondition, "CONSENT_ALREADY_WITHDRAWN", true, ""},
-	{obligation.ErrNotFound, codes.NotFound, "OBLIGATION_NOT_FOUND", true, ""},
+	{audit.ErrObligationNotFound, codes.NotFound, "OBLIGATION_NOT_FOUND", true, ""},
 	{exchange.ErrReplay, codes.AlreadyExists, "REPLAYED_REQUEST", true, ""},
 	{exchange.ErrClockSkew, codes.FailedPrecondition, "CLOCK_SKEW", true, ""},
 	{identity.ErrNoPeerIdentity, codes.Unauthenticated, "NO_PEER_IDENTITY", false, "a verified client certificate is required"},
 	{identity.ErrUnknownPeer, codes.PermissionDenied, "UNKNOWN_PEER", true, ""},
 	{source.ErrNotFound, codes.NotFound, "SUBJECT_NOT_FOUND", false, "the holder has no record of this child"},
 	{source.ErrUnavailable, codes.Unavailable, "SOURCE_UNAVAILABLE", false, "the holder's source system is unavailable; nothing was released"},
-	{exchange.ErrAuditUnavailable, codes.Unavailable, "AUDIT_UNAVAILABLE", false, "the audit log is unavailable; nothing was released"},
-	{exchange.ErrVerification, codes.DataLoss, "PEER_VERIFICATION_FAILED", false, "the holder's response failed verification and was discarded"},
+	{release.ErrAuditUnavailable, codes.Unavailable, "AUDIT_UNAVAILABLE", false, "the audit log is unavailable; nothing was released"},
+	{release.ErrVerification, codes.DataLoss, "PEER_VERIFICATION_FAILED", false, "the holder's response failed verification and was discarded"},
 	{context.DeadlineExceeded, codes.DeadlineExceeded, "DEADLINE_EXCEEDED", false, "deadline exceeded"},
 	{context.Canceled, codes.Canceled, "CANCELED", false, "canceled"},
 }

@@ -13,7 +13,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
-	"github.com/schakel/schakel/gateway/exchange"
+	"github.com/schakel/schakel/gateway/release"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 )
 
@@ -89,7 +89,7 @@ func UnaryInterceptor(listener string, m *Metrics, log *slog.Logger) grpc.UnaryS
 			}
 		}
 		if reqID == "" {
-			reqID = exchange.NewRequestID()
+			reqID = release.NewID()
 		}
 		lf := &logFields{}
 		ctx = context.WithValue(ctx, logFieldsKey{}, lf)

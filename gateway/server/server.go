@@ -13,10 +13,11 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/consent"
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
-	"github.com/schakel/schakel/gateway/obligation"
+	"github.com/schakel/schakel/gateway/traceparent"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -44,9 +45,9 @@ func (s *Exchange) RequestRecord(ctx context.Context, req *exchangev1.RequestRec
 		return nil, toStatus(err)
 	}
 	setLogField(ctx, "peer_oin", from.OIN)
-	tc, ok := exchange.IncomingTrace(ctx)
+	tc, ok := traceparent.Incoming(ctx)
 	if !ok {
-		tc = exchange.NewTrace()
+		tc = traceparent.New()
 	}
 	resp, err := s.Holder.Serve(ctx, from, tc, req)
 	if err != nil {
@@ -75,7 +76,7 @@ func (s *Exchange) DeliverNotification(ctx context.Context, req *exchangev1.Deli
 type Local struct {
 	localv1.UnimplementedLocalServiceServer
 	Requester   *exchange.Requester
-	Obligations *obligation.Store
+	Obligations Obligations
 	// Notifier handles outgoing and received notifications; nil refuses them.
 	Notifier Notifier
 	// AuditRecords serves Inzage; nil refuses it.
@@ -148,9 +149,16 @@ func (s *Local) AckNotification(ctx context.Context, req *localv1.AckNotificatio
 	return resp, toStatus(err)
 }
 
+// Obligations is the list of duties releases created; the audit store keeps
+// them, written in the same transaction as the release's record.
+type Obligations interface {
+	Obligations(ctx context.Context, includeDone bool) ([]audit.Obligation, error)
+	CompleteObligation(ctx context.Context, id string, at time.Time) error
+}
+
 // ListObligations lists obligations.
 func (s *Local) ListObligations(ctx context.Context, req *localv1.ListObligationsRequest) (*localv1.ListObligationsResponse, error) {
-	obs, err := s.Obligations.List(ctx, req.GetIncludeDone())
+	obs, err := s.Obligations.Obligations(ctx, req.GetIncludeDone())
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -168,7 +176,7 @@ func (s *Local) ListObligations(ctx context.Context, req *localv1.ListObligation
 
 // CompleteObligation ticks off an obligation.
 func (s *Local) CompleteObligation(ctx context.Context, req *localv1.CompleteObligationRequest) (*localv1.CompleteObligationResponse, error) {
-	if err := s.Obligations.Complete(ctx, req.GetId(), s.now()); err != nil {
+	if err := s.Obligations.CompleteObligation(ctx, req.GetId(), s.now()); err != nil {
 		return nil, toStatus(err)
 	}
 	return &localv1.CompleteObligationResponse{}, nil

@@ -1,4 +1,7 @@
-package exchange
+// Package traceparent carries the W3C trace context ("traceparent") between
+// nodes in gRPC metadata, so that both nodes' audit records of one exchange
+// share a trace id (Logboek Dataverwerkingen).
+package traceparent
 
 import (
 	"context"
@@ -10,19 +13,18 @@ import (
 	"google.golang.org/grpc/metadata"
 )
 
-// TraceContext is the W3C trace context carried from the recipient's node to
-// the holder's in the "traceparent" gRPC metadata, so that both nodes' audit
-// records share a trace id (Logboek Dataverwerkingen).
-type TraceContext struct {
+// Context is the W3C trace context carried from the recipient's node to
+// the holder's in the "traceparent" gRPC metadata.
+type Context struct {
 	TraceID [16]byte
 	SpanID  [8]byte
 }
 
 const traceparentKey = "traceparent"
 
-// NewTrace starts a new trace with a random trace and span id.
-func NewTrace() TraceContext {
-	var t TraceContext
+// New starts a new trace with a random trace and span id.
+func New() Context {
+	var t Context
 	_, _ = rand.Read(t.TraceID[:])
 	_, _ = rand.Read(t.SpanID[:])
 	return t
@@ -36,13 +38,13 @@ func NewSpanID() [8]byte {
 }
 
 // String formats the trace context as a traceparent header value.
-func (t TraceContext) String() string {
+func (t Context) String() string {
 	return "00-" + hex.EncodeToString(t.TraceID[:]) + "-" + hex.EncodeToString(t.SpanID[:]) + "-01"
 }
 
-// ParseTraceparent parses a traceparent header value.
-func ParseTraceparent(s string) (TraceContext, error) {
-	var t TraceContext
+// Parse parses a traceparent header value.
+func Parse(s string) (Context, error) {
+	var t Context
 	parts := strings.Split(s, "-")
 	if len(parts) != 4 || parts[0] != "00" || len(parts[1]) != 32 || len(parts[2]) != 16 {
 		return t, fmt.Errorf("traceparent: malformed %q", s)
@@ -59,19 +61,19 @@ func ParseTraceparent(s string) (TraceContext, error) {
 	return t, nil
 }
 
-// OutgoingTrace attaches t to an outgoing gRPC context.
-func OutgoingTrace(ctx context.Context, t TraceContext) context.Context {
+// Outgoing attaches t to an outgoing gRPC context.
+func Outgoing(ctx context.Context, t Context) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, traceparentKey, t.String())
 }
 
-// IncomingTrace reads the caller's trace context; ok is false when absent or
+// Incoming reads the caller's trace context; ok is false when absent or
 // malformed (the holder then starts its own trace).
-func IncomingTrace(ctx context.Context) (TraceContext, bool) {
+func Incoming(ctx context.Context) (Context, bool) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	v := md.Get(traceparentKey)
 	if len(v) != 1 {
-		return TraceContext{}, false
+		return Context{}, false
 	}
-	t, err := ParseTraceparent(v[0])
+	t, err := Parse(v[0])
 	return t, err == nil
 }

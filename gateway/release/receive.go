@@ -1,0 +1,69 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/schakel/schakel/gateway/audit"
+	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/traceparent"
+	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
+	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
+)
+
+// Received is what arrived at this node as recipient: a holder's answer to
+// our request, or a notification delivered to us.
+type Received struct {
+	Action audit.Action // ActionRequestReceive or ActionNotifyReceive
+	// Holder is the organisation that released (directory entry, verified
+	// certificate).
+	Holder         identity.Peer
+	Trace, Foreign traceparent.Context
+	BSN, Purpose   string
+	RecipientRole  string
+	Decision       *exchangev1.Decision
+	Record         *recordv1.Record
+	Proof          *exchangev1.AuditProof
+	// Receipt is the holder's receipt from VerifyAuditProof, nil on a denial.
+	Receipt *audit.Receipt
+	// VerifyErr is why the release failed verification; nil when it verified.
+	VerifyErr error
+	// RetentionDays is this node's own retention for the flow, if it knows
+	// one. The record is kept for the largest of it, the fallback and the
+	// holder's value: the holder cannot shorten the recipient's proof.
+	RetentionDays int
+	Start         time.Time
+}
+
+// RecordReceived writes this node's record of what it received, in one
+// transaction with the holder's receipt when the release verified. A release
+// that failed verification is recorded as a failure (VERIFICATION_FAILED,
+// nothing received) and its receipt is not kept.
+func RecordReceived(ctx context.Context, log AuditLog, secret []byte, self identity.Peer, x Received, now time.Time) (audit.Commit, error) {
+	ar := audit.NewRecord(audit.Event{
+		Action: x.Action, Side: audit.SideRecipient,
+		HolderOIN: x.Holder.OIN, RecipientOIN: self.OIN,
+		Subject: audit.Pseudonym(secret, x.BSN),
+		TraceID: x.Trace.TraceID, SpanID: x.Trace.SpanID,
+		ForeignTraceID: x.Foreign.TraceID, ForeignSpanID: x.Foreign.SpanID,
+		Start: x.Start, End: now,
+	})
+	ApplyDecision(ar, x.Decision)
+	ar.Purpose, ar.RecipientRole = x.Purpose, x.RecipientRole
+	ar.CategoriesReleased = PresentCategories(x.Record) // what actually arrived
+	ar.PayloadDigest = x.Proof.GetPayloadDigest()
+	ar.RetentionDays = max(ar.RetentionDays, audit.FallbackRetentionDays, x.RetentionDays)
+	w := audit.With{}
+	if x.VerifyErr != nil {
+		ar.Fail("VERIFICATION_FAILED")
+	} else if x.Receipt != nil {
+		w.Receipt = x.Receipt
+		w.Receipt.ReceivedAt = now.UTC()
+	}
+	c, err := log.AppendWith(ctx, ar, w)
+	if err != nil {
+		return audit.Commit{}, fmt.Errorf("%w: %v", ErrAuditUnavailable, err)
+	}
+	return c, nil
+}

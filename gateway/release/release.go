@@ -1,0 +1,361 @@
+// Package release is the one place where a node decides and records a
+// release: "nothing leaves a node without a policy decision and a durable
+// audit record" is this package's code, and every path that can let data
+// leave calls it — the holder answering a peer's request, a notification
+// when it is sent, and every delivery attempt of it. The recipient's side
+// (verifying what arrived and recording it with the holder's receipt) is
+// here too.
+//
+// [Releaser.Release] runs the steps in order, on one screen:
+//
+//  1. build the decision input once: this node, the peer, the request, the
+//     source's facts about the child, the consents;
+//  2. decide; an engine failure is a denial (POLICY_UNAVAILABLE, the
+//     revision kept), never a release;
+//  3. on allow, take the payload: from the source, asking only for the
+//     released categories, or the notification's stored record; project it
+//     onto the released categories and digest it;
+//  4. write one durable transaction: the audit record together with what
+//     depends on it (the obligations of a release); on failure nothing is
+//     released (ErrAuditUnavailable);
+//  5. on release, the audit proof (inclusion in the signed checkpoint and
+//     the signed receipt) that goes with the data.
+package release
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/schakel/schakel/gateway/audit"
+	"github.com/schakel/schakel/gateway/consent"
+	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/source"
+	"github.com/schakel/schakel/gateway/traceparent"
+	"github.com/schakel/schakel/policy"
+	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
+	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
+)
+
+var (
+	// ErrInvalidRequest marks a request that is malformed; its message names
+	// the problem and is safe to return to the caller.
+	ErrInvalidRequest = errors.New("invalid request")
+	// ErrAuditUnavailable means the audit record could not be written, so
+	// nothing was released.
+	ErrAuditUnavailable = errors.New("audit log unavailable")
+	// ErrVerification means a peer's response failed verification (audit
+	// proof, receipt, or categories beyond the decision).
+	ErrVerification = errors.New("peer response failed verification")
+)
+
+// Reason code of a denial because the policy engine failed.
+const codePolicyUnavailable = "POLICY_UNAVAILABLE"
+
+// Decider is the policy decision point.
+type Decider interface {
+	Decide(ctx context.Context, in policy.Input) (policy.Decision, error)
+}
+
+// AuditLog is the node's durable, tamper-evident audit log.
+type AuditLog interface {
+	Append(ctx context.Context, r *audit.Record) (audit.Commit, error)
+	AppendWith(ctx context.Context, r *audit.Record, w audit.With) (audit.Commit, error)
+}
+
+// Consents lists the consents the node holds for a child.
+type Consents interface {
+	List(ctx context.Context, bsn string) ([]consent.Consent, error)
+}
+
+// Config wires a Releaser. Every field but Now is required.
+type Config struct {
+	Self     identity.Peer
+	Signer   crypto.Signer // the organisation key: signs receipts
+	Decider  Decider
+	Audit    AuditLog
+	Source   source.Source
+	Consents Consents
+	// Secret keys the child's pseudonym in audit records.
+	Secret []byte
+	Now    func() time.Time
+}
+
+// Releaser decides and records releases for this node as holder.
+type Releaser struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns a Releaser.
+func New(cfg Config, log *slog.Logger) *Releaser {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Releaser{cfg: cfg, log: log}
+}
+
+// Exchange is one release question: may this node (the holder) let these
+// categories about this child go to Peer?
+type Exchange struct {
+	// Action is what the audit record of an allow says; DenyAction that of a
+	// denial (default: Action). A notification's delivery attempt records a
+	// denial as ActionNotifyCancel.
+	Action, DenyAction audit.Action
+	// DecideOnly decides and records without releasing anything (a
+	// notification when it is queued: what leaves is decided again and
+	// recorded per delivery attempt).
+	DecideOnly bool
+	// Peer is the recipient, as the directory and its certificate say.
+	Peer identity.Peer
+	// Trace is this node's trace context; Foreign the peer's, when its
+	// trace context came with the call.
+	Trace, Foreign traceparent.Context
+
+	BSN, Purpose, Flow        string
+	HolderRole, RecipientRole string
+	Relation                  bool
+	Justification             string
+	Categories                []string
+	// Payload is the data to release, for a notification (its stored
+	// record); nil means: ask the source for the released categories.
+	Payload *recordv1.Record
+	// ObligationKey makes the release's obligations idempotent across
+	// delivery attempts (the notification id); default the decision id.
+	ObligationKey string
+	// Start is when the exchange began (default: now).
+	Start time.Time
+	// BeforeRelease, if set, runs after an allow and before anything is
+	// recorded; an error ends the release with nothing recorded and is
+	// returned (a notification whose recipient cannot be reached now).
+	BeforeRelease func(context.Context) error
+}
+
+// Outcome is what a release decided and recorded.
+type Outcome struct {
+	Decision policy.Decision
+	// Wire is the decision as it goes to the peer.
+	Wire *exchangev1.Decision
+	// Record is what may leave: the payload projected onto the released
+	// categories. nil on a denial and with DecideOnly.
+	Record *recordv1.Record
+	// Proof goes with Record: the holder's audit record, its inclusion in
+	// the signed checkpoint and the signed receipt. nil when nothing leaves.
+	Proof *exchangev1.AuditProof
+	// Commit is where the audit record landed.
+	Commit audit.Commit
+	// EngineFailed: the policy engine failed; the decision is a denial.
+	EngineFailed bool
+}
+
+// Release decides x, records the decision durably with what depends on it,
+// and returns what may leave. It returns an error only when nothing may be
+// released: the source's facts or consents could not be read (nothing
+// recorded), the payload could not be fetched after an allow (recorded as a
+// failure), or the audit log did not take the record (ErrAuditUnavailable).
+func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
+	if x.Start.IsZero() {
+		x.Start = r.cfg.Now()
+	}
+	// 1. The decision input: facts from the source, consents from the store.
+	in, err := r.input(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	// 2. Decide. An engine failure is a denial, never a release.
+	out := &Outcome{}
+	out.Decision, err = r.cfg.Decider.Decide(ctx, in)
+	if err != nil {
+		r.log.ErrorContext(ctx, "policy engine failed; denying", "err", err)
+		out.Decision = policy.Decision{DecisionID: NewID(), PolicyRevision: out.Decision.PolicyRevision,
+			Reasons: []policy.Reason{{Code: codePolicyUnavailable, Message: "De beslisregels konden niet worden toegepast; er is niets gedeeld."}}}
+		out.EngineFailed = true
+	}
+	d := out.Decision
+	out.Wire = DecisionToProto(d)
+	release := d.Allow && !x.DecideOnly
+	if release && x.BeforeRelease != nil {
+		if err := x.BeforeRelease(ctx); err != nil {
+			return nil, err
+		}
+	}
+	// 3. Allow: the payload, only the released categories, and its digest.
+	var digest string
+	var fetchErr error
+	if release {
+		payload := x.Payload
+		if payload == nil {
+			payload, fetchErr = r.cfg.Source.Record(ctx, x.BSN, d.Categories)
+		}
+		if fetchErr == nil {
+			out.Record = source.Project(payload, d.Categories)
+			if digest, err = PayloadDigest(out.Record); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// 4. Audit, durably, with the obligations, before anything leaves.
+	ar := r.record(x, d, out.EngineFailed)
+	switch {
+	case out.EngineFailed:
+		ar.StatusCode = audit.StatusError
+	case fetchErr != nil:
+		ar.StatusCode, ar.Allow = audit.StatusError, false
+	case release:
+		ar.CategoriesReleased = PresentCategories(out.Record) // a released category without data is not listed
+		ar.PayloadDigest = digest
+	}
+	w := audit.With{ObligationKey: x.ObligationKey}
+	if ar.Released() {
+		w.Obligations = d.Obligations
+	}
+	out.Commit, err = r.cfg.Audit.AppendWith(ctx, ar, w)
+	if err != nil {
+		r.log.ErrorContext(ctx, "audit append failed; nothing released", "err", err, "decision_id", d.DecisionID)
+		return nil, fmt.Errorf("%w: %v", ErrAuditUnavailable, err)
+	}
+	if fetchErr != nil {
+		return nil, fetchErr
+	}
+	if !release {
+		out.Record = nil
+		return out, nil
+	}
+	// 5. The proof that goes with the data.
+	if out.Proof, err = NewAuditProof(r.cfg.Signer, ar, out.Commit, digest); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// input builds the decision input of x.
+func (r *Releaser) input(ctx context.Context, x Exchange) (policy.Input, error) {
+	facts, err := r.cfg.Source.Facts(ctx, x.BSN, x.Peer.OIN)
+	if err != nil {
+		return policy.Input{}, err
+	}
+	consents, err := r.cfg.Consents.List(ctx, x.BSN)
+	if err != nil {
+		return policy.Input{}, fmt.Errorf("consents: %w", err)
+	}
+	return policy.Input{
+		Purpose:   x.Purpose,
+		Flow:      x.Flow,
+		Holder:    policy.Party{OIN: r.cfg.Self.OIN, OrgType: r.cfg.Self.OrgType, Role: x.HolderRole},
+		Recipient: policy.Party{OIN: x.Peer.OIN, OrgType: x.Peer.OrgType, Role: x.RecipientRole, Relation: x.Relation},
+		Subject: policy.Subject{Age: source.AgeAt(facts.BirthDate, x.Start), EnrolledAtRecipient: facts.EnrolledAtRecipient,
+			ParentsHadInzage: facts.ParentsHadInzage},
+		Categories:    x.Categories,
+		Consents:      PolicyConsents(consents),
+		Justification: x.Justification,
+		Now:           x.Start,
+	}, nil
+}
+
+// record is the holder's audit record of decision d about x.
+func (r *Releaser) record(x Exchange, d policy.Decision, engineFailed bool) *audit.Record {
+	action := x.Action
+	if !d.Allow && !engineFailed && x.DenyAction != "" {
+		action = x.DenyAction
+	}
+	ar := r.event(x, action)
+	ApplyDecision(ar, DecisionToProto(d))
+	ar.Allow = d.Allow
+	ar.CategoriesReleased = nil
+	return ar
+}
+
+// event is the start of every holder-side record about x.
+func (r *Releaser) event(x Exchange, action audit.Action) *audit.Record {
+	ar := audit.NewRecord(audit.Event{
+		Action: action, Side: audit.SideHolder,
+		HolderOIN: r.cfg.Self.OIN, RecipientOIN: x.Peer.OIN,
+		Subject: audit.Pseudonym(r.cfg.Secret, x.BSN),
+		TraceID: x.Trace.TraceID, SpanID: x.Trace.SpanID,
+		ForeignTraceID: x.Foreign.TraceID, ForeignSpanID: x.Foreign.SpanID,
+		Start: x.Start, End: r.cfg.Now(),
+	})
+	ar.Purpose, ar.RecipientRole = x.Purpose, x.RecipientRole
+	return ar
+}
+
+// Note records, on this node as holder, an event about x that releases
+// nothing and has no decision of its own: a request refused before any
+// decision (a replay), a notification given up. dec is the decision it
+// concerns, if any. It returns ErrAuditUnavailable when the record could
+// not be written.
+func (r *Releaser) Note(ctx context.Context, x Exchange, action audit.Action, status audit.Status, code string, dec *exchangev1.Decision) error {
+	if x.Start.IsZero() {
+		x.Start = r.cfg.Now()
+	}
+	ar := r.event(x, action)
+	ar.DecisionID = "none-" + NewID() // no decision was made
+	if dec != nil {
+		ApplyDecision(ar, dec)
+		ar.Allow, ar.CategoriesReleased, ar.CategoriesWithheld = false, nil, nil
+		ar.ReasonCodes, ar.Obligations, ar.ConsentsUsed = nil, nil, nil
+	}
+	ar.StatusCode = status
+	ar.ReasonCodes = append(ar.ReasonCodes, code)
+	if _, err := r.cfg.Audit.Append(ctx, ar); err != nil {
+		return fmt.Errorf("%w: %v", ErrAuditUnavailable, err)
+	}
+	return nil
+}
+
+// ApplyDecision copies a decision into an audit record: id, outcome, flow,
+// basis, categories, reasons, obligations, consents, revision and retention
+// (the flow's, or the fallback).
+func ApplyDecision(ar *audit.Record, dec *exchangev1.Decision) {
+	ar.DecisionID, ar.Allow = dec.GetDecisionId(), dec.GetAllow()
+	ar.Flow, ar.Basis = dec.GetFlow(), dec.GetBasis()
+	ar.CategoriesReleased = dec.GetCategories()
+	ar.CategoriesWithheld = withheldStrings(dec.GetWithheld())
+	ar.ReasonCodes = reasonCodes(dec.GetReasons())
+	ar.Obligations, ar.ConsentsUsed = dec.GetObligations(), dec.GetConsentsUsed()
+	ar.PolicyRevision = dec.GetPolicyRevision()
+	ar.RetentionDays = audit.RetentionOr(int(dec.GetRetentionDays()))
+}
+
+// NewID returns a random id (request ids, decision ids, notification ids).
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// PolicyConsents converts stored consents to the policy's input shape.
+func PolicyConsents(cs []consent.Consent) []policy.Consent {
+	out := make([]policy.Consent, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, policy.Consent{
+			ID: c.ID, GivenBy: c.GivenBy, RecipientOIN: c.RecipientOIN, Purpose: c.Purpose,
+			Categories: c.Categories, GivenAt: c.GivenAt, ValidUntil: c.ValidUntil, WithdrawnAt: c.WithdrawnAt,
+		})
+	}
+	return out
+}
+
+func withheldStrings(ws []*exchangev1.Withheld) []string {
+	out := make([]string, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, w.GetCategory()+":"+w.GetCode())
+	}
+	return out
+}
+
+func reasonCodes(rs []*exchangev1.Reason) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.GetCode())
+	}
+	return out
+}
