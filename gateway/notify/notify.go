@@ -336,7 +336,6 @@ func requestDigest(req *localv1.SendNotificationRequest) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-
 func reasonCodes(dec *exchangev1.Decision) []string {
 	out := make([]string, 0, len(dec.GetReasons()))
 	for _, r := range dec.GetReasons() {

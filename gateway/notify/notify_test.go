@@ -22,9 +22,9 @@ import (
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/config"
+	"github.com/schakel/schakel/gateway/node"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
-	"github.com/schakel/schakel/gateway/node"
 	"github.com/schakel/schakel/internal/testnode"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"

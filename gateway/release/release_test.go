@@ -95,8 +95,8 @@ var allowC1 = policy.Decision{Allow: true, Flow: str("C1"), Basis: str("wettelij
 	RetentionDays: 1825, PolicyRevision: "sha256:pack", DecisionID: "d-allow"}
 
 var denyC1 = policy.Decision{Allow: false, Flow: str("C1"), Basis: str("wettelijke_plicht"),
-	Withheld: []policy.Withheld{{Category: "verzuim", Code: "ROLE_NOT_ALLOWED"}},
-	Reasons:  []policy.Reason{{Code: "ROLE_NOT_ALLOWED", Message: "De rol mag deze gegevens niet ontvangen."}},
+	Withheld:       []policy.Withheld{{Category: "verzuim", Code: "ROLE_NOT_ALLOWED"}},
+	Reasons:        []policy.Reason{{Code: "ROLE_NOT_ALLOWED", Message: "De rol mag deze gegevens niet ontvangen."}},
 	PolicyRevision: "sha256:pack", DecisionID: "d-deny"}
 
 func setup(t *testing.T, d *fakeDecider) (*Releaser, *fakeAudit, *fakeSource) {
