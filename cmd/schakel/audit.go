@@ -297,15 +297,15 @@ func writeInzageText(w io.Writer, recs []audit.Stored) {
 			fmt.Fprintf(w, "   Toestemming:       %s\n", dutchList(r.ConsentsUsed, ""))
 		}
 		shared := dutchList(r.CategoriesReleased, "niets")
-		if r.Name == "schakel.notify.decide" && r.Allow && len(r.CategoriesReleased) == 0 {
+		if r.Name == audit.ActionNotifyDecide && r.Allow && len(r.CategoriesReleased) == 0 {
 			shared = "nog niets (de melding is klaargezet om te versturen)"
 		}
 		fmt.Fprintf(w, "   Gedeeld:           %s\n", shared)
 		fmt.Fprintf(w, "   Niet gedeeld:      %s\n", dutchList(r.CategoriesWithheld, "niets"))
 		switch {
-		case r.Name == "schakel.notify.cancel":
+		case r.Name == audit.ActionNotifyCancel:
 			fmt.Fprintf(w, "   Uitkomst:          geannuleerd voordat de melding werd verstuurd; er zijn geen gegevens gedeeld (reden: %s)\n", dutchList(r.ReasonCodes, "niet vermeld"))
-		case r.Name == "schakel.notify.dead_letter":
+		case r.Name == audit.ActionNotifyDeadLetter:
 			fmt.Fprintln(w, "   Uitkomst:          niet afgeleverd en opgegeven; er zijn geen gegevens gedeeld")
 		case r.StatusCode == 2:
 			fmt.Fprintln(w, "   Uitkomst:          mislukt door een technische fout; er zijn geen gegevens gedeeld")
@@ -322,18 +322,18 @@ func writeInzageText(w io.Writer, recs []audit.Stored) {
 func inzageWhat(r audit.Record) string {
 	holder, recipient := r.HolderOIN, r.RecipientOIN
 	switch r.Name {
-	case "schakel.notify.decide":
+	case audit.ActionNotifyDecide:
 		if !r.Allow {
 			return fmt.Sprintf("deze organisatie (%s) wilde organisatie %s een melding sturen; dat is geweigerd", holder, recipient)
 		}
 		return fmt.Sprintf("deze organisatie (%s) besloot organisatie %s een melding te sturen", holder, recipient)
-	case "schakel.notify.deliver":
+	case audit.ActionNotifyDeliver:
 		return fmt.Sprintf("deze organisatie (%s) meldde organisatie %s", holder, recipient)
-	case "schakel.notify.cancel":
+	case audit.ActionNotifyCancel:
 		return fmt.Sprintf("een melding van deze organisatie (%s) aan organisatie %s is niet verstuurd", holder, recipient)
-	case "schakel.notify.dead_letter":
+	case audit.ActionNotifyDeadLetter:
 		return fmt.Sprintf("een melding van deze organisatie (%s) aan organisatie %s kon niet worden afgeleverd", holder, recipient)
-	case "schakel.notify.receive":
+	case audit.ActionNotifyReceive:
 		return fmt.Sprintf("deze organisatie (%s) ontving een melding van organisatie %s", recipient, holder)
 	}
 	if r.Side == "holder" {

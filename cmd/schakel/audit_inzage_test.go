@@ -21,11 +21,11 @@ func TestInzageTextNotifications(t *testing.T) {
 	}
 	var b bytes.Buffer
 	writeInzageText(&b, []audit.Stored{
-		rec("schakel.notify.decide", "holder", true, nil, nil),
-		rec("schakel.notify.deliver", "holder", true, []string{"identificatie", "arrangement"}, nil),
-		rec("schakel.notify.cancel", "holder", false, nil, []string{"CONSENT_WITHDRAWN"}),
-		rec("schakel.notify.receive", "recipient", true, []string{"identificatie", "arrangement"}, nil),
-		rec("schakel.request.decide", "holder", true, []string{"verzuim"}, nil),
+		rec(audit.ActionNotifyDecide, "holder", true, nil, nil),
+		rec(audit.ActionNotifyDeliver, "holder", true, []string{"identificatie", "arrangement"}, nil),
+		rec(audit.ActionNotifyCancel, "holder", false, nil, []string{"CONSENT_WITHDRAWN"}),
+		rec(audit.ActionNotifyReceive, "recipient", true, []string{"identificatie", "arrangement"}, nil),
+		rec(audit.ActionRequestDecide, "holder", true, []string{"verzuim"}, nil),
 	})
 	out := b.String()
 	items := strings.Split(out, "\n\n")[1:]

@@ -45,7 +45,7 @@ func auditFixture(t *testing.T) (dir, db, pub, secretFile string) {
 	defer st.Close()
 	start := time.Now().Add(-72 * time.Hour)
 	for i, allow := range []bool{true, false, true} {
-		r := &audit.Record{Name: "schakel.request.decide", StatusCode: 1, StartTime: start.Add(time.Duration(i) * time.Hour),
+		r := &audit.Record{Name: audit.ActionRequestDecide, StatusCode: 1, StartTime: start.Add(time.Duration(i) * time.Hour),
 			EndTime: start.Add(time.Duration(i) * time.Hour), Side: "holder", DecisionID: "dec-" + string(rune('a'+i)), Allow: allow,
 			Flow: "A1", Purpose: "zorgcoordinatie", Basis: "Jeugdwet 7.1.1.1", HolderOIN: "00000001000000000001",
 			RecipientOIN: "00000001000000000002", RecipientRole: "jeugdhulpverlener",

@@ -39,7 +39,7 @@ func fuzzRecord(i int, subject string) *audit.Record {
 	r.SpanID[0], r.SpanID[7] = 0x01, byte(i)
 	r.ForeignTraceID = r.TraceID
 	r.ForeignEntity = "urn:oin:00000001000000000002"
-	r.Name = "schakel.request.decide"
+	r.Name = audit.ActionRequestDecide
 	r.StatusCode = 1
 	r.StartTime = time.Date(2026, 3, 2, 9, 30+i, 0, 0, time.UTC)
 	r.EndTime = r.StartTime.Add(3 * time.Millisecond)

@@ -57,7 +57,7 @@ func sample(i int, bsn string) *Record {
 	r.ForeignTraceID = r.TraceID
 	r.ForeignSpanID[0] = 0x02
 	r.ForeignEntity = "urn:oin:00000001000000000002"
-	r.Name = "schakel.request.decide"
+	r.Name = ActionRequestDecide
 	r.StatusCode = 1
 	r.StartTime = base.Add(time.Duration(i) * time.Minute)
 	r.EndTime = r.StartTime.Add(3 * time.Millisecond)
@@ -452,7 +452,7 @@ func TestBySubjectOldestFirst(t *testing.T) {
 	for _, i := range order {
 		r := sample(i, "111222333")
 		if i == 3 {
-			r.Side, r.Name = "recipient", "schakel.request.receive"
+			r.Side, r.Name = "recipient", ActionRequestReceive
 		}
 		if _, err := st.Append(ctx, r); err != nil {
 			t.Fatal(err)
@@ -722,7 +722,7 @@ func TestExportGolden(t *testing.T) {
 		r := sample(i, "111222333")
 		if i == 2 {
 			r.ParentSpanID[7] = 9
-			r.Side, r.Name = "recipient", "schakel.request.receive"
+			r.Side, r.Name = "recipient", ActionRequestReceive
 			r.ForeignTraceID, r.ForeignSpanID, r.ForeignEntity = [16]byte{}, [8]byte{}, ""
 		}
 		if _, err := st.Append(ctx, r); err != nil {

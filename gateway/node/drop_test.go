@@ -174,7 +174,7 @@ func countRecords(t *testing.T, n *testnode.Node, bsn string) (allows, refusals 
 		switch {
 		case r.Allow:
 			allows++
-		case r.Name == "schakel.request.refuse":
+		case r.Name == audit.ActionRequestRefuse:
 			refusals++
 		}
 	}

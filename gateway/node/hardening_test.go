@@ -102,7 +102,7 @@ func TestReplayAndClockSkewRefusedAndAudited(t *testing.T) {
 	}
 	refusals := map[string]int{}
 	for _, s := range stored {
-		if s.Record.Name != "schakel.request.refuse" {
+		if s.Record.Name != audit.ActionRequestRefuse {
 			continue
 		}
 		if s.Record.Allow || len(s.Record.CategoriesReleased) > 0 || s.Record.RecipientOIN != testnode.Zorg.OIN {

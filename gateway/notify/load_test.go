@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"fmt"
+	"github.com/schakel/schakel/gateway/audit"
 	"os"
 	"strconv"
 	"sync"
@@ -137,7 +138,7 @@ func TestLoad(t *testing.T) {
 	if int(recvNew) != total {
 		t.Errorf("receiver accepted %v new notifications, want %d", recvNew, total)
 	}
-	if n := names(auditRecords(t, gem.Config, "schakel.notify.receive")); n["schakel.notify.receive"] != total {
-		t.Errorf("receiver audit holds %d receive records, want %d", n["schakel.notify.receive"], total)
+	if n := names(auditRecords(t, gem.Config, string(audit.ActionNotifyReceive))); n[string(audit.ActionNotifyReceive)] != total {
+		t.Errorf("receiver audit holds %d receive records, want %d", n[string(audit.ActionNotifyReceive)], total)
 	}
 }

@@ -11,14 +11,16 @@
 // time per peer. Just before each attempt the policy decides again with the
 // current consents and pack: a notification no longer allowed is cancelled
 // (audited, never delivered), and only the categories released now are sent.
-// Each attempt is audited ("schakel.notify.deliver") before the data leave
-// and carries the audit proof, as a holder's response does. A notification
+// Each attempt is decided and recorded by gateway/release
+// (audit.ActionNotifyDeliver) before the data leave, together with the
+// obligations of the release, and carries the audit proof, as a holder's
+// response does. A notification
 // older than MaxAge is dead-lettered: visible in List, counted in a
 // Prometheus metric, and logged as an error.
 //
 // Receiving: Receive deduplicates on (sender OIN, idempotency key) durably,
-// verifies the sender's audit proof and receipt, audits its own receipt
-// ("schakel.notify.receive") and returns a receipt signed with this
+// verifies the sender's audit proof and receipt, records it with the
+// sender's receipt (audit.ActionNotifyReceive) and returns a receipt signed with this
 // organisation's key, which the sender verifies and stores. A retry after a
 // lost acknowledgement gets duplicate=true and the same id. The
 // organisation's systems Pull and Ack what was received.

@@ -290,16 +290,16 @@ func TestReceiverDownThenUp(t *testing.T) {
 	// audited as delivered while the peer was down); the recipient audited
 	// one receipt of the same payload.
 	sent := auditRecords(t, school.Config, "schakel.notify.")
-	if n := names(sent); n["schakel.notify.decide"] != 1 || n["schakel.notify.deliver"] != 1 {
+	if n := names(sent); n[string(audit.ActionNotifyDecide)] != 1 || n[string(audit.ActionNotifyDeliver)] != 1 {
 		t.Errorf("sender audit = %v, want 1 decide and 1 deliver", n)
 	}
 	recv := auditRecords(t, gem.Config, "schakel.notify.")
-	if n := names(recv); n["schakel.notify.receive"] != 1 || len(recv) != 1 {
+	if n := names(recv); n[string(audit.ActionNotifyReceive)] != 1 || len(recv) != 1 {
 		t.Fatalf("recipient audit = %v, want 1 receive", n)
 	}
 	var deliverDigest any
 	for _, l := range sent {
-		if l.Name == "schakel.notify.deliver" {
+		if l.Name == string(audit.ActionNotifyDeliver) {
 			deliverDigest = l.Attributes["schakel.payload_digest"]
 		}
 	}
@@ -364,10 +364,10 @@ func TestSameKeyTwice(t *testing.T) {
 	if err != nil || len(list.GetNotifications()) != 1 {
 		t.Errorf("outbox = %v, %v; want 1 notification", list, err)
 	}
-	if n := names(auditRecords(t, school.Config, "schakel.notify.")); n["schakel.notify.deliver"] != 1 {
+	if n := names(auditRecords(t, school.Config, "schakel.notify.")); n[string(audit.ActionNotifyDeliver)] != 1 {
 		t.Errorf("sender audit = %v, want 1 deliver", n)
 	}
-	if n := names(auditRecords(t, gem.Config, "schakel.notify.")); n["schakel.notify.receive"] != 1 {
+	if n := names(auditRecords(t, gem.Config, "schakel.notify.")); n[string(audit.ActionNotifyReceive)] != 1 {
 		t.Errorf("recipient audit = %v, want 1 receive", n)
 	}
 }
@@ -390,7 +390,7 @@ func TestDenialReturnedAtOnce(t *testing.T) {
 		t.Errorf("reasons = %v", resp.GetDecision().GetReasons())
 	}
 	recs := auditRecords(t, school.Config, "schakel.notify.")
-	if len(recs) != 1 || recs[0].Name != "schakel.notify.decide" || recs[0].Attributes["schakel.allow"] != false {
+	if len(recs) != 1 || recs[0].Name != string(audit.ActionNotifyDecide) || recs[0].Attributes["schakel.allow"] != false {
 		t.Errorf("sender audit = %v, want one denied decide", recs)
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -438,7 +438,7 @@ func TestConsentWithdrawnWhileQueued(t *testing.T) {
 	if o := outgoing(t, school.Local, id); o.GetState() != localv1.NotificationState_NOTIFICATION_STATE_CANCELLED {
 		t.Errorf("state after the peer came back = %v", o.GetState())
 	}
-	if n := names(auditRecords(t, school.Config, "schakel.notify.")); n["schakel.notify.cancel"] != 1 || n["schakel.notify.deliver"] != 0 {
+	if n := names(auditRecords(t, school.Config, "schakel.notify.")); n[string(audit.ActionNotifyCancel)] != 1 || n[string(audit.ActionNotifyDeliver)] != 0 {
 		t.Errorf("sender audit = %v, want 1 cancel and no deliver", n)
 	}
 	if n := names(auditRecords(t, gem.Config, "schakel.notify.")); len(n) != 0 {
@@ -467,7 +467,7 @@ func TestDeadLetter(t *testing.T) {
 	if !strings.Contains(f.Logs.String(), `"level":"ERROR","msg":"notification dead-lettered"`) {
 		t.Errorf("no error log line for the dead letter")
 	}
-	if n := names(auditRecords(t, school.Config, "schakel.notify.")); n["schakel.notify.dead_letter"] != 1 || n["schakel.notify.deliver"] != 0 {
+	if n := names(auditRecords(t, school.Config, "schakel.notify.")); n[string(audit.ActionNotifyDeadLetter)] != 1 || n[string(audit.ActionNotifyDeliver)] != 0 {
 		t.Errorf("sender audit = %v, want 1 dead_letter and no deliver", n)
 	}
 }
@@ -522,14 +522,14 @@ func TestSenderRestartedMidway(t *testing.T) {
 	if len(got) != total {
 		t.Errorf("received %d notifications, want %d", len(got), total)
 	}
-	if n := names(auditRecords(t, gem.Config, "schakel.notify.")); n["schakel.notify.receive"] != total {
+	if n := names(auditRecords(t, gem.Config, "schakel.notify.")); n[string(audit.ActionNotifyReceive)] != total {
 		t.Errorf("recipient audit = %v, want %d receive", n, total)
 	}
 	// Every attempt that sends data is audited before it leaves; an attempt
 	// whose call failed after that (a slow restart of the receiver) is
 	// retried and audited again, so there may be more deliver records than
 	// notifications, never fewer.
-	if n := names(auditRecords(t, school.Config, "schakel.notify.")); n["schakel.notify.decide"] != total || n["schakel.notify.deliver"] < total {
+	if n := names(auditRecords(t, school.Config, "schakel.notify.")); n[string(audit.ActionNotifyDecide)] != total || n[string(audit.ActionNotifyDeliver)] < total {
 		t.Errorf("sender audit = %v, want %d decide and at least %d deliver", n, total, total)
 	}
 }
@@ -559,7 +559,7 @@ func TestReceiverDeduplicatesAndVerifies(t *testing.T) {
 		now := time.Now()
 		dec := &exchangev1.Decision{DecisionId: release.NewID(), Allow: true, Flow: "C1", Basis: "wettelijke_plicht",
 			Categories: []string{"identificatie", "verzuim"}, RetentionDays: 1825, PolicyRevision: "sha256:test"}
-		ar := &audit.Record{Name: "schakel.notify.deliver", StatusCode: 1, StartTime: now, EndTime: now, Side: "holder",
+		ar := &audit.Record{Name: audit.ActionNotifyDeliver, StatusCode: 1, StartTime: now, EndTime: now, Side: "holder",
 			DecisionID: dec.GetDecisionId(), Allow: true, Flow: "C1", Purpose: "handhaving_leerplicht", Basis: "wettelijke_plicht",
 			HolderOIN: testnode.School.OIN, RecipientOIN: testnode.Gemeente.OIN, RecipientRole: "leerplichtambtenaar",
 			Subject: audit.Pseudonym([]byte("sender-secret"), tina), CategoriesReleased: dec.GetCategories(),
