@@ -280,6 +280,11 @@ func (s *logStore) AppendWith(ctx context.Context, r *Record, w With) (Commit, e
 		LeafHash: append([]byte(nil), res.leaf[:]...)}, nil
 }
 
+// Commits is the number of write transactions the store's writer has
+// committed (each one fsynced, with one signed checkpoint) since it was
+// opened. The node exports it as the metric schakel_audit_commits_total.
+func (s *logStore) Commits() int64 { return s.batches.Load() }
+
 // withMargin gives up a little before the caller's deadline (a quarter of the
 // time left, at most a second), so that a stuck or slow store answers
 // ErrUnavailable while the caller can still tell its peer that nothing was

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -200,6 +201,14 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	n.Metrics = server.NewMetrics()
 	if err := n.policy.register(n.Metrics.Registry); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if c, ok := n.audit.(interface{ Commits() int64 }); ok {
+		if err := n.Metrics.Registry.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "schakel_audit_commits_total",
+			Help: "Durable write transactions of the audit log (each fsynced, with one signed checkpoint).",
+		}, func() float64 { return float64(c.Commits()) })); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
 	}
 	n.policyPoll = opt.PolicyPoll
 	notifyStore, err := notify.OpenSQLite(notify.DBPath(cfg.DataDir))
