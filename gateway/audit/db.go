@@ -3,9 +3,10 @@ package audit
 import (
 	"context"
 	"database/sql"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // database is the little of a SQL database the log needs. SQLite goes through
@@ -103,76 +104,36 @@ func (t stdTx) rollback()                    { _ = t.t.Rollback() }
 
 // ---- pgx (PostgreSQL) ----
 
-type pgPool struct {
-	cfg  *pgx.ConnConfig
-	idle chan *pgx.Conn
-	sem  chan struct{} // one token per open connection
-	done chan struct{}
-}
+// pgPool is pgx's own connection pool (pgxpool) behind the database
+// interface.
+type pgPool struct{ p *pgxpool.Pool }
 
-func newPgPool(url string, max int) (*pgPool, error) {
-	cfg, err := pgx.ParseConfig(url)
+func newPgPool(ctx context.Context, url string, maxConns int) (*pgPool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, err
 	}
-	return &pgPool{cfg: cfg, idle: make(chan *pgx.Conn, max), sem: make(chan struct{}, max), done: make(chan struct{})}, nil
-}
-
-var errPoolClosed = errors.New("audit: postgres pool closed")
-
-func (p *pgPool) acquire(ctx context.Context) (*pgx.Conn, error) {
-	select {
-	case c := <-p.idle:
-		return c, nil
-	default:
+	cfg.MaxConns = int32(maxConns)
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
-	select {
-	case c := <-p.idle:
-		return c, nil
-	case p.sem <- struct{}{}:
-		c, err := pgx.ConnectConfig(ctx, p.cfg)
-		if err != nil {
-			<-p.sem
-			return nil, err
-		}
-		return c, nil
-	case <-p.done:
-		return nil, errPoolClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func (p *pgPool) release(c *pgx.Conn) {
-	select {
-	case <-p.done:
-		_ = c.Close(context.Background())
-		<-p.sem
-		return
-	default:
-	}
-	if c.IsClosed() || c.PgConn().TxStatus() != 'I' {
-		_ = c.Close(context.Background())
-		<-p.sem
-		return
-	}
-	p.idle <- c
+	return &pgPool{p: p}, nil
 }
 
 func (p *pgPool) close() error {
-	close(p.done)
-	for {
-		select {
-		case c := <-p.idle:
-			_ = c.Close(context.Background())
-			<-p.sem
-		default:
-			return nil
-		}
-	}
+	p.p.Close()
+	return nil
 }
 
-type pgQuerier struct{ c *pgx.Conn }
+// pgQuerier runs statements on a pool or a transaction.
+type pgQuerier struct {
+	c interface {
+		Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+		Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+		QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	}
+}
 
 func (q pgQuerier) exec(ctx context.Context, s string, args ...any) (int64, error) {
 	tag, err := q.c.Exec(ctx, s, args...)
@@ -190,88 +151,30 @@ func (q pgQuerier) queryRow(ctx context.Context, s string, args ...any) row {
 }
 
 func (p *pgPool) exec(ctx context.Context, s string, args ...any) (int64, error) {
-	c, err := p.acquire(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer p.release(c)
-	return pgQuerier{c}.exec(ctx, s, args...)
-}
-
-type pgRows struct {
-	pgx.Rows
-	release func()
-}
-
-func (r *pgRows) Close() {
-	r.Rows.Close()
-	if r.release != nil {
-		r.release()
-		r.release = nil
-	}
+	return pgQuerier{p.p}.exec(ctx, s, args...)
 }
 
 func (p *pgPool) query(ctx context.Context, s string, args ...any) (rows, error) {
-	c, err := p.acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.Query(ctx, s, args...)
-	if err != nil {
-		p.release(c)
-		return nil, err
-	}
-	return &pgRows{Rows: r, release: func() { p.release(c) }}, nil
+	return pgQuerier{p.p}.query(ctx, s, args...)
 }
 
-type rowFunc func(dest ...any) error
-
-func (f rowFunc) Scan(dest ...any) error { return f(dest...) }
-
 func (p *pgPool) queryRow(ctx context.Context, s string, args ...any) row {
-	return rowFunc(func(dest ...any) error {
-		c, err := p.acquire(ctx)
-		if err != nil {
-			return err
-		}
-		defer p.release(c)
-		return c.QueryRow(ctx, s, args...).Scan(dest...)
-	})
+	return p.p.QueryRow(ctx, s, args...)
 }
 
 func (p *pgPool) begin(ctx context.Context) (tx, error) {
-	c, err := p.acquire(ctx)
+	t, err := p.p.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t, err := c.Begin(ctx)
-	if err != nil {
-		p.release(c)
-		return nil, err
-	}
-	return &pgTx{pgQuerier: pgQuerier{c}, t: t, release: func() { p.release(c) }}, nil
+	return &pgTx{pgQuerier: pgQuerier{t}, t: t}, nil
 }
 
 type pgTx struct {
 	pgQuerier
-	t       pgx.Tx
-	release func()
+	t pgx.Tx
 }
 
-func (t *pgTx) commit(ctx context.Context) error {
-	err := t.t.Commit(ctx)
-	if t.release != nil {
-		t.release()
-		t.release = nil
-	}
-	return err
-}
+func (t *pgTx) commit(ctx context.Context) error { return t.t.Commit(ctx) }
 
-func (t *pgTx) rollback() {
-	if t.release == nil {
-		return
-	}
-	_ = t.t.Rollback(context.Background())
-	t.release()
-	t.release = nil
-}
+func (t *pgTx) rollback() { _ = t.t.Rollback(context.Background()) }

@@ -29,7 +29,7 @@ func OpenPostgres(ctx context.Context, url string, cfg Config, signer crypto.Sig
 	if !schemaName.MatchString(cfg.Schema) {
 		return nil, fmt.Errorf("audit: invalid schema name %q", cfg.Schema)
 	}
-	db, err := newPgPool(url, 8)
+	db, err := newPgPool(ctx, url, 8)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
@@ -57,11 +57,11 @@ var ErrNoLog = errors.New("audit: no audit log")
 
 // postgresLogExists reports ErrNoLog when schema holds no audit tables.
 func postgresLogExists(ctx context.Context, db *pgPool, schema string) error {
-	conn, err := db.acquire(ctx)
+	conn, err := db.p.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("audit: connect: %w", err)
 	}
-	defer db.release(conn)
+	defer conn.Release()
 	var ok bool
 	if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", `"`+schema+`".head`).Scan(&ok); err != nil {
 		return fmt.Errorf("audit: %w", err)
@@ -73,11 +73,11 @@ func postgresLogExists(ctx context.Context, db *pgPool, schema string) error {
 }
 
 func createPostgresSchema(ctx context.Context, db *pgPool, schema string) error {
-	conn, err := db.acquire(ctx)
+	conn, err := db.p.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("audit: connect: %w", err)
 	}
-	defer db.release(conn)
+	defer conn.Release()
 	h := fnv.New64a()
 	h.Write([]byte("schakel-audit-schema:" + schema))
 	key := int64(h.Sum64())

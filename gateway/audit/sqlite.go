@@ -3,14 +3,11 @@ package audit
 import (
 	"context"
 	"crypto"
-	"database/sql"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"os"
 	"time"
 
-	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+	"github.com/schakel/schakel/internal/sqlitedb"
 )
 
 // SQLiteStore is the audit log of one node in a SQLite file.
@@ -67,24 +64,10 @@ func OpenSQLite(path string, cfg Config, signer crypto.Signer, logger *slog.Logg
 	if signer != nil && cfg.Origin == "" {
 		return nil, fmt.Errorf("audit: Config.Origin is required")
 	}
-	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
-	} else {
-		f.Close()
-	}
-	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)",
-		"wal_autocheckpoint(0)", "secure_delete(ON)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	db, err := sqlitedb.Open(path, sqlitedb.Options{SecureDelete: true, ManualCheckpoint: true})
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
-	db.SetConnMaxIdleTime(0)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := db.ExecContext(ctx, sqliteSchema); err != nil {

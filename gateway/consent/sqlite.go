@@ -8,11 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/schakel/schakel/gateway/bsn"
-	_ "modernc.org/sqlite" // driver "sqlite"
+
+	"github.com/schakel/schakel/internal/sqlitedb"
 )
 
 const schema = `
@@ -47,12 +47,7 @@ func OpenSQLite(path string, vocab Vocabulary) (*SQLiteStore, error) {
 	if vocab == nil {
 		return nil, errors.New("consent: a vocabulary is required")
 	}
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sqlitedb.Open(path, sqlitedb.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("consent: open %s: %w", path, err)
 	}
@@ -62,8 +57,6 @@ func OpenSQLite(path string, vocab Vocabulary) (*SQLiteStore, error) {
 	}
 	// A fixed pool: the default keeps two idle connections, so concurrent
 	// requests would keep opening new SQLite connections.
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
 	list, err := db.Prepare(selectConsent + ` WHERE bsn = ? ORDER BY given_at, seq`)
 	if err != nil {
 		db.Close()

@@ -5,13 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+	"github.com/schakel/schakel/internal/sqlitedb"
 )
 
 // SQLiteStore is the outbox and inbox of one node in a SQLite file: WAL mode,
@@ -87,27 +86,10 @@ func OpenSQLiteReadOnly(path string) (*SQLiteStore, error) {
 }
 
 func openSQLite(path string, readOnly bool) (*SQLiteStore, error) {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	if readOnly {
-		q.Set("mode", "ro")
-	} else {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("notify: %w", err)
-		}
-		f.Close()
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(FULL)")
-		q.Set("_txlock", "immediate")
-	}
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	db, err := sqlitedb.Open(path, sqlitedb.Options{ReadOnly: readOnly, MaxConns: 4})
 	if err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
-	db.SetMaxOpenConns(4)
-	db.SetMaxIdleConns(4)
-	db.SetConnMaxIdleTime(0)
 	if !readOnly {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

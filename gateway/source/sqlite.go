@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -14,7 +13,8 @@ import (
 	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	_ "modernc.org/sqlite" // driver "sqlite"
+
+	"github.com/schakel/schakel/internal/sqlitedb"
 )
 
 const schema = `
@@ -55,20 +55,13 @@ var _ Source = (*SQLite)(nil)
 // OIN or category is refused with an error naming the child. A database that
 // already holds children is used as it is.
 func OpenSQLite(path string, fixture []byte) (*SQLite, error) {
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(5000)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sqlitedb.Open(path, sqlitedb.Options{ForeignKeys: true})
 	if err != nil {
 		return nil, fmt.Errorf("source: open %s: %w", path, err)
 	}
 	// A fixed pool: database/sql keeps only two idle connections by
 	// default, so concurrent requests would open (and configure) new SQLite
 	// connections all the time.
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
 	s := &SQLite{db: db, data: map[int]*sql.Stmt{}}
 	if err := s.init(fixture); err != nil {
 		db.Close()
