@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,11 +41,15 @@ type release struct{ decisionID, bsn string }
 
 // TestKillHolderMidExchange: the gemeente's system asks the school (flow C1)
 // from many goroutines at once; the school's node is killed with SIGKILL in
-// the middle of that load and restarted. Afterwards `schakel audit verify`
-// passes on both nodes, and every release the gemeente received has the
-// school's audit record of that decision, as an allow. Records without a
-// release may exist (a decision audited but never answered); a release
-// without its record may not.
+// the middle of that load and restarted, and then the gemeente's node is
+// killed and restarted. Afterwards `schakel audit verify` passes on both
+// nodes (on the gemeente it checks that every stored receipt is the one its
+// record names, and that no record misses the receipt it names), every
+// release the gemeente received has the school's audit record of that
+// decision, as an allow, and the school's obligations belong exactly to its
+// allow records: no obligation without its record and no released record
+// without its obligations. Records without a release may exist (a decision
+// audited but never answered); a release without its record may not.
 func TestKillHolderMidExchange(t *testing.T) {
 	bin := schakelBin(t)
 	p := preparePair(t, "limits: {request_timeout: 5s}\n")
@@ -99,6 +104,12 @@ func TestKillHolderMidExchange(t *testing.T) {
 	school = serve(t, bin, "school (restarted)", p.school.ConfigPath, logs)
 	waitServing(t, school, p.f.Dial(p.schoolLocal, p.school.Client.TLS))
 	waitFor(t, "40 releases after the restart", func() bool { return count() >= before+40 })
+	gem.kill(t)
+	before = count()
+	t.Logf("SIGKILL of the gemeente's node after %d releases", before)
+	gem = serve(t, bin, "gemeente (restarted)", p.gemeente.ConfigPath, logs)
+	waitServing(t, gem, gemConn)
+	waitFor(t, "20 releases after the gemeente's restart", func() bool { return count() >= before+20 })
 	stop.Store(true)
 	wg.Wait()
 	school.stop(t)
@@ -119,6 +130,29 @@ func TestKillHolderMidExchange(t *testing.T) {
 			if it.Side == "holder" && it.Allowed && len(it.CategoriesReleased) > 0 {
 				holderAllows[it.DecisionID] = true
 			}
+		}
+	}
+	// The school's obligations (C1: inform_subject and inform_parents) are
+	// exactly those of its allow records.
+	st, err := audit.OpenSQLite(filepath.Join(p.school.Dir, "data", "audit.db"), audit.Config{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs, err := st.Obligations(context.Background(), true)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	perDecision := map[string]int{}
+	for _, o := range obs {
+		perDecision[o.DecisionID]++
+		if !holderAllows[o.DecisionID] {
+			t.Errorf("obligation %s (%s) exists without its release record %s", o.ID, o.Kind, o.DecisionID)
+		}
+	}
+	for id := range holderAllows {
+		if perDecision[id] != 2 {
+			t.Errorf("release record %s has %d obligations, want 2", id, perDecision[id])
 		}
 	}
 	missing := 0
