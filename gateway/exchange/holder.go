@@ -64,8 +64,9 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc traceparent.C
 		h.log.WarnContext(ctx, "request refused before decision", "peer_oin", from.OIN, "reason", code)
 		return nil, err
 	}
-	// 3-7. Decision input, decision, fetch of only the released categories,
-	// projection, one durable audit transaction, proof: gateway/release.
+	// 3. Decision input, 4. decision, 5. fetch of only the released
+	// categories, 6. one durable audit transaction with the obligations,
+	// 7. proof: gateway/release, the same code for every path.
 	out, err := h.cfg.Release.Release(ctx, x)
 	if err != nil {
 		return nil, err

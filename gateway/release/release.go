@@ -6,20 +6,25 @@
 // (verifying what arrived and recording it with the holder's receipt) is
 // here too.
 //
-// [Releaser.Release] runs the steps in order, on one screen:
+// [Releaser.Release] runs steps 3 to 7 of the path of one request (README,
+// "The picture"; steps 1 and 2, the peer's identity and the validation of
+// the request, belong to the caller), in order, on one screen:
 //
-//  1. build the decision input once: this node, the peer, the request, the
+//  3. build the decision input once: this node, the peer, the request, the
 //     source's facts about the child, the consents;
-//  2. decide; an engine failure is a denial (POLICY_UNAVAILABLE, the
+//  4. decide; an engine failure is a denial (POLICY_UNAVAILABLE, the
 //     revision kept), never a release;
-//  3. on allow, take the payload: from the source, asking only for the
+//  5. on allow, take the payload: from the source, asking only for the
 //     released categories, or the notification's stored record; project it
 //     onto the released categories and digest it;
-//  4. write one durable transaction: the audit record together with what
+//  6. write one durable transaction: the audit record together with what
 //     depends on it (the obligations of a release); on failure nothing is
 //     released (ErrAuditUnavailable);
-//  5. on release, the audit proof (inclusion in the signed checkpoint and
+//  7. on release, the audit proof (inclusion in the signed checkpoint and
 //     the signed receipt) that goes with the data.
+//
+// The caller then responds (step 8): the reasons of a denial, or the
+// released record with its proof.
 package release
 
 import (
@@ -165,12 +170,12 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 	if x.Start.IsZero() {
 		x.Start = r.cfg.Now()
 	}
-	// 1. The decision input: facts from the source, consents from the store.
+	// 3. The decision input: facts from the source, consents from the store.
 	in, err := r.input(ctx, x)
 	if err != nil {
 		return nil, err
 	}
-	// 2. Decide. An engine failure is a denial, never a release.
+	// 4. Decide. An engine failure is a denial, never a release.
 	out := &Outcome{}
 	out.Decision, err = r.cfg.Decider.Decide(ctx, in)
 	if err != nil {
@@ -187,7 +192,7 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 			return nil, err
 		}
 	}
-	// 3. Allow: the payload, only the released categories, and its digest.
+	// 5. Allow: the payload, only the released categories, and its digest.
 	var digest string
 	var fetchErr error
 	if release {
@@ -202,7 +207,8 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 			}
 		}
 	}
-	// 4. Audit, durably, with the obligations, before anything leaves.
+	// 6. Audit, durably, with the obligations, in one transaction, before
+	// anything leaves (fail closed).
 	ar := r.record(x, d, out.EngineFailed)
 	switch {
 	case out.EngineFailed:
@@ -229,7 +235,7 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 		out.Record = nil
 		return out, nil
 	}
-	// 5. The proof that goes with the data.
+	// 7. The proof that goes with the data.
 	if out.Proof, err = NewAuditProof(r.cfg.Signer, ar, out.Commit, digest); err != nil {
 		return nil, err
 	}
