@@ -327,25 +327,6 @@ func (s *SQLiteStore) Ack(ctx context.Context, id string, at time.Time) error {
 	return nil
 }
 
-// Counts returns the number of outgoing notifications per state.
-func (s *SQLiteStore) Counts(ctx context.Context) (map[State]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM outbox GROUP BY state`)
-	if err != nil {
-		return nil, fmt.Errorf("notify: %w", err)
-	}
-	defer rows.Close()
-	out := map[State]int{}
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
-		}
-		out[State(st)] = n
-	}
-	return out, rows.Err()
-}
-
 // DBPath is where a node keeps its outbox and inbox: notify.db in its data
 // directory.
 func DBPath(dataDir string) string { return filepath.Join(dataDir, "notify.db") }

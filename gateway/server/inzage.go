@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/schakel/schakel/gateway/audit"
@@ -19,9 +17,6 @@ type AuditRecordsFunc func(ctx context.Context, bsn string) ([]audit.Stored, err
 // Inzage lists every audit record about one child on this node, with the same
 // content as `schakel audit inzage --format json` (both use audit.Inzage).
 func (s *Local) Inzage(ctx context.Context, req *localv1.InzageRequest) (*localv1.InzageResponse, error) {
-	if s.AuditRecords == nil {
-		return nil, status.Error(codes.Unimplemented, "this node does not serve inzage")
-	}
 	if err := bsn.Valid(req.GetBsn()); err != nil {
 		return nil, toStatus(err)
 	}

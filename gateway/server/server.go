@@ -9,8 +9,6 @@ import (
 	"context"
 	"time"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/schakel/schakel/gateway/audit"
@@ -65,9 +63,6 @@ func (s *Exchange) DeliverNotification(ctx context.Context, req *exchangev1.Deli
 		return nil, toStatus(err)
 	}
 	setLogField(ctx, "peer_oin", from.OIN)
-	if s.Notifications == nil {
-		return nil, status.Error(codes.Unimplemented, "this node does not accept notifications")
-	}
 	resp, err := s.Notifications.Receive(ctx, from, req)
 	return resp, toStatus(err)
 }
@@ -77,9 +72,9 @@ type Local struct {
 	localv1.UnimplementedLocalServiceServer
 	Requester   *exchange.Requester
 	Obligations Obligations
-	// Notifier handles outgoing and received notifications; nil refuses them.
+	// Notifier handles outgoing and received notifications.
 	Notifier Notifier
-	// AuditRecords serves Inzage; nil refuses it.
+	// AuditRecords serves Inzage.
 	AuditRecords AuditRecordsFunc
 	Now          func() time.Time
 }
@@ -102,50 +97,27 @@ func (s *Local) RequestRecord(ctx context.Context, req *localv1.RequestRecordReq
 	return resp, nil
 }
 
-func (s *Local) notifier() (Notifier, error) {
-	if s.Notifier == nil {
-		return nil, status.Error(codes.Unimplemented, "notifications are not enabled on this node")
-	}
-	return s.Notifier, nil
-}
-
 // SendNotification decides and queues a notification.
 func (s *Local) SendNotification(ctx context.Context, req *localv1.SendNotificationRequest) (*localv1.SendNotificationResponse, error) {
-	n, err := s.notifier()
-	if err != nil {
-		return nil, err
-	}
-	resp, err := n.Send(ctx, req)
+	resp, err := s.Notifier.Send(ctx, req)
 	return resp, toStatus(err)
 }
 
 // ListNotifications lists outgoing notifications.
 func (s *Local) ListNotifications(ctx context.Context, req *localv1.ListNotificationsRequest) (*localv1.ListNotificationsResponse, error) {
-	n, err := s.notifier()
-	if err != nil {
-		return nil, err
-	}
-	resp, err := n.List(ctx, req)
+	resp, err := s.Notifier.List(ctx, req)
 	return resp, toStatus(err)
 }
 
 // PullNotifications hands over received notifications.
 func (s *Local) PullNotifications(ctx context.Context, req *localv1.PullNotificationsRequest) (*localv1.PullNotificationsResponse, error) {
-	n, err := s.notifier()
-	if err != nil {
-		return nil, err
-	}
-	resp, err := n.Pull(ctx, req)
+	resp, err := s.Notifier.Pull(ctx, req)
 	return resp, toStatus(err)
 }
 
 // AckNotification acknowledges a received notification.
 func (s *Local) AckNotification(ctx context.Context, req *localv1.AckNotificationRequest) (*localv1.AckNotificationResponse, error) {
-	n, err := s.notifier()
-	if err != nil {
-		return nil, err
-	}
-	resp, err := n.Ack(ctx, req)
+	resp, err := s.Notifier.Ack(ctx, req)
 	return resp, toStatus(err)
 }
 
