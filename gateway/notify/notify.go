@@ -137,6 +137,22 @@ func New(cfg Config, log *slog.Logger) (*Notifier, error) {
 
 var keyRE = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
 
+// validateCommon checks what a notification carries on both sides: its
+// idempotency key, a purpose and a valid BSN.
+func validateCommon(key, purpose, childBSN string) []error {
+	var errs []error
+	if !keyRE.MatchString(key) {
+		errs = append(errs, errors.New("idempotency_key: required, 8 to 128 characters [A-Za-z0-9._:-]"))
+	}
+	if purpose == "" {
+		errs = append(errs, errors.New("purpose: required"))
+	}
+	if err := bsn.Valid(childBSN); err != nil {
+		errs = append(errs, fmt.Errorf("bsn: %w", err))
+	}
+	return errs
+}
+
 // validateSend checks a local send request and reports every problem at once.
 func (n *Notifier) validateSend(req *localv1.SendNotificationRequest) (identity.Peer, []string, error) {
 	var errs []error
@@ -144,15 +160,7 @@ func (n *Notifier) validateSend(req *localv1.SendNotificationRequest) (identity.
 	if !ok {
 		return identity.Peer{}, nil, fmt.Errorf("%w: recipient_oin %q", identity.ErrUnknownPeer, req.GetRecipientOin())
 	}
-	if !keyRE.MatchString(req.GetIdempotencyKey()) {
-		errs = append(errs, errors.New("idempotency_key: required, 8 to 128 characters [A-Za-z0-9._:-]"))
-	}
-	if req.GetPurpose() == "" {
-		errs = append(errs, errors.New("purpose: required"))
-	}
-	if err := bsn.Valid(req.GetBsn()); err != nil {
-		errs = append(errs, fmt.Errorf("bsn: %w", err))
-	}
+	errs = append(errs, validateCommon(req.GetIdempotencyKey(), req.GetPurpose(), req.GetBsn())...)
 	cats := release.PresentCategories(req.GetRecord())
 	if len(cats) == 0 {
 		errs = append(errs, errors.New("record: at least one category must be present"))

@@ -9,7 +9,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/schakel/schakel/gateway/audit"
-	"github.com/schakel/schakel/gateway/bsn"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
@@ -107,16 +106,7 @@ func (n *Notifier) verifySender(ctx context.Context, from identity.Peer, req *ex
 }
 
 func validateDeliver(req *exchangev1.DeliverNotificationRequest) error {
-	var errs []error
-	if !keyRE.MatchString(req.GetIdempotencyKey()) {
-		errs = append(errs, errors.New("idempotency_key: required, 8 to 128 characters [A-Za-z0-9._:-]"))
-	}
-	if req.GetPurpose() == "" {
-		errs = append(errs, errors.New("purpose: required"))
-	}
-	if err := bsn.Valid(req.GetBsn()); err != nil {
-		errs = append(errs, fmt.Errorf("bsn: %w", err))
-	}
+	errs := validateCommon(req.GetIdempotencyKey(), req.GetPurpose(), req.GetBsn())
 	if req.GetDecision() == nil || !req.GetDecision().GetAllow() {
 		errs = append(errs, errors.New("decision: an allowing decision is required"))
 	}
