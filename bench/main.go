@@ -89,6 +89,7 @@ type Results struct {
 	Runs       []loadResult    `json:"runs"` // every run in the order taken
 	Ratios     []ratio         `json:"ratios"`
 	PayloadB   int             `json:"payload_bytes"`
+	Fsync      fsyncResult     `json:"fsync"`
 	RSS        rss             `json:"rss"`
 	Scaling    *scaling        `json:"scaling,omitempty"`
 	Summary    summary         `json:"summary"`
@@ -117,8 +118,13 @@ type rss struct {
 }
 
 type summary struct {
-	RatioQPSC64   float64 `json:"ratio_qps_c64"`
-	RatioP50C1    float64 `json:"ratio_p50_c1"`
+	RatioQPSC64 float64 `json:"ratio_qps_c64"`
+	RatioP50C1  float64 `json:"ratio_p50_c1"`
+	// AddedP50C1us is the gateway's p50 at concurrency 1 minus the bare
+	// forward's; the target is at most 2 × FsyncP50us + 250 µs (one durable
+	// commit per side is the floor).
+	AddedP50C1us  float64 `json:"added_p50_c1_us"`
+	FsyncP50us    float64 `json:"fsync_p50_us"`
 	DecisionP50us float64 `json:"decision_p50_us"`
 	OPAOverEmb    float64 `json:"opa_http_over_embedded"`
 	RSSMiB        float64 `json:"rss_mib"`
@@ -126,8 +132,8 @@ type summary struct {
 
 func (r *Results) summaryLine() string {
 	s := r.Summary
-	return fmt.Sprintf("bench: ratio_qps_c64=%.2f ratio_p50_c1=%.2f decision_p50_us=%.0f opa_http_over_embedded=%.1f rss_mib=%.0f",
-		s.RatioQPSC64, s.RatioP50C1, s.DecisionP50us, s.OPAOverEmb, s.RSSMiB)
+	return fmt.Sprintf("bench: ratio_qps_c64=%.2f ratio_p50_c1=%.2f added_p50_c1_us=%.0f fsync_p50_us=%.0f decision_p50_us=%.0f opa_http_over_embedded=%.1f rss_mib=%.0f",
+		s.RatioQPSC64, s.RatioP50C1, s.AddedP50C1us, s.FsyncP50us, s.DecisionP50us, s.OPAOverEmb, s.RSSMiB)
 }
 
 func run(o options) (*Results, error) {
@@ -173,7 +179,14 @@ func run(o options) (*Results, error) {
 	fmt.Printf("  embedded p50 %.0f µs p99 %.0f µs; opa http p50 %.0f µs p99 %.0f µs; ratio %.1f\n",
 		d.EmbeddedP50us, d.EmbeddedP99us, d.OPAHTTPP50us, d.OPAHTTPP99us, d.OPAHTTPOverEmb)
 
-	// 3. Gateway and baseline.
+	// 3. The floor of one durable commit on the disk the nodes write to.
+	if res.Fsync, err = measureFsync(work, 500); err != nil {
+		return nil, fmt.Errorf("fsync: %w", err)
+	}
+	fmt.Printf("fsync: 4 KiB write + fdatasync in the data folder: p50 %.0f µs p99 %.0f µs (%d samples)\n",
+		res.Fsync.P50us, res.Fsync.P99us, res.Fsync.Samples)
+
+	// 4. Gateway and baseline.
 	if err := pki(work, school, zorg); err != nil {
 		return nil, err
 	}
@@ -341,7 +354,7 @@ func run(o options) (*Results, error) {
 	}
 	procs = nil
 
-	// 4. Scaling one organisation over PostgreSQL.
+	// 5. Scaling one organisation over PostgreSQL.
 	o.packCfg = packCfg
 	if o.pg != "" {
 		sc, err := runScaling(ctx, o, bin, work, anchors, bas.BSN)
@@ -353,7 +366,13 @@ func run(o options) (*Results, error) {
 		}
 	}
 
-	res.Summary = summary{DecisionP50us: res.Decision.EmbeddedP50us, OPAOverEmb: res.Decision.OPAHTTPOverEmb, RSSMiB: res.RSS.HolderMiB}
+	res.Summary = summary{DecisionP50us: res.Decision.EmbeddedP50us, OPAOverEmb: res.Decision.OPAHTTPOverEmb, RSSMiB: res.RSS.HolderMiB,
+		FsyncP50us: res.Fsync.P50us}
+	for i, g := range res.Gateway {
+		if g.Concurrency == 1 {
+			res.Summary.AddedP50C1us = g.P50us - res.Baseline[i].P50us
+		}
+	}
 	for _, r := range res.Ratios {
 		if r.Concurrency == 64 {
 			res.Summary.RatioQPSC64 = r.QPS
