@@ -54,6 +54,7 @@ func main() {
 	flag.StringVar(&o.conc, "conc", "1,8,64", "concurrencies")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the micro-benchmarks (\"\" skips them)")
 	flag.IntVar(&o.decisions, "decisions", 2000, "decisions timed embedded and over HTTP")
+	flag.IntVar(&o.children, "children", 1000, "generated children in the holder's source (varied ages, consents, categories)")
 	flag.StringVar(&o.pg, "pg", "postgres://127.0.0.1:5432/test?sslmode=disable", "PostgreSQL for the replica scaling run (\"\" skips it)")
 	flag.StringVar(&o.profile, "profile", "bench/results/profiles", "folder: also take 10 s CPU profiles of both nodes under c64, in an extra run (\"\" skips it)")
 	flag.StringVar(&o.out, "out", "bench/results/latest.json", "results file")
@@ -72,7 +73,7 @@ type options struct {
 	bin, dir, conc, benchtime, pg, profile, out, md, note string
 	packCfg                                               string // set by run
 	dur, warm                                             time.Duration
-	rounds, decisions                                     int
+	rounds, decisions, children                           int
 }
 
 // Results is bench/results/latest.json.
@@ -197,6 +198,17 @@ func run(o options) (*Results, error) {
 	}
 	holder, recipient := newNode(school, "node"), newNode(zorg, "node")
 	holder.peers, recipient.peers = []*nodeSpec{recipient}, []*nodeSpec{holder}
+	// The holder's source: the built-in fixture's children plus o.children
+	// generated ones with varied ages, consents and requested categories.
+	kids, err := writeChildren(filepath.Join(work, "children.yaml"), o.children, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := appendDefaultChildren(filepath.Join(work, "children.yaml")); err != nil {
+		return nil, err
+	}
+	holder.fixture = filepath.Join(work, "children.yaml")
+	res.Settings["children"] = len(kids)
 	holder.policy, recipient.policy = packCfg, packCfg
 	var procs []*proc
 	defer func() {
@@ -233,6 +245,10 @@ func run(o options) (*Results, error) {
 	if err := registerConsent(ctx, holder, anchors, bas.BSN); err != nil {
 		return nil, err
 	}
+	if err := registerChildConsents(ctx, holder, anchors, kids); err != nil {
+		return nil, err
+	}
+	fmt.Printf("holder source: %d generated children (ages 4-17) with their consents, %d category sets\n", len(kids), len(categorySets))
 	gwConn, err := recipient.dialLocal(anchors)
 	if err != nil {
 		return nil, err
@@ -300,8 +316,9 @@ func run(o options) (*Results, error) {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
 
+	nextReq := mixedRequests(kids)
 	callGW := func(ctx context.Context) error {
-		r, err := gw.RequestRecord(ctx, req)
+		r, err := gw.RequestRecord(ctx, nextReq())
 		if err == nil && !r.GetDecision().GetAllow() {
 			return errors.New("not released")
 		}

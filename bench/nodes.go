@@ -124,9 +124,11 @@ type nodeSpec struct {
 	instance                string // folder name under the org (replicas)
 	peer, local, metrics    string
 	auditStore, auditSchema string
-	peers                   []*nodeSpec
-	policy                  string // extra YAML under policy: (signed pack), "" = embedded default
-	proc                    *proc
+	// fixture is the source fixture of the holder (default: the built-in one).
+	fixture string
+	peers   []*nodeSpec
+	policy  string // extra YAML under policy: (signed pack), "" = embedded default
+	proc    *proc
 }
 
 func newNode(o *org, instance string) *nodeSpec {
@@ -169,6 +171,9 @@ limits:
 		b.WriteString("policy:\n" + n.policy)
 	} else {
 		b.WriteString("policy: {builtin: true}\n")
+	}
+	if n.fixture != "" {
+		fmt.Fprintf(&b, "source: {fixture: %q}\n", n.fixture)
 	}
 	if n.auditStore != "" {
 		fmt.Fprintf(&b, "audit:\n  store: %q\n", n.auditStore)
