@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/schakel/schakel/gateway/oin"
 )
 
 // ErrInvalid marks a configuration that cannot be used.
@@ -285,12 +287,10 @@ func (c *Config) defaults(base string) {
 	}
 }
 
-var oinRE = regexp.MustCompile(`^[0-9]{20}$`)
-
 var pgSchemaRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
-// ValidOIN reports whether s is a 20-digit OIN.
-func ValidOIN(s string) bool { return oinRE.MatchString(s) }
+// ValidOIN reports whether s is a 20-digit OIN (see gateway/oin).
+func ValidOIN(s string) bool { return oin.Valid(s) == nil }
 
 // Validate reports every problem of the configuration at once; each names its key.
 func (c *Config) Validate() error {

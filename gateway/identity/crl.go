@@ -47,7 +47,7 @@ func (r *Revocation) load(path string) error {
 	if err != nil {
 		return fmt.Errorf("crl %s: %w", path, err)
 	}
-	b, err := os.ReadFile(path)
+	b, err := readPEM(path, false)
 	if err != nil {
 		return fmt.Errorf("crl %s: %w", path, err)
 	}
@@ -120,31 +120,4 @@ func serialString(n *big.Int) string {
 		return ""
 	}
 	return n.String()
-}
-
-// LoadCertificates parses every certificate in the PEM files.
-func LoadCertificates(paths ...string) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		for {
-			var blk *pem.Block
-			blk, b = pem.Decode(b)
-			if blk == nil {
-				break
-			}
-			if blk.Type != "CERTIFICATE" {
-				continue
-			}
-			c, err := x509.ParseCertificate(blk.Bytes)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", p, err)
-			}
-			out = append(out, c)
-		}
-	}
-	return out, nil
 }

@@ -16,7 +16,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 
-	"github.com/schakel/schakel/certs"
+	"github.com/schakel/schakel/gateway/oin"
 )
 
 var (
@@ -51,8 +51,8 @@ func NewDirectory(peers []Peer) *Directory {
 }
 
 // Lookup returns the peer with this OIN.
-func (d *Directory) Lookup(oin string) (Peer, bool) {
-	p, ok := d.byOIN[oin]
+func (d *Directory) Lookup(id string) (Peer, bool) {
+	p, ok := d.byOIN[id]
 	return p, ok
 }
 
@@ -88,13 +88,13 @@ func (d *Directory) Authenticate(ctx context.Context) (Peer, *x509.Certificate, 
 	if err != nil {
 		return Peer{}, nil, err
 	}
-	oin, err := certs.OINFromCert(cert)
+	id, err := oin.FromCert(cert)
 	if err != nil {
 		return Peer{}, nil, fmt.Errorf("%w: %v", ErrNoPeerIdentity, err)
 	}
-	p, ok := d.Lookup(oin)
+	p, ok := d.Lookup(id)
 	if !ok {
-		return Peer{}, nil, fmt.Errorf("%w: %s", ErrUnknownPeer, oin)
+		return Peer{}, nil, fmt.Errorf("%w: %s", ErrUnknownPeer, id)
 	}
 	return p, cert, nil
 }
@@ -135,12 +135,12 @@ func ClientTLS(cert tls.Certificate, anchors *x509.CertPool, wantOIN string, che
 			if len(cs.VerifiedChains) == 0 || len(cs.VerifiedChains[0]) == 0 {
 				return ErrNoPeerIdentity
 			}
-			oin, err := certs.OINFromCert(cs.VerifiedChains[0][0])
+			got, err := oin.FromCert(cs.VerifiedChains[0][0])
 			if err != nil {
 				return err
 			}
-			if oin != wantOIN {
-				return fmt.Errorf("peer presented OIN %s, directory expects %s", oin, wantOIN)
+			if got != wantOIN {
+				return fmt.Errorf("peer presented OIN %s, directory expects %s", got, wantOIN)
 			}
 			if check != nil {
 				for _, crt := range cs.VerifiedChains[0] {

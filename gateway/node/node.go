@@ -30,7 +30,6 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 
-	"github.com/schakel/schakel/certs"
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/consent"
@@ -38,6 +37,7 @@ import (
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/notify"
 	"github.com/schakel/schakel/gateway/obligation"
+	"github.com/schakel/schakel/gateway/oin"
 	"github.com/schakel/schakel/gateway/outbound"
 	"github.com/schakel/schakel/gateway/server"
 	"github.com/schakel/schakel/gateway/source"
@@ -105,7 +105,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
-	keyPair, err := certs.LoadKeyPair(cfg.Identity.Cert, cfg.Identity.Key)
+	keyPair, err := identity.LoadKeyPair(cfg.Identity.Cert, cfg.Identity.Key)
 	if err != nil {
 		return nil, fmt.Errorf("identity: %w", err)
 	}
@@ -116,11 +116,11 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if !ok {
 		return nil, errors.New("identity.key: not a signing key")
 	}
-	anchors, err := certs.LoadPool(cfg.Trust.Anchors...)
+	anchors, err := identity.LoadAnchors(cfg.Trust.Anchors...)
 	if err != nil {
 		return nil, fmt.Errorf("trust.anchors: %w", err)
 	}
-	localCAs, err := certs.LoadPool(cfg.Local.ClientCA)
+	localCAs, err := identity.LoadPool(cfg.Local.ClientCA)
 	if err != nil {
 		return nil, fmt.Errorf("local.client_ca: %w", err)
 	}
@@ -172,16 +172,12 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	}
 	n.closers = append(n.closers, n.audit.Close)
 
-	anchorCerts, err := identity.LoadCertificates(cfg.Trust.Anchors...)
-	if err != nil {
-		return nil, fmt.Errorf("trust.anchors: %w", err)
-	}
-	n.revocation, err = identity.NewRevocation(cfg.Trust.CRLs, anchorCerts, log)
+	n.revocation, err = identity.NewRevocation(cfg.Trust.CRLs, anchors.Certs, log)
 	if err != nil {
 		return nil, fmt.Errorf("trust.crls: %w", err)
 	}
 	check := n.revocation.Check
-	n.pool = outbound.New(outbound.Config{Cert: keyPair, Anchors: anchors, Check: check, MaxMessageBytes: cfg.Limits.MaxMessageBytes})
+	n.pool = outbound.New(outbound.Config{Cert: keyPair, Anchors: anchors.Pool, Check: check, MaxMessageBytes: cfg.Limits.MaxMessageBytes})
 	n.closers = append(n.closers, n.pool.Close)
 
 	peers := make([]identity.Peer, 0, len(cfg.Peers))
@@ -226,7 +222,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	}
 	n.peerSrv = grpc.NewServer(append(common,
-		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, anchors, check))),
+		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, anchors.Pool, check))),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("peer", n.Metrics, log),
 			server.NewPeerLimits(cfg.Limits.PeerRate, cfg.Limits.PeerBurst, cfg.Limits.PeerConcurrency).Interceptor()),
 		grpc.MaxConcurrentStreams(uint32(cfg.Limits.PeerConcurrency)),
@@ -368,7 +364,7 @@ func checkOwnOIN(kp tls.Certificate, want string) error {
 	if kp.Leaf == nil {
 		return errors.New("identity.cert: no certificate")
 	}
-	got, err := certs.OINFromCert(kp.Leaf)
+	got, err := oin.FromCert(kp.Leaf)
 	if err != nil {
 		return fmt.Errorf("identity.cert: %w", err)
 	}
