@@ -73,12 +73,16 @@ type Identity struct {
 type Trust struct {
 	Anchors []string `yaml:"anchors"`
 	CRLs    []string `yaml:"crls"`
+
+	Revocation `yaml:",inline"` // the other trust: keys, in trust.go
 }
 
 // Local configures how the organisation's own systems authenticate: a client
 // certificate issued by ClientCA (the organisation's own CA).
 type Local struct {
 	ClientCA string `yaml:"client_ca"`
+
+	LocalAccess `yaml:",inline"` // the other local: keys, in trust.go
 }
 
 // Peer is an entry of the peer directory.
@@ -216,6 +220,7 @@ func (c *Config) resolve(base string) {
 		abs(&c.Trust.CRLs[i])
 	}
 	abs(&c.Local.ClientCA)
+	c.resolveTrust(abs)
 	abs(&c.Source.SQLite)
 	abs(&c.Source.Fixture)
 	abs(&c.Source.GRPC.CA)
@@ -285,6 +290,7 @@ func (c *Config) defaults(base string) {
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
 	}
+	c.defaultsTrust()
 }
 
 var pgSchemaRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
@@ -344,6 +350,7 @@ func (c *Config) Validate() error {
 		file(fmt.Sprintf("trust.crls[%d]", i), a, true)
 	}
 	file("local.client_ca", c.Local.ClientCA, true)
+	c.validateTrust(bad, file)
 	seen := map[string]bool{}
 	for i, p := range c.Peers {
 		key := fmt.Sprintf("peers[%d]", i)

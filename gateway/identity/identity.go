@@ -99,10 +99,27 @@ func (d *Directory) Authenticate(ctx context.Context) (Peer, *x509.Certificate, 
 	return p, cert, nil
 }
 
+// ChainCheck checks a verified chain (leaf first, anchor last), for example
+// Revocation.CheckChain; an error refuses the connection.
+type ChainCheck func(chain []*x509.Certificate) error
+
+// checkAll runs check on every verified chain.
+func checkAll(check ChainCheck, chains [][]*x509.Certificate) error {
+	if check == nil {
+		return nil
+	}
+	for _, chain := range chains {
+		if err := check(chain); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ServerTLS is the peer listener's TLS: TLS 1.3 only, client certificate
 // required and verified against anchors. check, when not nil, runs on every
-// verified connection (revocation) and refuses it on error.
-func ServerTLS(cert tls.Certificate, anchors *x509.CertPool, check func(*x509.Certificate) error) *tls.Config {
+// verified chain of every connection (revocation) and refuses it on error.
+func ServerTLS(cert tls.Certificate, anchors *x509.CertPool, check ChainCheck) *tls.Config {
 	c := &tls.Config{
 		MinVersion:   tls.VersionTLS13,
 		Certificates: []tls.Certificate{cert},
@@ -110,23 +127,14 @@ func ServerTLS(cert tls.Certificate, anchors *x509.CertPool, check func(*x509.Ce
 		ClientCAs:    anchors,
 	}
 	if check != nil {
-		c.VerifyConnection = func(cs tls.ConnectionState) error {
-			for _, chain := range cs.VerifiedChains {
-				for _, crt := range chain {
-					if err := check(crt); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		}
+		c.VerifyConnection = func(cs tls.ConnectionState) error { return checkAll(check, cs.VerifiedChains) }
 	}
 	return c
 }
 
 // ClientTLS is the outbound TLS to a peer: TLS 1.3, our certificate presented,
 // the server verified against anchors and required to carry wantOIN.
-func ClientTLS(cert tls.Certificate, anchors *x509.CertPool, wantOIN string, check func(*x509.Certificate) error) *tls.Config {
+func ClientTLS(cert tls.Certificate, anchors *x509.CertPool, wantOIN string, check ChainCheck) *tls.Config {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS13,
 		Certificates: []tls.Certificate{cert},
@@ -142,14 +150,7 @@ func ClientTLS(cert tls.Certificate, anchors *x509.CertPool, wantOIN string, che
 			if got != wantOIN {
 				return fmt.Errorf("peer presented OIN %s, directory expects %s", got, wantOIN)
 			}
-			if check != nil {
-				for _, crt := range cs.VerifiedChains[0] {
-					if err := check(crt); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
+			return checkAll(check, cs.VerifiedChains)
 		},
 	}
 }

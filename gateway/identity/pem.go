@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -135,4 +136,26 @@ func LoadPool(paths ...string) (*x509.CertPool, error) {
 		return nil, err
 	}
 	return a.Pool, nil
+}
+
+// SeparateCAs refuses a local client CA that is a federation trust anchor,
+// chains to one, or is one that a federation anchor chains to: either way a
+// federation certificate would be accepted on the local API.
+func SeparateCAs(local, federation *Anchors) error {
+	for _, l := range local.Certs {
+		for _, a := range federation.Certs {
+			if bytes.Equal(l.Raw, a.Raw) || bytes.Equal(l.RawSubjectPublicKeyInfo, a.RawSubjectPublicKeyInfo) {
+				return fmt.Errorf("the local client CA %q is a federation trust anchor", l.Subject.String())
+			}
+		}
+		if _, err := l.Verify(x509.VerifyOptions{Roots: federation.Pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil {
+			return fmt.Errorf("the local client CA %q chains to a federation trust anchor", l.Subject.String())
+		}
+	}
+	for _, a := range federation.Certs {
+		if _, err := a.Verify(x509.VerifyOptions{Roots: local.Pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil {
+			return fmt.Errorf("the federation trust anchor %q chains to the local client CA", a.Subject.String())
+		}
+	}
+	return nil
 }

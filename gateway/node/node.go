@@ -59,7 +59,7 @@ type Node struct {
 	metricsSrv        *http.Server
 	health            *health.Server
 	pool              *outbound.Pool
-	revocation        *identity.Revocation
+	trust             *trust
 	notifier          *notify.Notifier
 	secret            []byte
 	policyPoll        time.Duration
@@ -116,13 +116,9 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if !ok {
 		return nil, errors.New("identity.key: not a signing key")
 	}
-	anchors, err := identity.LoadAnchors(cfg.Trust.Anchors...)
+	n.trust, err = loadTrust(cfg, keyPair, log)
 	if err != nil {
-		return nil, fmt.Errorf("trust.anchors: %w", err)
-	}
-	localCAs, err := identity.LoadPool(cfg.Local.ClientCA)
-	if err != nil {
-		return nil, fmt.Errorf("local.client_ca: %w", err)
+		return nil, err
 	}
 	secret, err := loadOrCreateSecret(cfg.Audit.SecretFile)
 	if err != nil {
@@ -172,12 +168,9 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	}
 	n.closers = append(n.closers, n.audit.Close)
 
-	n.revocation, err = identity.NewRevocation(cfg.Trust.CRLs, anchors.Certs, log)
-	if err != nil {
-		return nil, fmt.Errorf("trust.crls: %w", err)
-	}
-	check := n.revocation.Check
-	n.pool = outbound.New(outbound.Config{Cert: keyPair, Anchors: anchors.Pool, Check: check, MaxMessageBytes: cfg.Limits.MaxMessageBytes})
+	check := n.trust.peer.CheckChain
+	n.pool = outbound.New(outbound.Config{Cert: keyPair, Anchors: n.trust.anchors.Pool, Check: check, MaxMessageBytes: cfg.Limits.MaxMessageBytes,
+		MaxAge: cfg.Trust.MaxConnectionAge.D(), MaxAgeGrace: cfg.Trust.MaxConnectionAgeGrace.D()})
 	n.closers = append(n.closers, n.pool.Close)
 
 	peers := make([]identity.Peer, 0, len(cfg.Peers))
@@ -200,6 +193,9 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if err := n.policy.register(n.Metrics.Registry); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	if err := n.trust.register(n.Metrics.Registry); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	n.policyPoll = opt.PolicyPoll
 	notifyStore, err := notify.OpenSQLite(notify.DBPath(cfg.DataDir))
 	if err != nil {
@@ -220,9 +216,12 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		grpc.MaxRecvMsgSize(cfg.Limits.MaxMessageBytes),
 		grpc.MaxSendMsgSize(cfg.Limits.MaxMessageBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		// Connections end after max_connection_age, so every certificate is
+		// verified again (expiry, CRL, OCSP) at least that often.
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: cfg.Trust.MaxConnectionAge.D(), MaxConnectionAgeGrace: cfg.Trust.MaxConnectionAgeGrace.D()}),
 	}
 	n.peerSrv = grpc.NewServer(append(common,
-		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, anchors.Pool, check))),
+		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, n.trust.anchors.Pool, check))),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("peer", n.Metrics, log),
 			server.NewPeerLimits(cfg.Limits.PeerRate, cfg.Limits.PeerBurst, cfg.Limits.PeerConcurrency).Interceptor()),
 		grpc.MaxConcurrentStreams(uint32(cfg.Limits.PeerConcurrency)),
@@ -231,7 +230,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	healthpb.RegisterHealthServer(n.peerSrv, n.health)
 
 	n.localSrv = grpc.NewServer(append(common,
-		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, localCAs, nil))),
+		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, n.trust.localCAs.Pool, n.trust.local.CheckChain))),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log)),
 	)...)
 	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: obligations, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
@@ -282,7 +281,7 @@ func (n *Node) listen() error {
 // healthz reports liveness and the active policy pack (and the last refused one).
 func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(n.policy.StatusJSON())
+	_, _ = w.Write(withRevocation(n.policy.StatusJSON(), n.trust))
 }
 
 // Run serves until ctx is done, then shuts down gracefully: in-flight calls
@@ -441,7 +440,7 @@ func (n *Node) refreshLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n.revocation.Refresh()
+			n.trust.refresh()
 		}
 	}
 }

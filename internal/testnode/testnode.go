@@ -137,7 +137,7 @@ func (f *Federation) Prepare(org Org, dirName string, peers []PeerAt, o PrepareO
 	}
 	certPath, keyPath := cert.WriteFiles(t, dir)
 	caPath := filepath.Join(dir, "federation-ca.pem")
-	writeFile(t, caPath, f.CA.CertPEM)
+	writeFile(t, caPath, f.CA.Root().CertPEM) // below an intermediate, the root is the anchor
 	localCA := testpki.New(t)
 	localCAPath := filepath.Join(dir, "local-ca.pem")
 	writeFile(t, localCAPath, localCA.CertPEM)
@@ -230,7 +230,7 @@ func (n *Node) Stop() {
 // Dial connects with the given client certificate (may be empty) to addr,
 // trusting the federation CA for the server.
 func (f *Federation) Dial(addr string, cert tls.Certificate) *grpc.ClientConn {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: f.CA.Pool()}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: f.CA.Root().Pool()}
 	if len(cert.Certificate) > 0 {
 		cfg.Certificates = []tls.Certificate{cert}
 	}
