@@ -417,6 +417,7 @@ func (r *Revocation) CheckChain(chain []*x509.Certificate) error {
 
 func (r *Revocation) refuse(reason string, err error) error {
 	r.refused.WithLabelValues(reason).Inc()
+	r.log.Warn("certificate refused", "reason", reason, "err", err)
 	return err
 }
 
