@@ -48,20 +48,6 @@ type OCSP struct {
 	Timeout   Duration `yaml:"timeout"`
 }
 
-// Local API permissions (local.clients[].permissions).
-const (
-	PermRequest       = "request"
-	PermNotify        = "notify"
-	PermConsentsRead  = "consents.read"
-	PermConsentsWrite = "consents.write"
-	PermInzage        = "inzage"
-	PermObligations   = "obligations"
-	PermStatus        = "status"
-)
-
-// Permissions lists every local API permission.
-var Permissions = []string{PermRequest, PermNotify, PermConsentsRead, PermConsentsWrite, PermInzage, PermObligations, PermStatus}
-
 // LocalAccess holds the local: keys beyond client_ca: the local CA's CRLs and
 // which local client may do what.
 type LocalAccess struct {
@@ -139,7 +125,7 @@ func (c *Config) validateTrust(bad func(key, format string, args ...any), file f
 		file(fmt.Sprintf("local.crls[%d]", i), p, true)
 	}
 	known := map[string]bool{}
-	for _, p := range Permissions {
+	for _, p := range identity.Permissions {
 		known[p] = true
 	}
 	seen := map[string]bool{}
@@ -160,11 +146,11 @@ func (c *Config) validateTrust(bad func(key, format string, args ...any), file f
 		}
 		seen[id] = true
 		if len(cl.Permissions) == 0 {
-			bad(key+".permissions", "at least one permission is required (one of %s)", strings.Join(Permissions, ", "))
+			bad(key+".permissions", "at least one permission is required (one of %s)", strings.Join(identity.Permissions, ", "))
 		}
 		for _, p := range cl.Permissions {
 			if !known[p] {
-				bad(key+".permissions", "unknown permission %q (known: %s)", p, strings.Join(Permissions, ", "))
+				bad(key+".permissions", "unknown permission %q (known: %s)", p, strings.Join(identity.Permissions, ", "))
 			}
 		}
 	}

@@ -229,9 +229,14 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	exchangev1.RegisterExchangeServiceServer(n.peerSrv, &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier})
 	healthpb.RegisterHealthServer(n.peerSrv, n.health)
 
+	access := localAccess(cfg)
+	if access.Open() {
+		log.Warn("local.clients is empty: every certificate of the local client CA may call every local method")
+	}
 	n.localSrv = grpc.NewServer(append(common,
 		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, n.trust.localCAs.Pool, n.trust.local.CheckChain))),
-		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log)),
+		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log), server.LocalAccessInterceptor(access, n.auditLocal, log)),
+		grpc.ChainStreamInterceptor(server.LocalStreamInterceptor(access)),
 	)...)
 	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: obligations, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, Now: now})
