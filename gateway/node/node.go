@@ -102,8 +102,11 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if now == nil {
 		now = time.Now
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data_dir: %w", err)
+	if err := prepareDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	if err := secureStores(cfg, log); err != nil {
+		return nil, err
 	}
 	keyPair, err := identity.LoadKeyPair(cfg.Identity.Cert, cfg.Identity.Key)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
@@ -105,6 +107,61 @@ func TestLocalReadsReturnNothingUnaudited(t *testing.T) {
 			_, err := ic(tc.ctx, &localv1.InzageRequest{Bsn: "999996708"}, &grpc.UnaryServerInfo{FullMethod: tc.method}, handler)
 			if status.Code(err) != tc.code || called != before {
 				t.Fatalf("= %v (handler ran: %v), want %v before the handler", err, called != before, tc.code)
+			}
+		})
+	}
+}
+
+// TestCallerRequestIDValidatedNeverLoggedRaw: a peer-chosen x-request-id is
+// kept only when it is one short token; otherwise a new id is used and the
+// sent value appears nowhere in the log line.
+func TestCallerRequestIDValidatedNeverLoggedRaw(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ids  []string
+		keep bool
+	}{
+		{"token", []string{"req-1.a:B_2"}, true},
+		{"newline", []string{"abc\n{\"level\":\"ERROR\",\"msg\":\"forged\"}"}, false},
+		{"quote and space", []string{`a" b`}, false},
+		{"too long", []string{strings.Repeat("a", 65)}, false},
+		{"two values", []string{"aaaa", "bbbb"}, false},
+		{"empty", []string{""}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf strings.Builder
+			log := slog.New(slog.NewJSONHandler(&buf, nil))
+			md := metadata.MD{}
+			for _, v := range tc.ids {
+				md.Append("x-request-id", v)
+			}
+			ctx := metadata.NewIncomingContext(context.Background(), md)
+			ic := UnaryInterceptor("peer", nil, log)
+			_, _ = ic(ctx, nil, &grpc.UnaryServerInfo{FullMethod: "/m"}, func(context.Context, any) (any, error) { return nil, nil })
+			line := buf.String()
+			var fields map[string]any
+			if err := json.Unmarshal([]byte(line), &fields); err != nil {
+				t.Fatalf("log line %q: %v", line, err)
+			}
+			for _, v := range tc.ids {
+				found := false
+				for _, fv := range fields {
+					if s, ok := fv.(string); ok && v != "" && strings.Contains(s, v) {
+						found = true
+					}
+				}
+				if found != tc.keep {
+					t.Errorf("log line %q: carries %q = %v, want %v", line, v, found, tc.keep)
+				}
+			}
+			if got, _ := fields["request_id"].(string); got == "" || (tc.keep && got != tc.ids[0]) {
+				t.Errorf("request_id = %q", got)
+			}
+			if strings.Count(line, "\n") != 1 {
+				t.Errorf("want exactly one log line, got %q", line)
+			}
+			if !tc.keep && tc.ids[0] != "" && !strings.Contains(line, `"caller_request_id":"refused"`) {
+				t.Errorf("refused id not flagged: %q", line)
 			}
 		})
 	}
