@@ -42,6 +42,9 @@ type Config struct {
 	Limits   Limits   `yaml:"limits"`
 	Notify   Notify   `yaml:"notify"`
 	LogLevel string   `yaml:"log_level"`
+
+	// Directory is the signed peer directory (trust.go).
+	Directory Directory `yaml:"directory"`
 }
 
 // Node is this organisation.

@@ -66,7 +66,23 @@ type LocalClient struct {
 	Permissions []string `yaml:"permissions"`
 }
 
+// Directory is the federation's signed peer directory (`schakel directory
+// build|sign`): verified m-of-n before it is parsed, reloaded when it
+// changes, the last good one kept. Its organisations join peers:, which
+// stays for a single node (an OIN in both: the peers: entry wins).
+type Directory struct {
+	File       string   `yaml:"file"`
+	Signatures []string `yaml:"signatures"`
+	Trusted    string   `yaml:"trusted_keys"`
+	Threshold  int      `yaml:"threshold"`
+}
+
 func (c *Config) resolveTrust(abs func(*string)) {
+	abs(&c.Directory.File)
+	for i := range c.Directory.Signatures {
+		abs(&c.Directory.Signatures[i])
+	}
+	abs(&c.Directory.Trusted)
 	for i := range c.Trust.Intermediates {
 		abs(&c.Trust.Intermediates[i])
 	}
@@ -123,6 +139,16 @@ func (c *Config) validateTrust(bad func(key, format string, args ...any), file f
 	}
 	for i, p := range c.Local.CRLs {
 		file(fmt.Sprintf("local.crls[%d]", i), p, true)
+	}
+	if d := c.Directory; d.File != "" || d.Trusted != "" || d.Threshold != 0 || len(d.Signatures) > 0 {
+		file("directory.file", d.File, true)
+		file("directory.trusted_keys", d.Trusted, true)
+		for i, p := range d.Signatures {
+			file(fmt.Sprintf("directory.signatures[%d]", i), p, true)
+		}
+		if d.Threshold < 1 {
+			bad("directory.threshold", "must be at least 1: a directory is used only when signed")
+		}
 	}
 	known := map[string]bool{}
 	for _, p := range identity.Permissions {

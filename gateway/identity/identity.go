@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
@@ -34,32 +35,42 @@ type Peer struct {
 	Address string
 }
 
-// Directory is the node's fixed list of peer organisations.
+// Directory is the node's list of peer organisations. Replace swaps the
+// whole list at once (a newly verified signed directory); readers see the
+// old or the new list, never a mix.
 type Directory struct {
-	byOIN map[string]Peer
+	byOIN atomic.Pointer[map[string]Peer]
 }
 
 // NewDirectory builds a directory; later entries do not override earlier ones.
 func NewDirectory(peers []Peer) *Directory {
-	d := &Directory{byOIN: make(map[string]Peer, len(peers))}
+	d := &Directory{}
+	d.Replace(peers)
+	return d
+}
+
+// Replace swaps in a new list of peers; later entries do not override earlier ones.
+func (d *Directory) Replace(peers []Peer) {
+	m := make(map[string]Peer, len(peers))
 	for _, p := range peers {
-		if _, dup := d.byOIN[p.OIN]; !dup {
-			d.byOIN[p.OIN] = p
+		if _, dup := m[p.OIN]; !dup {
+			m[p.OIN] = p
 		}
 	}
-	return d
+	d.byOIN.Store(&m)
 }
 
 // Lookup returns the peer with this OIN.
 func (d *Directory) Lookup(id string) (Peer, bool) {
-	p, ok := d.byOIN[id]
+	p, ok := (*d.byOIN.Load())[id]
 	return p, ok
 }
 
 // All returns the peers sorted by OIN.
 func (d *Directory) All() []Peer {
-	out := make([]Peer, 0, len(d.byOIN))
-	for _, p := range d.byOIN {
+	m := *d.byOIN.Load()
+	out := make([]Peer, 0, len(m))
+	for _, p := range m {
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].OIN < out[j].OIN })

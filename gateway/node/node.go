@@ -33,6 +33,7 @@ import (
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/consent"
+	"github.com/schakel/schakel/gateway/directory"
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/notify"
@@ -60,6 +61,7 @@ type Node struct {
 	health            *health.Server
 	pool              *outbound.Pool
 	trust             *trust
+	directory         *directory.Loader
 	notifier          *notify.Notifier
 	secret            []byte
 	policyPoll        time.Duration
@@ -176,11 +178,12 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		MaxAge: cfg.Trust.MaxConnectionAge.D(), MaxAgeGrace: cfg.Trust.MaxConnectionAgeGrace.D()})
 	n.closers = append(n.closers, n.pool.Close)
 
-	peers := make([]identity.Peer, 0, len(cfg.Peers))
-	for _, p := range cfg.Peers {
-		peers = append(peers, identity.Peer{OIN: p.OIN, Name: p.Name, OrgType: p.OrgType, Address: p.Address})
+	dir := identity.NewDirectory(staticPeers(cfg))
+	if cfg.Directory.File != "" {
+		if n.directory, err = n.loadDirectory(cfg, dir, log); err != nil {
+			return nil, err
+		}
 	}
-	dir := identity.NewDirectory(peers)
 
 	holder := exchange.NewHolder(exchange.HolderConfig{
 		Self: n.self, Signer: signer, Decider: decider, Audit: n.audit, Source: src, Consents: consents,
@@ -289,7 +292,7 @@ func (n *Node) listen() error {
 // healthz reports liveness and the active policy pack (and the last refused one).
 func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(withRevocation(n.policy.StatusJSON(), n.trust))
+	_, _ = w.Write(withDirectory(withRevocation(n.policy.StatusJSON(), n.trust), n.directory))
 }
 
 // Run serves until ctx is done, then shuts down gracefully: in-flight calls
@@ -439,16 +442,23 @@ func (n *Node) ReloadPolicy() error { return n.policy.Reload() }
 // PolicyStatus reports the active and last refused pack.
 func (n *Node) PolicyStatus() Status { return n.policy.Status() }
 
-// refreshLoop re-reads changed CRLs until ctx is done.
+// refreshLoop re-reads changed CRLs (and fetches due ones) every 5 s and
+// checks the signed peer directory every second, until ctx is done.
 func (n *Node) refreshLoop(ctx context.Context) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
+	d := time.NewTicker(time.Second)
+	defer d.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			n.trust.refresh()
+		case <-d.C:
+			if n.directory != nil {
+				n.directory.Poll()
+			}
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/schakel/schakel/gateway/config"
+	"github.com/schakel/schakel/gateway/directory"
 	"github.com/schakel/schakel/gateway/identity"
 )
 
@@ -126,6 +127,31 @@ func withRevocation(policyJSON []byte, t *trust) []byte {
 	out, err := json.Marshal(m)
 	if err != nil {
 		return policyJSON
+	}
+	return out
+}
+
+// withDirectory adds the signed peer directory's status to /healthz.
+func withDirectory(healthJSON []byte, l *directory.Loader) []byte {
+	if l == nil {
+		return healthJSON
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(healthJSON, &m); err != nil {
+		return healthJSON
+	}
+	st := l.Status()
+	b, err := json.Marshal(st)
+	if err != nil {
+		return healthJSON
+	}
+	m["directory"] = b
+	if st.Refused != nil && string(m["status"]) == `"serving"` {
+		m["status"] = json.RawMessage(`"serving_last_good_directory"`)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return healthJSON
 	}
 	return out
 }
