@@ -175,11 +175,6 @@ func NewRevocation(cfg RevocationConfig) (*Revocation, error) {
 	return r, nil
 }
 
-// Enabled reports whether any revocation source is configured.
-func (r *Revocation) Enabled() bool {
-	return r != nil && (len(r.cfg.Files) > 0 || len(r.cfg.URLs) > 0 || r.cfg.DistributionPoints || r.cfg.OCSP || r.cfg.Require)
-}
-
 // Register adds the revocation metrics to reg: refusals, loads and the
 // number of CRLs past their nextUpdate.
 func (r *Revocation) Register(reg prometheus.Registerer, listener string) error {
