@@ -16,7 +16,6 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/schakel/schakel/certs"
 	"github.com/schakel/schakel/gateway/identity"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -79,11 +78,11 @@ func runRole(role string, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	kp, err := certs.LoadKeyPair(*cert, *key)
+	kp, err := identity.LoadKeyPair(*cert, *key)
 	if err != nil {
 		return err
 	}
-	cas, err := certs.LoadPool(*clientCA)
+	cas, err := identity.LoadPool(*clientCA)
 	if err != nil {
 		return err
 	}
@@ -100,7 +99,7 @@ func runRole(role string, args []string) error {
 		}
 		localv1.RegisterLocalServiceServer(srv, &backendServer{resp: resp})
 	case "proxy":
-		roots, err := certs.LoadPool(*anchors)
+		roots, err := identity.LoadPool(*anchors)
 		if err != nil {
 			return err
 		}

@@ -61,11 +61,11 @@ func pki(dir string, orgs ...*org) error {
 }
 
 func (o *org) keyPair() (tls.Certificate, error) {
-	return certs.LoadKeyPair(filepath.Join(o.dir, o.oin+".pem"), filepath.Join(o.dir, o.oin+".key"))
+	return identity.LoadKeyPair(filepath.Join(o.dir, o.oin+".pem"), filepath.Join(o.dir, o.oin+".key"))
 }
 
 func (o *org) clientKeyPair() (tls.Certificate, error) {
-	return certs.LoadKeyPair(filepath.Join(o.dir, "client", o.oin+".pem"), filepath.Join(o.dir, "client", o.oin+".key"))
+	return identity.LoadKeyPair(filepath.Join(o.dir, "client", o.oin+".pem"), filepath.Join(o.dir, "client", o.oin+".key"))
 }
 
 // signedPack builds the default pack folder (policy/pack) into an archive
@@ -285,7 +285,7 @@ func (n *nodeSpec) dialLocal(anchors string) (*grpc.ClientConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	roots, err := certs.LoadPool(anchors)
+	roots, err := identity.LoadPool(anchors)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +300,7 @@ func (n *nodeSpec) dialPeer(from *org, anchors string) (*grpc.ClientConn, error)
 	if err != nil {
 		return nil, err
 	}
-	roots, err := certs.LoadPool(anchors)
+	roots, err := identity.LoadPool(anchors)
 	if err != nil {
 		return nil, err
 	}

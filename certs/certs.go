@@ -1,18 +1,18 @@
 // Package certs is Schakel's development PKI: a federation CA on disk and
 // organisation certificates that carry the organisation's OIN in the subject
-// serialNumber, as PKIoverheid and FSC certificates do. It also loads key
-// pairs and trust pools for the node, refusing private keys that others can
-// read. Production nodes use PKIoverheid certificates instead; see README.md.
+// serialNumber, as PKIoverheid and FSC certificates do. It creates and issues
+// only; the node loads its keys and trust anchors with gateway/identity and
+// reads OINs with gateway/oin, and no package under gateway/ or policy/
+// imports this one. Production nodes use PKIoverheid certificates instead;
+// see README.md.
 package certs
 
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -21,6 +21,9 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/oin"
 )
 
 // File names inside a CA directory.
@@ -34,30 +37,9 @@ const (
 const clockSkew = 5 * time.Minute
 
 var (
-	// ErrInvalidOIN is wrapped when an OIN is not 20 digits.
-	ErrInvalidOIN = errors.New("certs: OIN must be 20 digits")
 	// ErrCAExists is returned by InitCA when the directory already holds a CA.
 	ErrCAExists = errors.New("certs: a CA already exists in this directory")
-	// ErrKeyPermissions is wrapped when a private key file is readable by group or others.
-	ErrKeyPermissions = errors.New("certs: private key file is accessible by group or others")
 )
-
-// oidSerialNumber is the X.520 serialNumber attribute (2.5.4.5).
-var oidSerialNumber = asn1.ObjectIdentifier{2, 5, 4, 5}
-
-// ValidOIN reports whether oin is an Organisatie-identificatienummer: exactly
-// 20 ASCII digits.
-func ValidOIN(oin string) error {
-	if len(oin) != 20 {
-		return fmt.Errorf("%w (got %d characters)", ErrInvalidOIN, len(oin))
-	}
-	for i := 0; i < len(oin); i++ {
-		if oin[i] < '0' || oin[i] > '9' {
-			return fmt.Errorf("%w (non-digit at position %d)", ErrInvalidOIN, i+1)
-		}
-	}
-	return nil
-}
 
 // InitCA creates a federation CA in dir: ca.pem and ca.key (ECDSA P-256, the
 // key file mode 0600, dir created with mode 0700). It refuses to overwrite an
@@ -130,7 +112,7 @@ type IssueOptions struct {
 // valid for both server and client authentication (mutual TLS). An existing
 // certificate and key for the same OIN are replaced.
 func Issue(dir string, opts IssueOptions) (certPath, keyPath string, err error) {
-	if err := ValidOIN(opts.OIN); err != nil {
+	if err := oin.Valid(opts.OIN); err != nil {
 		return "", "", err
 	}
 	if opts.Name == "" {
@@ -139,7 +121,7 @@ func Issue(dir string, opts IssueOptions) (certPath, keyPath string, err error) 
 	if opts.Validity <= 0 {
 		return "", "", errors.New("certs: validity must be positive")
 	}
-	ca, err := LoadKeyPair(filepath.Join(dir, CACertFile), filepath.Join(dir, CAKeyFile))
+	ca, err := identity.LoadKeyPair(filepath.Join(dir, CACertFile), filepath.Join(dir, CAKeyFile))
 	if err != nil {
 		return "", "", fmt.Errorf("certs: load CA: %w", err)
 	}
@@ -208,79 +190,6 @@ func Issue(dir string, opts IssueOptions) (certPath, keyPath string, err error) 
 		return "", "", err
 	}
 	return certPath, keyPath, nil
-}
-
-// OINFromCert returns the OIN in the certificate's subject serialNumber
-// (OID 2.5.4.5). It fails when the attribute is missing, appears more than
-// once, or is not 20 digits. It does not verify the certificate: call it only
-// on a certificate that the TLS handshake has already verified.
-func OINFromCert(c *x509.Certificate) (string, error) {
-	if c == nil {
-		return "", errors.New("certs: no certificate")
-	}
-	var found []string
-	for _, atv := range c.Subject.Names {
-		if atv.Type.Equal(oidSerialNumber) {
-			s, ok := atv.Value.(string)
-			if !ok {
-				return "", errors.New("certs: subject serialNumber is not a string")
-			}
-			found = append(found, s)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return "", errors.New("certs: certificate has no subject serialNumber (OIN)")
-	case 1:
-	default:
-		return "", errors.New("certs: certificate has more than one subject serialNumber")
-	}
-	if err := ValidOIN(found[0]); err != nil {
-		return "", err
-	}
-	return found[0], nil
-}
-
-// LoadKeyPair loads a PEM certificate (chain) and private key. It refuses a
-// key file that group or others may access (mode & 0o077 != 0): fix it with
-// chmod 600. The returned certificate has Leaf set.
-func LoadKeyPair(certPath, keyPath string) (tls.Certificate, error) {
-	fi, err := os.Stat(keyPath)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("certs: %w", err)
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return tls.Certificate{}, fmt.Errorf("%w: %s has mode %04o, want 0600 (chmod 600 %s)", ErrKeyPermissions, keyPath, perm, keyPath)
-	}
-	pair, err := tls.LoadX509KeyPair(certPath, keyPath)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("certs: load key pair: %w", err)
-	}
-	if pair.Leaf == nil {
-		if pair.Leaf, err = x509.ParseCertificate(pair.Certificate[0]); err != nil {
-			return tls.Certificate{}, fmt.Errorf("certs: parse certificate: %w", err)
-		}
-	}
-	return pair, nil
-}
-
-// LoadPool reads PEM certificates (trust anchors) from the given files into
-// a new pool. Every file must hold at least one certificate.
-func LoadPool(paths ...string) (*x509.CertPool, error) {
-	if len(paths) == 0 {
-		return nil, errors.New("certs: no trust anchor files given")
-	}
-	pool := x509.NewCertPool()
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("certs: %w", err)
-		}
-		if !pool.AppendCertsFromPEM(b) {
-			return nil, fmt.Errorf("certs: %s holds no PEM certificate", p)
-		}
-	}
-	return pool, nil
 }
 
 func randomSerial() (*big.Int, error) {

@@ -13,6 +13,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/schakel/schakel/certs"
+	"github.com/schakel/schakel/gateway/identity"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
 
@@ -140,11 +141,11 @@ func (w *world) dial(n *demoNode) error {
 	if n.conn != nil {
 		return nil
 	}
-	kp, err := certs.LoadKeyPair(filepath.Join(n.dir, "client", n.oin+".pem"), filepath.Join(n.dir, "client", n.oin+".key"))
+	kp, err := identity.LoadKeyPair(filepath.Join(n.dir, "client", n.oin+".pem"), filepath.Join(n.dir, "client", n.oin+".key"))
 	if err != nil {
 		return err
 	}
-	roots, err := certs.LoadPool(filepath.Join(w.dir, "federation-ca", "ca.pem"))
+	roots, err := identity.LoadPool(filepath.Join(w.dir, "federation-ca", "ca.pem"))
 	if err != nil {
 		return err
 	}

@@ -242,6 +242,7 @@ func runAuditInzage(args []string, s stdio) int {
 	if err != nil {
 		return auditFail(s, "inzage", err)
 	}
+	recs = audit.WithoutLocalAccess(recs)
 	if *format == "json" {
 		items := audit.Inzage(recs)
 		enc := json.NewEncoder(s.out)

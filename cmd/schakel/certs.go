@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/schakel/schakel/certs"
+	oinpkg "github.com/schakel/schakel/gateway/oin"
 )
 
 const certsUsage = `usage: schakel certs <init|issue> [flags]
@@ -90,7 +91,7 @@ func runCertsIssue(args []string, s stdio) int {
 		}
 		opts.IPs = append(opts.IPs, ip)
 	}
-	if err := certs.ValidOIN(*oin); err != nil {
+	if err := oinpkg.Valid(*oin); err != nil {
 		return certsUsageError(s, fs, err.Error())
 	}
 	certPath, keyPath, err := certs.Issue(*dir, opts)

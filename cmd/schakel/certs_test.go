@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/schakel/schakel/certs"
+	"github.com/schakel/schakel/gateway/identity"
+	oinpkg "github.com/schakel/schakel/gateway/oin"
 )
 
 func runCertsCLI(args ...string) (code int, stdout, stderr string) {
@@ -35,12 +36,12 @@ func TestCertsCLIInitIssue(t *testing.T) {
 	if !strings.Contains(stdout, certPath) {
 		t.Errorf("stdout %q does not name %s", stdout, certPath)
 	}
-	pair, err := certs.LoadKeyPair(certPath, keyPath)
+	pair, err := identity.LoadKeyPair(certPath, keyPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if oin, err := certs.OINFromCert(pair.Leaf); err != nil || oin != "00000001000000000003" {
-		t.Errorf("OIN = %q, %v", oin, err)
+	if got, err := oinpkg.FromCert(pair.Leaf); err != nil || got != "00000001000000000003" {
+		t.Errorf("OIN = %q, %v", got, err)
 	}
 	if got := strings.Join(pair.Leaf.DNSNames, ","); got != "gemeente.local,localhost" {
 		t.Errorf("DNS SANs = %q", got)

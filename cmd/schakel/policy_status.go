@@ -13,8 +13,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
-	"github.com/schakel/schakel/certs"
 	"github.com/schakel/schakel/gateway/config"
+	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/node"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -72,11 +72,11 @@ func cmdPolicyStatus(args []string, s stdio) int {
 }
 
 func policyStatusAPI(cfg *config.Config, certPath, keyPath string) (*localv1.GetPolicyStatusResponse, error) {
-	kp, err := certs.LoadKeyPair(certPath, keyPath)
+	kp, err := identity.LoadKeyPair(certPath, keyPath)
 	if err != nil {
 		return nil, err
 	}
-	roots, err := certs.LoadPool(cfg.Trust.Anchors...)
+	roots, err := identity.LoadPool(cfg.Trust.Anchors...)
 	if err != nil {
 		return nil, fmt.Errorf("trust.anchors: %w", err)
 	}

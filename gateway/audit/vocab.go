@@ -31,6 +31,14 @@ const (
 	ActionNotifyDeadLetter Action = "schakel.notify.dead_letter"
 	// ActionNotifyReceive: the recipient's record of a notification it received.
 	ActionNotifyReceive Action = "schakel.notify.receive"
+
+	// Actions of the local API that the log records with the local client's
+	// identity: the record's ForeignEntity is LocalEntity(client), HolderOIN
+	// this node, Subject the child's pseudonym (local.go).
+	ActionConsentRegister Action = "schakel.consent.register"
+	ActionConsentWithdraw Action = "schakel.consent.withdraw"
+	ActionConsentList     Action = "schakel.consent.list"
+	ActionInzageRead      Action = "schakel.inzage.read"
 )
 
 // Status is the LDV status code of a record.
@@ -113,7 +121,8 @@ func (r *Record) Fail(code string) {
 func (a Action) valid() error {
 	switch a {
 	case ActionRequestDecide, ActionRequestRefuse, ActionRequestReceive, ActionNotifyDecide,
-		ActionNotifyDeliver, ActionNotifyCancel, ActionNotifyDeadLetter, ActionNotifyReceive:
+		ActionNotifyDeliver, ActionNotifyCancel, ActionNotifyDeadLetter, ActionNotifyReceive,
+		ActionConsentRegister, ActionConsentWithdraw, ActionConsentList, ActionInzageRead:
 		return nil
 	case "":
 		return fmt.Errorf("name is empty")

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/schakel/schakel/gateway/oin"
 )
 
 // ErrInvalid marks a configuration that cannot be used.
@@ -40,6 +42,9 @@ type Config struct {
 	Limits   Limits   `yaml:"limits"`
 	Notify   Notify   `yaml:"notify"`
 	LogLevel string   `yaml:"log_level"`
+
+	// Directory is the signed peer directory (trust.go).
+	Directory Directory `yaml:"directory"`
 }
 
 // Node is this organisation.
@@ -71,12 +76,16 @@ type Identity struct {
 type Trust struct {
 	Anchors []string `yaml:"anchors"`
 	CRLs    []string `yaml:"crls"`
+
+	Revocation `yaml:",inline"` // the other trust: keys, in trust.go
 }
 
 // Local configures how the organisation's own systems authenticate: a client
 // certificate issued by ClientCA (the organisation's own CA).
 type Local struct {
 	ClientCA string `yaml:"client_ca"`
+
+	LocalAccess `yaml:",inline"` // the other local: keys, in trust.go
 }
 
 // Peer is an entry of the peer directory.
@@ -214,6 +223,7 @@ func (c *Config) resolve(base string) {
 		abs(&c.Trust.CRLs[i])
 	}
 	abs(&c.Local.ClientCA)
+	c.resolveTrust(abs)
 	abs(&c.Source.SQLite)
 	abs(&c.Source.Fixture)
 	abs(&c.Source.GRPC.CA)
@@ -283,14 +293,13 @@ func (c *Config) defaults(base string) {
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
 	}
+	c.defaultsTrust()
 }
-
-var oinRE = regexp.MustCompile(`^[0-9]{20}$`)
 
 var pgSchemaRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
-// ValidOIN reports whether s is a 20-digit OIN.
-func ValidOIN(s string) bool { return oinRE.MatchString(s) }
+// ValidOIN reports whether s is a 20-digit OIN (see gateway/oin).
+func ValidOIN(s string) bool { return oin.Valid(s) == nil }
 
 // Validate reports every problem of the configuration at once; each names its key.
 func (c *Config) Validate() error {
@@ -344,6 +353,7 @@ func (c *Config) Validate() error {
 		file(fmt.Sprintf("trust.crls[%d]", i), a, true)
 	}
 	file("local.client_ca", c.Local.ClientCA, true)
+	c.validateTrust(bad, file)
 	seen := map[string]bool{}
 	for i, p := range c.Peers {
 		key := fmt.Sprintf("peers[%d]", i)

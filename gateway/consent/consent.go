@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/schakel/schakel/certs"
 	"github.com/schakel/schakel/gateway/bsn"
+	"github.com/schakel/schakel/gateway/oin"
 )
 
 var (
@@ -95,7 +95,7 @@ func Validate(c Consent, vocab Vocabulary) error {
 	if c.GivenBy != GivenByOuder && c.GivenBy != GivenByJeugdige {
 		errs = append(errs, invalid(nil, "given_by must be %q or %q, got %q", GivenByOuder, GivenByJeugdige, c.GivenBy))
 	}
-	if err := certs.ValidOIN(c.RecipientOIN); err != nil {
+	if err := oin.Valid(c.RecipientOIN); err != nil {
 		errs = append(errs, invalid(nil, "recipient_oin must be 20 digits"))
 	}
 	switch {

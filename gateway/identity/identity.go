@@ -12,11 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 
-	"github.com/schakel/schakel/certs"
+	"github.com/schakel/schakel/gateway/oin"
 )
 
 var (
@@ -34,32 +35,42 @@ type Peer struct {
 	Address string
 }
 
-// Directory is the node's fixed list of peer organisations.
+// Directory is the node's list of peer organisations. Replace swaps the
+// whole list at once (a newly verified signed directory); readers see the
+// old or the new list, never a mix.
 type Directory struct {
-	byOIN map[string]Peer
+	byOIN atomic.Pointer[map[string]Peer]
 }
 
 // NewDirectory builds a directory; later entries do not override earlier ones.
 func NewDirectory(peers []Peer) *Directory {
-	d := &Directory{byOIN: make(map[string]Peer, len(peers))}
-	for _, p := range peers {
-		if _, dup := d.byOIN[p.OIN]; !dup {
-			d.byOIN[p.OIN] = p
-		}
-	}
+	d := &Directory{}
+	d.Replace(peers)
 	return d
 }
 
+// Replace swaps in a new list of peers; later entries do not override earlier ones.
+func (d *Directory) Replace(peers []Peer) {
+	m := make(map[string]Peer, len(peers))
+	for _, p := range peers {
+		if _, dup := m[p.OIN]; !dup {
+			m[p.OIN] = p
+		}
+	}
+	d.byOIN.Store(&m)
+}
+
 // Lookup returns the peer with this OIN.
-func (d *Directory) Lookup(oin string) (Peer, bool) {
-	p, ok := d.byOIN[oin]
+func (d *Directory) Lookup(id string) (Peer, bool) {
+	p, ok := (*d.byOIN.Load())[id]
 	return p, ok
 }
 
 // All returns the peers sorted by OIN.
 func (d *Directory) All() []Peer {
-	out := make([]Peer, 0, len(d.byOIN))
-	for _, p := range d.byOIN {
+	m := *d.byOIN.Load()
+	out := make([]Peer, 0, len(m))
+	for _, p := range m {
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].OIN < out[j].OIN })
@@ -88,21 +99,38 @@ func (d *Directory) Authenticate(ctx context.Context) (Peer, *x509.Certificate, 
 	if err != nil {
 		return Peer{}, nil, err
 	}
-	oin, err := certs.OINFromCert(cert)
+	id, err := oin.FromCert(cert)
 	if err != nil {
 		return Peer{}, nil, fmt.Errorf("%w: %v", ErrNoPeerIdentity, err)
 	}
-	p, ok := d.Lookup(oin)
+	p, ok := d.Lookup(id)
 	if !ok {
-		return Peer{}, nil, fmt.Errorf("%w: %s", ErrUnknownPeer, oin)
+		return Peer{}, nil, fmt.Errorf("%w: %s", ErrUnknownPeer, id)
 	}
 	return p, cert, nil
 }
 
+// ChainCheck checks a verified chain (leaf first, anchor last), for example
+// Revocation.CheckChain; an error refuses the connection.
+type ChainCheck func(chain []*x509.Certificate) error
+
+// checkAll runs check on every verified chain.
+func checkAll(check ChainCheck, chains [][]*x509.Certificate) error {
+	if check == nil {
+		return nil
+	}
+	for _, chain := range chains {
+		if err := check(chain); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ServerTLS is the peer listener's TLS: TLS 1.3 only, client certificate
 // required and verified against anchors. check, when not nil, runs on every
-// verified connection (revocation) and refuses it on error.
-func ServerTLS(cert tls.Certificate, anchors *x509.CertPool, check func(*x509.Certificate) error) *tls.Config {
+// verified chain of every connection (revocation) and refuses it on error.
+func ServerTLS(cert tls.Certificate, anchors *x509.CertPool, check ChainCheck) *tls.Config {
 	c := &tls.Config{
 		MinVersion:   tls.VersionTLS13,
 		Certificates: []tls.Certificate{cert},
@@ -110,23 +138,14 @@ func ServerTLS(cert tls.Certificate, anchors *x509.CertPool, check func(*x509.Ce
 		ClientCAs:    anchors,
 	}
 	if check != nil {
-		c.VerifyConnection = func(cs tls.ConnectionState) error {
-			for _, chain := range cs.VerifiedChains {
-				for _, crt := range chain {
-					if err := check(crt); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		}
+		c.VerifyConnection = func(cs tls.ConnectionState) error { return checkAll(check, cs.VerifiedChains) }
 	}
 	return c
 }
 
 // ClientTLS is the outbound TLS to a peer: TLS 1.3, our certificate presented,
 // the server verified against anchors and required to carry wantOIN.
-func ClientTLS(cert tls.Certificate, anchors *x509.CertPool, wantOIN string, check func(*x509.Certificate) error) *tls.Config {
+func ClientTLS(cert tls.Certificate, anchors *x509.CertPool, wantOIN string, check ChainCheck) *tls.Config {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS13,
 		Certificates: []tls.Certificate{cert},
@@ -135,21 +154,14 @@ func ClientTLS(cert tls.Certificate, anchors *x509.CertPool, wantOIN string, che
 			if len(cs.VerifiedChains) == 0 || len(cs.VerifiedChains[0]) == 0 {
 				return ErrNoPeerIdentity
 			}
-			oin, err := certs.OINFromCert(cs.VerifiedChains[0][0])
+			got, err := oin.FromCert(cs.VerifiedChains[0][0])
 			if err != nil {
 				return err
 			}
-			if oin != wantOIN {
-				return fmt.Errorf("peer presented OIN %s, directory expects %s", oin, wantOIN)
+			if got != wantOIN {
+				return fmt.Errorf("peer presented OIN %s, directory expects %s", got, wantOIN)
 			}
-			if check != nil {
-				for _, crt := range cs.VerifiedChains[0] {
-					if err := check(crt); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
+			return checkAll(check, cs.VerifiedChains)
 		},
 	}
 }

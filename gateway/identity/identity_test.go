@@ -62,7 +62,7 @@ func TestMutualTLSChecksOINAndRevocation(t *testing.T) {
 	if err := os.WriteFile(crlPath, ca.CRL(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rev, err := NewRevocation([]string{crlPath}, []*x509.Certificate{ca.X509}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	rev, err := NewRevocation(RevocationConfig{Files: []string{crlPath}, Anchors: []*x509.Certificate{ca.X509}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestMutualTLSChecksOINAndRevocation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := ServerTLS(a.TLS, ca.Pool(), rev.Check)
+			srv := ServerTLS(a.TLS, ca.Pool(), rev.CheckChain)
 			var cliCert tls.Certificate
 			if tc.client != nil {
 				cliCert = tc.client.TLS
@@ -95,10 +95,10 @@ func TestMutualTLSChecksOINAndRevocation(t *testing.T) {
 			}
 		})
 	}
-	if err := rev.Check(revoked.X509); !errors.Is(err, ErrRevoked) {
+	if err := rev.CheckChain([]*x509.Certificate{revoked.X509, ca.X509}); !errors.Is(err, ErrRevoked) {
 		t.Errorf("Check(revoked) = %v", err)
 	}
-	if err := rev.Check(b.X509); err != nil {
+	if err := rev.CheckChain([]*x509.Certificate{b.X509, ca.X509}); err != nil {
 		t.Errorf("Check(valid) = %v", err)
 	}
 }
@@ -112,14 +112,14 @@ func TestRevocationRefusesForeignCRLAndKeepsLastGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := NewRevocation([]string{path}, []*x509.Certificate{ca.X509}, log); err == nil {
+	if _, err := NewRevocation(RevocationConfig{Files: []string{path}, Anchors: []*x509.Certificate{ca.X509}, Log: log}); err == nil {
 		t.Fatal("a CRL not signed by a trust anchor was accepted")
 	}
 	c := ca.Issue(t, oinB, "Zorg")
 	if err := os.WriteFile(path, ca.CRL(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rev, err := NewRevocation([]string{path}, []*x509.Certificate{ca.X509}, log)
+	rev, err := NewRevocation(RevocationConfig{Files: []string{path}, Anchors: []*x509.Certificate{ca.X509}, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestRevocationRefusesForeignCRLAndKeepsLastGood(t *testing.T) {
 	future := time.Now().Add(time.Second)
 	_ = os.Chtimes(path, future, future)
 	rev.Refresh()
-	if err := rev.Check(c.X509); !errors.Is(err, ErrRevoked) {
+	if err := rev.CheckChain([]*x509.Certificate{c.X509, ca.X509}); !errors.Is(err, ErrRevoked) {
 		t.Fatalf("revocation not picked up on refresh: %v", err)
 	}
 	// A corrupt new CRL is refused; the last good list stays in force.
@@ -142,7 +142,7 @@ func TestRevocationRefusesForeignCRLAndKeepsLastGood(t *testing.T) {
 	later := future.Add(time.Second)
 	_ = os.Chtimes(path, later, later)
 	rev.Refresh()
-	if err := rev.Check(c.X509); !errors.Is(err, ErrRevoked) {
+	if err := rev.CheckChain([]*x509.Certificate{c.X509, ca.X509}); !errors.Is(err, ErrRevoked) {
 		t.Fatalf("last good CRL dropped after a corrupt update: %v", err)
 	}
 }

@@ -15,9 +15,9 @@ import (
 	"google.golang.org/grpc/status"
 	_ "modernc.org/sqlite"
 
-	"github.com/schakel/schakel/certs"
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/config"
+	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/node"
 	"github.com/schakel/schakel/gateway/server"
 	"github.com/schakel/schakel/internal/testnode"
@@ -64,7 +64,7 @@ func (a *faultyAudit) set(err error) {
 // behind a faultyAudit.
 func withFaultyAudit(t *testing.T, fa *faultyAudit) func(*config.Config, *node.Options) {
 	return func(cfg *config.Config, o *node.Options) {
-		kp, err := certs.LoadKeyPair(cfg.Identity.Cert, cfg.Identity.Key)
+		kp, err := identity.LoadKeyPair(cfg.Identity.Cert, cfg.Identity.Key)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,13 +31,14 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 
-	"github.com/schakel/schakel/certs"
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/consent"
+	"github.com/schakel/schakel/gateway/directory"
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/notify"
+	"github.com/schakel/schakel/gateway/oin"
 	"github.com/schakel/schakel/gateway/outbound"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/server"
@@ -60,7 +61,8 @@ type Node struct {
 	metricsSrv        *http.Server
 	health            *health.Server
 	pool              *outbound.Pool
-	revocation        *identity.Revocation
+	trust             *trust
+	directory         *directory.Loader
 	notifier          *notify.Notifier
 	secret            []byte
 	policyPoll        time.Duration
@@ -100,10 +102,13 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if now == nil {
 		now = time.Now
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data_dir: %w", err)
+	if err := prepareDataDir(cfg.DataDir); err != nil {
+		return nil, err
 	}
-	keyPair, err := certs.LoadKeyPair(cfg.Identity.Cert, cfg.Identity.Key)
+	if err := secureStores(cfg, log); err != nil {
+		return nil, err
+	}
+	keyPair, err := identity.LoadKeyPair(cfg.Identity.Cert, cfg.Identity.Key)
 	if err != nil {
 		return nil, fmt.Errorf("identity: %w", err)
 	}
@@ -114,13 +119,9 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if !ok {
 		return nil, errors.New("identity.key: not a signing key")
 	}
-	anchors, err := certs.LoadPool(cfg.Trust.Anchors...)
+	n.trust, err = loadTrust(cfg, keyPair, log)
 	if err != nil {
-		return nil, fmt.Errorf("trust.anchors: %w", err)
-	}
-	localCAs, err := certs.LoadPool(cfg.Local.ClientCA)
-	if err != nil {
-		return nil, fmt.Errorf("local.client_ca: %w", err)
+		return nil, err
 	}
 	secret, err := loadOrCreateSecret(cfg.Audit.SecretFile)
 	if err != nil {
@@ -165,23 +166,17 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	}
 	n.closers = append(n.closers, n.audit.Close)
 
-	anchorCerts, err := identity.LoadCertificates(cfg.Trust.Anchors...)
-	if err != nil {
-		return nil, fmt.Errorf("trust.anchors: %w", err)
-	}
-	n.revocation, err = identity.NewRevocation(cfg.Trust.CRLs, anchorCerts, log)
-	if err != nil {
-		return nil, fmt.Errorf("trust.crls: %w", err)
-	}
-	check := n.revocation.Check
-	n.pool = outbound.New(outbound.Config{Cert: keyPair, Anchors: anchors, Check: check, MaxMessageBytes: cfg.Limits.MaxMessageBytes})
+	check := n.trust.peer.CheckChain
+	n.pool = outbound.New(outbound.Config{Cert: keyPair, Anchors: n.trust.anchors.Pool, Check: check, MaxMessageBytes: cfg.Limits.MaxMessageBytes,
+		MaxAge: cfg.Trust.MaxConnectionAge.D(), MaxAgeGrace: cfg.Trust.MaxConnectionAgeGrace.D()})
 	n.closers = append(n.closers, n.pool.Close)
 
-	peers := make([]identity.Peer, 0, len(cfg.Peers))
-	for _, p := range cfg.Peers {
-		peers = append(peers, identity.Peer{OIN: p.OIN, Name: p.Name, OrgType: p.OrgType, Address: p.Address})
+	dir := identity.NewDirectory(staticPeers(cfg))
+	if cfg.Directory.File != "" {
+		if n.directory, err = n.loadDirectory(cfg, dir, log); err != nil {
+			return nil, err
+		}
 	}
-	dir := identity.NewDirectory(peers)
 
 	// The one release core: the holder's answers, notifications when sent
 	// and every delivery attempt decide and record through it.
@@ -210,6 +205,9 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}
+	if err := n.trust.register(n.Metrics.Registry); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	n.policyPoll = opt.PolicyPoll
 	notifyStore, err := notify.OpenSQLite(notify.DBPath(cfg.DataDir))
 	if err != nil {
@@ -230,9 +228,12 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		grpc.MaxRecvMsgSize(cfg.Limits.MaxMessageBytes),
 		grpc.MaxSendMsgSize(cfg.Limits.MaxMessageBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		// Connections end after max_connection_age, so every certificate is
+		// verified again (expiry, CRL, OCSP) at least that often.
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: cfg.Trust.MaxConnectionAge.D(), MaxConnectionAgeGrace: cfg.Trust.MaxConnectionAgeGrace.D()}),
 	}
 	n.peerSrv = grpc.NewServer(append(common,
-		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, anchors, check))),
+		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, n.trust.anchors.Pool, check))),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("peer", n.Metrics, log),
 			server.NewPeerLimits(cfg.Limits.PeerRate, cfg.Limits.PeerBurst, cfg.Limits.PeerConcurrency).Interceptor()),
 		grpc.MaxConcurrentStreams(uint32(cfg.Limits.PeerConcurrency)),
@@ -240,9 +241,14 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	exchangev1.RegisterExchangeServiceServer(n.peerSrv, &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier})
 	healthpb.RegisterHealthServer(n.peerSrv, n.health)
 
+	access := localAccess(cfg)
+	if access.Open() {
+		log.Warn("local.clients is empty: every certificate of the local client CA may call every local method")
+	}
 	n.localSrv = grpc.NewServer(append(common,
-		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, localCAs, nil))),
-		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log)),
+		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, n.trust.localCAs.Pool, n.trust.local.CheckChain))),
+		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log), server.LocalAccessInterceptor(access, n.auditLocal, log)),
+		grpc.ChainStreamInterceptor(server.LocalStreamInterceptor(access)),
 	)...)
 	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, Now: now})
@@ -292,7 +298,7 @@ func (n *Node) listen() error {
 // healthz reports liveness and the active policy pack (and the last refused one).
 func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(n.policy.StatusJSON())
+	_, _ = w.Write(withDirectory(withRevocation(n.policy.StatusJSON(), n.trust), n.directory))
 }
 
 // Run serves until ctx is done, then shuts down gracefully: in-flight calls
@@ -374,7 +380,7 @@ func checkOwnOIN(kp tls.Certificate, want string) error {
 	if kp.Leaf == nil {
 		return errors.New("identity.cert: no certificate")
 	}
-	got, err := certs.OINFromCert(kp.Leaf)
+	got, err := oin.FromCert(kp.Leaf)
 	if err != nil {
 		return fmt.Errorf("identity.cert: %w", err)
 	}
@@ -442,16 +448,23 @@ func (n *Node) ReloadPolicy() error { return n.policy.Reload() }
 // PolicyStatus reports the active and last refused pack.
 func (n *Node) PolicyStatus() Status { return n.policy.Status() }
 
-// refreshLoop re-reads changed CRLs until ctx is done.
+// refreshLoop re-reads changed CRLs (and fetches due ones) every 5 s and
+// checks the signed peer directory every second, until ctx is done.
 func (n *Node) refreshLoop(ctx context.Context) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
+	d := time.NewTicker(time.Second)
+	defer d.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n.revocation.Refresh()
+			n.trust.refresh()
+		case <-d.C:
+			if n.directory != nil {
+				n.directory.Poll()
+			}
 		}
 	}
 }

@@ -13,9 +13,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
-	"github.com/schakel/schakel/certs"
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/config"
+	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/source"
 )
 
@@ -32,11 +32,11 @@ func OpenAudit(ctx context.Context, cfg *config.Config, signer crypto.Signer, lo
 
 func openSource(cfg *config.Config, n *Node) (source.Source, error) {
 	if cfg.Source.GRPC.Address != "" {
-		kp, err := certs.LoadKeyPair(cfg.Source.GRPC.Cert, cfg.Source.GRPC.Key)
+		kp, err := identity.LoadKeyPair(cfg.Source.GRPC.Cert, cfg.Source.GRPC.Key)
 		if err != nil {
 			return nil, err
 		}
-		pool, err := certs.LoadPool(cfg.Source.GRPC.CA)
+		pool, err := identity.LoadPool(cfg.Source.GRPC.CA)
 		if err != nil {
 			return nil, err
 		}

@@ -24,15 +24,27 @@ type Config struct {
 	Cert    tls.Certificate
 	Anchors *x509.CertPool
 	// Check, when set, refuses revoked certificates.
-	Check           func(*x509.Certificate) error
+	Check           identity.ChainCheck
 	MaxMessageBytes int
+	// MaxAge replaces a connection older than this with a new one (a new
+	// handshake: the server's certificate is verified again, expiry and
+	// revocation included); the old one is closed MaxAgeGrace later, so
+	// calls in flight finish. Zero keeps connections for ever.
+	MaxAge, MaxAgeGrace time.Duration
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
 }
 
 // Pool holds the connections.
 type Pool struct {
 	cfg   Config
 	mu    sync.Mutex
-	conns map[string]*grpc.ClientConn
+	conns map[string]pooled
+}
+
+type pooled struct {
+	conn    *grpc.ClientConn
+	created time.Time
 }
 
 // New returns an empty pool.
@@ -40,7 +52,10 @@ func New(cfg Config) *Pool {
 	if cfg.MaxMessageBytes == 0 {
 		cfg.MaxMessageBytes = 4 << 20
 	}
-	return &Pool{cfg: cfg, conns: map[string]*grpc.ClientConn{}}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Pool{cfg: cfg, conns: map[string]pooled{}}
 }
 
 // Conn returns the connection to p, creating it on first use. The connection
@@ -49,8 +64,14 @@ func (pl *Pool) Conn(p identity.Peer) (grpc.ClientConnInterface, error) {
 	key := p.OIN + "@" + p.Address
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
+	now := pl.cfg.Now()
 	if c, ok := pl.conns[key]; ok {
-		return c, nil
+		if pl.cfg.MaxAge <= 0 || now.Sub(c.created) < pl.cfg.MaxAge {
+			return c.conn, nil
+		}
+		delete(pl.conns, key)
+		old := c.conn
+		time.AfterFunc(pl.cfg.MaxAgeGrace, func() { _ = old.Close() })
 	}
 	if p.Address == "" {
 		return nil, fmt.Errorf("peer %s has no address", p.OIN)
@@ -64,7 +85,7 @@ func (pl *Pool) Conn(p identity.Peer) (grpc.ClientConnInterface, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl.conns[key] = c
+	pl.conns[key] = pooled{conn: c, created: now}
 	return c, nil
 }
 
@@ -74,7 +95,7 @@ func (pl *Pool) Close() error {
 	defer pl.mu.Unlock()
 	var errs []error
 	for k, c := range pl.conns {
-		errs = append(errs, c.Close())
+		errs = append(errs, c.conn.Close())
 		delete(pl.conns, k)
 	}
 	return errors.Join(errs...)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"regexp"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -60,6 +61,24 @@ func (m *Metrics) decision(d *exchangev1.Decision) {
 	m.decisions.WithLabelValues(flow, outcome).Inc()
 }
 
+// requestIDRE is what a caller's x-request-id may look like; anything else
+// (control characters, quotes, long strings) is replaced, never logged.
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+// callerRequestID returns the caller's x-request-id when it is one
+// well-formed value, else a new id (refused reports that one was sent but
+// not taken).
+func callerRequestID(ctx context.Context) (id string, refused bool) {
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		v := md.Get("x-request-id")
+		if len(v) == 1 && requestIDRE.MatchString(v[0]) {
+			return v[0], false
+		}
+		refused = len(v) > 0
+	}
+	return release.NewID(), refused
+}
+
 type logFieldsKey struct{}
 
 type logFields struct {
@@ -82,16 +101,12 @@ func setLogField(ctx context.Context, key string, value any) {
 func UnaryInterceptor(listener string, m *Metrics, log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 		start := time.Now()
-		reqID := ""
-		if md, ok := metadata.FromIncomingContext(ctx); ok {
-			if v := md.Get("x-request-id"); len(v) == 1 && len(v[0]) <= 64 {
-				reqID = v[0]
-			}
-		}
-		if reqID == "" {
-			reqID = release.NewID()
-		}
+		reqID, refused := callerRequestID(ctx)
 		lf := &logFields{}
+		if refused {
+			// The caller's id is never logged as sent: only that it was refused.
+			lf.fields = append(lf.fields, "caller_request_id", "refused")
+		}
 		ctx = context.WithValue(ctx, logFieldsKey{}, lf)
 		defer func() {
 			if r := recover(); r != nil {

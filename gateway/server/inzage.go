@@ -24,7 +24,7 @@ func (s *Local) Inzage(ctx context.Context, req *localv1.InzageRequest) (*localv
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	items := audit.Inzage(recs)
+	items := audit.Inzage(audit.WithoutLocalAccess(recs))
 	out := &localv1.InzageResponse{Records: make([]*localv1.InzageRecord, 0, len(items))}
 	for _, it := range items {
 		out.Records = append(out.Records, &localv1.InzageRecord{

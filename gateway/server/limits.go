@@ -8,8 +8,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
-	"github.com/schakel/schakel/certs"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/oin"
 )
 
 // PeerLimits bounds what one peer organisation can make the node do: a token
@@ -57,7 +57,7 @@ func (l *PeerLimits) Interceptor() grpc.UnaryServerInterceptor {
 		if err != nil {
 			return handler(ctx, req)
 		}
-		oin, err := certs.OINFromCert(cert)
+		oin, err := oin.FromCert(cert)
 		if err != nil {
 			return handler(ctx, req)
 		}

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/schakel/schakel/certs"
 	"github.com/schakel/schakel/gateway/bsn"
+	"github.com/schakel/schakel/gateway/oin"
 	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"gopkg.in/yaml.v3"
@@ -100,9 +100,9 @@ func parseFixture(b []byte) ([]fixtureChild, error) {
 		if err != nil {
 			return nil, fail("birth_date %q is not YYYY-MM-DD", c.BirthDate)
 		}
-		for _, oin := range c.EnrolledAt {
-			if err := certs.ValidOIN(oin); err != nil {
-				return nil, fail("enrolled_at %q: %v", oin, err)
+		for _, id := range c.EnrolledAt {
+			if err := oin.Valid(id); err != nil {
+				return nil, fail("enrolled_at %q: %v", id, err)
 			}
 		}
 		fc := fixtureChild{

@@ -47,6 +47,9 @@ type Federation struct {
 	Nodes map[string]*Node
 	// Logs collects every node's log lines (to search them for BSNs).
 	Logs *SyncBuffer
+	// LocalCA, when set, is every node's local client CA (tests that need
+	// it before the node starts, e.g. to sign its CRL); nil mints one per node.
+	LocalCA *testpki.CA
 }
 
 // Node is a running node with a local client.
@@ -137,8 +140,11 @@ func (f *Federation) Prepare(org Org, dirName string, peers []PeerAt, o PrepareO
 	}
 	certPath, keyPath := cert.WriteFiles(t, dir)
 	caPath := filepath.Join(dir, "federation-ca.pem")
-	writeFile(t, caPath, f.CA.CertPEM)
-	localCA := testpki.New(t)
+	writeFile(t, caPath, f.CA.Root().CertPEM) // below an intermediate, the root is the anchor
+	localCA := f.LocalCA
+	if localCA == nil {
+		localCA = testpki.New(t)
+	}
 	localCAPath := filepath.Join(dir, "local-ca.pem")
 	writeFile(t, localCAPath, localCA.CertPEM)
 	client := localCA.Issue(t, org.OIN, org.Name+" systeem")
@@ -230,7 +236,7 @@ func (n *Node) Stop() {
 // Dial connects with the given client certificate (may be empty) to addr,
 // trusting the federation CA for the server.
 func (f *Federation) Dial(addr string, cert tls.Certificate) *grpc.ClientConn {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: f.CA.Pool()}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: f.CA.Root().Pool()}
 	if len(cert.Certificate) > 0 {
 		cfg.Certificates = []tls.Certificate{cert}
 	}

@@ -13,13 +13,17 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ocsp"
 )
 
 // CA is an in-memory certificate authority.
@@ -30,6 +34,9 @@ type CA struct {
 
 	mu      sync.Mutex
 	revoked []x509.RevocationListEntry
+
+	parent *CA
+	chain  [][]byte // DER of this CA and the intermediates above it, root excluded
 }
 
 // Cert is an issued certificate and its key.
@@ -88,7 +95,14 @@ type issueConfig struct {
 	ips                 []net.IP
 	eku                 []x509.ExtKeyUsage
 	revoked             bool
+	ocsp, crlDP         []string
 }
+
+// OCSPServer names an OCSP responder in the certificate (authority information access).
+func OCSPServer(urls ...string) Option { return func(c *issueConfig) { c.ocsp = urls } }
+
+// CRLDistributionPoint names where the issuer's CRL is published.
+func CRLDistributionPoint(urls ...string) Option { return func(c *issueConfig) { c.crlDP = urls } }
 
 // Option changes an issued certificate.
 type Option func(*issueConfig)
@@ -150,6 +164,9 @@ func (ca *CA) Issue(t testing.TB, oin, name string, opts ...Option) *Cert {
 		ExtKeyUsage:  cfg.eku,
 		DNSNames:     cfg.dns,
 		IPAddresses:  cfg.ips,
+
+		OCSPServer:            cfg.ocsp,
+		CRLDistributionPoints: cfg.crlDP,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.X509, &key.PublicKey, ca.Key)
 	if err != nil {
@@ -164,10 +181,15 @@ func (ca *CA) Issue(t testing.TB, oin, name string, opts ...Option) *Cert {
 		t.Fatalf("testpki: %v", err)
 	}
 	c := &Cert{
-		TLS:     tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf},
+		TLS:     tls.Certificate{Certificate: append([][]byte{der}, ca.chain...), PrivateKey: key, Leaf: leaf},
 		X509:    leaf,
 		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}),
+	}
+	// Below an intermediate the certificate file carries the chain up to
+	// (not including) the root, as a PKIoverheid certificate file does.
+	for _, d := range ca.chain {
+		c.CertPEM = append(c.CertPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: d})...)
 	}
 	if cfg.revoked {
 		ca.Revoke(c)
@@ -197,14 +219,37 @@ func (ca *CA) IsRevoked(c *x509.Certificate) bool {
 // CRL returns a signed revocation list (DER) of the revoked certificates.
 func (ca *CA) CRL(t testing.TB) []byte {
 	t.Helper()
+	return ca.CRLWith(t, CRLOptions{})
+}
+
+// CRLOptions shape a CRL; zero fields take CRL's defaults: number the
+// current time in nanoseconds (so later lists have higher numbers), this
+// update a minute ago, next update in an hour.
+type CRLOptions struct {
+	Number                 *big.Int
+	ThisUpdate, NextUpdate time.Time
+}
+
+// CRLWith returns a signed revocation list (DER) of the revoked certificates.
+func (ca *CA) CRLWith(t testing.TB, o CRLOptions) []byte {
+	t.Helper()
 	ca.mu.Lock()
 	entries := append([]x509.RevocationListEntry(nil), ca.revoked...)
 	ca.mu.Unlock()
 	now := time.Now()
+	if o.Number == nil {
+		o.Number = big.NewInt(now.UnixNano())
+	}
+	if o.ThisUpdate.IsZero() {
+		o.ThisUpdate = now.Add(-time.Minute)
+	}
+	if o.NextUpdate.IsZero() {
+		o.NextUpdate = now.Add(time.Hour)
+	}
 	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
-		Number:                    big.NewInt(now.UnixNano()),
-		ThisUpdate:                now.Add(-time.Minute),
-		NextUpdate:                now.Add(time.Hour),
+		Number:                    o.Number,
+		ThisUpdate:                o.ThisUpdate,
+		NextUpdate:                o.NextUpdate,
 		RevokedCertificateEntries: entries,
 	}, ca.X509, ca.Key)
 	if err != nil {
@@ -252,4 +297,84 @@ func serial(t testing.TB) *big.Int {
 		t.Fatalf("testpki: serial: %v", err)
 	}
 	return n.Add(n, big.NewInt(1))
+}
+
+// Intermediate mints an issuing CA signed by ca, valid as long as ca, the
+// way PKIoverheid's organisation services CAs hang below its root.
+// Certificates it issues carry it (and any CA between it and the root) in
+// their chain; the root stays the only trust anchor.
+func (ca *CA) Intermediate(t testing.TB, name string, opts ...Option) *CA {
+	t.Helper()
+	cfg := issueConfig{}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	key := newKey(t)
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(t),
+		Subject:               pkix.Name{CommonName: name, Organization: []string{"Schakel test"}},
+		NotBefore:             ca.X509.NotBefore,
+		NotAfter:              ca.X509.NotAfter,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		OCSPServer:            cfg.ocsp,
+		CRLDistributionPoints: cfg.crlDP,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.X509, &key.PublicKey, ca.Key)
+	if err != nil {
+		t.Fatalf("testpki: create intermediate %q: %v", name, err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatalf("testpki: parse intermediate: %v", err)
+	}
+	return &CA{X509: c, Key: key, CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		parent: ca, chain: append([][]byte{der}, ca.chain...)}
+}
+
+// Root returns the CA at the top of ca's hierarchy (ca itself for a root).
+func (ca *CA) Root() *CA {
+	for ca.parent != nil {
+		ca = ca.parent
+	}
+	return ca
+}
+
+// AsCert returns an intermediate CA as a certificate of its parent, to
+// revoke it there (parent.Revoke(ca.AsCert())).
+func (ca *CA) AsCert() *Cert { return &Cert{X509: ca.X509, CertPEM: ca.CertPEM} }
+
+// OCSPHandler is an OCSP responder for ca over HTTP (POST): good unless
+// Revoke was called for the certificate, answers valid for an hour and
+// signed by the CA itself.
+func (ca *CA) OCSPHandler(t testing.TB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		req, err := ocsp.ParseRequest(body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		now := time.Now()
+		tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour)}
+		ca.mu.Lock()
+		for _, e := range ca.revoked {
+			if e.SerialNumber.Cmp(req.SerialNumber) == 0 {
+				tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, e.RevocationTime, ocsp.KeyCompromise
+			}
+		}
+		ca.mu.Unlock()
+		der, err := ocsp.CreateResponse(ca.X509, ca.X509, tmpl, ca.Key)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/ocsp-response")
+		_, _ = w.Write(der)
+	})
 }

@@ -1,0 +1,180 @@
+package directory
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/schakel/schakel/policy/signing"
+)
+
+var pw = []byte("correct horse battery staple")
+
+// keys makes n signing keys in a trusted folder and returns the private keys.
+func keys(t *testing.T, n int) (trusted string, priv [][]byte) {
+	t.Helper()
+	trusted = t.TempDir()
+	for i := 0; i < n; i++ {
+		p, pub, err := signing.GenerateKeyPair(pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(trusted, []string{"federatie", "fg", "derde"}[i]+".pub"), pub, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		priv = append(priv, p)
+	}
+	return trusted, priv
+}
+
+func sample(version uint64, peers ...Entry) *File {
+	if len(peers) == 0 {
+		peers = []Entry{
+			{OIN: "00000001000000000003", Name: "Gemeente Enschede", OrgType: "gemeente", GemeenteCode: "0153", Address: "schakel.enschede.example:8443"},
+			{OIN: "00000001000000000001", Name: "Het Twentse College", OrgType: "school_vo", Address: "127.0.0.1:7001"},
+		}
+	}
+	return &File{Federation: "Twente", Version: version, Peers: peers}
+}
+
+// publish writes f and signatures by the given keys to dir/directory.yaml.
+func publish(t *testing.T, dir string, f *File, priv ...[]byte) (path string, payload []byte) {
+	t.Helper()
+	b, err := Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(dir, "directory.yaml")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := filepath.Glob(path + ".*.sig")
+	for _, o := range old {
+		os.Remove(o)
+	}
+	for i, p := range priv {
+		sig, err := signing.Sign(p, pw, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+"."+[]string{"federatie", "fg", "derde"}[i]+".sig", sig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path, b
+}
+
+func TestParseRefusesMistakes(t *testing.T) {
+	good, err := Marshal(sample(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Parse(good)
+	if err != nil || f.Peers[0].OIN != "00000001000000000001" {
+		t.Fatalf("canonical file: %+v %v (want sorted by OIN)", f, err)
+	}
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"unknown key", string(good) + "extra: 1\n", "extra"},
+		{"no version", strings.Replace(string(good), "version: 1", "version: 0", 1), "version"},
+		{"bad oin", strings.Replace(string(good), "00000001000000000003", "123", 1), "peers[1].oin"},
+		{"duplicate", strings.Replace(string(good), "00000001000000000003", "00000001000000000001", 1), "duplicate"},
+		{"bad gemeente code", strings.Replace(string(good), `"0153"`, `"153"`, 1), "gemeente_code"},
+		{"bad address", strings.Replace(string(good), "127.0.0.1:7001", "nohost", 1), "peers[0].address"},
+		{"no federation", strings.Replace(string(good), "federation: Twente", "federation: \"\"", 1), "federation"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml))
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Parse = %v, want ErrInvalid naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestVerifyBeforeParse(t *testing.T) {
+	trusted, priv := keys(t, 2)
+	tk, err := signing.LoadTrustedDir(trusted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path, payload := publish(t, dir, sample(1), priv...)
+	sigs, _ := signing.FindSignatures(path)
+	v, err := VerifyFiles(path, sigs, tk, 2)
+	if err != nil || v.File.Version != 1 || len(v.Signers) != 2 {
+		t.Fatalf("VerifyFiles = %+v, %v", v, err)
+	}
+	// One signature short of the threshold.
+	if _, err := VerifyFiles(path, sigs[:1], tk, 2); !errors.Is(err, signing.ErrBelowThreshold) {
+		t.Errorf("1 of 2 = %v, want ErrBelowThreshold", err)
+	}
+	// A tampered file that is not even YAML fails on its signatures, not
+	// in the parser: nothing of it was interpreted.
+	tampered := append(append([]byte{}, payload...), []byte("\n\t: : [\n")...)
+	if err := os.WriteFile(path, tampered, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = VerifyFiles(path, sigs, tk, 2)
+	if !errors.Is(err, signing.ErrTampered) || errors.Is(err, ErrInvalid) {
+		t.Errorf("tampered = %v, want ErrTampered from the signature check", err)
+	}
+}
+
+func TestLoaderReloadsKeepsLastGoodAndRefusesRollback(t *testing.T) {
+	trusted, priv := keys(t, 2)
+	dir := t.TempDir()
+	path, _ := publish(t, dir, sample(1), priv...)
+	var applied []*Verified
+	l, err := NewLoader(Source{Path: path, Trusted: trusted, Threshold: 2}, nil, func(v *Verified) { applied = append(applied, v) }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Poll() {
+		t.Error("Poll reloaded unchanged files")
+	}
+	zorg := Entry{OIN: "00000001000000000002", Name: "Jeugdzorg Twente", OrgType: "zorgaanbieder", Address: "127.0.0.1:7201"}
+	publish(t, dir, sample(2, append(sample(1).Peers, zorg)...), priv...)
+	if !l.Poll() || l.Status().Version != 2 || l.Status().Peers != 3 || len(applied) != 2 {
+		t.Fatalf("version 2 not loaded: %+v", l.Status())
+	}
+	// Tampered: version 3 with version 2's signatures.
+	b, _ := Marshal(sample(3))
+	time.Sleep(10 * time.Millisecond)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if l.Poll() {
+		t.Fatal("tampered directory loaded")
+	}
+	st := l.Status()
+	if st.Version != 2 || st.Refused == nil || !strings.Contains(st.Refused.Error, "changed after signing") || len(applied) != 2 {
+		t.Fatalf("after tampering: %+v (refused %+v)", st, st.Refused)
+	}
+	// Properly signed but older: a rollback is refused.
+	publish(t, dir, sample(1), priv...)
+	if l.Poll() || l.Status().Version != 2 || !strings.Contains(l.Status().Refused.Error, "not above 2") {
+		t.Fatalf("rollback to version 1: %+v %+v", l.Status(), l.Status().Refused)
+	}
+	// The node's own check (e.g. an org type the pack does not know) refuses too.
+	l2, err := NewLoader(Source{Path: path, Trusted: trusted, Threshold: 2}, func(f *File) error { return errors.New("unknown org type") }, func(*Verified) {}, nil)
+	if err == nil || l2 != nil {
+		t.Fatalf("check error at start = %v, want a refusal", err)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	a := sample(1)
+	b := sample(2, Entry{OIN: "00000001000000000001", Name: "Het Twentse College", OrgType: "school_vo", Address: "127.0.0.1:7999"},
+		Entry{OIN: "00000001000000000002", Name: "Jeugdzorg Twente", OrgType: "zorgaanbieder", Address: "127.0.0.1:7201"})
+	got := Diff(a, b)
+	kinds := []string{}
+	for _, c := range got {
+		kinds = append(kinds, c.Kind)
+	}
+	if strings.Join(kinds, ",") != "changed,added,removed" {
+		t.Fatalf("Diff kinds = %v", kinds)
+	}
+}
