@@ -115,7 +115,8 @@ generate-check:
 	done && \
 	n1=$$(cd $$tmp/proto && find . -name '*.go' | wc -l) && n2=$$(find proto -name '*.go' | wc -l) && \
 	test $$n1 -eq $$n2 || { echo "generate-check: generated file set differs; run make generate"; exit 1; }; \
-	echo "generate-check: generated code is up to date"
+	cmp -s $$tmp/docs/openapi.yaml docs/openapi.yaml || { echo "generate-check: docs/openapi.yaml is stale; run make generate"; exit 1; }; \
+	echo "generate-check: generated code and docs/openapi.yaml are up to date"
 
 clean:
 	rm -rf bin demo/run

@@ -77,7 +77,16 @@ type Trust struct {
 // certificate issued by ClientCA (the organisation's own CA).
 type Local struct {
 	ClientCA string `yaml:"client_ca"`
+	// Reflection serves gRPC server reflection on the local listener
+	// (grpcurl and similar tools list and call the local API without the
+	// .proto files). Absent means on; false turns it off. The peer
+	// listener never serves reflection.
+	Reflection *bool `yaml:"reflection"`
 }
+
+// ReflectionEnabled reports whether the local listener serves gRPC server
+// reflection (default true).
+func (l Local) ReflectionEnabled() bool { return l.Reflection == nil || *l.Reflection }
 
 // Peer is an entry of the peer directory.
 type Peer struct {

@@ -29,6 +29,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
 
 	"github.com/schakel/schakel/certs"
 	"github.com/schakel/schakel/gateway/audit"
@@ -36,6 +37,7 @@ import (
 	"github.com/schakel/schakel/gateway/consent"
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/jsonapi"
 	"github.com/schakel/schakel/gateway/notify"
 	"github.com/schakel/schakel/gateway/obligation"
 	"github.com/schakel/schakel/gateway/outbound"
@@ -57,6 +59,9 @@ type Node struct {
 
 	peerSrv, localSrv *grpc.Server
 	metricsSrv        *http.Server
+	jsonSrv           *http.Server
+	localTLS          *tls.Config
+	localSplit        *jsonapi.Split
 	health            *health.Server
 	pool              *outbound.Pool
 	revocation        *identity.Revocation
@@ -234,14 +239,26 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	exchangev1.RegisterExchangeServiceServer(n.peerSrv, &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier})
 	healthpb.RegisterHealthServer(n.peerSrv, n.health)
 
+	// The local listener serves gRPC and JSON over HTTPS on one port
+	// (gateway/jsonapi.Split completes the TLS handshake and routes by ALPN).
+	n.localTLS = identity.ServerTLS(keyPair, localCAs, nil)
 	n.localSrv = grpc.NewServer(append(common,
-		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, localCAs, nil))),
+		grpc.Creds(jsonapi.Credentials()),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log)),
 	)...)
 	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: obligations, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, Now: now})
 	localv1.RegisterPolicyServiceServer(n.localSrv, policyServer{p: n.policy})
 	healthpb.RegisterHealthServer(n.localSrv, n.health)
+	if cfg.Local.ReflectionEnabled() {
+		// Server reflection on the local listener only, never on the peer port.
+		reflection.Register(n.localSrv)
+	}
+	jsonHandler, err := jsonapi.Handler(n.localSrv, cfg.Limits.MaxMessageBytes)
+	if err != nil {
+		return nil, fmt.Errorf("local JSON API: %w", err)
+	}
+	n.jsonSrv = jsonapi.Server(jsonHandler)
 
 	if err := n.listen(); err != nil {
 		return nil, err
@@ -261,6 +278,7 @@ func (n *Node) listen() error {
 	}
 	n.listeners = append(n.listeners, ll)
 	n.PeerAddr, n.LocalAddr = pl.Addr().String(), ll.Addr().String()
+	n.localSplit = jsonapi.NewSplit(ll, n.localTLS, n.log)
 	if n.cfg.Listen.Metrics != "" {
 		ml, err := net.Listen("tcp", n.cfg.Listen.Metrics)
 		if err != nil {
@@ -293,7 +311,7 @@ func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
 // finish, new ones are refused.
 func (n *Node) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	serve := func(f func() error) {
 		wg.Add(1)
 		go func() {
@@ -304,7 +322,8 @@ func (n *Node) Run(ctx context.Context) error {
 		}()
 	}
 	serve(func() error { return n.peerSrv.Serve(n.listeners[0]) })
-	serve(func() error { return n.localSrv.Serve(n.listeners[1]) })
+	serve(func() error { return n.localSrv.Serve(n.localSplit.GRPC()) })
+	serve(func() error { return n.jsonSrv.Serve(n.localSplit.HTTP()) })
 	if n.metricsSrv != nil {
 		serve(func() error { return n.metricsSrv.Serve(n.listeners[2]) })
 	}
@@ -334,6 +353,10 @@ func (n *Node) Run(ctx context.Context) error {
 func (n *Node) shutdown() {
 	done := make(chan struct{})
 	go func() {
+		// JSON calls run through the local gRPC server: drain them first.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = n.jsonSrv.Shutdown(ctx)
 		n.peerSrv.GracefulStop()
 		n.localSrv.GracefulStop()
 		close(done)
@@ -341,6 +364,7 @@ func (n *Node) shutdown() {
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
+		_ = n.jsonSrv.Close()
 		n.peerSrv.Stop()
 		n.localSrv.Stop()
 	}
