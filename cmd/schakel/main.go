@@ -24,6 +24,7 @@ commands:
   audit            verify, inzage, receipts, export, prune
   certs            init, issue (development PKI)
   notify           status
+  version          version, commit and policy contract version [--json]
 `
 
 func main() {
@@ -50,6 +51,8 @@ func run(args []string, s stdio) int {
 		return runCerts(rest, s)
 	case "notify":
 		return runNotify(rest, s)
+	case "version", "--version":
+		return cmdVersion(rest, s)
 	case "-h", "--help", "help":
 		fmt.Fprint(s.out, usage)
 		return 0
