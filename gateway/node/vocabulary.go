@@ -14,7 +14,12 @@ import (
 // GetVocabulary reports the active pack's vocabulary. Pack and revision
 // come from one load, so they always belong together.
 func (s policyServer) GetVocabulary(context.Context, *localv1.GetVocabularyRequest) (*localv1.GetVocabularyResponse, error) {
-	ap := s.p.active.Load()
+	return s.p.Vocabulary()
+}
+
+// Vocabulary is the active pack's vocabulary (see GetVocabulary).
+func (p *Policy) Vocabulary() (*localv1.GetVocabularyResponse, error) {
+	ap := p.active.Load()
 	return VocabularyProto(ap.revision, ap.pack.Data())
 }
 
