@@ -96,7 +96,8 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	if err != nil {
 		return nil, err
 	}
-	tc := NewTrace()
+	ctx, tc, span := ClientSpan(ctx, "schakel.exchange.v1.ExchangeService/RequestRecord", holder.OIN)
+	defer span.End()
 	ereq := &exchangev1.RequestRecordRequest{
 		RequestId: NewRequestID(), SentAt: timestamppb.New(start),
 		Purpose: req.GetPurpose(), Flow: req.GetFlow(), Bsn: req.GetBsn(), Categories: req.GetCategories(),

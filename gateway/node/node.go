@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
@@ -43,6 +44,7 @@ import (
 	"github.com/schakel/schakel/gateway/outbound"
 	"github.com/schakel/schakel/gateway/server"
 	"github.com/schakel/schakel/gateway/source"
+	"github.com/schakel/schakel/gateway/tracing"
 	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
@@ -90,6 +92,9 @@ type Options struct {
 	// PolicyPoll is how often the pack, its signatures and the trusted keys
 	// are checked for changes; zero means DefaultPolicyPoll.
 	PolicyPoll time.Duration
+	// TracerProvider replaces the configured tracing (tests: an in-memory
+	// exporter).
+	TracerProvider trace.TracerProvider
 }
 
 // New builds a node: it loads keys, the signed policy pack, opens the stores
@@ -224,12 +229,26 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if err != nil {
 		return nil, err
 	}
+	tp := opt.TracerProvider
+	if tp == nil {
+		var shutdown func(context.Context) error
+		tp, shutdown, err = tracing.New(context.Background(), cfg.Tracing, tracing.Identity{OIN: cfg.Node.OIN, Name: cfg.Node.Name, OrgType: cfg.Node.OrgType})
+		if err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return shutdown(ctx)
+		})
+	}
 	n.health = health.NewServer()
 	common := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.Limits.MaxMessageBytes),
 		grpc.MaxSendMsgSize(cfg.Limits.MaxMessageBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	}
+	common = append(common, tracing.ServerOption(tp)...)
 	n.peerSrv = grpc.NewServer(append(common,
 		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, anchors, check))),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("peer", n.Metrics, log),
