@@ -5,12 +5,29 @@ TOOL    := $(GO) tool -modfile=tools/go.mod
 BIN     := bin/schakel
 PKGS    := ./...
 
-.PHONY: all build test test-short demo bench notify-load lint generate generate-check fmt vet fuzz clean
+.PHONY: all build image test test-short demo bench notify-load lint generate generate-check fmt vet fuzz clean
 
 all: build
 
+# Version and commit for `schakel version` (also read from Go's build
+# information when these are unset).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+IMAGE   ?= schakel:$(VERSION)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/schakel
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/schakel
+
+# The container image (Dockerfile: static binary on distroless). Where no
+# Docker daemon answers, this says so and exits 0 without building.
+image:
+	@if ! command -v docker >/dev/null 2>&1; then \
+		echo "make image: docker is not installed; no image built (Dockerfile is ready: docker build -t $(IMAGE) .)"; exit 0; fi; \
+	if ! docker info >/dev/null 2>&1; then \
+		echo "make image: no Docker daemon is running; no image built (start one, then make image)"; exit 0; fi; \
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) . && \
+	echo "make image: built $(IMAGE)"
 
 vet:
 	$(GO) vet $(PKGS)
@@ -115,7 +132,8 @@ generate-check:
 	done && \
 	n1=$$(cd $$tmp/proto && find . -name '*.go' | wc -l) && n2=$$(find proto -name '*.go' | wc -l) && \
 	test $$n1 -eq $$n2 || { echo "generate-check: generated file set differs; run make generate"; exit 1; }; \
-	echo "generate-check: generated code is up to date"
+	cmp -s $$tmp/docs/openapi.yaml docs/openapi.yaml || { echo "generate-check: docs/openapi.yaml is stale; run make generate"; exit 1; }; \
+	echo "generate-check: generated code and docs/openapi.yaml are up to date"
 
 clean:
 	rm -rf bin demo/run

@@ -24,7 +24,7 @@ const auditUsage = `usage: schakel audit <verify|inzage|receipts|export|prune> [
 
   verify    --config F | --store S --pub CERT.pem [--origin O]
             recompute the Merkle tree and check every record, checkpoint and receipt
-  inzage    --config F | --store S --secret-file F, and --bsn BSN [--format text|json]
+  inzage    --config F | --store S --secret-file F, and --bsn BSN [--format text|html|json]
             every record about one child, oldest first (for a parent's inzage request)
   receipts  --config F | --store S [--format text|json]
             the holders' signed receipts this node stored as recipient
@@ -210,7 +210,7 @@ func runAuditInzage(args []string, s stdio) int {
 	f.register(fs)
 	bsnFlag := fs.String("bsn", "", "the child's BSN (used only to compute the pseudonym)")
 	secretFile := fs.String("secret-file", "", "the node's pseudonym secret")
-	format := fs.String("format", "text", "text (plain Dutch, for a parent) or json")
+	format := fs.String("format", "text", "text (plain Dutch, for a parent), html (the same, printable) or json")
 	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
 		return code
 	}
@@ -221,8 +221,8 @@ func runAuditInzage(args []string, s stdio) int {
 		fmt.Fprintln(s.err, "schakel audit inzage: --bsn and --secret-file (or --config) are required")
 		return 2
 	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintln(s.err, "schakel audit inzage: --format must be text or json")
+	if *format != "text" && *format != "json" && *format != "html" {
+		fmt.Fprintln(s.err, "schakel audit inzage: --format must be text, html or json")
 		return 2
 	}
 	if err := bsn.Valid(*bsnFlag); err != nil {
@@ -252,95 +252,26 @@ func runAuditInzage(args []string, s stdio) int {
 		}
 		return 0
 	}
-	writeInzageText(s.out, recs)
+	// With --config: organisation names from the peer directory, Dutch
+	// texts from the node's (verified) policy pack.
+	tx, err := inzageTexts(f.config)
+	if err != nil {
+		return auditFail(s, "inzage", err)
+	}
+	if *format == "html" {
+		if err := audit.WriteInzageHTML(s.out, recs, tx); err != nil {
+			return auditFail(s, "inzage", err)
+		}
+		return 0
+	}
+	audit.WriteInzageText(s.out, recs, tx)
 	return 0
 }
 
-var dutchMonths = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli",
-	"augustus", "september", "oktober", "november", "december"}
-
-func dutchTime(t time.Time) string {
-	zone := "UTC"
-	if loc, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
-		t, zone = t.In(loc), "Nederlandse tijd"
-	}
-	return fmt.Sprintf("%d %s %d om %02d:%02d (%s)", t.Day(), dutchMonths[t.Month()-1], t.Year(), t.Hour(), t.Minute(), zone)
-}
-
-func dutchList(items []string, none string) string {
-	if len(items) == 0 {
-		return none
-	}
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = strings.TrimPrefix(it, "category:")
-	}
-	return strings.Join(out, ", ")
-}
-
-// writeInzageText writes the inzage in plain Dutch for a parent.
+// writeInzageText writes the inzage in plain Dutch for a parent, with
+// organisations by OIN and ids as stored (no configuration at hand).
 func writeInzageText(w io.Writer, recs []audit.Stored) {
-	if len(recs) == 0 {
-		fmt.Fprintln(w, "Er zijn geen vastgelegde gegevensverwerkingen over dit kind gevonden.")
-		return
-	}
-	fmt.Fprintf(w, "Overzicht van %d vastgelegde gegevensverwerking(en) over dit kind, oudste eerst.\n", len(recs))
-	fmt.Fprintln(w, "Organisaties staan vermeld met hun OIN (het nummer van de organisatie bij de overheid).")
-	for i, sr := range recs {
-		r := sr.Record
-		fmt.Fprintf(w, "\n%d. %s\n", i+1, dutchTime(r.StartTime))
-		fmt.Fprintf(w, "   Wat gebeurde er:   %s\n", inzageWhat(r))
-		fmt.Fprintf(w, "   Welke organisatie: %s (ontvanger)\n", r.RecipientOIN)
-		fmt.Fprintf(w, "   Welke rol:         %s\n", dutchList([]string{r.RecipientRole}, "onbekend"))
-		fmt.Fprintf(w, "   Doel:              %s (afspraak %s)\n", r.Purpose, r.Flow)
-		fmt.Fprintf(w, "   Grondslag:         %s\n", r.Basis)
-		if len(r.ConsentsUsed) > 0 {
-			fmt.Fprintf(w, "   Toestemming:       %s\n", dutchList(r.ConsentsUsed, ""))
-		}
-		shared := dutchList(r.CategoriesReleased, "niets")
-		if r.Name == audit.ActionNotifyDecide && r.Allow && len(r.CategoriesReleased) == 0 {
-			shared = "nog niets (de melding is klaargezet om te versturen)"
-		}
-		fmt.Fprintf(w, "   Gedeeld:           %s\n", shared)
-		fmt.Fprintf(w, "   Niet gedeeld:      %s\n", dutchList(r.CategoriesWithheld, "niets"))
-		switch {
-		case r.Name == audit.ActionNotifyCancel:
-			fmt.Fprintf(w, "   Uitkomst:          geannuleerd voordat de melding werd verstuurd; er zijn geen gegevens gedeeld (reden: %s)\n", dutchList(r.ReasonCodes, "niet vermeld"))
-		case r.Name == audit.ActionNotifyDeadLetter:
-			fmt.Fprintln(w, "   Uitkomst:          niet afgeleverd en opgegeven; er zijn geen gegevens gedeeld")
-		case r.StatusCode == 2:
-			fmt.Fprintln(w, "   Uitkomst:          mislukt door een technische fout; er zijn geen gegevens gedeeld")
-		case r.Allow:
-			fmt.Fprintln(w, "   Uitkomst:          toegestaan")
-		default:
-			fmt.Fprintf(w, "   Uitkomst:          geweigerd; er zijn geen gegevens gedeeld (reden: %s)\n", dutchList(r.ReasonCodes, "niet vermeld"))
-		}
-	}
-}
-
-// inzageWhat says in one sentence what a record is about: a request for
-// data, or a notification (sent, queued, cancelled, received).
-func inzageWhat(r audit.Record) string {
-	holder, recipient := r.HolderOIN, r.RecipientOIN
-	switch r.Name {
-	case audit.ActionNotifyDecide:
-		if !r.Allow {
-			return fmt.Sprintf("deze organisatie (%s) wilde organisatie %s een melding sturen; dat is geweigerd", holder, recipient)
-		}
-		return fmt.Sprintf("deze organisatie (%s) besloot organisatie %s een melding te sturen", holder, recipient)
-	case audit.ActionNotifyDeliver:
-		return fmt.Sprintf("deze organisatie (%s) meldde organisatie %s", holder, recipient)
-	case audit.ActionNotifyCancel:
-		return fmt.Sprintf("een melding van deze organisatie (%s) aan organisatie %s is niet verstuurd", holder, recipient)
-	case audit.ActionNotifyDeadLetter:
-		return fmt.Sprintf("een melding van deze organisatie (%s) aan organisatie %s kon niet worden afgeleverd", holder, recipient)
-	case audit.ActionNotifyReceive:
-		return fmt.Sprintf("deze organisatie (%s) ontving een melding van organisatie %s", recipient, holder)
-	}
-	if r.Side == "holder" {
-		return fmt.Sprintf("organisatie %s vroeg gegevens op bij deze organisatie (%s)", recipient, holder)
-	}
-	return fmt.Sprintf("deze organisatie (%s) vroeg gegevens op bij organisatie %s", recipient, holder)
+	audit.WriteInzageText(w, recs, audit.InzageTexts{})
 }
 
 func runAuditReceipts(args []string, s stdio) int {

@@ -25,6 +25,7 @@ commands:
   certs            init, issue (development PKI)
   notify           status
   directory        build, sign, verify, diff (signed peer directory)
+  version          version, commit and policy contract version [--json]
 `
 
 func main() {
@@ -53,6 +54,8 @@ func run(args []string, s stdio) int {
 		return runNotify(rest, s)
 	case "directory":
 		return runDirectory(rest, s)
+	case "version", "--version":
+		return cmdVersion(rest, s)
 	case "-h", "--help", "help":
 		fmt.Fprint(s.out, usage)
 		return 0

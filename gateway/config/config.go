@@ -41,11 +41,32 @@ type Config struct {
 	Audit    Audit    `yaml:"audit"`
 	Limits   Limits   `yaml:"limits"`
 	Notify   Notify   `yaml:"notify"`
+	Tracing  Tracing  `yaml:"tracing"`
 	LogLevel string   `yaml:"log_level"`
 
 	// Directory is the signed peer directory (trust.go).
 	Directory Directory `yaml:"directory"`
 }
+
+// Tracing exports OpenTelemetry traces over OTLP/gRPC: one trace per
+// exchange, across both nodes (W3C traceparent). Off unless otlp_endpoint
+// is set. Spans carry methods, codes, OINs, flows and decision ids, never a
+// BSN or a record value.
+type Tracing struct {
+	// OTLPEndpoint is the collector's host:port (OTLP/gRPC, usually 4317).
+	OTLPEndpoint string `yaml:"otlp_endpoint"`
+	// Insecure sends traces without TLS (a collector on loopback only).
+	Insecure bool `yaml:"insecure"`
+	// CA is a PEM file to verify the collector's certificate; empty uses
+	// the system roots.
+	CA string `yaml:"ca"`
+	// SampleRatio is the share of new traces recorded, 0..1 (default 1); a
+	// caller's sampled traceparent is always followed.
+	SampleRatio *float64 `yaml:"sample_ratio"`
+}
+
+// Enabled reports whether traces are exported.
+func (t Tracing) Enabled() bool { return t.OTLPEndpoint != "" }
 
 // Node is this organisation.
 type Node struct {
@@ -86,7 +107,16 @@ type Local struct {
 	ClientCA string `yaml:"client_ca"`
 
 	LocalAccess `yaml:",inline"` // the other local: keys, in trust.go
+	// Reflection serves gRPC server reflection on the local listener
+	// (grpcurl and similar tools list and call the local API without the
+	// .proto files). Absent means on; false turns it off. The peer
+	// listener never serves reflection.
+	Reflection *bool `yaml:"reflection"`
 }
+
+// ReflectionEnabled reports whether the local listener serves gRPC server
+// reflection (default true).
+func (l Local) ReflectionEnabled() bool { return l.Reflection == nil || *l.Reflection }
 
 // Peer is an entry of the peer directory.
 type Peer struct {
@@ -239,6 +269,7 @@ func (c *Config) resolve(base string) {
 		abs(&c.Audit.Store)
 	}
 	abs(&c.Audit.SecretFile)
+	abs(&c.Tracing.CA)
 }
 
 func (c *Config) defaults(base string) {
@@ -442,6 +473,19 @@ func (c *Config) Validate() error {
 	positive("notify.retry_initial", c.Notify.RetryInitial > 0)
 	positive("notify.retry_max", c.Notify.RetryMax > 0)
 	positive("notify.per_peer", c.Notify.PerPeer > 0)
+	if t := c.Tracing; t.Enabled() {
+		if _, _, err := net.SplitHostPort(t.OTLPEndpoint); err != nil {
+			bad("tracing.otlp_endpoint", "must be host:port, got %q", t.OTLPEndpoint)
+		}
+		if t.Insecure && t.CA != "" {
+			bad("tracing.insecure", "set together with tracing.ca; choose one")
+		}
+	} else if c.Tracing.Insecure || c.Tracing.CA != "" || c.Tracing.SampleRatio != nil {
+		bad("tracing.otlp_endpoint", "required when other tracing settings are given")
+	}
+	if r := c.Tracing.SampleRatio; r != nil && (*r < 0 || *r > 1) {
+		bad("tracing.sample_ratio", "must be between 0 and 1, got %v", *r)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

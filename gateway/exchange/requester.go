@@ -16,6 +16,7 @@ import (
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
+	"github.com/schakel/schakel/gateway/tracing"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -79,7 +80,8 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	if err != nil {
 		return nil, err
 	}
-	tc := traceparent.New()
+	ctx, tc, span := tracing.ClientSpan(ctx, "schakel.exchange.v1.ExchangeService/RequestRecord", holder.OIN)
+	defer span.End()
 	ereq := &exchangev1.RequestRecordRequest{
 		RequestId: release.NewID(), SentAt: timestamppb.New(start),
 		Purpose: req.GetPurpose(), Flow: req.GetFlow(), Bsn: req.GetBsn(), Categories: req.GetCategories(),

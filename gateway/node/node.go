@@ -25,11 +25,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/config"
@@ -37,12 +39,14 @@ import (
 	"github.com/schakel/schakel/gateway/directory"
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/jsonapi"
 	"github.com/schakel/schakel/gateway/notify"
 	"github.com/schakel/schakel/gateway/oin"
 	"github.com/schakel/schakel/gateway/outbound"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/server"
 	"github.com/schakel/schakel/gateway/source"
+	"github.com/schakel/schakel/gateway/tracing"
 	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
@@ -59,6 +63,9 @@ type Node struct {
 
 	peerSrv, localSrv *grpc.Server
 	metricsSrv        *http.Server
+	jsonSrv           *http.Server
+	localTLS          *tls.Config
+	localSplit        *jsonapi.Split
 	health            *health.Server
 	pool              *outbound.Pool
 	trust             *trust
@@ -85,6 +92,9 @@ type Options struct {
 	// PolicyPoll is how often the pack, its signatures and the trusted keys
 	// are checked for changes; zero means DefaultPolicyPoll.
 	PolicyPoll time.Duration
+	// TracerProvider replaces the configured tracing (tests: an in-memory
+	// exporter).
+	TracerProvider trace.TracerProvider
 }
 
 // New builds a node: it loads keys, the signed policy pack, opens the stores
@@ -223,6 +233,19 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if err != nil {
 		return nil, err
 	}
+	tp := opt.TracerProvider
+	if tp == nil {
+		var shutdown func(context.Context) error
+		tp, shutdown, err = tracing.New(context.Background(), cfg.Tracing, tracing.Identity{OIN: cfg.Node.OIN, Name: cfg.Node.Name, OrgType: cfg.Node.OrgType})
+		if err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return shutdown(ctx)
+		})
+	}
 	n.health = health.NewServer()
 	common := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.Limits.MaxMessageBytes),
@@ -232,6 +255,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		// verified again (expiry, CRL, OCSP) at least that often.
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: cfg.Trust.MaxConnectionAge.D(), MaxConnectionAgeGrace: cfg.Trust.MaxConnectionAgeGrace.D()}),
 	}
+	common = append(common, tracing.ServerOption(tp)...)
 	n.peerSrv = grpc.NewServer(append(common,
 		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, n.trust.anchors.Pool, check))),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("peer", n.Metrics, log),
@@ -245,8 +269,12 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if access.Open() {
 		log.Warn("local.clients is empty: every certificate of the local client CA may call every local method")
 	}
+	// The local listener serves gRPC and JSON over HTTPS on one port
+	// (gateway/jsonapi.Split completes the TLS handshake and routes by ALPN);
+	// both go through the same interceptors, permissions included.
+	n.localTLS = identity.ServerTLS(keyPair, n.trust.localCAs.Pool, n.trust.local.CheckChain)
 	n.localSrv = grpc.NewServer(append(common,
-		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, n.trust.localCAs.Pool, n.trust.local.CheckChain))),
+		grpc.Creds(jsonapi.Credentials()),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log), server.LocalAccessInterceptor(access, n.auditLocal, log)),
 		grpc.ChainStreamInterceptor(server.LocalStreamInterceptor(access)),
 	)...)
@@ -254,6 +282,15 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, Now: now})
 	localv1.RegisterPolicyServiceServer(n.localSrv, policyServer{p: n.policy})
 	healthpb.RegisterHealthServer(n.localSrv, n.health)
+	if cfg.Local.ReflectionEnabled() {
+		// Server reflection on the local listener only, never on the peer port.
+		reflection.Register(n.localSrv)
+	}
+	jsonHandler, err := jsonapi.Handler(n.localSrv, cfg.Limits.MaxMessageBytes)
+	if err != nil {
+		return nil, fmt.Errorf("local JSON API: %w", err)
+	}
+	n.jsonSrv = jsonapi.Server(jsonHandler)
 
 	if err := n.listen(); err != nil {
 		return nil, err
@@ -273,6 +310,7 @@ func (n *Node) listen() error {
 	}
 	n.listeners = append(n.listeners, ll)
 	n.PeerAddr, n.LocalAddr = pl.Addr().String(), ll.Addr().String()
+	n.localSplit = jsonapi.NewSplit(ll, n.localTLS, n.log)
 	if n.cfg.Listen.Metrics != "" {
 		ml, err := net.Listen("tcp", n.cfg.Listen.Metrics)
 		if err != nil {
@@ -305,7 +343,7 @@ func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
 // finish, new ones are refused.
 func (n *Node) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	serve := func(f func() error) {
 		wg.Add(1)
 		go func() {
@@ -316,7 +354,8 @@ func (n *Node) Run(ctx context.Context) error {
 		}()
 	}
 	serve(func() error { return n.peerSrv.Serve(n.listeners[0]) })
-	serve(func() error { return n.localSrv.Serve(n.listeners[1]) })
+	serve(func() error { return n.localSrv.Serve(n.localSplit.GRPC()) })
+	serve(func() error { return n.jsonSrv.Serve(n.localSplit.HTTP()) })
 	if n.metricsSrv != nil {
 		serve(func() error { return n.metricsSrv.Serve(n.listeners[2]) })
 	}
@@ -346,6 +385,10 @@ func (n *Node) Run(ctx context.Context) error {
 func (n *Node) shutdown() {
 	done := make(chan struct{})
 	go func() {
+		// JSON calls run through the local gRPC server: drain them first.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = n.jsonSrv.Shutdown(ctx)
 		n.peerSrv.GracefulStop()
 		n.localSrv.GracefulStop()
 		close(done)
@@ -353,6 +396,7 @@ func (n *Node) shutdown() {
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
+		_ = n.jsonSrv.Close()
 		n.peerSrv.Stop()
 		n.localSrv.Stop()
 	}

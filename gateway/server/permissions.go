@@ -8,6 +8,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
@@ -30,9 +32,14 @@ var localPermissions = map[string]string{
 	localv1.ConsentService_WithdrawConsent_FullMethodName:  identity.PermConsentsWrite,
 	localv1.ConsentService_ListConsents_FullMethodName:     identity.PermConsentsRead,
 	localv1.PolicyService_GetPolicyStatus_FullMethodName:   identity.PermStatus,
-	healthpb.Health_Check_FullMethodName:                   identity.PermStatus,
-	healthpb.Health_Watch_FullMethodName:                   identity.PermStatus,
-	healthpb.Health_List_FullMethodName:                    identity.PermStatus,
+	// The vocabulary and the API's schema (reflection) are what every
+	// client's system needs to speak to the node; status covers them.
+	localv1.PolicyService_GetVocabulary_FullMethodName:                     identity.PermStatus,
+	reflectionv1.ServerReflection_ServerReflectionInfo_FullMethodName:      identity.PermStatus,
+	reflectionv1alpha.ServerReflection_ServerReflectionInfo_FullMethodName: identity.PermStatus,
+	healthpb.Health_Check_FullMethodName:                                   identity.PermStatus,
+	healthpb.Health_Watch_FullMethodName:                                   identity.PermStatus,
+	healthpb.Health_List_FullMethodName:                                    identity.PermStatus,
 }
 
 // LocalPermission returns the permission a local method needs.

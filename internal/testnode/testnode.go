@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -246,6 +247,18 @@ func (f *Federation) Dial(addr string, cert tls.Certificate) *grpc.ClientConn {
 	}
 	f.T.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+// HTTPClient is an HTTPS client with the given client certificate (may be
+// empty) that trusts the federation CA, for the local API's JSON form.
+func (f *Federation) HTTPClient(cert tls.Certificate) *http.Client {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: f.CA.Pool()}
+	if len(cert.Certificate) > 0 {
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	tr := &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: false}
+	f.T.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }
 
 // PeerClient is an exchange client to n's peer listener with cert.

@@ -13,8 +13,10 @@ package localv1
 import (
 	v1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	v11 "github.com/schakel/schakel/proto/schakel/record/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -1823,6 +1825,554 @@ func (x *PolicyRefusal) GetReason() string {
 	return ""
 }
 
+// GetVocabularyRequest has no fields.
+type GetVocabularyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVocabularyRequest) Reset() {
+	*x = GetVocabularyRequest{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVocabularyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVocabularyRequest) ProtoMessage() {}
+
+func (x *GetVocabularyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVocabularyRequest.ProtoReflect.Descriptor instead.
+func (*GetVocabularyRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{28}
+}
+
+// GetVocabularyResponse is the active pack's vocabulary.
+type GetVocabularyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The active pack's revision ("sha256:..."), as in every decision.
+	Revision   string                `protobuf:"bytes,1,opt,name=revision,proto3" json:"revision,omitempty"`
+	Purposes   []*VocabularyPurpose  `protobuf:"bytes,2,rep,name=purposes,proto3" json:"purposes,omitempty"`
+	Flows      []*VocabularyFlow     `protobuf:"bytes,3,rep,name=flows,proto3" json:"flows,omitempty"`
+	Roles      []*VocabularyRole     `protobuf:"bytes,4,rep,name=roles,proto3" json:"roles,omitempty"`
+	Categories []*VocabularyCategory `protobuf:"bytes,5,rep,name=categories,proto3" json:"categories,omitempty"`
+	OrgTypes   []*VocabularyOrgType  `protobuf:"bytes,6,rep,name=org_types,json=orgTypes,proto3" json:"org_types,omitempty"`
+	// Reason code (e.g. CATEGORY_NOT_IN_FLOW) to its Dutch text; "%s" marks
+	// where a decision fills in a detail.
+	ReasonTexts   map[string]string `protobuf:"bytes,7,rep,name=reason_texts,json=reasonTexts,proto3" json:"reason_texts,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVocabularyResponse) Reset() {
+	*x = GetVocabularyResponse{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVocabularyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVocabularyResponse) ProtoMessage() {}
+
+func (x *GetVocabularyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVocabularyResponse.ProtoReflect.Descriptor instead.
+func (*GetVocabularyResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *GetVocabularyResponse) GetRevision() string {
+	if x != nil {
+		return x.Revision
+	}
+	return ""
+}
+
+func (x *GetVocabularyResponse) GetPurposes() []*VocabularyPurpose {
+	if x != nil {
+		return x.Purposes
+	}
+	return nil
+}
+
+func (x *GetVocabularyResponse) GetFlows() []*VocabularyFlow {
+	if x != nil {
+		return x.Flows
+	}
+	return nil
+}
+
+func (x *GetVocabularyResponse) GetRoles() []*VocabularyRole {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *GetVocabularyResponse) GetCategories() []*VocabularyCategory {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+func (x *GetVocabularyResponse) GetOrgTypes() []*VocabularyOrgType {
+	if x != nil {
+		return x.OrgTypes
+	}
+	return nil
+}
+
+func (x *GetVocabularyResponse) GetReasonTexts() map[string]string {
+	if x != nil {
+		return x.ReasonTexts
+	}
+	return nil
+}
+
+// VocabularyPurpose is one purpose ("doel") a request may name.
+type VocabularyPurpose struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Dutch description.
+	Description   string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VocabularyPurpose) Reset() {
+	*x = VocabularyPurpose{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VocabularyPurpose) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VocabularyPurpose) ProtoMessage() {}
+
+func (x *VocabularyPurpose) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VocabularyPurpose.ProtoReflect.Descriptor instead.
+func (*VocabularyPurpose) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *VocabularyPurpose) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *VocabularyPurpose) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+// VocabularyFlow is one flow ("gegevensstroom") of the pack.
+type VocabularyFlow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Dutch title.
+	Title   string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Purpose string `protobuf:"bytes,3,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	// The legal basis, e.g. toestemming or wettelijke_plicht.
+	Basis string `protobuf:"bytes,4,opt,name=basis,proto3" json:"basis,omitempty"`
+	// How the flow runs (e.g. a request or a notification), when the pack
+	// states it.
+	Mode string `protobuf:"bytes,5,opt,name=mode,proto3" json:"mode,omitempty"`
+	// The categories the flow may release.
+	Categories []string        `protobuf:"bytes,6,rep,name=categories,proto3" json:"categories,omitempty"`
+	Holder     *VocabularySide `protobuf:"bytes,7,opt,name=holder,proto3" json:"holder,omitempty"`
+	Recipient  *VocabularySide `protobuf:"bytes,8,opt,name=recipient,proto3" json:"recipient,omitempty"`
+	// Every other field of the flow as the pack states it (consent regime,
+	// requires, never, age limits, obligations, retention, and whatever a
+	// later pack contract adds), keyed by the pack's own field names.
+	Conditions    *structpb.Struct `protobuf:"bytes,9,opt,name=conditions,proto3" json:"conditions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VocabularyFlow) Reset() {
+	*x = VocabularyFlow{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VocabularyFlow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VocabularyFlow) ProtoMessage() {}
+
+func (x *VocabularyFlow) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VocabularyFlow.ProtoReflect.Descriptor instead.
+func (*VocabularyFlow) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *VocabularyFlow) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *VocabularyFlow) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *VocabularyFlow) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *VocabularyFlow) GetBasis() string {
+	if x != nil {
+		return x.Basis
+	}
+	return ""
+}
+
+func (x *VocabularyFlow) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+func (x *VocabularyFlow) GetCategories() []string {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+func (x *VocabularyFlow) GetHolder() *VocabularySide {
+	if x != nil {
+		return x.Holder
+	}
+	return nil
+}
+
+func (x *VocabularyFlow) GetRecipient() *VocabularySide {
+	if x != nil {
+		return x.Recipient
+	}
+	return nil
+}
+
+func (x *VocabularyFlow) GetConditions() *structpb.Struct {
+	if x != nil {
+		return x.Conditions
+	}
+	return nil
+}
+
+// VocabularySide is who may act on one side of a flow.
+type VocabularySide struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Organisation types; "any" means every org type of the pack.
+	OrgTypes []string `protobuf:"bytes,1,rep,name=org_types,json=orgTypes,proto3" json:"org_types,omitempty"`
+	// Roles; empty accepts any role, also none.
+	Roles         []string `protobuf:"bytes,2,rep,name=roles,proto3" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VocabularySide) Reset() {
+	*x = VocabularySide{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VocabularySide) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VocabularySide) ProtoMessage() {}
+
+func (x *VocabularySide) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VocabularySide.ProtoReflect.Descriptor instead.
+func (*VocabularySide) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *VocabularySide) GetOrgTypes() []string {
+	if x != nil {
+		return x.OrgTypes
+	}
+	return nil
+}
+
+func (x *VocabularySide) GetRoles() []string {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+// VocabularyRole is one role a professional may act in.
+type VocabularyRole struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The org types where the role occurs.
+	OrgTypes []string `protobuf:"bytes,2,rep,name=org_types,json=orgTypes,proto3" json:"org_types,omitempty"`
+	// The role works under professional secrecy.
+	Beroepsgeheim bool `protobuf:"varint,3,opt,name=beroepsgeheim,proto3" json:"beroepsgeheim,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VocabularyRole) Reset() {
+	*x = VocabularyRole{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VocabularyRole) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VocabularyRole) ProtoMessage() {}
+
+func (x *VocabularyRole) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VocabularyRole.ProtoReflect.Descriptor instead.
+func (*VocabularyRole) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *VocabularyRole) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *VocabularyRole) GetOrgTypes() []string {
+	if x != nil {
+		return x.OrgTypes
+	}
+	return nil
+}
+
+func (x *VocabularyRole) GetBeroepsgeheim() bool {
+	if x != nil {
+		return x.Beroepsgeheim
+	}
+	return false
+}
+
+// VocabularyCategory is one category of data.
+type VocabularyCategory struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Dutch description.
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// A special category of personal data (bijzonder persoonsgegeven).
+	Special       bool `protobuf:"varint,3,opt,name=special,proto3" json:"special,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VocabularyCategory) Reset() {
+	*x = VocabularyCategory{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VocabularyCategory) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VocabularyCategory) ProtoMessage() {}
+
+func (x *VocabularyCategory) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VocabularyCategory.ProtoReflect.Descriptor instead.
+func (*VocabularyCategory) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *VocabularyCategory) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *VocabularyCategory) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *VocabularyCategory) GetSpecial() bool {
+	if x != nil {
+		return x.Special
+	}
+	return false
+}
+
+// VocabularyOrgType is one organisation type.
+type VocabularyOrgType struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Dutch description.
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// A care party (jeugdhulp, JGZ).
+	Care          bool `protobuf:"varint,3,opt,name=care,proto3" json:"care,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VocabularyOrgType) Reset() {
+	*x = VocabularyOrgType{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VocabularyOrgType) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VocabularyOrgType) ProtoMessage() {}
+
+func (x *VocabularyOrgType) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VocabularyOrgType.ProtoReflect.Descriptor instead.
+func (*VocabularyOrgType) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *VocabularyOrgType) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *VocabularyOrgType) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *VocabularyOrgType) GetCare() bool {
+	if x != nil {
+		return x.Care
+	}
+	return false
+}
+
 // InzageRequest names the child; the BSN is used only to compute the
 // pseudonym the audit log is keyed by.
 type InzageRequest struct {
@@ -1834,7 +2384,7 @@ type InzageRequest struct {
 
 func (x *InzageRequest) Reset() {
 	*x = InzageRequest{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1846,7 +2396,7 @@ func (x *InzageRequest) String() string {
 func (*InzageRequest) ProtoMessage() {}
 
 func (x *InzageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1859,7 +2409,7 @@ func (x *InzageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InzageRequest.ProtoReflect.Descriptor instead.
 func (*InzageRequest) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{28}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *InzageRequest) GetBsn() string {
@@ -1879,7 +2429,7 @@ type InzageResponse struct {
 
 func (x *InzageResponse) Reset() {
 	*x = InzageResponse{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1891,7 +2441,7 @@ func (x *InzageResponse) String() string {
 func (*InzageResponse) ProtoMessage() {}
 
 func (x *InzageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1904,7 +2454,7 @@ func (x *InzageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InzageResponse.ProtoReflect.Descriptor instead.
 func (*InzageResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{29}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *InzageResponse) GetRecords() []*InzageRecord {
@@ -1942,7 +2492,7 @@ type InzageRecord struct {
 
 func (x *InzageRecord) Reset() {
 	*x = InzageRecord{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1954,7 +2504,7 @@ func (x *InzageRecord) String() string {
 func (*InzageRecord) ProtoMessage() {}
 
 func (x *InzageRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1967,7 +2517,7 @@ func (x *InzageRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InzageRecord.ProtoReflect.Descriptor instead.
 func (*InzageRecord) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{30}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *InzageRecord) GetIndex() uint64 {
@@ -2086,7 +2636,7 @@ var File_schakel_local_v1_local_proto protoreflect.FileDescriptor
 
 const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\n" +
-	"\x1cschakel/local/v1/local.proto\x12\x10schakel.local.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"schakel/exchange/v1/exchange.proto\x1a\x1eschakel/record/v1/record.proto\"\x92\x02\n" +
+	"\x1cschakel/local/v1/local.proto\x12\x10schakel.local.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"schakel/exchange/v1/exchange.proto\x1a\x1eschakel/record/v1/record.proto\"\x92\x02\n" +
 	"\x14RequestRecordRequest\x12\x1d\n" +
 	"\n" +
 	"holder_oin\x18\x01 \x01(\tR\tholderOin\x12\x18\n" +
@@ -2214,7 +2764,53 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\tR\brevision\x12\x12\n" +
 	"\x04case\x18\x03 \x01(\tR\x04case\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"!\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x16\n" +
+	"\x14GetVocabularyRequest\"\x89\x04\n" +
+	"\x15GetVocabularyResponse\x12\x1a\n" +
+	"\brevision\x18\x01 \x01(\tR\brevision\x12?\n" +
+	"\bpurposes\x18\x02 \x03(\v2#.schakel.local.v1.VocabularyPurposeR\bpurposes\x126\n" +
+	"\x05flows\x18\x03 \x03(\v2 .schakel.local.v1.VocabularyFlowR\x05flows\x126\n" +
+	"\x05roles\x18\x04 \x03(\v2 .schakel.local.v1.VocabularyRoleR\x05roles\x12D\n" +
+	"\n" +
+	"categories\x18\x05 \x03(\v2$.schakel.local.v1.VocabularyCategoryR\n" +
+	"categories\x12@\n" +
+	"\torg_types\x18\x06 \x03(\v2#.schakel.local.v1.VocabularyOrgTypeR\borgTypes\x12[\n" +
+	"\freason_texts\x18\a \x03(\v28.schakel.local.v1.GetVocabularyResponse.ReasonTextsEntryR\vreasonTexts\x1a>\n" +
+	"\x10ReasonTextsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"E\n" +
+	"\x11VocabularyPurpose\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\"\xcd\x02\n" +
+	"\x0eVocabularyFlow\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x18\n" +
+	"\apurpose\x18\x03 \x01(\tR\apurpose\x12\x14\n" +
+	"\x05basis\x18\x04 \x01(\tR\x05basis\x12\x12\n" +
+	"\x04mode\x18\x05 \x01(\tR\x04mode\x12\x1e\n" +
+	"\n" +
+	"categories\x18\x06 \x03(\tR\n" +
+	"categories\x128\n" +
+	"\x06holder\x18\a \x01(\v2 .schakel.local.v1.VocabularySideR\x06holder\x12>\n" +
+	"\trecipient\x18\b \x01(\v2 .schakel.local.v1.VocabularySideR\trecipient\x127\n" +
+	"\n" +
+	"conditions\x18\t \x01(\v2\x17.google.protobuf.StructR\n" +
+	"conditions\"C\n" +
+	"\x0eVocabularySide\x12\x1b\n" +
+	"\torg_types\x18\x01 \x03(\tR\borgTypes\x12\x14\n" +
+	"\x05roles\x18\x02 \x03(\tR\x05roles\"c\n" +
+	"\x0eVocabularyRole\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
+	"\torg_types\x18\x02 \x03(\tR\borgTypes\x12$\n" +
+	"\rberoepsgeheim\x18\x03 \x01(\bR\rberoepsgeheim\"`\n" +
+	"\x12VocabularyCategory\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x18\n" +
+	"\aspecial\x18\x03 \x01(\bR\aspecial\"Y\n" +
+	"\x11VocabularyOrgType\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x12\n" +
+	"\x04care\x18\x03 \x01(\bR\x04care\"!\n" +
 	"\rInzageRequest\x12\x10\n" +
 	"\x03bsn\x18\x01 \x01(\tR\x03bsn\"J\n" +
 	"\x0eInzageResponse\x128\n" +
@@ -2245,22 +2841,24 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x1cNOTIFICATION_STATE_DELIVERED\x10\x02\x12 \n" +
 	"\x1cNOTIFICATION_STATE_CANCELLED\x10\x03\x12\"\n" +
 	"\x1eNOTIFICATION_STATE_DEAD_LETTER\x10\x04\x12\x1e\n" +
-	"\x1aNOTIFICATION_STATE_REFUSED\x10\x052\xc5\x06\n" +
-	"\fLocalService\x12`\n" +
-	"\rRequestRecord\x12&.schakel.local.v1.RequestRecordRequest\x1a'.schakel.local.v1.RequestRecordResponse\x12i\n" +
-	"\x10SendNotification\x12).schakel.local.v1.SendNotificationRequest\x1a*.schakel.local.v1.SendNotificationResponse\x12l\n" +
-	"\x11ListNotifications\x12*.schakel.local.v1.ListNotificationsRequest\x1a+.schakel.local.v1.ListNotificationsResponse\x12l\n" +
-	"\x11PullNotifications\x12*.schakel.local.v1.PullNotificationsRequest\x1a+.schakel.local.v1.PullNotificationsResponse\x12f\n" +
-	"\x0fAckNotification\x12(.schakel.local.v1.AckNotificationRequest\x1a).schakel.local.v1.AckNotificationResponse\x12f\n" +
-	"\x0fListObligations\x12(.schakel.local.v1.ListObligationsRequest\x1a).schakel.local.v1.ListObligationsResponse\x12o\n" +
-	"\x12CompleteObligation\x12+.schakel.local.v1.CompleteObligationRequest\x1a,.schakel.local.v1.CompleteObligationResponse\x12K\n" +
-	"\x06Inzage\x12\x1f.schakel.local.v1.InzageRequest\x1a .schakel.local.v1.InzageResponse2\xbf\x02\n" +
-	"\x0eConsentService\x12f\n" +
-	"\x0fRegisterConsent\x12(.schakel.local.v1.RegisterConsentRequest\x1a).schakel.local.v1.RegisterConsentResponse\x12f\n" +
-	"\x0fWithdrawConsent\x12(.schakel.local.v1.WithdrawConsentRequest\x1a).schakel.local.v1.WithdrawConsentResponse\x12]\n" +
-	"\fListConsents\x12%.schakel.local.v1.ListConsentsRequest\x1a&.schakel.local.v1.ListConsentsResponse2w\n" +
-	"\rPolicyService\x12f\n" +
-	"\x0fGetPolicyStatus\x12(.schakel.local.v1.GetPolicyStatusRequest\x1a).schakel.local.v1.GetPolicyStatusResponseB\xbf\x01\n" +
+	"\x1aNOTIFICATION_STATE_REFUSED\x10\x052\xe7\b\n" +
+	"\fLocalService\x12\x80\x01\n" +
+	"\rRequestRecord\x12&.schakel.local.v1.RequestRecordRequest\x1a'.schakel.local.v1.RequestRecordResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/record-requests\x12\x87\x01\n" +
+	"\x10SendNotification\x12).schakel.local.v1.SendNotificationRequest\x1a*.schakel.local.v1.SendNotificationResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/notifications\x12\x87\x01\n" +
+	"\x11ListNotifications\x12*.schakel.local.v1.ListNotificationsRequest\x1a+.schakel.local.v1.ListNotificationsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/notifications\x12\x98\x01\n" +
+	"\x11PullNotifications\x12*.schakel.local.v1.PullNotificationsRequest\x1a+.schakel.local.v1.PullNotificationsResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/received-notifications:pull\x12\xa3\x01\n" +
+	"\x0fAckNotification\x12(.schakel.local.v1.AckNotificationRequest\x1a).schakel.local.v1.AckNotificationResponse\";\x82\xd3\xe4\x93\x025:\x01*\"0/v1/received-notifications/{notification_id}:ack\x12\x7f\n" +
+	"\x0fListObligations\x12(.schakel.local.v1.ListObligationsRequest\x1a).schakel.local.v1.ListObligationsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/obligations\x12\x99\x01\n" +
+	"\x12CompleteObligation\x12+.schakel.local.v1.CompleteObligationRequest\x1a,.schakel.local.v1.CompleteObligationResponse\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/obligations/{id}:complete\x12b\n" +
+	"\x06Inzage\x12\x1f.schakel.local.v1.InzageRequest\x1a .schakel.local.v1.InzageResponse\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
+	"/v1/inzage2\x9e\x03\n" +
+	"\x0eConsentService\x12\x7f\n" +
+	"\x0fRegisterConsent\x12(.schakel.local.v1.RegisterConsentRequest\x1a).schakel.local.v1.RegisterConsentResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/consents\x12\x8d\x01\n" +
+	"\x0fWithdrawConsent\x12(.schakel.local.v1.WithdrawConsentRequest\x1a).schakel.local.v1.WithdrawConsentResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v1/consents/{id}:withdraw\x12{\n" +
+	"\fListConsents\x12%.schakel.local.v1.ListConsentsRequest\x1a&.schakel.local.v1.ListConsentsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/consents:list2\x8d\x02\n" +
+	"\rPolicyService\x12\x81\x01\n" +
+	"\x0fGetPolicyStatus\x12(.schakel.local.v1.GetPolicyStatusRequest\x1a).schakel.local.v1.GetPolicyStatusResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/policy/status\x12x\n" +
+	"\rGetVocabulary\x12&.schakel.local.v1.GetVocabularyRequest\x1a'.schakel.local.v1.GetVocabularyResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/vocabularyB\xbf\x01\n" +
 	"\x14com.schakel.local.v1B\n" +
 	"LocalProtoP\x01Z9github.com/schakel/schakel/proto/schakel/local/v1;localv1\xa2\x02\x03SLX\xaa\x02\x10Schakel.Local.V1\xca\x02\x10Schakel\\Local\\V1\xe2\x02\x1cSchakel\\Local\\V1\\GPBMetadata\xea\x02\x12Schakel::Local::V1b\x06proto3"
 
@@ -2277,7 +2875,7 @@ func file_schakel_local_v1_local_proto_rawDescGZIP() []byte {
 }
 
 var file_schakel_local_v1_local_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_schakel_local_v1_local_proto_goTypes = []any{
 	(NotificationState)(0),             // 0: schakel.local.v1.NotificationState
 	(*RequestRecordRequest)(nil),       // 1: schakel.local.v1.RequestRecordRequest
@@ -2308,71 +2906,92 @@ var file_schakel_local_v1_local_proto_goTypes = []any{
 	(*GetPolicyStatusResponse)(nil),    // 26: schakel.local.v1.GetPolicyStatusResponse
 	(*PolicySigner)(nil),               // 27: schakel.local.v1.PolicySigner
 	(*PolicyRefusal)(nil),              // 28: schakel.local.v1.PolicyRefusal
-	(*InzageRequest)(nil),              // 29: schakel.local.v1.InzageRequest
-	(*InzageResponse)(nil),             // 30: schakel.local.v1.InzageResponse
-	(*InzageRecord)(nil),               // 31: schakel.local.v1.InzageRecord
-	(*v1.Decision)(nil),                // 32: schakel.exchange.v1.Decision
-	(*v11.Record)(nil),                 // 33: schakel.record.v1.Record
-	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
+	(*GetVocabularyRequest)(nil),       // 29: schakel.local.v1.GetVocabularyRequest
+	(*GetVocabularyResponse)(nil),      // 30: schakel.local.v1.GetVocabularyResponse
+	(*VocabularyPurpose)(nil),          // 31: schakel.local.v1.VocabularyPurpose
+	(*VocabularyFlow)(nil),             // 32: schakel.local.v1.VocabularyFlow
+	(*VocabularySide)(nil),             // 33: schakel.local.v1.VocabularySide
+	(*VocabularyRole)(nil),             // 34: schakel.local.v1.VocabularyRole
+	(*VocabularyCategory)(nil),         // 35: schakel.local.v1.VocabularyCategory
+	(*VocabularyOrgType)(nil),          // 36: schakel.local.v1.VocabularyOrgType
+	(*InzageRequest)(nil),              // 37: schakel.local.v1.InzageRequest
+	(*InzageResponse)(nil),             // 38: schakel.local.v1.InzageResponse
+	(*InzageRecord)(nil),               // 39: schakel.local.v1.InzageRecord
+	nil,                                // 40: schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
+	(*v1.Decision)(nil),                // 41: schakel.exchange.v1.Decision
+	(*v11.Record)(nil),                 // 42: schakel.record.v1.Record
+	(*timestamppb.Timestamp)(nil),      // 43: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),            // 44: google.protobuf.Struct
 }
 var file_schakel_local_v1_local_proto_depIdxs = []int32{
-	32, // 0: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	33, // 1: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
-	33, // 2: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
-	32, // 3: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
+	41, // 0: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
+	42, // 1: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	42, // 2: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
+	41, // 3: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
 	0,  // 4: schakel.local.v1.SendNotificationResponse.state:type_name -> schakel.local.v1.NotificationState
 	7,  // 5: schakel.local.v1.ListNotificationsResponse.notifications:type_name -> schakel.local.v1.OutgoingNotification
 	0,  // 6: schakel.local.v1.OutgoingNotification.state:type_name -> schakel.local.v1.NotificationState
-	34, // 7: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
-	34, // 8: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
+	43, // 7: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
+	43, // 8: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
 	10, // 9: schakel.local.v1.PullNotificationsResponse.notifications:type_name -> schakel.local.v1.ReceivedNotification
-	33, // 10: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
-	34, // 11: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
+	42, // 10: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
+	43, // 11: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
 	15, // 12: schakel.local.v1.ListObligationsResponse.obligations:type_name -> schakel.local.v1.Obligation
-	34, // 13: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
-	34, // 14: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
-	34, // 15: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
-	34, // 16: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
-	34, // 17: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
+	43, // 13: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
+	43, // 14: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
+	43, // 15: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
+	43, // 16: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
+	43, // 17: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
 	18, // 18: schakel.local.v1.RegisterConsentRequest.consent:type_name -> schakel.local.v1.Consent
 	18, // 19: schakel.local.v1.RegisterConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 20: schakel.local.v1.WithdrawConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 21: schakel.local.v1.ListConsentsResponse.consents:type_name -> schakel.local.v1.Consent
 	27, // 22: schakel.local.v1.GetPolicyStatusResponse.signers:type_name -> schakel.local.v1.PolicySigner
-	34, // 23: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
+	43, // 23: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
 	28, // 24: schakel.local.v1.GetPolicyStatusResponse.last_refused:type_name -> schakel.local.v1.PolicyRefusal
-	34, // 25: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
-	31, // 26: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
-	34, // 27: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
-	1,  // 28: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
-	3,  // 29: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
-	5,  // 30: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
-	8,  // 31: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
-	11, // 32: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
-	13, // 33: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
-	16, // 34: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
-	29, // 35: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
-	19, // 36: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
-	21, // 37: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
-	23, // 38: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
-	25, // 39: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
-	2,  // 40: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
-	4,  // 41: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
-	6,  // 42: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
-	9,  // 43: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
-	12, // 44: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
-	14, // 45: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
-	17, // 46: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
-	30, // 47: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
-	20, // 48: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
-	22, // 49: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
-	24, // 50: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
-	26, // 51: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
-	40, // [40:52] is the sub-list for method output_type
-	28, // [28:40] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	43, // 25: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
+	31, // 26: schakel.local.v1.GetVocabularyResponse.purposes:type_name -> schakel.local.v1.VocabularyPurpose
+	32, // 27: schakel.local.v1.GetVocabularyResponse.flows:type_name -> schakel.local.v1.VocabularyFlow
+	34, // 28: schakel.local.v1.GetVocabularyResponse.roles:type_name -> schakel.local.v1.VocabularyRole
+	35, // 29: schakel.local.v1.GetVocabularyResponse.categories:type_name -> schakel.local.v1.VocabularyCategory
+	36, // 30: schakel.local.v1.GetVocabularyResponse.org_types:type_name -> schakel.local.v1.VocabularyOrgType
+	40, // 31: schakel.local.v1.GetVocabularyResponse.reason_texts:type_name -> schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
+	33, // 32: schakel.local.v1.VocabularyFlow.holder:type_name -> schakel.local.v1.VocabularySide
+	33, // 33: schakel.local.v1.VocabularyFlow.recipient:type_name -> schakel.local.v1.VocabularySide
+	44, // 34: schakel.local.v1.VocabularyFlow.conditions:type_name -> google.protobuf.Struct
+	39, // 35: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
+	43, // 36: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
+	1,  // 37: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
+	3,  // 38: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
+	5,  // 39: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
+	8,  // 40: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
+	11, // 41: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
+	13, // 42: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
+	16, // 43: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
+	37, // 44: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
+	19, // 45: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
+	21, // 46: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
+	23, // 47: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
+	25, // 48: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
+	29, // 49: schakel.local.v1.PolicyService.GetVocabulary:input_type -> schakel.local.v1.GetVocabularyRequest
+	2,  // 50: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
+	4,  // 51: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
+	6,  // 52: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
+	9,  // 53: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
+	12, // 54: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
+	14, // 55: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
+	17, // 56: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
+	38, // 57: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
+	20, // 58: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
+	22, // 59: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
+	24, // 60: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
+	26, // 61: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
+	30, // 62: schakel.local.v1.PolicyService.GetVocabulary:output_type -> schakel.local.v1.GetVocabularyResponse
+	50, // [50:63] is the sub-list for method output_type
+	37, // [37:50] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_schakel_local_v1_local_proto_init() }
@@ -2386,7 +3005,7 @@ func file_schakel_local_v1_local_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_schakel_local_v1_local_proto_rawDesc), len(file_schakel_local_v1_local_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   31,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

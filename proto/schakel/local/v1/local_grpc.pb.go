@@ -608,6 +608,7 @@ var ConsentService_ServiceDesc = grpc.ServiceDesc{
 
 const (
 	PolicyService_GetPolicyStatus_FullMethodName = "/schakel.local.v1.PolicyService/GetPolicyStatus"
+	PolicyService_GetVocabulary_FullMethodName   = "/schakel.local.v1.PolicyService/GetVocabulary"
 )
 
 // PolicyServiceClient is the client API for PolicyService service.
@@ -619,6 +620,11 @@ type PolicyServiceClient interface {
 	// GetPolicyStatus returns the active pack (revision, signers, load time)
 	// and the last pack the node refused, with the reason.
 	GetPolicyStatus(ctx context.Context, in *GetPolicyStatusRequest, opts ...grpc.CallOption) (*GetPolicyStatusResponse, error)
+	// GetVocabulary returns the active pack's purposes, flows, roles,
+	// categories, organisation types and reason texts, with the pack's
+	// revision: the values a request may name, read from the pack the node
+	// decides with (never copy them out of data.yaml).
+	GetVocabulary(ctx context.Context, in *GetVocabularyRequest, opts ...grpc.CallOption) (*GetVocabularyResponse, error)
 }
 
 type policyServiceClient struct {
@@ -639,6 +645,16 @@ func (c *policyServiceClient) GetPolicyStatus(ctx context.Context, in *GetPolicy
 	return out, nil
 }
 
+func (c *policyServiceClient) GetVocabulary(ctx context.Context, in *GetVocabularyRequest, opts ...grpc.CallOption) (*GetVocabularyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetVocabularyResponse)
+	err := c.cc.Invoke(ctx, PolicyService_GetVocabulary_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PolicyServiceServer is the server API for PolicyService service.
 // All implementations must embed UnimplementedPolicyServiceServer
 // for forward compatibility.
@@ -648,6 +664,11 @@ type PolicyServiceServer interface {
 	// GetPolicyStatus returns the active pack (revision, signers, load time)
 	// and the last pack the node refused, with the reason.
 	GetPolicyStatus(context.Context, *GetPolicyStatusRequest) (*GetPolicyStatusResponse, error)
+	// GetVocabulary returns the active pack's purposes, flows, roles,
+	// categories, organisation types and reason texts, with the pack's
+	// revision: the values a request may name, read from the pack the node
+	// decides with (never copy them out of data.yaml).
+	GetVocabulary(context.Context, *GetVocabularyRequest) (*GetVocabularyResponse, error)
 	mustEmbedUnimplementedPolicyServiceServer()
 }
 
@@ -660,6 +681,9 @@ type UnimplementedPolicyServiceServer struct{}
 
 func (UnimplementedPolicyServiceServer) GetPolicyStatus(context.Context, *GetPolicyStatusRequest) (*GetPolicyStatusResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPolicyStatus not implemented")
+}
+func (UnimplementedPolicyServiceServer) GetVocabulary(context.Context, *GetVocabularyRequest) (*GetVocabularyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetVocabulary not implemented")
 }
 func (UnimplementedPolicyServiceServer) mustEmbedUnimplementedPolicyServiceServer() {}
 func (UnimplementedPolicyServiceServer) testEmbeddedByValue()                       {}
@@ -700,6 +724,24 @@ func _PolicyService_GetPolicyStatus_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PolicyService_GetVocabulary_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetVocabularyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PolicyServiceServer).GetVocabulary(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PolicyService_GetVocabulary_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PolicyServiceServer).GetVocabulary(ctx, req.(*GetVocabularyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PolicyService_ServiceDesc is the grpc.ServiceDesc for PolicyService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -710,6 +752,10 @@ var PolicyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetPolicyStatus",
 			Handler:    _PolicyService_GetPolicyStatus_Handler,
+		},
+		{
+			MethodName: "GetVocabulary",
+			Handler:    _PolicyService_GetVocabulary_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
