@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"flag"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -34,24 +33,21 @@ every load and refusal), which also works while the node is stopped.
 
 // cmdPolicyStatus prints the node's policy status.
 func cmdPolicyStatus(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel policy status", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	fs.Usage = func() { fmt.Fprint(s.err, policyStatusUsage) }
-	cfgPath := fs.String("config", "", "node configuration file (YAML)")
+	fs := newFlags(s, "schakel policy status", policyStatusUsage)
+	cfgPath := fs.configFlag()
 	certPath := fs.String("cert", "", "local client certificate (asks the running node)")
 	keyPath := fs.String("key", "", "its private key")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	if *cfgPath == "" || (*certPath == "") != (*keyPath == "") {
-		fmt.Fprint(s.err, policyStatusUsage)
-		return 2
+	if (*certPath == "") != (*keyPath == "") {
+		return fs.usageError("--cert and --key go together")
 	}
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy status: %v\n", err)
-		return 1
+	cfg, code, ok := fs.loadConfig(*cfgPath, true)
+	if !ok {
+		return code
 	}
+	var err error
 	var st *localv1.GetPolicyStatusResponse
 	from := ""
 	if *certPath != "" {
@@ -64,8 +60,7 @@ func cmdPolicyStatus(args []string, s stdio) int {
 		from = filepath.Join(cfg.DataDir, node.StatusFile)
 	}
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy status: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
 	printPolicyStatus(s, st, from)
 	return 0
