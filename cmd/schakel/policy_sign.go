@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,7 +12,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/schakel/schakel/internal/atomicfile"
-	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
 	"github.com/schakel/schakel/policy/signing"
 )
@@ -22,7 +22,7 @@ const passwordEnv = "SCHAKEL_KEY_PASSWORD"
 
 // cmdPolicyBuild writes the deterministic archive of a pack folder.
 func cmdPolicyBuild(args []string, s stdio) int {
-	fs := newFlags(s, "schakel policy build", "usage: schakel policy build --bundle DIR --out FILE\n\nWrites the deterministic archive of a pack folder, after the checks a node makes (signatures aside); prints its revision.")
+	fs := newFlags(s, "schakel policy build", "usage: schakel policy build --bundle DIR --out FILE\n\nWrites the deterministic archive of a pack folder and prints its revision, only when\nthe pack is valid as a node checks it (signing.ValidatePack: data, Rego, contract,\nthe pack's Rego tests and scenarios).")
 	dir := fs.String("bundle", "", "pack folder to archive (required)")
 	out := fs.String("out", "", "archive file to write, e.g. pack.tar.gz (required)")
 	if code, ok := fs.parse(args); !ok {
@@ -35,8 +35,8 @@ func cmdPolicyBuild(args []string, s stdio) int {
 	if err != nil {
 		return fs.fail(err)
 	}
-	if err := checkPack(archive); err != nil {
-		return fs.failf("the pack does not load: %v", err)
+	if code := checkPack(fs, archive, *dir); code != 0 {
+		return code
 	}
 	if err := atomicfile.Write(*out, archive, 0o644); err != nil {
 		return fs.fail(err)
@@ -107,10 +107,10 @@ func cmdPolicySign(args []string, s stdio) int {
 	if err != nil {
 		return fs.fail(err)
 	}
-	// The signer vouches for this archive: refuse to sign one that would
-	// not open or load.
-	if err := checkPack(archive); err != nil {
-		return fs.failf("%s is not a valid pack: %v", *archivePath, err)
+	// The signer vouches for this archive: refuse to sign one a node would
+	// refuse.
+	if code := checkPack(fs, archive, *archivePath); code != 0 {
+		return code
 	}
 	privPEM, err := os.ReadFile(*keyPath)
 	if err != nil {
@@ -131,10 +131,12 @@ func cmdPolicySign(args []string, s stdio) int {
 	return 0
 }
 
-// cmdPolicyVerify checks an archive's signatures against a folder of trusted
-// public keys and a threshold. Exit 0 only when the threshold is met.
+// cmdPolicyVerify checks an archive exactly as a node loads it
+// (signing.OpenPack): the threshold of distinct trusted keys that have not
+// expired, then the pack's validity and tests. Exit 0 only when a node
+// would load it.
 func cmdPolicyVerify(args []string, s stdio) int {
-	fs := newFlags(s, "schakel policy verify", "usage: schakel policy verify --bundle FILE --trusted DIR [--sig FILE ...] [--threshold N]\n\nChecks an archive as a node would load it.")
+	fs := newFlags(s, "schakel policy verify", "usage: schakel policy verify --bundle FILE --trusted DIR [--sig FILE ...] [--threshold N]\n\nChecks an archive exactly as a node loads it: N distinct trusted keys that have not\nexpired (Not-After) signed it, then the pack is valid and its tests pass.")
 	archivePath := fs.String("bundle", "", "archive to check (required)")
 	var sigPaths listFlag
 	fs.Var(&sigPaths, "sig", "signature file; repeat for each (default: BUNDLE.sig and BUNDLE.*.sig)")
@@ -146,63 +148,71 @@ func cmdPolicyVerify(args []string, s stdio) int {
 	if *archivePath == "" || *trustedDir == "" {
 		return fs.usageError("--bundle and --trusted are required")
 	}
-	trusted, err := signing.LoadTrustedDir(*trustedDir)
-	if err != nil {
-		return fs.fail(err)
+	src := signing.Source{Archive: *archivePath, TrustedDir: *trustedDir, Threshold: *threshold}
+	if len(sigPaths) > 0 {
+		src.Signatures = sigPaths
 	}
-	if len(sigPaths) == 0 {
-		if sigPaths, err = signing.FindSignatures(*archivePath); err != nil {
-			return fs.failf("%v", err)
-		}
-	}
-	archive, res, err := signing.VerifyFiles(*archivePath, sigPaths, trusted, *threshold)
+	sp, err := signing.OpenPack(context.Background(), src)
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy verify: REFUSED %s\n", *archivePath)
-		var ve *signing.VerifyError
-		if errors.As(err, &ve) {
-			if ve.Offered == 0 {
-				fmt.Fprintf(s.err, "  unsigned: no signature files (need %d distinct trusted signers)\n", *threshold)
-			} else {
-				fmt.Fprintf(s.err, "  %d of %d required trusted signers", len(ve.Signers), ve.Threshold)
-				if len(ve.Signers) > 0 {
-					fmt.Fprintf(s.err, " (valid: %s)", strings.Join(ve.SignerNames(), ", "))
-				}
-				fmt.Fprintln(s.err)
-				for _, f := range ve.Failures {
-					fmt.Fprintf(s.err, "  %s: %v\n", f.Source, f.Err)
-				}
-			}
-		} else {
-			fmt.Fprintf(s.err, "  %v\n", err)
-		}
+		fmt.Fprintf(s.err, "schakel policy verify: REFUSED %s (%s)\n", *archivePath, signing.ErrorCase(err))
+		printRefusal(s, err)
 		return 1
 	}
-	// Verified; now it is safe to look inside.
-	if _, err := bundle.Open(archive); err != nil {
-		return fs.failf("signatures valid, but the archive is unsafe: %v", err)
-	}
-	for _, f := range res.Failures {
+	for _, f := range sp.Ignored {
 		fmt.Fprintf(s.err, "warning: %s did not count: %v\n", f.Source, f.Err)
 	}
 	fmt.Fprintf(s.out, "OK %s\nsigned by %s (%d of %d required)\n",
-		bundle.Revision(archive), strings.Join(res.SignerNames(), ", "), len(res.Signers), res.Threshold)
+		sp.Revision(), strings.Join(signing.Result{Signers: sp.Signers}.SignerNames(), ", "), len(sp.Signers), sp.Threshold)
+	fmt.Fprintf(s.out, "valid pack: %d Rego tests and %d scenarios of the pack pass\n", sp.RegoTests, sp.Scenarios)
 	return 0
 }
 
-// checkPack refuses an archive that does not open as a pack.
-func checkPack(archive []byte) error {
+// printRefusal writes why a pack was refused: the signatures that counted
+// and each that did not, the expired keys, the failing tests.
+func printRefusal(s stdio, err error) {
+	var ve *signing.VerifyError
+	var pe *signing.PackError
+	switch {
+	case errors.As(err, &ve) && ve.Offered == 0:
+		fmt.Fprintf(s.err, "  unsigned: no signature files (need %d distinct trusted signers)\n", ve.Threshold)
+	case errors.As(err, &ve):
+		fmt.Fprintf(s.err, "  %d of %d required trusted signers", len(ve.Signers), ve.Threshold)
+		if len(ve.Signers) > 0 {
+			fmt.Fprintf(s.err, " (valid: %s)", strings.Join(ve.SignerNames(), ", "))
+		}
+		fmt.Fprintln(s.err)
+		for _, f := range ve.Failures {
+			fmt.Fprintf(s.err, "  %s: %v\n", f.Source, f.Err)
+		}
+		if errors.Is(err, signing.ErrKeyExpired) {
+			fmt.Fprintf(s.err, "  %v\n", err)
+		}
+	case errors.As(err, &pe) && len(pe.FailedTests) > 0:
+		fmt.Fprintf(s.err, "  the pack's tests fail:\n")
+		for _, t := range pe.FailedTests {
+			fmt.Fprintf(s.err, "    FAIL %s\n", t)
+		}
+	case errors.As(err, &pe):
+		fmt.Fprintf(s.err, "  %v\n", pe.Err)
+	default:
+		fmt.Fprintf(s.err, "  %v\n", err)
+	}
+}
+
+// checkPack refuses an archive a node would refuse (signatures aside): it
+// must open safely and be valid by signing.ValidatePack. It returns 0 when
+// the pack is valid, else the exit code after the message.
+func checkPack(fs *flags, archive []byte, what string) int {
 	fsys, err := bundle.Open(archive)
-	if err != nil {
-		return err
+	if err == nil {
+		_, err = signing.ValidatePack(context.Background(), fsys, bundle.Revision(archive))
 	}
-	// The same checks a node makes before it uses a pack: the rules load,
-	// the Rego compiles and the sample decisions keep the contract.
-	p, err := policy.LoadPack(fsys)
 	if err != nil {
-		return err
+		fmt.Fprintf(fs.s.err, "%s: %s is not a valid pack (%s)\n", fs.Name(), what, signing.ErrorCase(err))
+		printRefusal(fs.s, err)
+		return 1
 	}
-	_, err = policy.NewEngine(p)
-	return err
+	return 0
 }
 
 // readPassphrase takes the passphrase from SCHAKEL_KEY_PASSWORD or, when it

@@ -113,8 +113,14 @@ func printPolicyStatus(s stdio, st *localv1.GetPolicyStatusResponse, from string
 	if r := st.GetLastRefused(); r != nil {
 		fmt.Fprintf(w, "last refused:  %s  %s (%s)\n", r.GetAt().AsTime().Format(time.RFC3339), orNone(r.GetRevision()), r.GetCase())
 		fmt.Fprintf(w, "  reason:      %s\n", r.GetReason())
-		if st.GetRefusedSinceLoad() {
-			fmt.Fprintf(w, "  the node refused a newer pack and keeps serving the active pack above (last good)\n")
+		switch {
+		case !st.GetRefusedSinceLoad():
+		case r.GetRevision() == st.GetRevision():
+			// Same archive: its signatures or the trusted keys changed.
+			fmt.Fprintf(w, "  the node refused the active pack's own revision when it checked it again, and keeps serving the active pack above as loaded\n")
+		default:
+			// Whether the refused pack is newer cannot be told from digests.
+			fmt.Fprintf(w, "  the node refused the pack offered after the active one was loaded, and keeps serving the active pack above (last good)\n")
 		}
 	} else {
 		fmt.Fprintf(w, "last refused:  none\n")

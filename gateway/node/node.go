@@ -240,7 +240,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	)...)
 	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: obligations, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, Now: now})
-	localv1.RegisterPolicyServiceServer(n.localSrv, policyServer{p: n.policy})
+	localv1.RegisterPolicyServiceServer(n.localSrv, &server.Policy{Status: func() *localv1.GetPolicyStatusResponse { return StatusProto(n.policy.Status()) }})
 	healthpb.RegisterHealthServer(n.localSrv, n.health)
 
 	if err := n.listen(); err != nil {
