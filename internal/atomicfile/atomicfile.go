@@ -64,7 +64,7 @@ func (f *File) Commit() error {
 		// never replaced, and the target appears complete or not at all.
 		if err := os.Link(name, f.path); err != nil {
 			if errors.Is(err, os.ErrExist) {
-				return fmt.Errorf("%s exists; not overwriting it", f.path)
+				return fmt.Errorf("%s exists; not overwriting it: %w", f.path, os.ErrExist)
 			}
 			return err
 		}
@@ -98,7 +98,7 @@ func Write(path string, data []byte, mode os.FileMode) error {
 // path exists already (for keys: never overwrite one).
 func WriteNew(path string, data []byte, mode os.FileMode) error {
 	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("%s exists; not overwriting it", path)
+		return fmt.Errorf("%s exists; not overwriting it: %w", path, os.ErrExist)
 	}
 	f, err := create(path, mode, true)
 	if err != nil {

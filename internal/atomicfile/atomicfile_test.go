@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,7 +36,7 @@ func TestWriteNewRefusesExisting(t *testing.T) {
 		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
 	}
 	err := WriteNew(p, []byte("other"), 0o600)
-	if err == nil || !strings.Contains(err.Error(), "exists") {
+	if !errors.Is(err, os.ErrExist) || !strings.Contains(err.Error(), p) {
 		t.Fatalf("second WriteNew: %v, want an error saying it exists", err)
 	}
 	if b, _ := os.ReadFile(p); string(b) != "secret" {
