@@ -183,6 +183,15 @@ func (f *flags) loadConfig(path string, required bool) (cfg *config.Config, code
 	return cfg, 0, true
 }
 
+// parseConfig is parse followed by loadConfig of the required --config
+// that configFlag registered as path.
+func (f *flags) parseConfig(args []string, path *string) (cfg *config.Config, code int, ok bool) {
+	if code, ok := f.parse(args); !ok {
+		return nil, code, false
+	}
+	return f.loadConfig(*path, true)
+}
+
 // listFlag is the repeatable flag of the schakel commands: each use adds
 // one or more comma-separated values (`--dns a --dns b` is `--dns a,b`);
 // empty values and surrounding spaces are dropped.

@@ -22,10 +22,7 @@ func cmdNotifyStatus(args []string, s stdio) int {
 	fs := newFlags(s, "schakel notify status", notifyUsage)
 	cfgPath := fs.configFlag()
 	id := fs.String("id", "", "show one notification")
-	if code, ok := fs.parse(args); !ok {
-		return code
-	}
-	cfg, code, ok := fs.loadConfig(*cfgPath, true)
+	cfg, code, ok := fs.parseConfig(args, cfgPath)
 	if !ok {
 		return code
 	}

@@ -17,10 +17,7 @@ import (
 func cmdServe(args []string, s stdio) int {
 	fs := newFlags(s, "schakel serve", "usage: schakel serve --config FILE\n\nRuns a gateway node until SIGTERM or SIGINT; SIGHUP reloads the policy pack.")
 	cfgPath := fs.configFlag()
-	if code, ok := fs.parse(args); !ok {
-		return code
-	}
-	cfg, code, ok := fs.loadConfig(*cfgPath, true)
+	cfg, code, ok := fs.parseConfig(args, cfgPath)
 	if !ok {
 		return code
 	}
@@ -66,10 +63,7 @@ func cmdServe(args []string, s stdio) int {
 func cmdValidateConfig(args []string, s stdio) int {
 	fs := newFlags(s, "schakel validate-config", "usage: schakel validate-config --config FILE\n\nLoads and checks a node configuration with the loader of serve.")
 	cfgPath := fs.configFlag()
-	if code, ok := fs.parse(args); !ok {
-		return code
-	}
-	cfg, code, ok := fs.loadConfig(*cfgPath, true)
+	cfg, code, ok := fs.parseConfig(args, cfgPath)
 	if !ok {
 		return code
 	}
