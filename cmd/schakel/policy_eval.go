@@ -11,6 +11,7 @@ import (
 
 	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
+	"github.com/schakel/schakel/policy/signing"
 )
 
 // maxInputSize bounds a decision input read by eval and explain.
@@ -31,24 +32,16 @@ type loadedPack struct {
 func loadPack(path string) (*loadedPack, error) {
 	lp := &loadedPack{name: "the default pack", fsys: policy.DefaultPack()}
 	rev := ""
+	var err error
 	if path != "" {
-		var err error
 		lp.name = path
 		if lp.fsys, rev, err = bundle.Load(path); err != nil {
 			return nil, err
 		}
 	}
-	p, err := policy.LoadPack(lp.fsys)
-	if err != nil {
+	if lp.pack, lp.engine, err = signing.LoadUntested(lp.fsys, rev); err != nil {
 		return nil, err
 	}
-	if rev != "" {
-		p = p.WithRevision(rev)
-	}
-	if lp.engine, err = policy.NewEngine(p); err != nil {
-		return nil, err
-	}
-	lp.pack = p
 	return lp, nil
 }
 

@@ -72,14 +72,7 @@ func (v *ValidPack) Revision() string { return v.Pack.Revision() }
 // check is refused with a *PackError of case invalid_pack that names the
 // failing tests.
 func ValidatePack(ctx context.Context, fsys fs.FS, revision string) (*ValidPack, error) {
-	p, err := policy.LoadPack(fsys)
-	if err != nil {
-		return nil, refuse(revision, err)
-	}
-	if revision != "" {
-		p = p.WithRevision(revision)
-	}
-	engine, err := policy.NewEngine(p)
+	p, engine, err := LoadUntested(fsys, revision)
 	if err != nil {
 		return nil, refuse(revision, err)
 	}
@@ -121,6 +114,26 @@ func ValidatePack(ctx context.Context, fsys fs.FS, revision string) (*ValidPack,
 			len(failed), v.RegoTests+v.Scenarios, strings.Join(failed, "; ")))
 	}
 	return v, nil
+}
+
+// LoadUntested is the first half of ValidatePack, without the pack's tests:
+// the data loads and validates, the Rego compiles and the sample decisions
+// keep the contract. It is for the author's own tools, which report the
+// tests themselves (`schakel policy eval`, `explain`, `test`, `data`); what
+// a node may run is decided by ValidatePack alone.
+func LoadUntested(fsys fs.FS, revision string) (*policy.Pack, *policy.Engine, error) {
+	p, err := policy.LoadPack(fsys)
+	if err != nil {
+		return nil, nil, err
+	}
+	if revision != "" {
+		p = p.WithRevision(revision)
+	}
+	engine, err := policy.NewEngine(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, engine, nil
 }
 
 func invalid(revision string, failed []string, err error) *PackError {
