@@ -76,6 +76,28 @@ var auditStoreFromFlags = func(ctx context.Context, f auditFlags) (audit.Store, 
 	return audit.OpenSQLite(f.store, cfg, nil, nil)
 }
 
+// withStore opens the audit store read-only, runs do on it and closes it;
+// an error is a failure (exit 1).
+func (f *auditFlags) withStore(fs *flags, do func(context.Context, audit.Store) error) int {
+	ctx := context.Background()
+	st, err := auditStoreFromFlags(ctx, *f)
+	if err != nil {
+		return fs.fail(err)
+	}
+	defer st.Close()
+	if err := do(ctx, st); err != nil {
+		return fs.fail(err)
+	}
+	return 0
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
 // auditLoadPublicKey reads a PEM certificate (the organisation's TLS certificate) or a
 // PEM public key.
 func auditLoadPublicKey(path string) (crypto.PublicKey, error) {
@@ -120,19 +142,15 @@ func runAuditVerify(args []string, s stdio) int {
 	if err != nil {
 		return fs.fail(err)
 	}
-	ctx := context.Background()
-	st, err := auditStoreFromFlags(ctx, f)
-	if err != nil {
-		return fs.fail(err)
-	}
-	defer st.Close()
-	rep, err := audit.Verify(ctx, st, pub)
-	if err != nil {
-		return fs.fail(err)
-	}
-	fmt.Fprintf(s.out, "ok: %d records (%d pruned), %d signed checkpoints, %d receipts\norigin %s\nroot %s\n",
-		rep.Size, rep.Pruned, rep.Checkpoints, rep.Receipts, rep.Origin, base64.StdEncoding.EncodeToString(rep.Root))
-	return 0
+	return f.withStore(fs, func(ctx context.Context, st audit.Store) error {
+		rep, err := audit.Verify(ctx, st, pub)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.out, "ok: %d records (%d pruned), %d signed checkpoints, %d receipts\norigin %s\nroot %s\n",
+			rep.Size, rep.Pruned, rep.Checkpoints, rep.Receipts, rep.Origin, base64.StdEncoding.EncodeToString(rep.Root))
+		return nil
+	})
 }
 
 func runAuditInzage(args []string, s stdio) int {
@@ -161,27 +179,17 @@ func runAuditInzage(args []string, s stdio) int {
 	if err != nil {
 		return fs.fail(err)
 	}
-	ctx := context.Background()
-	st, err := auditStoreFromFlags(ctx, f)
-	if err != nil {
-		return fs.fail(err)
-	}
-	defer st.Close()
-	recs, err := st.BySubject(ctx, audit.Pseudonym(secret, *bsnFlag))
-	if err != nil {
-		return fs.fail(err)
-	}
-	if *format == "json" {
-		items := audit.Inzage(recs)
-		enc := json.NewEncoder(s.out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(items); err != nil {
-			return fs.fail(err)
+	return f.withStore(fs, func(ctx context.Context, st audit.Store) error {
+		recs, err := st.BySubject(ctx, audit.Pseudonym(secret, *bsnFlag))
+		if err != nil {
+			return err
 		}
-		return 0
-	}
-	writeInzageText(s.out, recs)
-	return 0
+		if *format == "json" {
+			return writeJSON(s.out, audit.Inzage(recs))
+		}
+		writeInzageText(s.out, recs)
+		return nil
+	})
 }
 
 var dutchMonths = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli",
@@ -279,36 +287,27 @@ func runAuditReceipts(args []string, s stdio) int {
 	if code, ok := f.parse(fs, args); !ok {
 		return code
 	}
-	ctx := context.Background()
-	st, err := auditStoreFromFlags(ctx, f)
-	if err != nil {
-		return fs.fail(err)
-	}
-	defer st.Close()
-	rcs, err := st.Receipts(ctx)
-	if err != nil {
-		return fs.fail(err)
-	}
-	if *format == "json" {
-		if rcs == nil {
-			rcs = []audit.Receipt{}
+	return f.withStore(fs, func(ctx context.Context, st audit.Store) error {
+		rcs, err := st.Receipts(ctx)
+		if err != nil {
+			return err
 		}
-		enc := json.NewEncoder(s.out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rcs); err != nil {
-			return fs.fail(err)
+		if *format == "json" {
+			if rcs == nil {
+				rcs = []audit.Receipt{}
+			}
+			return writeJSON(s.out, rcs)
 		}
-		return 0
-	}
-	for _, rc := range rcs {
-		size := "?"
-		if cp, err := audit.ParseCheckpoint(rc.Commit.Checkpoint); err == nil {
-			size = fmt.Sprint(cp.Size)
+		for _, rc := range rcs {
+			size := "?"
+			if cp, err := audit.ParseCheckpoint(rc.Commit.Checkpoint); err == nil {
+				size = fmt.Sprint(cp.Size)
+			}
+			fmt.Fprintf(s.out, "%s  decision %s  payload %s  holder %s record %d (checkpoint size %s)  own record %d\n",
+				rc.ReceivedAt.Format(time.RFC3339), rc.DecisionID, rc.PayloadDigest, rc.HolderOrigin, rc.Commit.Index, size, rc.LocalIndex)
 		}
-		fmt.Fprintf(s.out, "%s  decision %s  payload %s  holder %s record %d (checkpoint size %s)  own record %d\n",
-			rc.ReceivedAt.Format(time.RFC3339), rc.DecisionID, rc.PayloadDigest, rc.HolderOrigin, rc.Commit.Index, size, rc.LocalIndex)
-	}
-	return 0
+		return nil
+	})
 }
 
 func runAuditExport(args []string, s stdio) int {
@@ -319,32 +318,22 @@ func runAuditExport(args []string, s stdio) int {
 	if code, ok := f.parse(fs, args); !ok {
 		return code
 	}
-	ctx := context.Background()
-	st, err := auditStoreFromFlags(ctx, f)
-	if err != nil {
-		return fs.fail(err)
-	}
-	defer st.Close()
-	if *out == "" {
-		if err := st.Export(ctx, s.out); err != nil {
-			return fs.fail(err)
+	return f.withStore(fs, func(ctx context.Context, st audit.Store) error {
+		if *out == "" {
+			return st.Export(ctx, s.out)
 		}
-		return 0
-	}
-	// The file appears whole or not at all: a failed export leaves no
-	// truncated log that looks complete.
-	file, err := atomicfile.Create(*out, 0o600)
-	if err != nil {
-		return fs.fail(err)
-	}
-	defer file.Abort()
-	if err := st.Export(ctx, file); err != nil {
-		return fs.fail(err)
-	}
-	if err := file.Commit(); err != nil {
-		return fs.fail(err)
-	}
-	return 0
+		// The file appears whole or not at all: a failed export leaves no
+		// truncated log that looks complete.
+		file, err := atomicfile.Create(*out, 0o600)
+		if err != nil {
+			return err
+		}
+		defer file.Abort()
+		if err := st.Export(ctx, file); err != nil {
+			return err
+		}
+		return file.Commit()
+	})
 }
 
 func runAuditPrune(args []string, s stdio) int {
@@ -366,16 +355,12 @@ func runAuditPrune(args []string, s stdio) int {
 		}
 		now = t
 	}
-	ctx := context.Background()
-	st, err := auditStoreFromFlags(ctx, f)
-	if err != nil {
-		return fs.fail(err)
-	}
-	defer st.Close()
-	n, err := st.Prune(ctx, now)
-	if err != nil {
-		return fs.fail(err)
-	}
-	fmt.Fprintf(s.out, "pruned the details of %d records (retention expired before %s)\n", n, now.UTC().Format(time.RFC3339))
-	return 0
+	return f.withStore(fs, func(ctx context.Context, st audit.Store) error {
+		n, err := st.Prune(ctx, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.out, "pruned the details of %d records (retention expired before %s)\n", n, now.UTC().Format(time.RFC3339))
+		return nil
+	})
 }
