@@ -129,6 +129,7 @@ func (f *flags) parseArgs(args []string, min, max int) (code int, ok bool) {
 		}
 		// The flag package has printed the error ("flag provided but not
 		// defined: -x").
+		fmt.Fprintln(f.s.err)
 		f.printUsage()
 		return 2, false
 	}
