@@ -24,6 +24,7 @@ import (
 
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/oin"
+	"github.com/schakel/schakel/internal/atomicfile"
 )
 
 // File names inside a CA directory.
@@ -212,50 +213,24 @@ func encodeKey(key *ecdsa.PrivateKey) ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
-// writeNew creates path exclusively with mode perm.
+// writeNew creates path exclusively with mode perm, atomically and durably
+// (internal/atomicfile, as every schakel command writes files).
 func writeNew(path string, data []byte, perm os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
+	if err := atomicfile.WriteNew(path, data, perm); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("%w: %s", ErrCAExists, path)
 		}
 		return fmt.Errorf("certs: %w", err)
 	}
-	return finish(f, path, data, perm)
-}
-
-// writeReplace writes data to a temporary file with mode perm and renames it
-// over path, so a reader never sees a half-written key or a key with a wider mode.
-func writeReplace(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("certs: %w", err)
-	}
-	tmp := f.Name()
-	if err := finish(f, tmp, data, perm); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("certs: %w", err)
-	}
 	return nil
 }
 
-func finish(f *os.File, path string, data []byte, perm os.FileMode) error {
-	// Chmod explicitly: the umask may have narrowed or CreateTemp chosen 0600.
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
+// writeReplace replaces path with data with mode perm, atomically and
+// durably, so a reader never sees a half-written key or a key with a wider
+// mode.
+func writeReplace(path string, data []byte, perm os.FileMode) error {
+	if err := atomicfile.Write(path, data, perm); err != nil {
 		return fmt.Errorf("certs: %w", err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("certs: write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("certs: sync %s: %w", path, err)
-	}
-	return f.Close()
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,49 +16,37 @@ import (
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
-	"github.com/schakel/schakel/gateway/config"
+	"github.com/schakel/schakel/internal/atomicfile"
 )
 
-const auditUsage = `usage: schakel audit <verify|inzage|receipts|export|prune> [flags]
-
-  verify    --config F | --store S --pub CERT.pem [--origin O]
-            recompute the Merkle tree and check every record, checkpoint and receipt
-  inzage    --config F | --store S --secret-file F, and --bsn BSN [--format text|html|json]
-            every record about one child, oldest first (for a parent's inzage request)
-  receipts  --config F | --store S [--format text|json]
-            the holders' signed receipts this node stored as recipient
-  export    --config F | --store S [--out FILE]
-            the records as JSON lines in the shape of the Logboek Dataverwerkingen
-  prune     --config F | --store S [--now RFC3339]
-            delete the details of records whose retention expired (the log still verifies)
-
---config F takes the store, certificate and pseudonym secret from the node's
-configuration. S is a SQLite file or a postgres:// URL (with --schema for the
-PostgreSQL schema).`
+const auditFooter = `Each takes --config F (the store, certificate and pseudonym secret from the
+node's configuration) or --store S, a SQLite file or a postgres:// URL (with
+--schema for the PostgreSQL schema).`
 
 // auditFlags are the flags shared by the audit subcommands.
 type auditFlags struct {
-	config, store, schema, origin string
+	config                *string
+	store, schema, origin string
 	// From --config: the node's certificate (for verify) and pseudonym secret (for inzage).
 	cert, secretFile string
 }
 
-func (f *auditFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.config, "config", "", "the node's configuration file (names its store, certificate and secret)")
+func (f *auditFlags) register(fs *flags) {
+	f.config = fs.configFlag()
 	fs.StringVar(&f.store, "store", "", "audit store: SQLite file or postgres:// URL")
 	fs.StringVar(&f.schema, "schema", "", "PostgreSQL schema of the audit tables (default schakel_audit)")
 	fs.StringVar(&f.origin, "origin", "", "checkpoint origin (default: read from the log)")
 }
 
-// resolve fills the store, origin, certificate and secret from --config;
-// explicit flags win.
-func (f *auditFlags) resolve() error {
-	if f.config == "" {
-		return nil
+// parse parses the flags and fills the store, origin, certificate and
+// secret from --config; explicit flags win.
+func (f *auditFlags) parse(fs *flags, args []string) (code int, ok bool) {
+	if code, ok := fs.parse(args); !ok {
+		return code, false
 	}
-	cfg, err := config.Load(f.config)
-	if err != nil {
-		return err
+	cfg, code, ok := fs.loadConfig(*f.config, false)
+	if !ok || cfg == nil {
+		return code, ok
 	}
 	if f.store == "" {
 		f.store = cfg.Audit.Store
@@ -71,7 +58,7 @@ func (f *auditFlags) resolve() error {
 		f.origin = audit.OriginFor(cfg.Node.OIN)
 	}
 	f.cert, f.secretFile = cfg.Identity.Cert, cfg.Audit.SecretFile
-	return nil
+	return 0, true
 }
 
 // auditStoreFromFlags opens the audit store read-only (no signer: nothing is appended).
@@ -89,59 +76,26 @@ var auditStoreFromFlags = func(ctx context.Context, f auditFlags) (audit.Store, 
 	return audit.OpenSQLite(f.store, cfg, nil, nil)
 }
 
-// runAudit dispatches the audit subcommands.
-func runAudit(args []string, s stdio) int {
-	if len(args) == 0 {
-		fmt.Fprintln(s.err, auditUsage)
-		return 2
+// withStore opens the audit store read-only, runs do on it and closes it;
+// an error is a failure (exit 1).
+func (f *auditFlags) withStore(fs *flags, do func(context.Context, audit.Store) error) int {
+	ctx := context.Background()
+	st, err := auditStoreFromFlags(ctx, *f)
+	if err != nil {
+		return fs.fail(err)
 	}
-	cmds := map[string]func([]string, stdio) int{
-		"verify": runAuditVerify, "inzage": runAuditInzage, "receipts": runAuditReceipts,
-		"export": runAuditExport, "prune": runAuditPrune,
+	defer st.Close()
+	if err := do(ctx, st); err != nil {
+		return fs.fail(err)
 	}
-	if c, ok := cmds[args[0]]; ok {
-		return c(args[1:], s)
-	}
-	switch args[0] {
-	case "-h", "--help", "help":
-		fmt.Fprintln(s.out, auditUsage)
-		return 0
-	}
-	fmt.Fprintf(s.err, "schakel audit: unknown subcommand %q\n%s\n", args[0], auditUsage)
-	return 2
+	return 0
 }
 
-// auditParse parses flags; ok is false when the command should exit with code.
-func auditParse(fs *flag.FlagSet, args []string, s stdio) (code int, ok bool) {
-	fs.SetOutput(s.err)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
-		}
-		return 2, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(s.err, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return 2, false
-	}
-	return 0, true
-}
-
-// auditParseResolve parses flags and applies --config.
-func auditParseResolve(fs *flag.FlagSet, f *auditFlags, args []string, s stdio) (code int, ok bool) {
-	if code, ok := auditParse(fs, args, s); !ok {
-		return code, false
-	}
-	if err := f.resolve(); err != nil {
-		fmt.Fprintf(s.err, "%s: --config: %v\n", fs.Name(), err)
-		return 2, false
-	}
-	return 0, true
-}
-
-func auditFail(s stdio, cmd string, err error) int {
-	fmt.Fprintf(s.err, "schakel audit %s: %v\n", cmd, err)
-	return 1
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // auditLoadPublicKey reads a PEM certificate (the organisation's TLS certificate) or a
@@ -171,101 +125,81 @@ func auditLoadPublicKey(path string) (crypto.PublicKey, error) {
 }
 
 func runAuditVerify(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel audit verify", flag.ContinueOnError)
+	fs := newFlags(s, "schakel audit verify", "usage: schakel audit verify --config F | --store S --pub CERT.pem [--origin O]\n\nRecomputes the Merkle tree and checks every record, signed checkpoint and receipt.")
 	var f auditFlags
 	f.register(fs)
 	pubPath := fs.String("pub", "", "the organisation's certificate or public key (PEM)")
-	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
+	if code, ok := f.parse(fs, args); !ok {
 		return code
 	}
 	if *pubPath == "" {
 		*pubPath = f.cert
 	}
 	if *pubPath == "" {
-		fmt.Fprintln(s.err, "schakel audit verify: --pub or --config is required")
-		return 2
+		return fs.usageError("--pub or --config is required")
 	}
 	pub, err := auditLoadPublicKey(*pubPath)
 	if err != nil {
-		return auditFail(s, "verify", err)
+		return fs.fail(err)
 	}
-	ctx := context.Background()
-	st, err := auditStoreFromFlags(ctx, f)
-	if err != nil {
-		return auditFail(s, "verify", err)
-	}
-	defer st.Close()
-	rep, err := audit.Verify(ctx, st, pub)
-	if err != nil {
-		return auditFail(s, "verify", err)
-	}
-	fmt.Fprintf(s.out, "ok: %d records (%d pruned), %d signed checkpoints, %d receipts\norigin %s\nroot %s\n",
-		rep.Size, rep.Pruned, rep.Checkpoints, rep.Receipts, rep.Origin, base64.StdEncoding.EncodeToString(rep.Root))
-	return 0
+	return f.withStore(fs, func(ctx context.Context, st audit.Store) error {
+		rep, err := audit.Verify(ctx, st, pub)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.out, "ok: %d records (%d pruned), %d signed checkpoints, %d receipts\norigin %s\nroot %s\n",
+			rep.Size, rep.Pruned, rep.Checkpoints, rep.Receipts, rep.Origin, base64.StdEncoding.EncodeToString(rep.Root))
+		return nil
+	})
 }
 
 func runAuditInzage(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel audit inzage", flag.ContinueOnError)
+	fs := newFlags(s, "schakel audit inzage", "usage: schakel audit inzage --config F | --store S --secret-file F, and --bsn BSN [--format text|json]\n\nEvery record about one child, oldest first (for a parent's inzage request).")
 	var f auditFlags
 	f.register(fs)
 	bsnFlag := fs.String("bsn", "", "the child's BSN (used only to compute the pseudonym)")
 	secretFile := fs.String("secret-file", "", "the node's pseudonym secret")
 	format := fs.String("format", "text", "text (plain Dutch, for a parent), html (the same, printable) or json")
-	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
+	if code, ok := f.parse(fs, args); !ok {
 		return code
 	}
 	if *secretFile == "" {
 		*secretFile = f.secretFile
 	}
 	if *secretFile == "" || *bsnFlag == "" {
-		fmt.Fprintln(s.err, "schakel audit inzage: --bsn and --secret-file (or --config) are required")
-		return 2
+		return fs.usageError("--bsn and --secret-file (or --config) are required")
 	}
 	if *format != "text" && *format != "json" && *format != "html" {
-		fmt.Fprintln(s.err, "schakel audit inzage: --format must be text, html or json")
-		return 2
+		return fs.usageError("--format must be text, html or json")
 	}
 	if err := bsn.Valid(*bsnFlag); err != nil {
-		return auditFail(s, "inzage", err)
+		return fs.fail(err)
 	}
 	secret, err := audit.LoadSecret(*secretFile)
 	if err != nil {
-		return auditFail(s, "inzage", err)
-	}
-	ctx := context.Background()
-	st, err := auditStoreFromFlags(ctx, f)
-	if err != nil {
-		return auditFail(s, "inzage", err)
-	}
-	defer st.Close()
-	recs, err := st.BySubject(ctx, audit.Pseudonym(secret, *bsnFlag))
-	if err != nil {
-		return auditFail(s, "inzage", err)
-	}
-	recs = audit.WithoutLocalAccess(recs)
-	if *format == "json" {
-		items := audit.Inzage(recs)
-		enc := json.NewEncoder(s.out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(items); err != nil {
-			return auditFail(s, "inzage", err)
-		}
-		return 0
+		return fs.fail(err)
 	}
 	// With --config: organisation names from the peer directory, Dutch
 	// texts from the node's (verified) policy pack.
-	tx, err := inzageTexts(f.config)
+	tx, err := inzageTexts(*f.config)
 	if err != nil {
-		return auditFail(s, "inzage", err)
+		return fs.fail(err)
 	}
-	if *format == "html" {
-		if err := audit.WriteInzageHTML(s.out, recs, tx); err != nil {
-			return auditFail(s, "inzage", err)
+	return f.withStore(fs, func(ctx context.Context, st audit.Store) error {
+		recs, err := st.BySubject(ctx, audit.Pseudonym(secret, *bsnFlag))
+		if err != nil {
+			return err
 		}
-		return 0
-	}
-	audit.WriteInzageText(s.out, recs, tx)
-	return 0
+		recs = audit.WithoutLocalAccess(recs)
+		switch *format {
+		case "json":
+			return writeJSON(s.out, audit.Inzage(recs))
+		case "html":
+			return audit.WriteInzageHTML(s.out, recs, tx)
+		}
+		audit.WriteInzageText(s.out, recs, tx)
+		return nil
+	})
 }
 
 // writeInzageText writes the inzage in plain Dutch for a parent, with
@@ -275,103 +209,87 @@ func writeInzageText(w io.Writer, recs []audit.Stored) {
 }
 
 func runAuditReceipts(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel audit receipts", flag.ContinueOnError)
+	fs := newFlags(s, "schakel audit receipts", "usage: schakel audit receipts --config F | --store S [--format text|json]\n\nThe holders' signed receipts this node stored as recipient.")
 	var f auditFlags
 	f.register(fs)
 	format := fs.String("format", "text", "text or json")
-	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
+	if code, ok := f.parse(fs, args); !ok {
 		return code
 	}
-	ctx := context.Background()
-	st, err := auditStoreFromFlags(ctx, f)
-	if err != nil {
-		return auditFail(s, "receipts", err)
-	}
-	defer st.Close()
-	rcs, err := st.Receipts(ctx)
-	if err != nil {
-		return auditFail(s, "receipts", err)
-	}
-	if *format == "json" {
-		if rcs == nil {
-			rcs = []audit.Receipt{}
+	return f.withStore(fs, func(ctx context.Context, st audit.Store) error {
+		rcs, err := st.Receipts(ctx)
+		if err != nil {
+			return err
 		}
-		enc := json.NewEncoder(s.out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rcs); err != nil {
-			return auditFail(s, "receipts", err)
+		if *format == "json" {
+			if rcs == nil {
+				rcs = []audit.Receipt{}
+			}
+			return writeJSON(s.out, rcs)
 		}
-		return 0
-	}
-	for _, rc := range rcs {
-		size := "?"
-		if cp, err := audit.ParseCheckpoint(rc.Commit.Checkpoint); err == nil {
-			size = fmt.Sprint(cp.Size)
+		for _, rc := range rcs {
+			size := "?"
+			if cp, err := audit.ParseCheckpoint(rc.Commit.Checkpoint); err == nil {
+				size = fmt.Sprint(cp.Size)
+			}
+			fmt.Fprintf(s.out, "%s  decision %s  payload %s  holder %s record %d (checkpoint size %s)  own record %d\n",
+				rc.ReceivedAt.Format(time.RFC3339), rc.DecisionID, rc.PayloadDigest, rc.HolderOrigin, rc.Commit.Index, size, rc.LocalIndex)
 		}
-		fmt.Fprintf(s.out, "%s  decision %s  payload %s  holder %s record %d (checkpoint size %s)  own record %d\n",
-			rc.ReceivedAt.Format(time.RFC3339), rc.DecisionID, rc.PayloadDigest, rc.HolderOrigin, rc.Commit.Index, size, rc.LocalIndex)
-	}
-	return 0
+		return nil
+	})
 }
 
 func runAuditExport(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel audit export", flag.ContinueOnError)
+	fs := newFlags(s, "schakel audit export", "usage: schakel audit export --config F | --store S [--out FILE]\n\nThe records as JSON lines in the shape of the Logboek Dataverwerkingen.")
 	var f auditFlags
 	f.register(fs)
 	out := fs.String("out", "", "output file (default: standard output)")
-	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
+	if code, ok := f.parse(fs, args); !ok {
 		return code
 	}
-	ctx := context.Background()
-	st, err := auditStoreFromFlags(ctx, f)
-	if err != nil {
-		return auditFail(s, "export", err)
-	}
-	defer st.Close()
-	w := s.out
-	if *out != "" {
-		file, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return auditFail(s, "export", err)
+	return f.withStore(fs, func(ctx context.Context, st audit.Store) error {
+		if *out == "" {
+			return st.Export(ctx, s.out)
 		}
-		defer file.Close()
-		w = file
-	}
-	if err := st.Export(ctx, w); err != nil {
-		return auditFail(s, "export", err)
-	}
-	return 0
+		// The file appears whole or not at all: a failed export leaves no
+		// truncated log that looks complete.
+		file, err := atomicfile.Create(*out, 0o600)
+		if err != nil {
+			return err
+		}
+		defer file.Abort()
+		if err := st.Export(ctx, file); err != nil {
+			return err
+		}
+		return file.Commit()
+	})
 }
 
 func runAuditPrune(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel audit prune", flag.ContinueOnError)
+	fs := newFlags(s, "schakel audit prune", "usage: schakel audit prune --config F | --store S [--now RFC3339]\n\nDeletes the details of records whose retention expired (the log still verifies).")
 	var f auditFlags
 	f.register(fs)
 	nowFlag := fs.String("now", "", "prune as if it were this moment (RFC 3339; default now)")
-	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
+	if code, ok := f.parse(fs, args); !ok {
 		return code
 	}
 	now := time.Now()
 	if *nowFlag != "" {
 		t, err := time.Parse(time.RFC3339, *nowFlag)
 		if err != nil {
-			return auditFail(s, "prune", err)
+			return fs.fail(err)
 		}
 		if t.After(now) {
-			return auditFail(s, "prune", errors.New("--now lies in the future: that would delete details before their retention ends"))
+			return fs.fail(errors.New("--now lies in the future: that would delete details before their retention ends"))
 		}
 		now = t
 	}
-	ctx := context.Background()
-	st, err := auditStoreFromFlags(ctx, f)
-	if err != nil {
-		return auditFail(s, "prune", err)
-	}
-	defer st.Close()
-	n, err := st.Prune(ctx, now)
-	if err != nil {
-		return auditFail(s, "prune", err)
-	}
-	fmt.Fprintf(s.out, "pruned the details of %d records (retention expired before %s)\n", n, now.UTC().Format(time.RFC3339))
-	return 0
+	return f.withStore(fs, func(ctx context.Context, st audit.Store) error {
+		n, err := st.Prune(ctx, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.out, "pruned the details of %d records (retention expired before %s)\n", n, now.UTC().Format(time.RFC3339))
+		return nil
+	})
 }

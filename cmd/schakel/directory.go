@@ -3,58 +3,35 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/schakel/schakel/gateway/directory"
+	"github.com/schakel/schakel/internal/atomicfile"
 	"github.com/schakel/schakel/policy/signing"
 )
 
-const directoryUsage = `usage: schakel directory <command> [flags]
-
-  build   --in SOURCE.yaml --out FILE [--version N]   validate and write the canonical directory
-  sign    --directory FILE --key NAME.key [--out SIG] sign it (default FILE.NAME.sig)
-  verify  --directory FILE --trusted DIR [--threshold 2] [--sig SIG ...]
-  diff    OLD NEW                                      organisations added, removed, changed
-`
-
-// runDirectory is `schakel directory`: the federation's signed peer directory.
-func runDirectory(args []string, s stdio) int {
-	if len(args) == 0 {
-		fmt.Fprint(s.err, directoryUsage)
-		return 2
-	}
-	switch args[0] {
-	case "build":
-		return cmdDirectoryBuild(args[1:], s)
-	case "sign":
-		return cmdDirectorySign(args[1:], s)
-	case "verify":
-		return cmdDirectoryVerify(args[1:], s)
-	case "diff":
-		return cmdDirectoryDiff(args[1:], s)
-	case "-h", "--help", "help":
-		fmt.Fprint(s.out, directoryUsage)
-		return 0
-	}
-	fmt.Fprintf(s.err, "schakel directory: unknown command %q\n\n%s", args[0], directoryUsage)
-	return 2
-}
+// directoryGroup is `schakel directory`: the federation's signed peer
+// directory.
+var directoryGroup = &group{name: "schakel directory", cmds: []command{
+	{name: "build", summary: "validate a source and write the canonical directory (--in SOURCE.yaml --out FILE [--version N])", run: cmdDirectoryBuild},
+	{name: "sign", summary: "sign a directory (--directory FILE --key NAME.key [--out SIG])", run: cmdDirectorySign},
+	{name: "verify", summary: "check a directory as a node would (--directory FILE --trusted DIR [--threshold 2] [--sig SIG ...])", run: cmdDirectoryVerify},
+	{name: "diff", summary: "organisations added, removed, changed (OLD NEW)", run: cmdDirectoryDiff},
+}}
 
 func cmdDirectoryBuild(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel directory build", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlags(s, "schakel directory build", "usage: schakel directory build --in SOURCE.yaml --out FILE [--version N]")
 	in := fs.String("in", "", "source YAML: federation, version and peers (required)")
 	out := fs.String("out", "", "directory file to write (required)")
 	version := fs.Uint64("version", 0, "version to give the directory (default: the source's); must go up with every directory")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return code
 	}
 	if *in == "" || *out == "" {
-		return policyFlagError(s, fs, "--in and --out are required")
+		return fs.usageError("--in and --out are required")
 	}
 	src, err := directory.ReadFile(*in)
 	if err != nil {
@@ -71,7 +48,7 @@ func cmdDirectoryBuild(args []string, s stdio) int {
 		fmt.Fprintf(s.err, "schakel directory build: %v\n", err)
 		return 1
 	}
-	if err := writeFileAtomic(*out, b, 0o644); err != nil {
+	if err := atomicfile.Write(*out, b, 0o644); err != nil {
 		fmt.Fprintf(s.err, "schakel directory build: %v\n", err)
 		return 1
 	}
@@ -102,16 +79,15 @@ func stripVersion(b []byte) []byte {
 }
 
 func cmdDirectorySign(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel directory sign", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlags(s, "schakel directory sign", "usage: schakel directory sign --directory FILE --key NAME.key [--out SIG]")
 	path := fs.String("directory", "", "directory file made by 'schakel directory build' (required)")
 	keyPath := fs.String("key", "", "encrypted private key NAME.key (required)")
 	out := fs.String("out", "", "signature file (default FILE.NAME.sig)")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return code
 	}
 	if *path == "" || *keyPath == "" {
-		return policyFlagError(s, fs, "--directory and --key are required")
+		return fs.usageError("--directory and --key are required")
 	}
 	if *out == "" {
 		*out = *path + "." + strings.TrimSuffix(filepath.Base(*keyPath), ".key") + ".sig"
@@ -147,7 +123,7 @@ func cmdDirectorySign(args []string, s stdio) int {
 		fmt.Fprintf(s.err, "schakel directory sign: %v\n", err)
 		return 1
 	}
-	if err := writeFileAtomic(*out, sig, 0o644); err != nil {
+	if err := atomicfile.Write(*out, sig, 0o644); err != nil {
 		fmt.Fprintf(s.err, "schakel directory sign: %v\n", err)
 		return 1
 	}
@@ -156,18 +132,17 @@ func cmdDirectorySign(args []string, s stdio) int {
 }
 
 func cmdDirectoryVerify(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel directory verify", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlags(s, "schakel directory verify", "usage: schakel directory verify --directory FILE --trusted DIR [--threshold 2] [--sig SIG ...]")
 	path := fs.String("directory", "", "directory file (required)")
-	var sigPaths stringList
+	var sigPaths listFlag
 	fs.Var(&sigPaths, "sig", "signature file; repeat for each (default: FILE.sig and FILE.*.sig)")
 	trustedDir := fs.String("trusted", "", "folder of trusted public keys, NAME.pub (required)")
 	threshold := fs.Int("threshold", 2, "distinct trusted keys that must have signed")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return code
 	}
 	if *path == "" || *trustedDir == "" {
-		return policyFlagError(s, fs, "--directory and --trusted are required")
+		return fs.usageError("--directory and --trusted are required")
 	}
 	trusted, err := signing.LoadTrustedDir(*trustedDir)
 	if err != nil {
@@ -197,16 +172,9 @@ func cmdDirectoryVerify(args []string, s stdio) int {
 }
 
 func cmdDirectoryDiff(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel directory diff", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() != 2 {
-		return policyFlagError(s, fs, "want two directory files: OLD NEW")
+	fs := newFlags(s, "schakel directory diff", "usage: schakel directory diff OLD NEW")
+	if code, ok := fs.parseArgs(args, 2, 2); !ok {
+		return code
 	}
 	var files [2]*directory.File
 	for i, p := range fs.Args() {

@@ -31,15 +31,15 @@ func TestDirectoryBuildSignVerifyDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	v1 := filepath.Join(work, "directory-v1.yaml")
-	if code, out, stderr := runCmd(t, runDirectory, "build", "--in", src, "--out", v1); code != 0 || !strings.Contains(out, "version 1, 2 organisations") {
+	if code, out, stderr := runCmd(t, directoryGroup.run, "build", "--in", src, "--out", v1); code != 0 || !strings.Contains(out, "version 1, 2 organisations") {
 		t.Fatalf("build: exit %d %s %s", code, out, stderr)
 	}
 	for _, who := range []string{"federatie", "fg"} {
-		if code, _, stderr := runCmd(t, runDirectory, "sign", "--directory", v1, "--key", filepath.Join(keys, who+".key")); code != 0 {
+		if code, _, stderr := runCmd(t, directoryGroup.run, "sign", "--directory", v1, "--key", filepath.Join(keys, who+".key")); code != 0 {
 			t.Fatalf("sign %s: %s", who, stderr)
 		}
 	}
-	if code, out, stderr := runCmd(t, runDirectory, "verify", "--directory", v1, "--trusted", trusted); code != 0 || !strings.Contains(out, "signed by federatie, fg") {
+	if code, out, stderr := runCmd(t, directoryGroup.run, "verify", "--directory", v1, "--trusted", trusted); code != 0 || !strings.Contains(out, "signed by federatie, fg") {
 		t.Fatalf("verify: exit %d %s %s", code, out, stderr)
 	}
 
@@ -50,13 +50,13 @@ func TestDirectoryBuildSignVerifyDiff(t *testing.T) {
 	if err := os.WriteFile(v1, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runCmd(t, runDirectory, "verify", "--directory", v1, "--trusted", trusted); code != 1 || !strings.Contains(stderr, "REFUSED") {
+	if code, _, stderr := runCmd(t, directoryGroup.run, "verify", "--directory", v1, "--trusted", trusted); code != 1 || !strings.Contains(stderr, "REFUSED") {
 		t.Fatalf("verify of an edited directory: exit %d %s", code, stderr)
 	}
 	if err := os.WriteFile(v1, []byte(directorySource), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runCmd(t, runDirectory, "sign", "--directory", v1, "--key", filepath.Join(keys, "fg.key")); code != 1 || !strings.Contains(stderr, "canonical") {
+	if code, _, stderr := runCmd(t, directoryGroup.run, "sign", "--directory", v1, "--key", filepath.Join(keys, "fg.key")); code != 1 || !strings.Contains(stderr, "canonical") {
 		t.Fatalf("sign of a non-canonical file: exit %d %s", code, stderr)
 	}
 
@@ -67,10 +67,10 @@ func TestDirectoryBuildSignVerifyDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	v2 := filepath.Join(work, "directory-v2.yaml")
-	if code, _, stderr := runCmd(t, runDirectory, "build", "--in", src, "--out", v2, "--version", "2"); code != 0 {
+	if code, _, stderr := runCmd(t, directoryGroup.run, "build", "--in", src, "--out", v2, "--version", "2"); code != 0 {
 		t.Fatalf("build v2: %s", stderr)
 	}
-	code, out, stderr := runCmd(t, runDirectory, "diff", v1, v2)
+	code, out, stderr := runCmd(t, directoryGroup.run, "diff", v1, v2)
 	if code != 0 {
 		t.Fatalf("diff: exit %d %s", code, stderr)
 	}
@@ -79,10 +79,10 @@ func TestDirectoryBuildSignVerifyDiff(t *testing.T) {
 			t.Errorf("diff output lacks %q:\n%s", want, out)
 		}
 	}
-	if code, _, _ := runCmd(t, runDirectory, "sign", "--directory", v2); code != 2 {
+	if code, _, _ := runCmd(t, directoryGroup.run, "sign", "--directory", v2); code != 2 {
 		t.Errorf("sign without --key: exit %d, want 2", code)
 	}
-	if code, _, _ := runCmd(t, runDirectory, "nonsense"); code != 2 {
+	if code, _, _ := runCmd(t, directoryGroup.run, "nonsense"); code != 2 {
 		t.Errorf("unknown subcommand: exit %d, want 2", code)
 	}
 }

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
-	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/notify"
 )
 
@@ -19,32 +17,18 @@ dead_letter) with their attempts and last error, read from the outbox in the
 configured data_dir (read-only; the node may be running).
 `
 
-// runNotify dispatches "schakel notify ...".
-func runNotify(args []string, s stdio) int {
-	if len(args) == 0 || args[0] != "status" {
-		fmt.Fprint(s.err, notifyUsage)
-		return 2
-	}
-	fs := flag.NewFlagSet("notify status", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	cfgPath := fs.String("config", "", "node configuration file (YAML)")
+// cmdNotifyStatus lists the node's outgoing notifications.
+func cmdNotifyStatus(args []string, s stdio) int {
+	fs := newFlags(s, "schakel notify status", notifyUsage)
+	cfgPath := fs.configFlag()
 	id := fs.String("id", "", "show one notification")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
-	}
-	if *cfgPath == "" || fs.NArg() > 0 {
-		fmt.Fprint(s.err, notifyUsage)
-		return 2
-	}
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(s.err, "schakel notify status: %v\n", err)
-		return 1
+	cfg, code, ok := fs.parseConfig(args, cfgPath)
+	if !ok {
+		return code
 	}
 	st, err := notify.OpenSQLiteReadOnly(notify.DBPath(cfg.DataDir))
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel notify status: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
 	defer st.Close()
 	ctx := context.Background()
@@ -52,17 +36,14 @@ func runNotify(args []string, s stdio) int {
 	if *id != "" {
 		o, err := st.Outgoing(ctx, *id)
 		if errors.Is(err, notify.ErrNotFound) {
-			fmt.Fprintf(s.err, "schakel notify status: no notification %s\n", *id)
-			return 1
+			return fs.failf("no notification %s", *id)
 		}
 		if err != nil {
-			fmt.Fprintf(s.err, "schakel notify status: %v\n", err)
-			return 1
+			return fs.fail(err)
 		}
 		list = []notify.Outgoing{o}
 	} else if list, err = st.ListOutgoing(ctx); err != nil {
-		fmt.Fprintf(s.err, "schakel notify status: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
 	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tATTEMPTS\tRECIPIENT\tFLOW\tCREATED\tUPDATED\tLAST ERROR")

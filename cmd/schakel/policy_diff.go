@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -30,18 +28,9 @@ when a pack cannot be read.
 // cmdPolicyDiff prints the changes between two packs in the terms a privacy
 // officer reviews before signing.
 func cmdPolicyDiff(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel policy diff", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	fs.Usage = func() { fmt.Fprint(s.err, policyDiffUsage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() != 2 {
-		fmt.Fprint(s.err, policyDiffUsage)
-		return 2
+	fs := newFlags(s, "schakel policy diff", policyDiffUsage)
+	if code, ok := fs.parseArgs(args, 2, 2); !ok {
+		return code
 	}
 	oldPack, oldRev, err := loadDiffPack(fs.Arg(0))
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
+	"github.com/schakel/schakel/policy/signing"
 )
 
 // maxInputSize bounds a decision input read by eval and explain.
@@ -32,24 +32,16 @@ type loadedPack struct {
 func loadPack(path string) (*loadedPack, error) {
 	lp := &loadedPack{name: "the default pack", fsys: policy.DefaultPack()}
 	rev := ""
+	var err error
 	if path != "" {
-		var err error
 		lp.name = path
 		if lp.fsys, rev, err = bundle.Load(path); err != nil {
 			return nil, err
 		}
 	}
-	p, err := policy.LoadPack(lp.fsys)
-	if err != nil {
+	if lp.pack, lp.engine, err = signing.LoadUntested(lp.fsys, rev); err != nil {
 		return nil, err
 	}
-	if rev != "" {
-		p = p.WithRevision(rev)
-	}
-	if lp.engine, err = policy.NewEngine(p); err != nil {
-		return nil, err
-	}
-	lp.pack = p
 	return lp, nil
 }
 
@@ -77,15 +69,14 @@ func readInput(name string, s stdio) ([]byte, error) {
 // decideFromFlags is the common part of eval and explain: flags, input,
 // pack, decision. It returns a non-negative exit code when it is done.
 func decideFromFlags(name string, args []string, s stdio) (*loadedPack, policy.Input, policy.Decision, int) {
-	fs := flag.NewFlagSet("schakel policy "+name, flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlags(s, "schakel policy "+name, "usage: schakel policy "+name+" --input FILE|- [--bundle PACK]")
 	bundlePath := fs.String("bundle", "", "pack folder or archive (default: the pack built into the binary)")
 	inputPath := fs.String("input", "", "decision input as JSON, a file or - for standard input (required)")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return nil, policy.Input{}, policy.Decision{}, code
 	}
 	if *inputPath == "" {
-		return nil, policy.Input{}, policy.Decision{}, policyFlagError(s, fs, "--input is required (a file, or - for standard input)")
+		return nil, policy.Input{}, policy.Decision{}, fs.usageError("--input is required (a file, or - for standard input)")
 	}
 	raw, err := readInput(*inputPath, s)
 	if err != nil {
@@ -141,10 +132,9 @@ func cmdPolicyExplain(args []string, s stdio) int {
 // cmdPolicyData prints the rules as the pack's Rego reads them
 // (data.schakel.rules and its derived indexes), for `opa test`.
 func cmdPolicyData(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel policy data", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlags(s, "schakel policy data", "usage: schakel policy data [--bundle PACK]\n\nPrints the rules as the pack's Rego reads them (data.schakel.rules), for `opa test`.")
 	bundlePath := fs.String("bundle", "", "pack folder or archive (default: the pack built into the binary)")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return code
 	}
 	lp, err := loadPack(*bundlePath)
@@ -165,12 +155,11 @@ func cmdPolicyData(args []string, s stdio) int {
 // scenarios are those given with --scenarios, else the pack's own
 // testdata/scenarios folder, else the default pack's scenario files.
 func cmdPolicyTest(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel policy test", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlags(s, "schakel policy test", "usage: schakel policy test [--bundle PACK] [--scenarios DIR] [-v]\n\nRuns the pack's Rego tests and scenario files; exit 1 on any failure.")
 	bundlePath := fs.String("bundle", "", "pack folder or archive (default: the pack built into the binary)")
 	scenarioDir := fs.String("scenarios", "", "folder of scenario files (default: the pack's testdata/scenarios, else the default pack's)")
 	verbose := fs.Bool("v", false, "list every test and scenario, not only failures")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return code
 	}
 	lp, err := loadPack(*bundlePath)

@@ -191,6 +191,12 @@ func TestPolicyEvalBundle(t *testing.T) {
 	dir := copyPack(t)
 	// A pack change shows in the decision: A1 no longer releases opp.
 	editFile(t, filepath.Join(dir, "data.yaml"), "categories: [identificatie, verzuim, opp, observaties]", "categories: [identificatie, verzuim, observaties]")
+	// build refuses a pack whose tests fail, and the default pack's Rego
+	// tests assert its A1 (issue 19 item 2 makes them data-independent):
+	// this test is about eval on the changed pack, so it leaves them out.
+	if err := os.Remove(filepath.Join(dir, "decision_test.rego")); err != nil {
+		t.Fatal(err)
+	}
 	archive := filepath.Join(t.TempDir(), "pack.tar.gz")
 	if code, _, errOut := schakel(t, "", "policy", "build", "--bundle", dir, "--out", archive); code != 0 {
 		t.Fatalf("build: %d %s", code, errOut)

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/schakel/schakel/policy"
+	"github.com/schakel/schakel/internal/atomicfile"
 	"github.com/schakel/schakel/policy/bundle"
 	"github.com/schakel/schakel/policy/signing"
 )
@@ -22,28 +22,24 @@ const passwordEnv = "SCHAKEL_KEY_PASSWORD"
 
 // cmdPolicyBuild writes the deterministic archive of a pack folder.
 func cmdPolicyBuild(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel policy build", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlags(s, "schakel policy build", "usage: schakel policy build --bundle DIR --out FILE\n\nWrites the deterministic archive of a pack folder and prints its revision, only when\nthe pack is valid as a node checks it (signing.ValidatePack: data, Rego, contract,\nthe pack's Rego tests and scenarios).")
 	dir := fs.String("bundle", "", "pack folder to archive (required)")
 	out := fs.String("out", "", "archive file to write, e.g. pack.tar.gz (required)")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return code
 	}
 	if *dir == "" || *out == "" {
-		return policyFlagError(s, fs, "--bundle and --out are required")
+		return fs.usageError("--bundle and --out are required")
 	}
 	archive, err := bundle.Build(*dir)
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy build: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
-	if err := checkPack(archive); err != nil {
-		fmt.Fprintf(s.err, "schakel policy build: the pack does not load: %v\n", err)
-		return 1
+	if code := checkPack(fs, archive, *dir); code != 0 {
+		return code
 	}
-	if err := writeFileAtomic(*out, archive, 0o644); err != nil {
-		fmt.Fprintf(s.err, "schakel policy build: %v\n", err)
-		return 1
+	if err := atomicfile.Write(*out, archive, 0o644); err != nil {
+		return fs.fail(err)
 	}
 	fmt.Fprintf(s.out, "%s\n", bundle.Revision(archive))
 	fmt.Fprintf(s.err, "wrote %s (%d bytes)\n", *out, len(archive))
@@ -52,44 +48,37 @@ func cmdPolicyBuild(args []string, s stdio) int {
 
 // cmdPolicyKeygen writes NAME.key (encrypted, mode 0600) and NAME.pub.
 func cmdPolicyKeygen(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel policy keygen", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlags(s, "schakel policy keygen", "usage: schakel policy keygen --out NAME\n\nWrites NAME.key (encrypted with the passphrase from $SCHAKEL_KEY_PASSWORD or the terminal, mode 0600) and NAME.pub.")
 	out := fs.String("out", "", "writes NAME.key and NAME.pub (required)")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return code
 	}
 	if *out == "" {
-		return policyFlagError(s, fs, "--out is required")
+		return fs.usageError("--out is required")
 	}
 	keyPath, pubPath := *out+".key", *out+".pub"
 	for _, p := range []string{keyPath, pubPath} {
 		if _, err := os.Lstat(p); err == nil {
-			fmt.Fprintf(s.err, "schakel policy keygen: %s exists; not overwriting a key\n", p)
-			return 1
+			return fs.failf("%s exists; not overwriting a key", p)
 		}
 	}
 	password, err := readPassphrase(s, true)
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy keygen: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
 	privPEM, pubPEM, err := signing.GenerateKeyPair(password)
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy keygen: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
 	key, err := signing.ParseTrustedKey(filepath.Base(*out), pubPEM)
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy keygen: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
-	if err := writeNew(keyPath, privPEM, 0o600); err != nil {
-		fmt.Fprintf(s.err, "schakel policy keygen: %v\n", err)
-		return 1
+	if err := atomicfile.WriteNew(keyPath, privPEM, 0o600); err != nil {
+		return fs.fail(err)
 	}
-	if err := writeNew(pubPath, pubPEM, 0o644); err != nil {
-		fmt.Fprintf(s.err, "schakel policy keygen: %v\n", err)
-		return 1
+	if err := atomicfile.WriteNew(pubPath, pubPEM, 0o644); err != nil {
+		return fs.fail(err)
 	}
 	fmt.Fprintf(s.out, "private key: %s (keep it secret, with its passphrase)\npublic key:  %s (install on nodes in the trusted keys folder)\nfingerprint: %s\n",
 		keyPath, pubPath, key.Fingerprint())
@@ -98,134 +87,132 @@ func cmdPolicyKeygen(args []string, s stdio) int {
 
 // cmdPolicySign writes a detached, cosign-compatible signature of an archive.
 func cmdPolicySign(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel policy sign", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlags(s, "schakel policy sign", "usage: schakel policy sign --bundle FILE --key NAME.key [--out FILE]\n\nWrites a detached, cosign-compatible signature of an archive made by 'schakel policy build'.")
 	archivePath := fs.String("bundle", "", "archive made by 'schakel policy build' (required)")
 	keyPath := fs.String("key", "", "encrypted private key NAME.key (required)")
 	out := fs.String("out", "", "signature file (default BUNDLE.NAME.sig)")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return code
 	}
 	if *archivePath == "" || *keyPath == "" {
-		return policyFlagError(s, fs, "--bundle and --key are required")
+		return fs.usageError("--bundle and --key are required")
 	}
 	if *out == "" {
 		*out = *archivePath + "." + strings.TrimSuffix(filepath.Base(*keyPath), ".key") + ".sig"
 	}
 	if info, err := os.Stat(*archivePath); err == nil && info.IsDir() {
-		fmt.Fprintf(s.err, "schakel policy sign: %s is a folder; sign the archive made by 'schakel policy build'\n", *archivePath)
-		return 1
+		return fs.failf("%s is a folder; sign the archive made by 'schakel policy build'", *archivePath)
 	}
 	archive, err := bundle.ReadArchive(*archivePath)
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy sign: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
-	// The signer vouches for this archive: refuse to sign one that would
-	// not open or load.
-	if err := checkPack(archive); err != nil {
-		fmt.Fprintf(s.err, "schakel policy sign: %s is not a valid pack: %v\n", *archivePath, err)
-		return 1
+	// The signer vouches for this archive: refuse to sign one a node would
+	// refuse.
+	if code := checkPack(fs, archive, *archivePath); code != 0 {
+		return code
 	}
 	privPEM, err := os.ReadFile(*keyPath)
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy sign: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
 	password, err := readPassphrase(s, false)
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy sign: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
 	sig, err := signing.Sign(privPEM, password, archive)
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy sign: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
-	if err := writeFileAtomic(*out, sig, 0o644); err != nil {
-		fmt.Fprintf(s.err, "schakel policy sign: %v\n", err)
-		return 1
+	if err := atomicfile.Write(*out, sig, 0o644); err != nil {
+		return fs.fail(err)
 	}
 	fmt.Fprintf(s.out, "signed %s\nsignature: %s\n", bundle.Revision(archive), *out)
 	return 0
 }
 
-// cmdPolicyVerify checks an archive's signatures against a folder of trusted
-// public keys and a threshold. Exit 0 only when the threshold is met.
+// cmdPolicyVerify checks an archive exactly as a node loads it
+// (signing.OpenPack): the threshold of distinct trusted keys that have not
+// expired, then the pack's validity and tests. Exit 0 only when a node
+// would load it.
 func cmdPolicyVerify(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel policy verify", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlags(s, "schakel policy verify", "usage: schakel policy verify --bundle FILE --trusted DIR [--sig FILE ...] [--threshold N]\n\nChecks an archive exactly as a node loads it: N distinct trusted keys that have not\nexpired (Not-After) signed it, then the pack is valid and its tests pass.")
 	archivePath := fs.String("bundle", "", "archive to check (required)")
-	var sigPaths stringList
+	var sigPaths listFlag
 	fs.Var(&sigPaths, "sig", "signature file; repeat for each (default: BUNDLE.sig and BUNDLE.*.sig)")
 	trustedDir := fs.String("trusted", "", "folder of trusted public keys, NAME.pub (required)")
 	threshold := fs.Int("threshold", 2, "distinct trusted keys that must have signed")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return code
 	}
 	if *archivePath == "" || *trustedDir == "" {
-		return policyFlagError(s, fs, "--bundle and --trusted are required")
+		return fs.usageError("--bundle and --trusted are required")
 	}
-	trusted, err := signing.LoadTrustedDir(*trustedDir)
+	src := signing.Source{Archive: *archivePath, TrustedDir: *trustedDir, Threshold: *threshold}
+	if len(sigPaths) > 0 {
+		src.Signatures = sigPaths
+	}
+	sp, err := signing.OpenPack(context.Background(), src)
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy verify: %v\n", err)
+		fmt.Fprintf(s.err, "schakel policy verify: REFUSED %s (%s)\n", *archivePath, signing.ErrorCase(err))
+		printRefusal(s, err)
 		return 1
 	}
-	if len(sigPaths) == 0 {
-		if sigPaths, err = signing.FindSignatures(*archivePath); err != nil {
-			fmt.Fprintf(s.err, "schakel policy verify: %v\n", err)
-			return 1
-		}
-	}
-	archive, res, err := signing.VerifyFiles(*archivePath, sigPaths, trusted, *threshold)
-	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy verify: REFUSED %s\n", *archivePath)
-		var ve *signing.VerifyError
-		if errors.As(err, &ve) {
-			if ve.Offered == 0 {
-				fmt.Fprintf(s.err, "  unsigned: no signature files (need %d distinct trusted signers)\n", *threshold)
-			} else {
-				fmt.Fprintf(s.err, "  %d of %d required trusted signers", len(ve.Signers), ve.Threshold)
-				if len(ve.Signers) > 0 {
-					fmt.Fprintf(s.err, " (valid: %s)", strings.Join(ve.SignerNames(), ", "))
-				}
-				fmt.Fprintln(s.err)
-				for _, f := range ve.Failures {
-					fmt.Fprintf(s.err, "  %s: %v\n", f.Source, f.Err)
-				}
-			}
-		} else {
-			fmt.Fprintf(s.err, "  %v\n", err)
-		}
-		return 1
-	}
-	// Verified; now it is safe to look inside.
-	if _, err := bundle.Open(archive); err != nil {
-		fmt.Fprintf(s.err, "schakel policy verify: signatures valid, but the archive is unsafe: %v\n", err)
-		return 1
-	}
-	for _, f := range res.Failures {
+	for _, f := range sp.Ignored {
 		fmt.Fprintf(s.err, "warning: %s did not count: %v\n", f.Source, f.Err)
 	}
 	fmt.Fprintf(s.out, "OK %s\nsigned by %s (%d of %d required)\n",
-		bundle.Revision(archive), strings.Join(res.SignerNames(), ", "), len(res.Signers), res.Threshold)
+		sp.Revision(), strings.Join(signing.Result{Signers: sp.Signers}.SignerNames(), ", "), len(sp.Signers), sp.Threshold)
+	fmt.Fprintf(s.out, "valid pack: %d Rego tests and %d scenarios of the pack pass\n", sp.RegoTests, sp.Scenarios)
 	return 0
 }
 
-// checkPack refuses an archive that does not open as a pack.
-func checkPack(archive []byte) error {
+// printRefusal writes why a pack was refused: the signatures that counted
+// and each that did not, the expired keys, the failing tests.
+func printRefusal(s stdio, err error) {
+	var ve *signing.VerifyError
+	var pe *signing.PackError
+	switch {
+	case errors.As(err, &ve) && ve.Offered == 0:
+		fmt.Fprintf(s.err, "  unsigned: no signature files (need %d distinct trusted signers)\n", ve.Threshold)
+	case errors.As(err, &ve):
+		fmt.Fprintf(s.err, "  %d of %d required trusted signers", len(ve.Signers), ve.Threshold)
+		if len(ve.Signers) > 0 {
+			fmt.Fprintf(s.err, " (valid: %s)", strings.Join(ve.SignerNames(), ", "))
+		}
+		fmt.Fprintln(s.err)
+		for _, f := range ve.Failures {
+			fmt.Fprintf(s.err, "  %s: %v\n", f.Source, f.Err)
+		}
+		if errors.Is(err, signing.ErrKeyExpired) {
+			fmt.Fprintf(s.err, "  %v\n", err)
+		}
+	case errors.As(err, &pe) && len(pe.FailedTests) > 0:
+		fmt.Fprintf(s.err, "  the pack's tests fail:\n")
+		for _, t := range pe.FailedTests {
+			fmt.Fprintf(s.err, "    FAIL %s\n", t)
+		}
+	case errors.As(err, &pe):
+		fmt.Fprintf(s.err, "  %v\n", pe.Err)
+	default:
+		fmt.Fprintf(s.err, "  %v\n", err)
+	}
+}
+
+// checkPack refuses an archive a node would refuse (signatures aside): it
+// must open safely and be valid by signing.ValidatePack. It returns 0 when
+// the pack is valid, else the exit code after the message.
+func checkPack(fs *flags, archive []byte, what string) int {
 	fsys, err := bundle.Open(archive)
-	if err != nil {
-		return err
+	if err == nil {
+		_, err = signing.ValidatePack(context.Background(), fsys, bundle.Revision(archive))
 	}
-	// The same checks a node makes before it uses a pack: the rules load,
-	// the Rego compiles and the sample decisions keep the contract.
-	p, err := policy.LoadPack(fsys)
 	if err != nil {
-		return err
+		fmt.Fprintf(fs.s.err, "%s: %s is not a valid pack (%s)\n", fs.Name(), what, signing.ErrorCase(err))
+		printRefusal(fs.s, err)
+		return 1
 	}
-	_, err = policy.NewEngine(p)
-	return err
+	return 0
 }
 
 // readPassphrase takes the passphrase from SCHAKEL_KEY_PASSWORD or, when it
@@ -260,73 +247,4 @@ func readPassphrase(s stdio, confirm bool) ([]byte, error) {
 		return nil, errors.New("the passphrases differ")
 	}
 	return p1, nil
-}
-
-// writeNew creates a file that must not exist yet, with the given mode.
-func writeNew(path string, data []byte, mode os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(mode); err != nil { // exact mode, whatever the umask
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// writeFileAtomic replaces path with data through a temporary file and a
-// rename, so that a node watching the folder never sees half a file.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
-
-func parsePolicyFlags(fs *flag.FlagSet, args []string) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
-		}
-		return 2, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
-		return 2, false
-	}
-	return 0, true
-}
-
-func policyFlagError(s stdio, fs *flag.FlagSet, msg string) int {
-	fmt.Fprintf(s.err, "%s: %s\n", fs.Name(), msg)
-	fs.PrintDefaults()
-	return 2
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
+	"github.com/schakel/schakel/policy/signing"
 )
 
 // runCmd runs a command function and returns its exit code and output.
@@ -214,4 +215,105 @@ func TestPolicySignVerify(t *testing.T) {
 			t.Fatalf("wrong passphrase: %d %q", code, stderr)
 		}
 	})
+}
+
+// TestPolicyVerifyRefusesExpiredKey: `schakel policy verify` applies the
+// trusted keys' Not-After as the node does, so it no longer approves a pack
+// the node would refuse.
+func TestPolicyVerifyRefusesExpiredKey(t *testing.T) {
+	t.Setenv(passwordEnv, "correct horse battery staple")
+	keys, trusted, work := t.TempDir(), t.TempDir(), t.TempDir()
+	for _, who := range []string{"privacy-officer", "fg"} {
+		if code, _, stderr := runCmd(t, cmdPolicyKeygen, "--out", filepath.Join(keys, who)); code != 0 {
+			t.Fatalf("keygen %s: %s", who, stderr)
+		}
+	}
+	setTrusted := func(notAfter string) {
+		t.Helper()
+		for _, who := range []string{"privacy-officer", "fg"} {
+			pub, _ := os.ReadFile(filepath.Join(keys, who+".pub"))
+			if who == "fg" && notAfter != "" {
+				pub = bytes.Replace(pub, []byte("-----BEGIN PUBLIC KEY-----\n"), []byte("-----BEGIN PUBLIC KEY-----\nNot-After: "+notAfter+"\n\n"), 1)
+			}
+			if err := os.WriteFile(filepath.Join(trusted, who+".pub"), pub, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	archive := filepath.Join(work, "pack.tar.gz")
+	if code, _, stderr := runCmd(t, cmdPolicyBuild, "--bundle", writeTestPack(t), "--out", archive); code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, who := range []string{"privacy-officer", "fg"} {
+		if code, _, stderr := runCmd(t, cmdPolicySign, "--bundle", archive, "--key", filepath.Join(keys, who+".key")); code != 0 {
+			t.Fatalf("sign %s: %s", who, stderr)
+		}
+	}
+	setTrusted("2999-12-31")
+	if code, stdout, stderr := runCmd(t, cmdPolicyVerify, "--bundle", archive, "--trusted", trusted); code != 0 || !strings.Contains(stdout, "2 of 2") {
+		t.Fatalf("key with a future Not-After: exit %d %q %q", code, stdout, stderr)
+	}
+	setTrusted("2020-01-01")
+	code, stdout, stderr := runCmd(t, cmdPolicyVerify, "--bundle", archive, "--trusted", trusted)
+	if code != 1 || stdout != "" {
+		t.Fatalf("signature by an expired key: exit %d, stdout %q; want 1 and nothing on stdout", code, stdout)
+	}
+	for _, want := range []string{"REFUSED", "(expired)", "1 of 2 required trusted signers", `trusted key "fg"`, "expired at 2020-01-01T23:59:59Z", "pack.tar.gz.fg.sig"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	// With threshold 1 the officer's signature alone still suffices: the
+	// expired key is simply not counted.
+	if code, _, stderr := runCmd(t, cmdPolicyVerify, "--bundle", archive, "--trusted", trusted, "--threshold", "1"); code != 0 {
+		t.Fatalf("threshold 1 with one valid signer: exit %d %s", code, stderr)
+	}
+}
+
+// TestPolicyBuildSignVerifyRunThePackTests: a pack whose own Rego test fails
+// is not built; an archive of it (made without the CLI) is neither signed
+// nor verified; each names the failing test.
+func TestPolicyBuildSignVerifyRunThePackTests(t *testing.T) {
+	t.Setenv(passwordEnv, "correct horse battery staple")
+	pack := writeTestPack(t)
+	failing := "package schakel.officer_test\n\ntest_b1_needs_two_parents if {\n\t1 == 2\n}\n"
+	if err := os.WriteFile(filepath.Join(pack, "officer_test.rego"), []byte(failing), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const testName = "officer_test.rego:3 data.schakel.officer_test.test_b1_needs_two_parents"
+	work := t.TempDir()
+	code, _, stderr := runCmd(t, cmdPolicyBuild, "--bundle", pack, "--out", filepath.Join(work, "p.tar.gz"))
+	if code != 1 || !strings.Contains(stderr, "FAIL "+testName) || !strings.Contains(stderr, "(invalid_pack)") {
+		t.Fatalf("build with a failing Rego test: exit %d %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(work, "p.tar.gz")); !os.IsNotExist(err) {
+		t.Fatalf("build wrote the archive of a refused pack: %v", err)
+	}
+	raw, err := bundle.Build(pack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(work, "pack.tar.gz")
+	os.WriteFile(archive, raw, 0o644)
+	keys, trusted := t.TempDir(), t.TempDir()
+	if code, _, stderr := runCmd(t, cmdPolicyKeygen, "--out", filepath.Join(keys, "fg")); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := runCmd(t, cmdPolicySign, "--bundle", archive, "--key", filepath.Join(keys, "fg.key")); code != 1 || !strings.Contains(stderr, testName) {
+		t.Fatalf("sign of a pack with a failing test: exit %d %q", code, stderr)
+	}
+	// Signed anyway (with signing.Sign, as a careless tool might): verify
+	// checks the signature and then the tests, as the node does.
+	priv, _ := os.ReadFile(filepath.Join(keys, "fg.key"))
+	sig, err := signing.Sign(priv, []byte("correct horse battery staple"), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(archive+".fg.sig", sig, 0o644)
+	pub, _ := os.ReadFile(filepath.Join(keys, "fg.pub"))
+	os.WriteFile(filepath.Join(trusted, "fg.pub"), pub, 0o644)
+	code, stdout, stderr := runCmd(t, cmdPolicyVerify, "--bundle", archive, "--trusted", trusted, "--threshold", "1")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "FAIL "+testName) || !strings.Contains(stderr, "(invalid_pack)") {
+		t.Fatalf("verify of a signed pack with a failing test: exit %d %q %q", code, stdout, stderr)
+	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"flag"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -34,24 +33,21 @@ every load and refusal), which also works while the node is stopped.
 
 // cmdPolicyStatus prints the node's policy status.
 func cmdPolicyStatus(args []string, s stdio) int {
-	fs := flag.NewFlagSet("schakel policy status", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	fs.Usage = func() { fmt.Fprint(s.err, policyStatusUsage) }
-	cfgPath := fs.String("config", "", "node configuration file (YAML)")
+	fs := newFlags(s, "schakel policy status", policyStatusUsage)
+	cfgPath := fs.configFlag()
 	certPath := fs.String("cert", "", "local client certificate (asks the running node)")
 	keyPath := fs.String("key", "", "its private key")
-	if code, ok := parsePolicyFlags(fs, args); !ok {
+	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	if *cfgPath == "" || (*certPath == "") != (*keyPath == "") {
-		fmt.Fprint(s.err, policyStatusUsage)
-		return 2
+	if (*certPath == "") != (*keyPath == "") {
+		return fs.usageError("--cert and --key go together")
 	}
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy status: %v\n", err)
-		return 1
+	cfg, code, ok := fs.loadConfig(*cfgPath, true)
+	if !ok {
+		return code
 	}
+	var err error
 	var st *localv1.GetPolicyStatusResponse
 	from := ""
 	if *certPath != "" {
@@ -64,8 +60,7 @@ func cmdPolicyStatus(args []string, s stdio) int {
 		from = filepath.Join(cfg.DataDir, node.StatusFile)
 	}
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy status: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
 	printPolicyStatus(s, st, from)
 	return 0
@@ -118,8 +113,14 @@ func printPolicyStatus(s stdio, st *localv1.GetPolicyStatusResponse, from string
 	if r := st.GetLastRefused(); r != nil {
 		fmt.Fprintf(w, "last refused:  %s  %s (%s)\n", r.GetAt().AsTime().Format(time.RFC3339), orNone(r.GetRevision()), r.GetCase())
 		fmt.Fprintf(w, "  reason:      %s\n", r.GetReason())
-		if st.GetRefusedSinceLoad() {
-			fmt.Fprintf(w, "  the node refused a newer pack and keeps serving the active pack above (last good)\n")
+		switch {
+		case !st.GetRefusedSinceLoad():
+		case r.GetRevision() == st.GetRevision():
+			// Same archive: its signatures or the trusted keys changed.
+			fmt.Fprintf(w, "  the node refused the active pack's own revision when it checked it again, and keeps serving the active pack above as loaded\n")
+		default:
+			// Whether the refused pack is newer cannot be told from digests.
+			fmt.Fprintf(w, "  the node refused the pack offered after the active one was loaded, and keeps serving the active pack above (last good)\n")
 		}
 	} else {
 		fmt.Fprintf(w, "last refused:  none\n")

@@ -98,6 +98,12 @@ policy: {bundle: %q, trusted_keys: %q, threshold: 2}
 			}
 		}
 	}
+	// Issue 19: the refused file is not shown as the active pack's source,
+	// and the refused pack is not called newer (digests have no order).
+	if strings.Contains(out, "newer") || strings.Contains(out, "source:        "+archivePath+"\n") ||
+		!strings.Contains(out, "source:        "+archivePath+" as it was at ") {
+		t.Errorf("status after the refusal names the refused file as the source, or calls it newer:\n%s", out)
+	}
 	if !strings.Contains(out, node.StatusFile) {
 		t.Errorf("status without --cert does not name the status file:\n%s", out)
 	}

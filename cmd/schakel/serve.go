@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,26 +10,16 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/node"
 )
 
 // cmdServe runs a node until SIGTERM or SIGINT; SIGHUP reloads the policy pack.
 func cmdServe(args []string, s stdio) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	cfgPath := fs.String("config", "", "node configuration file (YAML)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *cfgPath == "" {
-		fmt.Fprintln(s.err, "schakel serve: --config is required")
-		return 2
-	}
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(s.err, "schakel serve: %v\n", err)
-		return 1
+	fs := newFlags(s, "schakel serve", "usage: schakel serve --config FILE\n\nRuns a gateway node until SIGTERM or SIGINT; SIGHUP reloads the policy pack.")
+	cfgPath := fs.configFlag()
+	cfg, code, ok := fs.parseConfig(args, cfgPath)
+	if !ok {
+		return code
 	}
 	log := newLogger(s, cfg.LogLevel).With("node_oin", cfg.Node.OIN)
 	// A decision allocates about 55 KB against a live heap of a few tens of
@@ -43,8 +32,7 @@ func cmdServe(args []string, s stdio) int {
 	n, err := node.New(cfg, log, node.Options{})
 	if err != nil {
 		log.Error("node refused to start", "err", err)
-		fmt.Fprintf(s.err, "schakel serve: %v\n", err)
-		return 1
+		return fs.fail(err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -73,20 +61,11 @@ func cmdServe(args []string, s stdio) int {
 
 // cmdValidateConfig loads a configuration with the same loader as serve.
 func cmdValidateConfig(args []string, s stdio) int {
-	fs := flag.NewFlagSet("validate-config", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	cfgPath := fs.String("config", "", "node configuration file (YAML)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *cfgPath == "" {
-		fmt.Fprintln(s.err, "schakel validate-config: --config is required")
-		return 2
-	}
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(s.err, "%v\n", err)
-		return 1
+	fs := newFlags(s, "schakel validate-config", "usage: schakel validate-config --config FILE\n\nLoads and checks a node configuration with the loader of serve.")
+	cfgPath := fs.configFlag()
+	cfg, code, ok := fs.parseConfig(args, cfgPath)
+	if !ok {
+		return code
 	}
 	fmt.Fprintf(s.out, "%s: valid (node %s, %s, %d peers)\n", *cfgPath, cfg.Node.OIN, cfg.Node.OrgType, len(cfg.Peers))
 	return 0

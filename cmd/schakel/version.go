@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"runtime/debug"
 )
@@ -63,15 +62,10 @@ func buildVersion() versionInfo {
 
 // cmdVersion prints the version, commit and contract version.
 func cmdVersion(args []string, s stdio) int {
-	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlags(s, "schakel version", "usage: schakel version [--json]\n\nPrints the version, the commit and the policy contract version.")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(s.err, "schakel version: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
 	v := buildVersion()
 	if *asJSON {

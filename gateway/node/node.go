@@ -280,7 +280,10 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	)...)
 	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, Now: now})
-	localv1.RegisterPolicyServiceServer(n.localSrv, policyServer{p: n.policy})
+	localv1.RegisterPolicyServiceServer(n.localSrv, &server.Policy{
+		Status:     func() *localv1.GetPolicyStatusResponse { return StatusProto(n.policy.Status()) },
+		Vocabulary: n.policy.Vocabulary,
+	})
 	healthpb.RegisterHealthServer(n.localSrv, n.health)
 	if cfg.Local.ReflectionEnabled() {
 		// Server reflection on the local listener only, never on the peer port.

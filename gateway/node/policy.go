@@ -1,17 +1,13 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -25,22 +21,12 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/schakel/schakel/gateway/config"
+	"github.com/schakel/schakel/internal/atomicfile"
 	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
 	"github.com/schakel/schakel/policy/signing"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
-
-// ErrKeyExpired means a signature was made by a trusted key whose validity
-// has ended. A trusted key may carry an expiry as a PEM header of its .pub file
-// ("Not-After: 2027-12-31" or an RFC 3339 time); past that moment it no
-// longer counts toward the threshold, at start-up or at reload. The header
-// is ignored by cosign and by PEM parsers, so the file stays a valid key.
-var ErrKeyExpired = errors.New("signature by an expired trusted key")
-
-// NotAfterHeader is the PEM header of a trusted .pub file that sets the
-// key's expiry.
-const NotAfterHeader = "Not-After"
 
 // StatusFile is the name of the policy status file the node keeps in its
 // data_dir (read by `schakel policy status --config F` without --cert).
@@ -77,6 +63,7 @@ type activePack struct {
 	revision string
 	signers  []SignerInfo
 	loadedAt time.Time
+	source   string // what the pack was loaded from, as the status shows it
 }
 
 // SignerInfo names a key that signed the active pack.
@@ -95,20 +82,13 @@ type Refusal struct {
 	// invalid_pack, unreadable.
 	Case   string `json:"case"`
 	Reason string `json:"reason"`
+	// FailedTests names the pack's Rego tests and scenarios that failed.
+	FailedTests []string `json:"failed_tests,omitempty"`
 }
 
-// PolicyError is why a pack was refused; Case is as in Refusal.
-type PolicyError struct {
-	Case     string
-	Revision string
-	Err      error
-}
-
-func (e *PolicyError) Error() string {
-	return fmt.Sprintf("policy pack refused (%s): %v", e.Case, e.Err)
-}
-
-func (e *PolicyError) Unwrap() error { return e.Err }
+// PolicyError is why a pack was refused (signing.OpenPack's error); Case is
+// as in Refusal.
+type PolicyError = signing.PackError
 
 // PolicyOptions configure LoadPolicy beyond the configuration.
 type PolicyOptions struct {
@@ -167,182 +147,45 @@ func (p *Policy) signatureFiles() ([]string, error) {
 	return signing.FindSignatures(p.cfg.Bundle)
 }
 
+// builtinPack validates the pack built into the binary once per process
+// (it cannot change while the process runs), with the same checks as a
+// signed pack: signing.ValidatePack, tests included.
+var builtinPack = sync.OnceValues(func() (*signing.ValidPack, error) {
+	return signing.ValidatePack(context.Background(), policy.DefaultPack(), "")
+})
+
+// load loads the configured pack with signing.OpenPack, the one definition
+// of a trusted pack: verified against the unexpired trusted keys and the
+// threshold before a byte of it is parsed, then loaded, validated and
+// tested (Rego tests and scenarios).
 func (p *Policy) load() (*activePack, error) {
 	now := p.now().UTC()
 	if p.cfg.Bundle == "" {
 		if !p.cfg.Builtin {
 			return nil, &PolicyError{Case: "unsigned", Err: errors.New("no signed pack configured (policy.bundle); policy.builtin: true runs the built-in pack unsigned, for development only")}
 		}
-		pack, err := policy.LoadPack(policy.DefaultPack())
+		v, err := builtinPack()
 		if err != nil {
-			return nil, &PolicyError{Case: "invalid_pack", Err: err}
+			return nil, err
 		}
-		engine, err := policy.NewEngine(pack)
-		if err != nil {
-			return nil, &PolicyError{Case: "invalid_pack", Err: err}
-		}
-		return &activePack{engine: engine, pack: pack, revision: engine.Revision(), loadedAt: now}, nil
+		return &activePack{engine: v.Engine, pack: v.Pack, revision: v.Engine.Revision(), loadedAt: now, source: "default pack (built in)"}, nil
 	}
-	archive, signers, err := p.verify(now)
+	src := signing.Source{Archive: p.cfg.Bundle, TrustedDir: p.cfg.Trusted, Threshold: p.cfg.Threshold, Now: now}
+	if len(p.cfg.Signatures) > 0 {
+		src.Signatures = p.cfg.Signatures
+	}
+	sp, err := signing.OpenPack(context.Background(), src)
 	if err != nil {
 		return nil, err
 	}
-	revision := bundle.Revision(archive)
-	// Verified: now, and only now, the archive is opened and parsed.
-	fsys, err := bundle.Open(archive)
-	if err != nil {
-		return nil, &PolicyError{Case: "invalid_pack", Revision: revision, Err: err}
+	for _, f := range sp.Ignored {
+		p.log.Warn("policy signature did not count", "signature", f.Source, "err", f.Err)
 	}
-	pack, err := policy.LoadPack(fsys)
-	if err != nil {
-		return nil, &PolicyError{Case: "invalid_pack", Revision: revision, Err: err}
-	}
-	pack = pack.WithRevision(revision)
-	// NewEngine test-evaluates sample inputs before it returns.
-	engine, err := policy.NewEngine(pack)
-	if err != nil {
-		return nil, &PolicyError{Case: "invalid_pack", Revision: revision, Err: err}
-	}
-	if err := runPackScenarios(engine, fsys); err != nil {
-		return nil, &PolicyError{Case: "invalid_pack", Revision: revision, Err: err}
-	}
-	return &activePack{engine: engine, pack: pack, revision: revision, signers: signers, loadedAt: now}, nil
-}
-
-// runPackScenarios runs the scenario files a pack carries under
-// testdata/scenarios, if any: a pack whose own tests fail is not swapped in.
-func runPackScenarios(e *policy.Engine, fsys fs.FS) error {
-	sub, err := fs.Sub(fsys, "testdata/scenarios")
-	if err != nil {
-		return nil
-	}
-	if _, err := fs.Stat(sub, "."); err != nil {
-		return nil
-	}
-	results, err := policy.RunScenarios(context.Background(), e, sub)
-	if err != nil {
-		return fmt.Errorf("scenarios: %w", err)
-	}
-	var failed []string
-	for _, r := range results {
-		if !r.Pass() {
-			failed = append(failed, r.Name)
-		}
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%d scenario(s) of the pack fail: %s", len(failed), strings.Join(failed, ", "))
-	}
-	return nil
-}
-
-// verify reads the archive and its signature files and checks the
-// threshold with the trusted keys that have not expired. It returns the
-// verified bytes and who signed.
-func (p *Policy) verify(now time.Time) ([]byte, []SignerInfo, error) {
-	keys, err := signing.LoadTrustedDir(p.cfg.Trusted)
-	if err != nil {
-		return nil, nil, &PolicyError{Case: "untrusted_key", Err: fmt.Errorf("trusted keys: %w", err)}
-	}
-	if p.cfg.Threshold < 1 || p.cfg.Threshold > len(keys) {
-		return nil, nil, &PolicyError{Case: "invalid_threshold", Err: fmt.Errorf("threshold %d with %d trusted keys in %s: %w",
-			p.cfg.Threshold, len(keys), p.cfg.Trusted, signing.ErrInvalidThreshold)}
-	}
-	var valid []signing.Verifier
-	var expired []expiredKey
-	for _, k := range keys {
-		notAfter, err := keyNotAfter(filepath.Join(p.cfg.Trusted, k.Name+".pub"))
-		if err != nil {
-			return nil, nil, &PolicyError{Case: "untrusted_key", Err: err}
-		}
-		if !notAfter.IsZero() && now.After(notAfter) {
-			expired = append(expired, expiredKey{key: k, notAfter: notAfter})
-			continue
-		}
-		valid = append(valid, k)
-	}
-	archive, err := bundle.ReadArchive(p.cfg.Bundle)
-	if err != nil {
-		return nil, nil, &PolicyError{Case: "unreadable", Err: err}
-	}
-	revision := bundle.Revision(archive)
-	paths, err := p.signatureFiles()
-	if err != nil {
-		return nil, nil, &PolicyError{Case: "unreadable", Revision: revision, Err: err}
-	}
-	sigs := make([]signing.Signature, 0, len(paths))
-	for _, sp := range paths {
-		data, err := readLimited(sp, signing.MaxSignatureSize+1)
-		if err != nil {
-			return nil, nil, &PolicyError{Case: "unreadable", Revision: revision, Err: err}
-		}
-		sigs = append(sigs, signing.Signature{Source: filepath.Base(sp), Data: data})
-	}
-	res, verr := signing.Verify(archive, sigs, valid, p.cfg.Threshold)
-	for _, f := range res.Failures {
-		if verr == nil {
-			p.log.Warn("policy signature did not count", "signature", f.Source, "err", f.Err)
-		}
-	}
-	if verr != nil {
-		err := fmt.Errorf("policy bundle %s: %w", filepath.Base(p.cfg.Bundle), verr)
-		// A signature no valid key verifies may be one by an expired key:
-		// say so, since that is what the officers must fix (a new key).
-		var notes []string
-		for _, s := range sigs {
-			raw, derr := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(s.Data)))
-			if derr != nil {
-				continue
-			}
-			for _, ek := range expired {
-				if _, ok := ek.key.Verify(archive, raw); ok {
-					notes = append(notes, fmt.Sprintf("%s was made by trusted key %q (%s), which expired at %s",
-						s.Source, ek.key.Name, ek.key.Fingerprint(), ek.notAfter.Format(time.RFC3339)))
-				}
-			}
-		}
-		if len(notes) > 0 {
-			err = fmt.Errorf("%w: %s; %w", ErrKeyExpired, strings.Join(notes, "; "), err)
-		}
-		return nil, nil, &PolicyError{Case: refusalCase(err), Revision: revision, Err: err}
-	}
-	signers := make([]SignerInfo, len(res.Signers))
-	for i, s := range res.Signers {
+	signers := make([]SignerInfo, len(sp.Signers))
+	for i, s := range sp.Signers {
 		signers[i] = SignerInfo{Name: s.Name, Fingerprint: s.ID}
 	}
-	return archive, signers, nil
-}
-
-type expiredKey struct {
-	key      signing.TrustedKey
-	notAfter time.Time
-}
-
-// keyNotAfter reads the optional Not-After PEM header of a trusted key file.
-// A date alone means the end of that day, UTC.
-func keyNotAfter(path string) (time.Time, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return time.Time{}, err
-	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return time.Time{}, fmt.Errorf("trusted key %s: not PEM", filepath.Base(path))
-	}
-	for h, v := range block.Headers {
-		if !strings.EqualFold(h, NotAfterHeader) {
-			continue
-		}
-		v = strings.TrimSpace(v)
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
-			return t, nil
-		}
-		if d, err := time.Parse("2006-01-02", v); err == nil {
-			return d.Add(24*time.Hour - time.Nanosecond), nil
-		}
-		return time.Time{}, fmt.Errorf("trusted key %s: %s header %q is neither a date (2027-12-31) nor an RFC 3339 time",
-			filepath.Base(path), NotAfterHeader, v)
-	}
-	return time.Time{}, nil
+	return &activePack{engine: sp.Engine, pack: sp.Pack, revision: sp.Revision(), signers: signers, loadedAt: now, source: p.cfg.Bundle}, nil
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {
@@ -354,32 +197,6 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, limit))
 }
 
-// refusalCase names a load failure in a word, most specific first.
-func refusalCase(err error) string {
-	var pe *PolicyError
-	switch {
-	case errors.As(err, &pe) && pe.Case != "":
-		return pe.Case
-	case errors.Is(err, ErrKeyExpired):
-		return "expired"
-	case errors.Is(err, signing.ErrUnsigned):
-		return "unsigned"
-	case errors.Is(err, signing.ErrMalformedSignature):
-		return "malformed"
-	case errors.Is(err, signing.ErrUntrustedKey):
-		return "untrusted_key"
-	case errors.Is(err, signing.ErrTampered):
-		return "tampered"
-	case errors.Is(err, signing.ErrBelowThreshold):
-		return "below_threshold"
-	case errors.Is(err, signing.ErrInvalidThreshold):
-		return "invalid_threshold"
-	case errors.Is(err, policy.ErrInvalidPack):
-		return "invalid_pack"
-	}
-	return "error"
-}
-
 // Reload verifies, parses and test-evaluates the configured pack again and
 // swaps it in; on any failure the last good pack stays active and the
 // refusal is recorded (log, metric, health, status).
@@ -388,16 +205,15 @@ func (p *Policy) Reload() error {
 	defer p.mu.Unlock()
 	ap, err := p.load()
 	if err != nil {
-		r := &Refusal{At: p.now().UTC(), Case: refusalCase(err), Reason: err.Error()}
+		r := &Refusal{At: p.now().UTC(), Case: signing.ErrorCase(err), Reason: err.Error()}
 		var pe *PolicyError
 		if errors.As(err, &pe) {
-			r.Revision = pe.Revision
-			r.Reason = pe.Err.Error()
+			r.Revision, r.Reason, r.FailedTests = pe.Revision, pe.Err.Error(), pe.FailedTests
 		}
 		p.refused.Store(r)
 		p.count("refused", r.Case)
 		p.log.Error("policy pack refused; keeping the last good pack", "case", r.Case, "refused_revision", r.Revision,
-			"err", r.Reason, "active_revision", p.Revision())
+			"err", r.Reason, "failed_tests", r.FailedTests, "active_revision", p.Revision())
 		p.writeState()
 		return err
 	}
@@ -509,36 +325,46 @@ func (p *Policy) KnownCategory(s string) bool { return p.active.Load().pack.HasC
 
 // Status describes the active pack and the last refused one.
 type Status struct {
-	Revision string       `json:"revision"`
-	Source   string       `json:"source"`
-	Signers  []SignerInfo `json:"signers"`
+	Revision string `json:"revision"`
+	// Source is what the active pack was loaded from: the bundle path as it
+	// was at LoadedAt, or the built-in default pack. After a refusal the
+	// file at that path may hold the refused pack instead; Source then
+	// says so rather than naming the file as the active pack's.
+	Source  string       `json:"source"`
+	Signers []SignerInfo `json:"signers"`
 	// Threshold is the number of distinct trusted signers required (0 for
 	// the built-in default pack).
 	Threshold   int       `json:"threshold"`
 	LoadedAt    time.Time `json:"loaded_at"`
 	LastRefused *Refusal  `json:"last_refused,omitempty"`
 	// RefusedSinceLoad is true when the last refusal came after the active
-	// pack was loaded: a newer pack is waiting for valid signatures.
+	// pack was loaded: the pack offered since (another revision, or the
+	// same one with signatures or keys that no longer pass) was refused and
+	// the active pack is the last good one.
 	RefusedSinceLoad bool `json:"refused_since_load"`
 }
 
 // Status returns the policy status.
 func (p *Policy) Status() Status {
 	ap := p.active.Load()
-	st := Status{Revision: ap.revision, Source: "default pack (built in)", Signers: ap.signers, Threshold: p.cfg.Threshold,
-		LoadedAt: ap.loadedAt, LastRefused: p.refused.Load()}
-	if p.cfg.Bundle != "" {
-		st.Source = p.cfg.Bundle
+	threshold := p.cfg.Threshold
+	if p.cfg.Bundle == "" {
+		threshold = 0
 	}
+	st := Status{Revision: ap.revision, Source: ap.source, Signers: ap.signers, Threshold: threshold,
+		LoadedAt: ap.loadedAt, LastRefused: p.refused.Load()}
 	if st.Signers == nil {
 		st.Signers = []SignerInfo{}
 	}
 	st.RefusedSinceLoad = st.LastRefused != nil && !st.LastRefused.At.Before(ap.loadedAt)
+	if st.RefusedSinceLoad && ap.source == p.cfg.Bundle && st.LastRefused.Revision != ap.revision {
+		st.Source = fmt.Sprintf("%s as it was at %s (the pack offered there since was refused)", ap.source, ap.loadedAt.Format(time.RFC3339))
+	}
 	return st
 }
 
 // StatusJSON is the status as the health endpoint shows it: "serving", or
-// "serving_last_good_policy" while a newer pack is refused.
+// "serving_last_good_policy" after a pack offered since the active one was refused.
 func (p *Policy) StatusJSON() []byte {
 	st := p.Status()
 	state := "serving"
@@ -562,27 +388,11 @@ func (p *Policy) writeState() {
 	}
 	b, err := json.MarshalIndent(p.Status(), "", "  ")
 	if err == nil {
-		err = writeFileAtomic(p.stateFile, append(b, '\n'))
+		err = atomicfile.Write(p.stateFile, append(b, '\n'), 0o600)
 	}
 	if err != nil {
 		p.log.Warn("policy status file", "path", p.stateFile, "err", err)
 	}
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // ReadStatusFile reads the status file a node keeps in its data_dir.
@@ -596,17 +406,6 @@ func ReadStatusFile(dataDir string) (Status, error) {
 		return st, fmt.Errorf("%s: %w", StatusFile, err)
 	}
 	return st, nil
-}
-
-// policyServer serves schakel.local.v1.PolicyService on the local listener.
-type policyServer struct {
-	localv1.UnimplementedPolicyServiceServer
-	p *Policy
-}
-
-// GetPolicyStatus reports the active pack and the last refused one.
-func (s policyServer) GetPolicyStatus(context.Context, *localv1.GetPolicyStatusRequest) (*localv1.GetPolicyStatusResponse, error) {
-	return StatusProto(s.p.Status()), nil
 }
 
 // StatusProto converts a Status to its API form.

@@ -402,3 +402,93 @@ func TestPackScenariosRunAtLoad(t *testing.T) {
 		t.Errorf("after refusal revision %s, want the last good %s", p.Revision(), bundle.Revision(good))
 	}
 }
+
+// TestRunningNodeRefusesPackWithFailingRegoTest: a running node runs all
+// the tests a signed pack carries (Rego and scenarios) before it swaps. A
+// pack whose Rego test fails is refused, the previous good pack keeps
+// deciding, and the failing test is named in the log, the metrics' case, the
+// health endpoint and the policy status; the status does not present the
+// refused file as the active pack's source.
+func TestRunningNodeRefusesPackWithFailingRegoTest(t *testing.T) {
+	po, fg := newKey(t, "privacy-officer"), newKey(t, "fg")
+	passing := []byte("package schakel.officer_test\n\ntest_passes if {\n\t1 == 1\n}\n")
+	failing := []byte("package schakel.officer_test\n\ntest_passes if {\n\t1 == 1\n}\n\ntest_b1_needs_two_parents if {\n\t1 == 2\n}\n")
+	v1 := buildPackFiles(t, "", map[string][]byte{"officer_test.rego": passing})
+	v2 := buildPackFiles(t, "\n# versie 2\n", map[string][]byte{"officer_test.rego": failing})
+	pf := newPackFiles(t, po, fg)
+	pf.put(t, v1, map[string][]byte{"privacy-officer": po.sign(t, v1), "fg": fg.sign(t, v1)})
+
+	f := testnode.New(t)
+	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, func(c *config.Config, o *node.Options) {
+		c.Policy = pf.policy(2)
+		c.Listen.Metrics = "127.0.0.1:0"
+		o.Source = fixtureSource(t)
+		o.PolicyPoll = time.Hour // reloads by hand, as SIGHUP does
+	})
+	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, nil)
+	if got := lotteRevision(t, zorg, school); got != bundle.Revision(v1) {
+		t.Fatalf("decision revision = %q, want v1 %s", got, bundle.Revision(v1))
+	}
+
+	const testName = "officer_test.rego:7 data.schakel.officer_test.test_b1_needs_two_parents"
+	pf.put(t, v2, map[string][]byte{"privacy-officer": po.sign(t, v2), "fg": fg.sign(t, v2)})
+	err := school.Node.ReloadPolicy()
+	var pe *node.PolicyError
+	if !errors.As(err, &pe) || pe.Case != "invalid_pack" || pe.Revision != bundle.Revision(v2) ||
+		len(pe.FailedTests) != 1 || pe.FailedTests[0] != testName {
+		t.Fatalf("reload of a pack with a failing Rego test: %v (%+v), want an invalid_pack refusal naming %s", err, pe, testName)
+	}
+	if got := lotteRevision(t, zorg, school); got != bundle.Revision(v1) {
+		t.Fatalf("after the refusal decision revision = %q, want v1 %s (last good)", got, bundle.Revision(v1))
+	}
+
+	if logs := f.Logs.String(); !strings.Contains(logs, "policy pack refused; keeping the last good pack") || !strings.Contains(logs, testName) {
+		t.Errorf("log does not name the failing test:\n%s", logs)
+	}
+	body := httpGet(t, "http://"+school.Node.MetricsAddr+"/metrics")
+	if !strings.Contains(body, `schakel_policy_reload_total{case="invalid_pack",result="refused"} 1`) || !strings.Contains(body, "schakel_policy_reload_refused 1") {
+		t.Errorf("metrics lack the refusal")
+	}
+	health := httpGet(t, "http://"+school.Node.MetricsAddr+"/healthz")
+	if !strings.Contains(health, `"status":"serving_last_good_policy"`) || !strings.Contains(health, `"failed_tests":["`+testName+`"]`) {
+		t.Errorf("healthz = %s", health)
+	}
+	conn := f.Dial(school.Node.LocalAddr, school.Client.TLS)
+	st, err := localv1.NewPolicyServiceClient(conn).GetPolicyStatus(context.Background(), &localv1.GetPolicyStatusRequest{})
+	if err != nil {
+		t.Fatalf("GetPolicyStatus: %v", err)
+	}
+	if st.GetRevision() != bundle.Revision(v1) || st.GetLastRefused().GetCase() != "invalid_pack" ||
+		st.GetLastRefused().GetRevision() != bundle.Revision(v2) || !strings.Contains(st.GetLastRefused().GetReason(), testName) {
+		t.Errorf("status = %v", st)
+	}
+	// The file at policy.bundle now holds v2: the source of the active v1
+	// is that file as it was when v1 was loaded, not the file as it is.
+	if src := st.GetSource(); src == pf.archive || !strings.HasPrefix(src, pf.archive+" as it was at ") || !strings.Contains(src, "refused") {
+		t.Errorf("status source = %q, want the archive as it was at load, not the refused file", src)
+	}
+	fst, err := node.ReadStatusFile(school.Config.DataDir)
+	if err != nil || fst.LastRefused == nil || len(fst.LastRefused.FailedTests) != 1 || fst.LastRefused.FailedTests[0] != testName || fst.Source != st.GetSource() {
+		t.Errorf("status file = %+v, %v", fst, err)
+	}
+
+	// v1 put back: loads again, and the source is the plain file again.
+	pf.put(t, v1, map[string][]byte{"privacy-officer": po.sign(t, v1), "fg": fg.sign(t, v1)})
+	if err := school.Node.ReloadPolicy(); err != nil {
+		t.Fatalf("reload of v1: %v", err)
+	}
+	if st := school.Node.PolicyStatus(); st.Source != pf.archive || st.RefusedSinceLoad {
+		t.Errorf("after v1 is back: source %q, refused since load %v", st.Source, st.RefusedSinceLoad)
+	}
+
+	// The same v1 refused because a key is no longer trusted: the file
+	// still holds the active pack, so it stays the source.
+	os.Remove(filepath.Join(pf.trusted, "fg.pub"))
+	writeTestFile(t, filepath.Join(pf.trusted, "other.pub"), newKey(t, "other").pub)
+	if err := school.Node.ReloadPolicy(); err == nil {
+		t.Fatal("v1 loaded without the fg key")
+	}
+	if st := school.Node.PolicyStatus(); st.Source != pf.archive || !st.RefusedSinceLoad || st.LastRefused.Revision != st.Revision {
+		t.Errorf("refusal of the active revision itself: source %q, last refused %+v", st.Source, st.LastRefused)
+	}
+}

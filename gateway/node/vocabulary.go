@@ -1,7 +1,6 @@
 package node
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 
@@ -11,13 +10,9 @@ import (
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
 
-// GetVocabulary reports the active pack's vocabulary. Pack and revision
-// come from one load, so they always belong together.
-func (s policyServer) GetVocabulary(context.Context, *localv1.GetVocabularyRequest) (*localv1.GetVocabularyResponse, error) {
-	return s.p.Vocabulary()
-}
-
-// Vocabulary is the active pack's vocabulary (see GetVocabulary).
+// Vocabulary is the active pack's vocabulary (the local API's
+// GetVocabulary). Pack and revision come from one load, so they always
+// belong together.
 func (p *Policy) Vocabulary() (*localv1.GetVocabularyResponse, error) {
 	ap := p.active.Load()
 	return VocabularyProto(ap.revision, ap.pack.Data())

@@ -9,7 +9,7 @@
 // decision reports as its policy_revision.
 //
 // Open interprets archive bytes. It must only be called on bytes whose
-// signatures have been verified (see package signing, LoadVerified): a node
+// signatures have been verified (see package signing, OpenPack): a node
 // verifies, then parses, then swaps.
 package bundle
 
@@ -201,7 +201,7 @@ func Revision(archive []byte) string {
 // Open refuses absolute paths, "..", symbolic and hard links, directories
 // and every other non-regular entry, duplicate paths, and content beyond the
 // limits. It is not a substitute for verification: call it only on archive
-// bytes whose signatures have been checked (signing.LoadVerified does both,
+// bytes whose signatures have been checked (signing.OpenPack does both,
 // in that order).
 func Open(archive []byte) (fs.FS, error) {
 	if len(archive) > MaxArchiveSize {
@@ -257,7 +257,7 @@ func Open(archive []byte) (fs.FS, error) {
 // revision is that of the archive Build would make of it.
 //
 // Load does not verify signatures. It is for tooling on the author's own
-// machine (diff, test); a node loads packs with signing.LoadVerified.
+// machine (diff, test); a node loads packs with signing.OpenPack.
 func Load(p string) (fs.FS, string, error) {
 	info, err := os.Stat(p)
 	if err != nil {

@@ -9,8 +9,12 @@
 // P-256 signature over the SHA-256 of the archive bytes, as cosign sign-blob
 // writes and cosign verify-blob --key reads.
 //
-// A node loads a pack with LoadVerified: verify, then parse. Nothing in an
-// archive is interpreted before its signatures meet the threshold.
+// Pack trust has one home, this package: OpenPack is how the node and
+// `schakel policy verify` load a signed pack (verify with the unexpired
+// trusted keys, then open, load, validate and test), ValidatePack is the one
+// definition of a valid pack (also for `schakel policy build` and `sign`).
+// Nothing in an archive is interpreted before its signatures meet the
+// threshold.
 package signing
 
 import (
@@ -29,6 +33,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -67,7 +72,19 @@ var (
 	ErrUnencryptedKey = errors.New("private key is not encrypted")
 	// ErrEmptyPassword: a key must be protected by a non-empty passphrase.
 	ErrEmptyPassword = errors.New("empty passphrase")
+	// ErrKeyExpired: a signature was made by a trusted key whose validity
+	// (its Not-After header) has ended; it no longer counts.
+	ErrKeyExpired = errors.New("signature by an expired trusted key")
+	// ErrUnreadable: the archive or a signature file cannot be read.
+	ErrUnreadable = errors.New("cannot read")
 )
+
+// NotAfterHeader is the PEM header of a trusted .pub file that sets the
+// key's expiry: "Not-After: 2027-12-31" (the end of that day, UTC) or an
+// RFC 3339 time. Past that moment the key no longer counts toward the
+// threshold. cosign and PEM parsers ignore the header, so the file stays a
+// valid key.
+const NotAfterHeader = "Not-After"
 
 // MaxSignatureSize bounds a signature file; an ECDSA P-256 signature in
 // base64 is under 100 bytes.
@@ -150,14 +167,22 @@ type Verifier interface {
 type TrustedKey struct {
 	Name      string
 	PublicKey crypto.PublicKey
+	// NotAfter is the key's expiry from its Not-After header; zero when it
+	// has none.
+	NotAfter time.Time
 
 	verifier signature.Verifier
 	id       string
 }
 
 // ParseTrustedKey reads a PEM public key (as written by GenerateKeyPair or
-// cosign generate-key-pair). Only ECDSA P-256 is accepted.
+// cosign generate-key-pair), with its optional Not-After header. Only ECDSA
+// P-256 is accepted.
 func ParseTrustedKey(name string, pubPEM []byte) (TrustedKey, error) {
+	notAfter, err := parseNotAfter(pubPEM)
+	if err != nil {
+		return TrustedKey{}, fmt.Errorf("signing: key %q: %w", name, err)
+	}
 	pub, err := cryptoutils.UnmarshalPEMToPublicKey(pubPEM)
 	if err != nil {
 		return TrustedKey{}, fmt.Errorf("signing: key %q: %w", name, err)
@@ -175,7 +200,34 @@ func ParseTrustedKey(name string, pubPEM []byte) (TrustedKey, error) {
 		return TrustedKey{}, fmt.Errorf("signing: key %q: %w", name, err)
 	}
 	sum := sha256.Sum256(der)
-	return TrustedKey{Name: name, PublicKey: ec, verifier: v, id: "sha256:" + hex.EncodeToString(sum[:])}, nil
+	return TrustedKey{Name: name, PublicKey: ec, NotAfter: notAfter, verifier: v, id: "sha256:" + hex.EncodeToString(sum[:])}, nil
+}
+
+// parseNotAfter reads the Not-After header of the first PEM block.
+func parseNotAfter(pubPEM []byte) (time.Time, error) {
+	block, _ := pem.Decode(pubPEM)
+	if block == nil {
+		return time.Time{}, nil // the key parser names the problem
+	}
+	for h, v := range block.Headers {
+		if !strings.EqualFold(h, NotAfterHeader) {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return t, nil
+		}
+		if d, err := time.Parse("2006-01-02", v); err == nil {
+			return d.Add(24*time.Hour - time.Nanosecond), nil
+		}
+		return time.Time{}, fmt.Errorf("%s header %q is neither a date (2027-12-31) nor an RFC 3339 time", NotAfterHeader, v)
+	}
+	return time.Time{}, nil
+}
+
+// ExpiredAt reports whether the key's validity has ended at now.
+func (k TrustedKey) ExpiredAt(now time.Time) bool {
+	return !k.NotAfter.IsZero() && now.After(k.NotAfter)
 }
 
 // Fingerprint is "sha256:" and the hex SHA-256 of the DER public key.

@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -16,11 +17,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 
+	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
 )
 
@@ -296,26 +299,41 @@ func TestLoadTrustedDir(t *testing.T) {
 	}
 }
 
-// node sets up what a node has: an archive, signature files and trusted keys.
+// node sets up what a node has: an archive (the default pack), signature
+// files and a folder of trusted keys.
 type node struct {
-	dir     string
-	archive string
-	trusted []TrustedKey
+	dir        string
+	archive    string
+	trustedDir string
 }
 
 func newNode(t *testing.T) node {
 	t.Helper()
+	archive := defaultArchive(t)
+	dir := t.TempDir()
+	n := node{dir: dir, archive: filepath.Join(dir, "pack.tar.gz"), trustedDir: filepath.Join(dir, "trusted")}
+	writeFile(t, n.archive, archive)
+	if err := os.Mkdir(n.trustedDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"privacy-officer", "fg"} {
+		writeFile(t, filepath.Join(n.trustedDir, name+".pub"), testKeys(t)[name].pub)
+	}
+	return n
+}
+
+// defaultArchive builds the default pack (policy/pack) as an archive.
+func defaultArchive(t *testing.T) []byte {
+	t.Helper()
 	pack := t.TempDir()
-	writeFile(t, filepath.Join(pack, "data.yaml"), []byte("flows: {}\n"))
-	writeFile(t, filepath.Join(pack, "schakel.rego"), []byte("package schakel\n"))
+	if err := os.CopyFS(pack, policy.DefaultPack()); err != nil {
+		t.Fatal(err)
+	}
 	archive, err := bundle.Build(pack)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	n := node{dir: dir, archive: filepath.Join(dir, "pack.tar.gz"), trusted: trusted(t, "privacy-officer", "fg")}
-	writeFile(t, n.archive, archive)
-	return n
+	return archive
 }
 
 func (n node) sig(t *testing.T, signer string, data []byte) string {
@@ -325,7 +343,15 @@ func (n node) sig(t *testing.T, signer string, data []byte) string {
 	return p
 }
 
-func TestLoadVerified(t *testing.T) {
+func (n node) source(sigs []string) Source {
+	if sigs == nil {
+		sigs = []string{}
+	}
+	return Source{Archive: n.archive, Signatures: sigs, TrustedDir: n.trustedDir, Threshold: 2}
+}
+
+func TestOpenPack(t *testing.T) {
+	ctx := context.Background()
 	n := newNode(t)
 	archive, err := os.ReadFile(n.archive)
 	if err != nil {
@@ -339,18 +365,26 @@ func TestLoadVerified(t *testing.T) {
 		t.Fatalf("FindSignatures = %v, %v", found, err)
 	}
 
-	fsys, rev, signers, err := LoadVerified(n.archive, []string{officer, fg}, n.trusted, 2)
+	sp, err := OpenPack(ctx, n.source([]string{officer, fg}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rev != bundle.Revision(archive) {
-		t.Errorf("revision %s, want %s", rev, bundle.Revision(archive))
+	if sp.Revision() != bundle.Revision(archive) || sp.Engine.Revision() != bundle.Revision(archive) {
+		t.Errorf("revision %s, want %s", sp.Revision(), bundle.Revision(archive))
 	}
-	if strings.Join(signers, ",") != "privacy-officer,fg" {
-		t.Errorf("signers %v", signers)
+	if strings.Join(Result{Signers: sp.Signers}.SignerNames(), ",") != "privacy-officer,fg" {
+		t.Errorf("signers %v", sp.Signers)
 	}
-	if data, err := fs.ReadFile(fsys, "data.yaml"); err != nil || string(data) != "flows: {}\n" {
-		t.Errorf("data.yaml = %q, %v", data, err)
+	want, _ := fs.ReadFile(policy.DefaultPack(), "data.yaml")
+	if data := sp.Pack.Files()["data.yaml"]; !bytes.Equal(data, want) {
+		t.Errorf("data.yaml = %q", data)
+	}
+	if sp.RegoTests == 0 {
+		t.Error("the default pack's Rego tests did not run")
+	}
+	// Without Signatures, the files named after the archive are found.
+	if _, err := OpenPack(ctx, Source{Archive: n.archive, TrustedDir: n.trustedDir, Threshold: 2}); err != nil {
+		t.Fatalf("OpenPack with found signatures: %v", err)
 	}
 
 	stranger := n.sig(t, "stranger", sign(t, "stranger", archive))
@@ -369,9 +403,10 @@ func TestLoadVerified(t *testing.T) {
 	}
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			fsys, rev, _, err := LoadVerified(n.archive, tt.sigs, n.trusted, 2)
-			if !errors.Is(err, tt.want) || fsys != nil || rev != "" {
-				t.Fatalf("LoadVerified: %v, want %v", err, tt.want)
+			sp, err := OpenPack(ctx, n.source(tt.sigs))
+			var pe *PackError
+			if !errors.Is(err, tt.want) || sp != nil || !errors.As(err, &pe) || pe.Revision != bundle.Revision(archive) {
+				t.Fatalf("OpenPack: %v, want %v", err, tt.want)
 			}
 			for _, s := range tt.files {
 				if !strings.Contains(err.Error(), s) {
@@ -386,7 +421,7 @@ func TestLoadVerified(t *testing.T) {
 		bad[len(bad)/2] ^= 0x01
 		writeFile(t, n.archive, bad)
 		defer writeFile(t, n.archive, archive)
-		_, _, _, err := LoadVerified(n.archive, []string{officer, fg}, n.trusted, 2)
+		_, err := OpenPack(ctx, n.source([]string{officer, fg}))
 		if !errors.Is(err, ErrTampered) || ErrorCase(err) != "tampered" {
 			t.Fatalf("tampered: %v (case %s)", err, ErrorCase(err))
 		}
@@ -399,10 +434,112 @@ func TestLoadVerified(t *testing.T) {
 		s2 := filepath.Join(n.dir, "g2.sig")
 		writeFile(t, s1, sign(t, "privacy-officer", []byte("not an archive")))
 		writeFile(t, s2, sign(t, "fg", []byte("not an archive")))
-		if _, _, _, err := LoadVerified(garbage, []string{s1, s2}, n.trusted, 2); !errors.Is(err, bundle.ErrCorrupt) {
+		src := n.source([]string{s1, s2})
+		src.Archive = garbage
+		if _, err := OpenPack(ctx, src); !errors.Is(err, bundle.ErrCorrupt) || ErrorCase(err) != "invalid_pack" {
 			t.Fatalf("signed garbage: %v", err)
 		}
 	})
+
+	t.Run("threshold above the trusted keys", func(t *testing.T) {
+		src := n.source([]string{officer, fg})
+		src.Threshold = 3
+		if _, err := OpenPack(ctx, src); !errors.Is(err, ErrInvalidThreshold) || ErrorCase(err) != "invalid_threshold" {
+			t.Fatalf("threshold 3 of 2 keys: %v", err)
+		}
+	})
+}
+
+// TestOpenPackKeyExpiry: a signature by a trusted key past its Not-After
+// does not count, at any threshold; before that moment it does.
+func TestOpenPackKeyExpiry(t *testing.T) {
+	ctx := context.Background()
+	n := newNode(t)
+	archive, _ := os.ReadFile(n.archive)
+	officer := n.sig(t, "privacy-officer", sign(t, "privacy-officer", archive))
+	fg := n.sig(t, "fg", sign(t, "fg", archive))
+	withNotAfter := func(v string) {
+		pub := bytes.Replace(testKeys(t)["fg"].pub, []byte("-----BEGIN PUBLIC KEY-----\n"),
+			[]byte("-----BEGIN PUBLIC KEY-----\nNot-After: "+v+"\n\n"), 1)
+		writeFile(t, filepath.Join(n.trustedDir, "fg.pub"), pub)
+	}
+	withNotAfter("2027-06-30")
+	src := n.source([]string{officer, fg})
+	for _, tc := range []struct {
+		now     string
+		expired bool
+	}{
+		{"2027-06-30T23:59:59Z", false}, // a date alone lasts until the end of that day
+		{"2027-07-01T00:00:00Z", true},
+	} {
+		src.Now, _ = time.Parse(time.RFC3339, tc.now)
+		_, err := OpenPack(ctx, src)
+		if !tc.expired {
+			if err != nil {
+				t.Fatalf("at %s the key has not expired: %v", tc.now, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrKeyExpired) || ErrorCase(err) != "expired" ||
+			!strings.Contains(err.Error(), `trusted key "fg"`) || !strings.Contains(err.Error(), "pack.tar.gz.fg.sig") {
+			t.Fatalf("at %s: %v (case %s), want an expired refusal naming the key and the signature", tc.now, err, ErrorCase(err))
+		}
+	}
+	// An expired key does not count even when the threshold is 1 and it
+	// signed alone.
+	src.Signatures, src.Threshold = []string{fg}, 1
+	if _, err := OpenPack(ctx, src); !errors.Is(err, ErrKeyExpired) {
+		t.Fatalf("expired key alone at threshold 1: %v", err)
+	}
+	withNotAfter("morgen")
+	if _, err := OpenPack(ctx, src); err == nil || ErrorCase(err) != "untrusted_key" || !strings.Contains(err.Error(), "Not-After") {
+		t.Fatalf("unparsable Not-After: %v (case %s)", err, ErrorCase(err))
+	}
+}
+
+// TestValidatePackRunsTheTests: a pack whose Rego test or scenario fails is
+// not valid, and the refusal names the test.
+func TestValidatePackRunsTheTests(t *testing.T) {
+	ctx := context.Background()
+	if v, err := ValidatePack(ctx, policy.DefaultPack(), ""); err != nil || v.RegoTests == 0 {
+		t.Fatalf("the default pack: %v", err)
+	}
+	pack := func(extra map[string]string) fs.FS {
+		dir := t.TempDir()
+		if err := os.CopyFS(dir, policy.DefaultPack()); err != nil {
+			t.Fatal(err)
+		}
+		for name, body := range extra {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			writeFile(t, p, []byte(body))
+		}
+		return os.DirFS(dir)
+	}
+	failing := "package schakel.extra_test\n\ntest_always_fails if {\n\t1 == 2\n}\n"
+	_, err := ValidatePack(ctx, pack(map[string]string{"extra_test.rego": failing}), "sha256:x")
+	var pe *PackError
+	if !errors.As(err, &pe) || pe.Case != "invalid_pack" || pe.Revision != "sha256:x" || !errors.Is(err, policy.ErrInvalidPack) ||
+		len(pe.FailedTests) != 1 || !strings.Contains(pe.FailedTests[0], "data.schakel.extra_test.test_always_fails") ||
+		!strings.Contains(err.Error(), "extra_test.rego:3") {
+		t.Fatalf("failing Rego test: %v (%+v)", err, pe)
+	}
+	// A built-in scenario file, passing as it is, made to expect the
+	// opposite of its first outcome.
+	raw, err := fs.ReadFile(policy.DefaultScenarios(), "c1.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenario := string(raw)
+	if _, err := ValidatePack(ctx, pack(map[string]string{"testdata/scenarios/c1.yaml": scenario}), ""); err != nil {
+		t.Fatalf("passing scenario: %v", err)
+	}
+	scenario = strings.Replace(scenario, "allow: true", "allow: false", 1)
+	_, err = ValidatePack(ctx, pack(map[string]string{"testdata/scenarios/c1.yaml": scenario}), "")
+	if !errors.As(err, &pe) || pe.Case != "invalid_pack" || len(pe.FailedTests) != 1 ||
+		!strings.HasPrefix(pe.FailedTests[0], "scenario c1.yaml: ") || !strings.Contains(pe.FailedTests[0], "allow: got true, want false") {
+		t.Fatalf("failing scenario: %v (%+v)", err, pe)
+	}
 }
 
 func TestErrorCase(t *testing.T) {

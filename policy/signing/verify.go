@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
 )
 
@@ -193,61 +194,83 @@ func decode(data []byte) ([]byte, error) {
 	return raw[:n], nil
 }
 
-// LoadVerified is how a node loads a pack: it reads the archive and the
-// signature files, checks that at least threshold distinct trusted keys
-// signed exactly these bytes, and only then opens the archive. It returns
-// the pack's files, its revision (the archive digest, to report in every
-// decision) and the names of the keys that signed.
-//
-// On failure no byte of the archive has been interpreted and the error says
-// which case: ErrUnsigned (no signature files), ErrBelowThreshold (for
-// example 1 of 2), ErrTampered (no signature verifies the archive bytes),
-// ErrUntrustedKey, ErrMalformedSignature, ErrDuplicateSigner; the caller
-// should keep its last good pack.
-func LoadVerified(archivePath string, sigPaths []string, trusted []TrustedKey, threshold int) (fs.FS, string, []string, error) {
-	archive, res, err := VerifyFiles(archivePath, sigPaths, trusted, threshold)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	// Verified: now, and only now, parse.
-	fsys, err := bundle.Open(archive)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	return fsys, bundle.Revision(archive), res.SignerNames(), nil
+// Trust is what a node trusts a pack with: the pinned keys (from
+// LoadTrustedDir, with their Not-After) and how many distinct ones must
+// have signed.
+type Trust struct {
+	Keys      []TrustedKey
+	Threshold int
+	// Now is the moment at which the keys' Not-After is judged; zero means
+	// time.Now().
+	Now time.Time
 }
 
-// VerifyFiles reads an archive and its signature files and checks the
-// threshold, without interpreting the archive. It returns the verified
-// archive bytes and the Result (which may list signatures that did not
-// count even on success). Errors are as for LoadVerified.
-func VerifyFiles(archivePath string, sigPaths []string, trusted []TrustedKey, threshold int) ([]byte, Result, error) {
-	archive, err := bundle.ReadArchive(archivePath)
-	if err != nil {
-		return nil, Result{}, err
+// verifyFiles reads an archive and its signature files and checks that at
+// least Threshold distinct trusted keys that have not expired signed exactly
+// these bytes, without interpreting them. It returns the verified archive
+// bytes (nil on any error), the archive's revision (once it could be read,
+// also on error, for messages) and the Result (which may list signatures
+// that did not count even on success). A signature by an expired key does
+// not count, and the error then wraps ErrKeyExpired naming the key and when
+// it expired. Packs are loaded through OpenPack, which calls this first.
+func verifyFiles(archivePath string, sigPaths []string, trust Trust) (archive []byte, revision string, res Result, err error) {
+	now := trust.Now
+	if now.IsZero() {
+		now = time.Now()
 	}
+	distinct := map[string]bool{}
+	for _, k := range trust.Keys {
+		distinct[k.id] = true
+	}
+	if trust.Threshold < 1 || trust.Threshold > len(distinct) {
+		return nil, "", Result{}, fmt.Errorf("signing: threshold %d with %d distinct trusted keys: %w", trust.Threshold, len(distinct), ErrInvalidThreshold)
+	}
+	archive, err = bundle.ReadArchive(archivePath)
+	if err != nil {
+		return nil, "", Result{}, fmt.Errorf("%w %s: %w", ErrUnreadable, filepath.Base(archivePath), err)
+	}
+	revision = bundle.Revision(archive)
 	sigs := make([]Signature, 0, len(sigPaths))
 	for _, p := range sigPaths {
 		data, err := readSignatureFile(p)
 		if err != nil {
-			return nil, Result{}, err
+			return nil, revision, Result{}, fmt.Errorf("%w %s: %w", ErrUnreadable, filepath.Base(p), err)
 		}
 		sigs = append(sigs, Signature{Source: filepath.Base(p), Data: data})
 	}
-	verifiers := make([]Verifier, len(trusted))
-	distinct := map[string]bool{}
-	for i, k := range trusted {
-		verifiers[i] = k
-		distinct[k.id] = true
+	var valid []Verifier
+	var expired []TrustedKey
+	for _, k := range trust.Keys {
+		if k.ExpiredAt(now) {
+			expired = append(expired, k)
+			continue
+		}
+		valid = append(valid, k)
 	}
-	if threshold > len(distinct) {
-		return nil, Result{}, fmt.Errorf("signing: threshold %d but only %d distinct trusted keys: %w", threshold, len(distinct), ErrInvalidThreshold)
+	res, err = Verify(archive, sigs, valid, trust.Threshold)
+	if err == nil {
+		return archive, revision, res, nil
 	}
-	res, err := Verify(archive, sigs, verifiers, threshold)
-	if err != nil {
-		return nil, res, fmt.Errorf("policy bundle %s: %w", filepath.Base(archivePath), err)
+	err = fmt.Errorf("policy bundle %s: %w", filepath.Base(archivePath), err)
+	// A signature no valid key verifies may be one by an expired key: say
+	// so, since that is what the officers must fix (a new key).
+	var notes []string
+	for _, s := range sigs {
+		raw, derr := decode(s.Data)
+		if derr != nil {
+			continue
+		}
+		for _, k := range expired {
+			if _, ok := k.Verify(archive, raw); ok {
+				notes = append(notes, fmt.Sprintf("%s was made by trusted key %q (%s), which expired at %s",
+					s.Source, k.Name, k.Fingerprint(), k.NotAfter.Format(time.RFC3339)))
+			}
+		}
 	}
-	return archive, res, nil
+	if len(notes) > 0 {
+		err = fmt.Errorf("%w: %s; %w", ErrKeyExpired, strings.Join(notes, "; "), err)
+	}
+	return nil, revision, res, err
 }
 
 func readSignatureFile(p string) ([]byte, error) {
@@ -289,31 +312,36 @@ func FindSignatures(archivePath string) ([]string, error) {
 	return out, nil
 }
 
-// ErrorCase names the case of a verification error in a word, for logs
-// and metrics labels: "unsigned", "tampered", "malformed", "below_threshold",
-// "invalid_threshold", or "error".
+// ErrorCase names the case of a pack refusal in a word, for logs, metrics
+// labels and `policy status`, most specific first: "ok" (nil), "expired",
+// "unsigned", "malformed", "untrusted_key", "tampered", "below_threshold",
+// "invalid_threshold", "unreadable", "invalid_pack", or "error". A
+// *PackError names its own case.
 func ErrorCase(err error) string {
+	var pe *PackError
 	switch {
 	case err == nil:
 		return "ok"
+	case errors.As(err, &pe) && pe.Case != "":
+		return pe.Case
+	case errors.Is(err, ErrKeyExpired):
+		return "expired"
 	case errors.Is(err, ErrUnsigned):
 		return "unsigned"
-	case errors.Is(err, ErrInvalidThreshold):
-		return "invalid_threshold"
-	case errors.As(err, new(*VerifyError)) && classIs(err, ErrTampered):
-		return "tampered"
-	case errors.As(err, new(*VerifyError)) && classIs(err, ErrMalformedSignature):
+	case errors.Is(err, ErrMalformedSignature):
 		return "malformed"
+	case errors.Is(err, ErrUntrustedKey):
+		return "untrusted_key"
+	case errors.Is(err, ErrTampered):
+		return "tampered"
 	case errors.Is(err, ErrBelowThreshold):
 		return "below_threshold"
+	case errors.Is(err, ErrInvalidThreshold):
+		return "invalid_threshold"
+	case errors.Is(err, ErrUnreadable):
+		return "unreadable"
+	case errors.Is(err, policy.ErrInvalidPack):
+		return "invalid_pack"
 	}
 	return "error"
-}
-
-func classIs(err error, target error) bool {
-	var ve *VerifyError
-	if !errors.As(err, &ve) {
-		return false
-	}
-	return slices.Contains(ve.class, target)
 }
