@@ -132,11 +132,14 @@ func TestLoaderReloadsKeepsLastGoodAndRefusesRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Poll() {
+	if l.Poll() || l.Poll() {
 		t.Error("Poll reloaded unchanged files")
 	}
 	zorg := Entry{OIN: "00000001000000000002", Name: "Jeugdzorg Twente", OrgType: "zorgaanbieder", Address: "127.0.0.1:7201"}
 	publish(t, dir, sample(2, append(sample(1).Peers, zorg)...), priv...)
+	if l.Poll() {
+		t.Fatal("reloaded on the first look at a change; it must be stable for one more poll")
+	}
 	if !l.Poll() || l.Status().Version != 2 || l.Status().Peers != 3 || len(applied) != 2 {
 		t.Fatalf("version 2 not loaded: %+v", l.Status())
 	}
@@ -146,7 +149,7 @@ func TestLoaderReloadsKeepsLastGoodAndRefusesRollback(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if l.Poll() {
+	if l.Poll() || l.Poll() {
 		t.Fatal("tampered directory loaded")
 	}
 	st := l.Status()
@@ -155,7 +158,7 @@ func TestLoaderReloadsKeepsLastGoodAndRefusesRollback(t *testing.T) {
 	}
 	// Properly signed but older: a rollback is refused.
 	publish(t, dir, sample(1), priv...)
-	if l.Poll() || l.Status().Version != 2 || !strings.Contains(l.Status().Refused.Error, "not above 2") {
+	if l.Poll() || l.Poll() || l.Status().Version != 2 || !strings.Contains(l.Status().Refused.Error, "not above 2") {
 		t.Fatalf("rollback to version 1: %+v %+v", l.Status(), l.Status().Refused)
 	}
 	// The node's own check (e.g. an org type the pack does not know) refuses too.

@@ -56,9 +56,10 @@ type Loader struct {
 	apply func(*Verified)
 	log   *slog.Logger
 
-	mu     sync.Mutex
-	status Status
-	seen   []byte // fingerprint of the files last looked at
+	mu      sync.Mutex
+	status  Status
+	seen    []byte // fingerprint of the files last acted on
+	pending []byte // a changed fingerprint waiting to be seen again, unchanged
 }
 
 // NewLoader verifies and applies the directory once; an error here stops
@@ -138,15 +139,21 @@ func (l *Loader) install(v *Verified, fp []byte) {
 	l.mu.Unlock()
 }
 
-// Poll reloads the directory if any of its files changed since the last
-// look. It reports whether a new directory was installed.
+// Poll reloads the directory once its files changed since the last load
+// and then stayed the same for one more poll, so that a directory and its
+// signatures copied one after another are verified together. It reports
+// whether a new directory was installed.
 func (l *Loader) Poll() bool {
 	fp := l.fingerprint()
 	l.mu.Lock()
 	same := bytes.Equal(fp, l.seen)
+	settled := bytes.Equal(fp, l.pending)
+	if !same && !settled {
+		l.pending = fp
+	}
 	current := l.status.Version
 	l.mu.Unlock()
-	if same {
+	if same || !settled {
 		return false
 	}
 	v, err := l.load(current)

@@ -45,12 +45,18 @@ func TestSignedDirectoryAddsPeerWithoutRestart(t *testing.T) {
 		if signWith == nil {
 			signWith = b
 		}
-		for i, name := range []string{"federatie", "fg"} {
+		// Sign first (slow), then copy the files in one after another, as
+		// an operator would.
+		var sigs [][]byte
+		for i := range priv {
 			sig, err := signing.Sign(priv[i], pw, signWith)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(path+"."+name+".sig", sig, 0o644); err != nil {
+			sigs = append(sigs, sig)
+		}
+		for i, name := range []string{"federatie", "fg"} {
+			if err := os.WriteFile(path+"."+name+".sig", sigs[i], 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -103,7 +109,7 @@ func TestSignedDirectoryAddsPeerWithoutRestart(t *testing.T) {
 	var health string
 	for {
 		health = httpGet(t, "http://"+school.Node.MetricsAddr+"/healthz")
-		if strings.Contains(health, `"refused"`) || time.Now().After(deadline) {
+		if strings.Contains(health, "changed after signing") || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)

@@ -6,6 +6,7 @@ package node_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -199,5 +200,43 @@ func TestLocalListenerChecksItsCAsCRL(t *testing.T) {
 	}
 	if err := call(gone); status.Code(err) != codes.Unavailable {
 		t.Fatalf("revoked local client: %v, want a refused handshake", err)
+	}
+}
+
+// TestCRLFetchedFromURL: with trust.crl_urls (a loopback HTTP server as the
+// issuing CA's publication point) and require_revocation, the node fetches
+// the CRL at start, serves a valid peer and refuses the revoked one; a peer
+// of an issuer whose CRL it cannot get is refused.
+func TestCRLFetchedFromURL(t *testing.T) {
+	f, root := pkioFederation(t)
+	issuing := f.CA
+	good := issuing.Issue(t, testnode.Zorg.OIN, testnode.Zorg.Name)
+	revoked := issuing.Issue(t, testnode.Zorg.OIN, testnode.Zorg.Name, testpki.Revoked())
+	crls := map[string][]byte{"/root.crl": root.CRL(t), "/issuing.crl": issuing.CRL(t)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, ok := crls[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write(b)
+	}))
+	defer srv.Close()
+	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, func(c *config.Config, o *node.Options) {
+		o.Decider = allowDecider{}
+		o.Source = fixtureSource(t)
+		c.Trust.CRLURLs = []string{srv.URL + "/root.crl", srv.URL + "/issuing.crl"}
+		c.Trust.RequireRevocation = true
+	})
+	if err := askWith(t, f.PeerClient(school, good.TLS)); err != nil {
+		t.Fatalf("valid certificate with fetched CRLs: %v", err)
+	}
+	if err := askWith(t, f.PeerClient(school, revoked.TLS)); status.Code(err) != codes.Unavailable {
+		t.Fatalf("certificate on the fetched CRL: %v, want a refused handshake", err)
+	}
+	// Another issuing CA under the same root, whose CRL the node does not have.
+	other := root.Intermediate(t, "Andere Services CA (test)").Issue(t, testnode.Zorg.OIN, testnode.Zorg.Name)
+	if err := askWith(t, f.PeerClient(school, other.TLS)); status.Code(err) != codes.Unavailable {
+		t.Fatalf("issuer without a CRL under require_revocation: %v, want a refused handshake", err)
 	}
 }
