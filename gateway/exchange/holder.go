@@ -36,6 +36,8 @@ type HolderConfig struct {
 	Obligations Obligations
 	// Replay refuses repeated request ids and stale timestamps.
 	Replay *ReplayGuard
+	// Witness proves this log's consistency to requesters (witness.go).
+	Witness *Witnessing
 	// Secret keys the child's pseudonym in audit records.
 	Secret []byte
 	Now    func() time.Time
@@ -143,9 +145,13 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc TraceContext,
 		return nil, fetchErr
 	}
 	h.log.InfoContext(ctx, "decision", "decision_id", d.DecisionID, "peer_oin", from.OIN, "flow", dec.GetFlow(), "allow", d.Allow, "audit_index", commit.Index)
+	lw, err := h.cfg.Witness.Prove(ctx, from.OIN, req.GetWitnessedCheckpoint(), commit.Checkpoint)
+	if err != nil {
+		return nil, err
+	}
 	// 6. Deny: the reasons go back, nothing was fetched.
 	if !d.Allow {
-		return &exchangev1.RequestRecordResponse{Decision: dec}, nil
+		return &exchangev1.RequestRecordResponse{Decision: dec, Witness: lw}, nil
 	}
 	// 8. Allow: record the obligations, sign the receipt, respond.
 	if len(d.Obligations) > 0 {
@@ -157,7 +163,7 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc TraceContext,
 	if err != nil {
 		return nil, err
 	}
-	return &exchangev1.RequestRecordResponse{Decision: dec, Record: rec, Audit: proof}, nil
+	return &exchangev1.RequestRecordResponse{Decision: dec, Record: rec, Audit: proof, Witness: lw}, nil
 }
 
 // refuse audits a request refused before any decision (a replay or a stale

@@ -46,6 +46,12 @@ type RequesterConfig struct {
 	Secret     []byte
 	Timeout    time.Duration
 	Now        func() time.Time
+	// Witness checks the holder's log against what this node saw of it
+	// (witness.go); nil: not checked.
+	Witness *Witnessing
+	// FlowRetention is this node's own retention for a flow (0: unknown);
+	// nil: none. The receipt is kept at least that long (audit.RecipientRetention).
+	FlowRetention func(flow string) int
 }
 
 // Requester asks peers for records on behalf of the organisation's systems.
@@ -103,6 +109,8 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 		RecipientRole: req.GetRole(), Relation: req.GetRelation(), CaseReference: req.GetCaseReference(),
 		Justification: req.GetJustification(),
 	}
+	witnessed := r.cfg.Witness.Last(holder.OIN)
+	ereq.WitnessedCheckpoint = witnessed
 	cctx, cancel := context.WithTimeout(OutgoingTrace(ctx, tc), r.cfg.Timeout)
 	defer cancel()
 	var p grpcpeer.Peer
@@ -112,6 +120,9 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	}
 	dec := resp.GetDecision()
 	rcpt, verr := r.verify(&p, holder, dec, resp)
+	if verr == nil && dec != nil {
+		verr = r.checkWitness(ctx, &p, holder, witnessed, dec.GetAllow(), resp.GetWitness())
+	}
 	// The receipt record on this node: what we asked and what we received.
 	ar := &audit.Record{
 		TraceID: tc.TraceID, SpanID: tc.SpanID,
@@ -129,13 +140,13 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 		Obligations:        dec.GetObligations(),
 		ConsentsUsed:       dec.GetConsentsUsed(),
 		PolicyRevision:     dec.GetPolicyRevision(),
-		RetentionDays:      audit.RetentionOr(int(dec.GetRetentionDays())),
+		RetentionDays:      audit.RecipientRetention(r.flowRetention(dec.GetFlow()), int(dec.GetRetentionDays())),
 		PayloadDigest:      resp.GetAudit().GetPayloadDigest(),
 	}
 	if verr != nil {
 		ar.StatusCode = 2
 		ar.CategoriesReleased = nil
-		ar.ReasonCodes = append(ar.ReasonCodes, "VERIFICATION_FAILED")
+		ar.ReasonCodes = WitnessReasons(append(ar.ReasonCodes, "VERIFICATION_FAILED"), verr)
 	}
 	commit, err := r.cfg.Audit.Append(ctx, ar)
 	if err != nil {

@@ -61,6 +61,7 @@ type Node struct {
 	pool              *outbound.Pool
 	revocation        *identity.Revocation
 	notifier          *notify.Notifier
+	witness           *witnessState
 	secret            []byte
 	policyPoll        time.Duration
 	Metrics           *server.Metrics
@@ -171,6 +172,10 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		}
 	}
 	n.closers = append(n.closers, n.audit.Close)
+	n.Metrics = server.NewMetrics()
+	if err := n.startWitness(context.Background(), cfg, log, n.Metrics.Registry); err != nil {
+		return nil, err
+	}
 
 	anchorCerts, err := identity.LoadCertificates(cfg.Trust.Anchors...)
 	if err != nil {
@@ -193,14 +198,14 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	holder := exchange.NewHolder(exchange.HolderConfig{
 		Self: n.self, Signer: signer, Decider: decider, Audit: n.audit, Source: src, Consents: consents,
 		Vocabulary: n.policy, Obligations: obligations, Secret: secret, Now: now,
-		Replay: exchange.NewReplayGuard(cfg.Limits.ClockSkew.D(), now()),
+		Replay: exchange.NewReplayGuard(cfg.Limits.ClockSkew.D(), now()), Witness: n.Witnessing(),
 	}, log)
 	requester := exchange.NewRequester(exchange.RequesterConfig{
 		Self: n.self, Directory: dir, Conns: n.pool, Audit: n.audit, Receipts: n.audit, Vocabulary: n.policy,
 		Secret: secret, Timeout: cfg.Limits.RequestTimeout.D(), Now: now,
+		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays,
 	}, log)
 
-	n.Metrics = server.NewMetrics()
 	if err := n.policy.register(n.Metrics.Registry); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -215,6 +220,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		Consents: consents, Vocabulary: n.policy, Obligations: obligations, Store: notifyStore, Secret: secret,
 		MaxAge: cfg.Notify.MaxAge.D(), RetryInitial: cfg.Notify.RetryInitial.D(), RetryMax: cfg.Notify.RetryMax.D(),
 		PerPeer: cfg.Notify.PerPeer, Timeout: cfg.Limits.RequestTimeout.D(), Registry: n.Metrics.Registry, Now: now,
+		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays,
 	}, log)
 	if err != nil {
 		return nil, err
@@ -286,7 +292,7 @@ func (n *Node) listen() error {
 // healthz reports liveness and the active policy pack (and the last refused one).
 func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(n.policy.StatusJSON())
+	_, _ = w.Write(n.healthJSON())
 }
 
 // Run serves until ctx is done, then shuts down gracefully: in-flight calls
@@ -309,6 +315,7 @@ func (n *Node) Run(ctx context.Context) error {
 		serve(func() error { return n.metricsSrv.Serve(n.listeners[2]) })
 	}
 	go n.refreshLoop(ctx)
+	n.runMarker()
 	go n.policy.Watch(ctx, n.policyPoll)
 	notifyCtx, stopNotify := context.WithCancel(ctx)
 	notifyDone := make(chan struct{})
@@ -326,6 +333,7 @@ func (n *Node) Run(ctx context.Context) error {
 	<-notifyDone
 	n.shutdown()
 	wg.Wait()
+	n.stopWitness()
 	n.closeAll()
 	n.log.Info("node stopped", "oin", n.self.OIN)
 	return runErr

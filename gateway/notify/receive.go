@@ -38,8 +38,14 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 	}
 	dec := req.GetDecision()
 	verr := n.verifySender(ctx, from, req)
+	if verr == nil {
+		var stale error
+		if stale, verr = n.checkWitness(ctx, from, req); stale != nil {
+			return nil, stale // nothing accepted: the sender proves again from our checkpoint
+		}
+	}
 	digest := req.GetAudit().GetPayloadDigest()
-	ret := audit.RetentionOr(int(dec.GetRetentionDays()))
+	ret := audit.RecipientRetention(n.flowRetention(dec.GetFlow()), int(dec.GetRetentionDays()))
 	ar := &audit.Record{
 		TraceID: tc.TraceID, SpanID: exchange.NewSpanID(),
 		Name: "schakel.notify.receive", StatusCode: 1,
@@ -62,7 +68,7 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 	if verr != nil {
 		ar.StatusCode = 2
 		ar.CategoriesReleased = nil
-		ar.ReasonCodes = append(ar.ReasonCodes, "VERIFICATION_FAILED")
+		ar.ReasonCodes = exchange.WitnessReasons(append(ar.ReasonCodes, "VERIFICATION_FAILED"), verr)
 	}
 	commit, err := n.cfg.Audit.Append(ctx, ar)
 	if err != nil {
@@ -195,4 +201,23 @@ func (m *metrics) received(dup bool) {
 	} else {
 		m.receipts.WithLabelValues("false").Inc()
 	}
+}
+
+// checkWitness checks the sender's log witness (exchange/witness.go).
+func (n *Notifier) checkWitness(ctx context.Context, from identity.Peer, req *exchangev1.DeliverNotificationRequest) (stale, err error) {
+	if n.cfg.Witness == nil {
+		return nil, nil
+	}
+	cert, err := identity.PeerCert(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return n.cfg.Witness.CheckDelivery(ctx, from.OIN, cert.PublicKey, req.GetWitness())
+}
+
+func (n *Notifier) flowRetention(flow string) int {
+	if n.cfg.FlowRetention == nil {
+		return 0
+	}
+	return n.cfg.FlowRetention(flow)
 }
