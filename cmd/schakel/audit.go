@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,10 +21,11 @@ import (
 	"github.com/schakel/schakel/gateway/config"
 )
 
-const auditUsage = `usage: schakel audit <verify|inzage|receipts|export|prune> [flags]
+const auditUsage = `usage: schakel audit <verify|inzage|receipts|export|prune|witness> [flags]
 
-  verify    --config F | --store S --pub CERT.pem [--origin O]
-            recompute the Merkle tree and check every record, checkpoint and receipt
+  verify    --config F | --store S --pub CERT.pem [--origin O] [--previous-cert C.pem ...] [--mark FILE]
+            recompute the Merkle tree and check every record, checkpoint and receipt,
+            across key renewals, and that the log reaches the node's high-water mark
   inzage    --config F | --store S --secret-file F, and --bsn BSN [--format text|json]
             every record about one child, oldest first (for a parent's inzage request)
   receipts  --config F | --store S [--format text|json]
@@ -32,6 +34,8 @@ const auditUsage = `usage: schakel audit <verify|inzage|receipts|export|prune> [
             the records as JSON lines in the shape of the Logboek Dataverwerkingen
   prune     --config F | --store S [--now RFC3339]
             delete the details of records whose retention expired (the log still verifies)
+  witness   --config F | --store S [--format text|json]
+            the peers' audit logs as this node witnessed them; exit 1 if one was inconsistent
 
 --config F takes the store, certificate and pseudonym secret from the node's
 configuration. S is a SQLite file or a postgres:// URL (with --schema for the
@@ -42,6 +46,9 @@ type auditFlags struct {
 	config, store, schema, origin string
 	// From --config: the node's certificate (for verify) and pseudonym secret (for inzage).
 	cert, secretFile string
+	// From --config: earlier certificates (key history) and the high-water mark file.
+	previousCerts []string
+	markPath      string
 }
 
 func (f *auditFlags) register(fs *flag.FlagSet) {
@@ -71,6 +78,7 @@ func (f *auditFlags) resolve() error {
 		f.origin = audit.OriginFor(cfg.Node.OIN)
 	}
 	f.cert, f.secretFile = cfg.Identity.Cert, cfg.Audit.SecretFile
+	f.previousCerts, f.markPath = cfg.Identity.PreviousCerts, filepath.Join(cfg.DataDir, audit.MarkFile)
 	return nil
 }
 
@@ -97,7 +105,7 @@ func runAudit(args []string, s stdio) int {
 	}
 	cmds := map[string]func([]string, stdio) int{
 		"verify": runAuditVerify, "inzage": runAuditInzage, "receipts": runAuditReceipts,
-		"export": runAuditExport, "prune": runAuditPrune,
+		"export": runAuditExport, "prune": runAuditPrune, "witness": runAuditWitness,
 	}
 	if c, ok := cmds[args[0]]; ok {
 		return c(args[1:], s)
@@ -175,6 +183,7 @@ func runAuditVerify(args []string, s stdio) int {
 	var f auditFlags
 	f.register(fs)
 	pubPath := fs.String("pub", "", "the organisation's certificate or public key (PEM)")
+	hist := registerHistoryFlags(fs) // audit_witness.go
 	if code, ok := auditParseResolve(fs, &f, args, s); !ok {
 		return code
 	}
@@ -195,12 +204,13 @@ func runAuditVerify(args []string, s stdio) int {
 		return auditFail(s, "verify", err)
 	}
 	defer st.Close()
-	rep, err := audit.Verify(ctx, st, pub)
+	rep, err := hist.verify(ctx, st, pub, f)
 	if err != nil {
 		return auditFail(s, "verify", err)
 	}
 	fmt.Fprintf(s.out, "ok: %d records (%d pruned), %d signed checkpoints, %d receipts\norigin %s\nroot %s\n",
 		rep.Size, rep.Pruned, rep.Checkpoints, rep.Receipts, rep.Origin, base64.StdEncoding.EncodeToString(rep.Root))
+	hist.report(s.out)
 	return 0
 }
 

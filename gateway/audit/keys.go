@@ -95,8 +95,18 @@ func KeyRingFromFiles(current string, previous []string) (KeyRing, error) {
 	if err != nil {
 		return nil, err
 	}
-	kr := KeyRing{{Public: cur.PublicKey, Label: current + " (current)"}}
-	for _, p := range previous {
+	prev, err := PreviousKeys(previous)
+	if err != nil {
+		return nil, err
+	}
+	return append(KeyRing{{Public: cur.PublicKey, Label: current + " (current)"}}, prev...), nil
+}
+
+// PreviousKeys reads earlier certificates (PEM files), each key within its
+// certificate's validity.
+func PreviousKeys(paths []string) (KeyRing, error) {
+	var kr KeyRing
+	for _, p := range paths {
 		c, err := readCertificate(p)
 		if err != nil {
 			return nil, err
