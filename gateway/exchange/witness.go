@@ -77,7 +77,6 @@ func (w *Witnessing) Prove(ctx context.Context, peerOIN string, witnessed, check
 	if w == nil || w.Log == nil || len(checkpoint) == 0 {
 		return nil, nil
 	}
-	w.ownBehind(ctx, peerOIN, witnessed)
 	c, err := audit.ParseCheckpoint(checkpoint)
 	if err != nil {
 		return nil, err
@@ -85,6 +84,7 @@ func (w *Witnessing) Prove(ctx context.Context, peerOIN string, witnessed, check
 	from, proof, err := audit.ProveConsistency(ctx, w.Log, witnessed, c.Size)
 	if err != nil {
 		if from > c.Size {
+			w.ownBehind(ctx, peerOIN, witnessed) // the peer saw more of this log than it has
 			return &exchangev1.LogWitness{Checkpoint: checkpoint, FromSize: from}, nil
 		}
 		if witnessed != nil {
@@ -94,6 +94,12 @@ func (w *Witnessing) Prove(ctx context.Context, peerOIN string, witnessed, check
 			}
 		}
 		return nil, fmt.Errorf("%w: consistency proof: %v", ErrAuditUnavailable, err)
+	}
+	// The proof is checked here too, with no extra read: if the peer's
+	// checkpoint is not a prefix of this log (this log was forked), the
+	// high-water mark learns of it (Marker.Raise checks it is ours).
+	if f, perr := audit.ParseCheckpoint(witnessed); perr == nil && audit.CheckConsistency(f, c, proof) != nil {
+		w.ownBehind(ctx, peerOIN, witnessed)
 	}
 	return &exchangev1.LogWitness{Checkpoint: checkpoint, FromSize: from, ConsistencyProof: proof}, nil
 }
