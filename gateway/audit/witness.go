@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -123,12 +124,15 @@ func ReadWitness(ctx context.Context, st Store) ([]PeerLog, error) {
 
 func isNoTable(err error) bool {
 	msg := err.Error()
-	return bytes.Contains([]byte(msg), []byte("no such table")) || bytes.Contains([]byte(msg), []byte("does not exist"))
+	return strings.Contains(msg, "no such table") || strings.Contains(msg, "does not exist")
 }
 
-func (s *logStore) readWitness(ctx context.Context) ([]PeerLog, error) {
-	rows, err := s.db.query(ctx, "SELECT peer_oin, size, checkpoint, updated_ms, alarm, alarm_text, alarm_ms, alarms FROM "+
-		s.witnessTable()+" ORDER BY peer_oin")
+func (s *logStore) readWitness(ctx context.Context, only ...string) ([]PeerLog, error) {
+	q, args := "SELECT peer_oin, size, checkpoint, updated_ms, alarm, alarm_text, alarm_ms, alarms FROM "+s.witnessTable(), []any(nil)
+	if len(only) == 1 {
+		q, args = q+" WHERE peer_oin = ?", []any{only[0]}
+	}
+	rows, err := s.db.query(ctx, s.q(q+" ORDER BY peer_oin"), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -185,10 +189,30 @@ func (s *logStore) saveWitness(ctx context.Context, list []PeerLog) error {
 	return t.commit(ctx)
 }
 
+// refresh reloads one peer's state from the database when several replicas
+// share it (PostgreSQL): another replica may have verified a newer checkpoint.
+func (w *Witness) refresh(ctx context.Context, peerOIN string) {
+	if w.s.dialect != dialectPostgres {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	list, err := w.s.readWitness(ctx, peerOIN)
+	if err != nil || len(list) != 1 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if cur, ok := w.peers[peerOIN]; !ok || list[0].Size > cur.Size || list[0].AlarmAt.After(cur.AlarmAt) {
+		w.peers[peerOIN] = &list[0]
+	}
+}
+
 // Last returns the latest checkpoint of peerOIN's log this witness verified
 // (nil if none). A requester names it in its request; the holder answers with
 // a consistency proof from it.
 func (w *Witness) Last(peerOIN string) []byte {
+	w.refresh(context.Background(), peerOIN)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if p, ok := w.peers[peerOIN]; ok {
@@ -250,6 +274,7 @@ func (w *Witness) Check(ctx context.Context, peerOIN string, pub crypto.PublicKe
 	if err != nil {
 		return err
 	}
+	w.refresh(ctx, peerOIN)
 	var f Checkpoint
 	if len(from) > 0 {
 		if f, err = ParseCheckpoint(from); err != nil {

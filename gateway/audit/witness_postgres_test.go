@@ -30,9 +30,14 @@ func TestPostgresWitness(t *testing.T) {
 	if err := witnessAsk(t, w, holder, key); err != nil {
 		t.Fatal(err)
 	}
+	replica, other := open() // a second replica of the recipient, same schema
+	defer replica.Close()
 	appendRange(t, holder, 6, 9, "")
 	if err := witnessAsk(t, w, holder, key); err != nil {
 		t.Fatal(err)
+	}
+	if c, err := ParseCheckpoint(other.Last(peerOIN)); err != nil || c.Size != 9 {
+		t.Fatalf("the other replica names %+v (%v), want size 9 (what the first one verified)", c, err)
 	}
 	short := openTest(t, key)
 	appendRange(t, short, 0, 4, "")
