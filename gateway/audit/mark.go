@@ -93,7 +93,7 @@ func CheckMark(ctx context.Context, st Store, keys KeyRing, origin string, mark 
 		return m, err
 	}
 	var stored int64
-	if err := s.db.queryRow(ctx, "SELECT COUNT(*) FROM "+s.tables.records+" WHERE idx < ?", int64(m.Size)).Scan(&stored); err != nil {
+	if err := s.db.queryRow(ctx, s.q("SELECT COUNT(*) FROM "+s.tables.records+" WHERE idx < ?"), int64(m.Size)).Scan(&stored); err != nil {
 		return m, err
 	}
 	if uint64(n) < m.Size || uint64(stored) < m.Size {

@@ -3,7 +3,11 @@ package audit
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestPostgresWitness: the witness state lives in the PostgreSQL schema too,
@@ -54,5 +58,39 @@ func TestPostgresWitness(t *testing.T) {
 	list, err := ReadWitness(ctx, st)
 	if err != nil || len(list) != 1 || list[0].Size != 9 {
 		t.Fatalf("ReadWitness: %+v %v", list, err)
+	}
+}
+
+// TestPostgresMarkCatchesTailDeletion: the high-water mark check on a
+// PostgreSQL store.
+func TestPostgresMarkCatchesTailDeletion(t *testing.T) {
+	ctx := context.Background()
+	url := pgURL(t)
+	schema := pgSchema(t, url)
+	key := newKey(t)
+	st, err := OpenPostgres(ctx, url, Config{Origin: testOrigin, Schema: schema}, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	mk := &Marker{Path: filepath.Join(t.TempDir(), MarkFile), Store: st, Origin: testOrigin, Keys: SingleKey(&key.PublicKey)}
+	appendRange(t, st, 0, 5, "")
+	if err := mk.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	for _, q := range []string{`DELETE FROM "` + schema + `".records WHERE idx >= 3`, `DELETE FROM "` + schema + `".checkpoints WHERE size > 3`,
+		`UPDATE "` + schema + `".head SET size = 3`} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mark, _ := ReadMark(mk.Path)
+	if _, err := CheckMark(ctx, st, mk.Keys, testOrigin, mark); !errors.Is(err, ErrBelowMark) || !strings.Contains(err.Error(), "holds 3 records") {
+		t.Fatalf("CheckMark after tail deletion: %v", err)
 	}
 }
