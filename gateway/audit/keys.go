@@ -52,7 +52,7 @@ func (kr KeyRing) Open(origin string, signed []byte, latest time.Time) (Checkpoi
 	if len(kr) == 0 {
 		return Checkpoint{}, errors.New("audit: no signing key")
 	}
-	var firstErr error
+	var firstErr, windowErr error
 	for _, k := range kr {
 		c, err := OpenCheckpoint(k.Public, origin, signed)
 		if err != nil {
@@ -62,10 +62,16 @@ func (kr KeyRing) Open(origin string, signed []byte, latest time.Time) (Checkpoi
 			continue
 		}
 		if !k.covers(latest) {
-			return Checkpoint{}, fmt.Errorf("%w: checkpoint %d is signed by %s, valid %s to %s, but covers a record of %s",
-				ErrBadSignature, c.Size, k.name(), fmtBound(k.NotBefore), fmtBound(k.NotAfter), latest.UTC().Format(time.RFC3339))
+			if windowErr == nil { // the same key may be listed again with another window
+				windowErr = fmt.Errorf("%w: checkpoint %d is signed by %s, valid %s to %s, but covers a record of %s",
+					ErrBadSignature, c.Size, k.name(), fmtBound(k.NotBefore), fmtBound(k.NotAfter), latest.UTC().Format(time.RFC3339))
+			}
+			continue
 		}
 		return c, nil
+	}
+	if windowErr != nil {
+		return Checkpoint{}, windowErr
 	}
 	if len(kr) > 1 {
 		return Checkpoint{}, fmt.Errorf("%w (tried %d keys of the organisation's key history)", firstErr, len(kr))

@@ -67,7 +67,10 @@ func (n *Node) startWitness(ctx context.Context, cfg *config.Config, log *slog.L
 			return fmt.Errorf("audit: refusing to start: %w (high-water mark %s; run schakel audit verify)", err, mk.Path)
 		}
 		if !errors.Is(err, audit.ErrForeignStore) {
-			return fmt.Errorf("audit: high-water mark: %w", err)
+			if errors.Is(err, audit.ErrBadSignature) {
+				return fmt.Errorf("%w (%s; after a certificate renewal with a new key, list the previous certificate in identity.previous_certs)", err, mk.Path)
+			}
+			return err
 		}
 		mk = nil
 	}
