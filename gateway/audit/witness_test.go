@@ -349,3 +349,27 @@ func openRaw(t *testing.T, path string) *sql.DB {
 	}
 	return db
 }
+
+// TestKeyRingWindows: a key listed twice is tried with each of its windows;
+// a key that matches only outside its window is named in the error.
+func TestKeyRingWindows(t *testing.T) {
+	k := newKey(t)
+	st := openTest(t, k)
+	cp := appendRange(t, st, 0, 1, "")
+	at := base.Add(time.Hour)
+	narrow := SigningKey{Public: &k.PublicKey, NotAfter: base, Label: "narrow.pem"}
+	wide := SigningKey{Public: &k.PublicKey, NotAfter: base.Add(2 * time.Hour), Label: "wide.pem"}
+	if _, err := (KeyRing{narrow, wide}).Open(testOrigin, cp, at); err != nil {
+		t.Fatalf("second window of the same key: %v", err)
+	}
+	_, err := (KeyRing{narrow}).Open(testOrigin, cp, at)
+	if !errors.Is(err, ErrBadSignature) || !strings.Contains(err.Error(), "narrow.pem") {
+		t.Fatalf("outside the window: %v", err)
+	}
+	if _, err := (KeyRing{narrow}).Open(testOrigin, cp, time.Time{}); err != nil {
+		t.Fatalf("unknown record time (all pruned): %v", err)
+	}
+	if _, err := (KeyRing{{Public: &newKey(t).PublicKey}}).Open(testOrigin, cp, at); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("another key: %v", err)
+	}
+}
