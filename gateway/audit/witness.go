@@ -167,6 +167,15 @@ func (s *logStore) saveWitness(ctx context.Context, list []PeerLog) error {
 		return err
 	}
 	defer t.rollback()
+	if err := s.saveWitnessTx(ctx, t, list); err != nil {
+		return err
+	}
+	return t.commit(ctx)
+}
+
+// saveWitnessTx upserts peer states within the caller's transaction (for an
+// append path that stores them with the audit record: CheckDeferred).
+func (s *logStore) saveWitnessTx(ctx context.Context, t querier, list []PeerLog) error {
 	tbl := s.witnessTable()
 	q := s.q("INSERT INTO " + tbl + " (peer_oin, size, checkpoint, updated_ms, alarm, alarm_text, alarm_ms, alarms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)" +
 		" ON CONFLICT (peer_oin) DO UPDATE SET" +
@@ -186,7 +195,7 @@ func (s *logStore) saveWitness(ctx context.Context, list []PeerLog) error {
 			return err
 		}
 	}
-	return t.commit(ctx)
+	return nil
 }
 
 // refresh reloads one peer's state from the database when several replicas
@@ -270,28 +279,46 @@ func (w *Witness) Status() []PeerLog {
 // request names the current state, so a rolled-back or forked log is refused
 // at the latest there.
 func (w *Witness) Check(ctx context.Context, peerOIN string, pub crypto.PublicKey, from, checkpoint []byte, proof [][]byte) error {
+	p, err := w.CheckDeferred(ctx, peerOIN, pub, from, checkpoint, proof)
+	if err != nil || p == nil {
+		return err
+	}
+	if err := w.batch.Do(ctx, *p); err != nil {
+		return fmt.Errorf("%w: witness state: %v", ErrUnavailable, err)
+	}
+	w.Advanced(*p)
+	return nil
+}
+
+// CheckDeferred is [Witness.Check] without the durable write of a newer
+// state: it returns the state to store (nil when the state does not move).
+// The caller stores it in the transaction that commits its own audit record
+// of the exchange (logStore.saveWitnessTx), so that an exchange costs one
+// durable commit, and then calls [Witness.Advanced]. Alarms are stored at
+// once as with Check.
+func (w *Witness) CheckDeferred(ctx context.Context, peerOIN string, pub crypto.PublicKey, from, checkpoint []byte, proof [][]byte) (*PeerLog, error) {
 	c, err := OpenCheckpoint(pub, OriginFor(peerOIN), checkpoint)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w.refresh(ctx, peerOIN)
 	var f Checkpoint
 	if len(from) > 0 {
 		if f, err = ParseCheckpoint(from); err != nil {
-			return fmt.Errorf("audit: witness: base checkpoint: %w", err)
+			return nil, fmt.Errorf("audit: witness: base checkpoint: %w", err)
 		}
 		if f.Origin != c.Origin {
-			return fmt.Errorf("audit: witness: base checkpoint is of another log (%q)", f.Origin)
+			return nil, fmt.Errorf("audit: witness: base checkpoint is of another log (%q)", f.Origin)
 		}
 	}
 	if f.Size > c.Size {
-		return w.alarm(ctx, peerOIN, AlarmRolledBack, fmt.Sprintf("presented size %d, below checkpoint %d it signed before", c.Size, f.Size))
+		return nil, w.alarm(ctx, peerOIN, AlarmRolledBack, fmt.Sprintf("presented size %d, below checkpoint %d it signed before", c.Size, f.Size))
 	}
 	if err := CheckConsistency(f, c, proof); err != nil {
 		if f.Size == c.Size {
-			return w.alarm(ctx, peerOIN, AlarmForked, fmt.Sprintf("size %d with another root than the checkpoint it signed before", c.Size))
+			return nil, w.alarm(ctx, peerOIN, AlarmForked, fmt.Sprintf("size %d with another root than the checkpoint it signed before", c.Size))
 		}
-		return w.alarm(ctx, peerOIN, AlarmForked, fmt.Sprintf("size %d does not extend checkpoint %d it signed before: %v", c.Size, f.Size, err))
+		return nil, w.alarm(ctx, peerOIN, AlarmForked, fmt.Sprintf("size %d does not extend checkpoint %d it signed before: %v", c.Size, f.Size, err))
 	}
 	w.mu.Lock()
 	cur, known := w.peers[peerOIN]
@@ -303,26 +330,29 @@ func (w *Witness) Check(ctx context.Context, peerOIN string, pub crypto.PublicKe
 	switch {
 	case known && c.Size == curC.Size:
 		if !bytes.Equal(c.Root, curC.Root) {
-			return w.alarm(ctx, peerOIN, AlarmForked, fmt.Sprintf("size %d with another root than the checkpoint it signed before", c.Size))
+			return nil, w.alarm(ctx, peerOIN, AlarmForked, fmt.Sprintf("size %d with another root than the checkpoint it signed before", c.Size))
 		}
-		return nil
+		return nil, nil
 	case known && c.Size < curC.Size:
 		if f.Size == curC.Size {
-			return w.alarm(ctx, peerOIN, AlarmRolledBack, fmt.Sprintf("presented size %d, below checkpoint %d it signed before", c.Size, curC.Size))
+			return nil, w.alarm(ctx, peerOIN, AlarmRolledBack, fmt.Sprintf("presented size %d, below checkpoint %d it signed before", c.Size, curC.Size))
 		}
-		return nil // an older answer to a concurrent request, consistent with its base
+		return nil, nil // an older answer to a concurrent request, consistent with its base
 	case known && (f.Size != curC.Size || !bytes.Equal(f.Root, curC.Root)):
 		// Proven from an older base only: consistent with what that request
 		// saw, not (yet) proven to extend the current state. Do not advance.
 		if f.Size == curC.Size {
-			return w.alarm(ctx, peerOIN, AlarmForked, fmt.Sprintf("size %d with another root than the checkpoint it signed before", f.Size))
+			return nil, w.alarm(ctx, peerOIN, AlarmForked, fmt.Sprintf("size %d with another root than the checkpoint it signed before", f.Size))
 		}
-		return nil
+		return nil, nil
 	}
-	p := PeerLog{PeerOIN: peerOIN, Size: c.Size, Root: c.Root, Checkpoint: slices.Clone(checkpoint), Updated: w.now().UTC()}
-	if err := w.batch.Do(ctx, p); err != nil {
-		return fmt.Errorf("%w: witness state: %v", ErrUnavailable, err)
-	}
+	return &PeerLog{PeerOIN: peerOIN, Size: c.Size, Root: c.Root, Checkpoint: slices.Clone(checkpoint), Updated: w.now().UTC()}, nil
+}
+
+// Advanced records in memory a state returned by [Witness.CheckDeferred]
+// once it is durable.
+func (w *Witness) Advanced(p PeerLog) {
+	peerOIN := p.PeerOIN
 	w.mu.Lock()
 	if old, ok := w.peers[peerOIN]; !ok || old.Size < p.Size {
 		if ok {
@@ -331,7 +361,6 @@ func (w *Witness) Check(ctx context.Context, peerOIN string, pub crypto.PublicKe
 		w.peers[peerOIN] = &p
 	}
 	w.mu.Unlock()
-	return nil
 }
 
 // alarm records an inconsistency of peerOIN's log durably and returns it as an

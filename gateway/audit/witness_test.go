@@ -373,3 +373,46 @@ func TestKeyRingWindows(t *testing.T) {
 		t.Fatalf("another key: %v", err)
 	}
 }
+
+// TestWitnessCheckDeferred: the state CheckDeferred returns is stored by the
+// caller's own transaction (as an append path would, with its audit record)
+// and survives a reopen; nothing moves before Advanced.
+func TestWitnessCheckDeferred(t *testing.T) {
+	ctx := context.Background()
+	key := newKey(t)
+	holder := openTest(t, key)
+	cp := appendRange(t, holder, 0, 3, "")
+	path := filepath.Join(t.TempDir(), "r.db")
+	rst, w := openWitnessStore(t, path)
+	p, err := w.CheckDeferred(ctx, peerOIN, &key.PublicKey, nil, cp, nil)
+	if err != nil || p == nil || p.Size != 3 {
+		t.Fatalf("CheckDeferred = %+v, %v", p, err)
+	}
+	if w.LastSize(peerOIN) != 0 {
+		t.Fatal("state moved before the caller stored it")
+	}
+	tx, err := rst.db.begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rst.saveWitnessTx(ctx, tx, []PeerLog{*p}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.Advanced(*p)
+	if w.LastSize(peerOIN) != 3 {
+		t.Fatalf("after Advanced: %d", w.LastSize(peerOIN))
+	}
+	// The same checkpoint again does not move anything.
+	if p2, err := w.CheckDeferred(ctx, peerOIN, &key.PublicKey, w.Last(peerOIN), cp, nil); err != nil || p2 != nil {
+		t.Fatalf("same checkpoint again = %+v, %v", p2, err)
+	}
+	rst.Close()
+	rst, w = openWitnessStore(t, path)
+	defer rst.Close()
+	if w.LastSize(peerOIN) != 3 {
+		t.Fatalf("after reopen: %d", w.LastSize(peerOIN))
+	}
+}
