@@ -99,6 +99,7 @@ FUZZ_TARGETS := \
 	./gateway/audit:FuzzOpenCheckpoint \
 	./gateway/audit:FuzzVerifyCommit \
 	./gateway/audit:FuzzVerifyCorruptedStore \
+	./gateway/audit:FuzzWitnessConsistency \
 	./gateway/config:FuzzParse
 
 # Go 1.26's fuzz coordinator can end a clean run with a bare "context deadline

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -29,6 +30,9 @@ type auditFlags struct {
 	store, schema, origin string
 	// From --config: the node's certificate (for verify) and pseudonym secret (for inzage).
 	cert, secretFile string
+	// From --config: earlier certificates (key history) and the high-water mark file.
+	previousCerts []string
+	markPath      string
 }
 
 func (f *auditFlags) register(fs *flags) {
@@ -58,6 +62,7 @@ func (f *auditFlags) parse(fs *flags, args []string) (code int, ok bool) {
 		f.origin = audit.OriginFor(cfg.Node.OIN)
 	}
 	f.cert, f.secretFile = cfg.Identity.Cert, cfg.Audit.SecretFile
+	f.previousCerts, f.markPath = cfg.Identity.PreviousCerts, filepath.Join(cfg.DataDir, audit.MarkFile)
 	return 0, true
 }
 
@@ -125,10 +130,11 @@ func auditLoadPublicKey(path string) (crypto.PublicKey, error) {
 }
 
 func runAuditVerify(args []string, s stdio) int {
-	fs := newFlags(s, "schakel audit verify", "usage: schakel audit verify --config F | --store S --pub CERT.pem [--origin O]\n\nRecomputes the Merkle tree and checks every record, signed checkpoint and receipt.")
+	fs := newFlags(s, "schakel audit verify", "usage: schakel audit verify --config F | --store S --pub CERT.pem [--origin O] [--previous-cert C.pem ...] [--mark FILE]\n\nRecomputes the Merkle tree and checks every record, signed checkpoint (across key renewals) and receipt, then that the log reaches the node's high-water mark.")
 	var f auditFlags
 	f.register(fs)
 	pubPath := fs.String("pub", "", "the organisation's certificate or public key (PEM)")
+	hist := registerHistoryFlags(fs) // audit_witness.go
 	if code, ok := f.parse(fs, args); !ok {
 		return code
 	}
@@ -143,12 +149,13 @@ func runAuditVerify(args []string, s stdio) int {
 		return fs.fail(err)
 	}
 	return f.withStore(fs, func(ctx context.Context, st audit.Store) error {
-		rep, err := audit.Verify(ctx, st, pub)
+		rep, err := hist.verify(ctx, st, pub, f)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(s.out, "ok: %d records (%d pruned), %d signed checkpoints, %d receipts\norigin %s\nroot %s\n",
 			rep.Size, rep.Pruned, rep.Checkpoints, rep.Receipts, rep.Origin, base64.StdEncoding.EncodeToString(rep.Root))
+		hist.report(s.out)
 		return nil
 	})
 }

@@ -38,6 +38,7 @@ var (
 		{name: "receipts", summary: "the holders' signed receipts this node stored as recipient", run: runAuditReceipts},
 		{name: "export", summary: "the records as JSON lines (Logboek Dataverwerkingen)", run: runAuditExport},
 		{name: "prune", summary: "delete the details of records whose retention expired", run: runAuditPrune},
+		{name: "witness", summary: "the peers' audit logs as this node witnessed them; exit 1 if one was inconsistent", run: runAuditWitness},
 	}}
 	certsGroup = &group{name: "schakel certs", footer: certsFooter, cmds: []command{
 		{name: "init", summary: "create a development federation CA (DIR/ca.pem, DIR/ca.key)", run: runCertsInit},
@@ -50,7 +51,7 @@ var (
 		{name: "serve", summary: "run a gateway node (--config FILE)", run: cmdServe},
 		{name: "validate-config", summary: "check a node configuration (--config FILE)", run: cmdValidateConfig},
 		{name: "policy", summary: "eval, test, explain, data, build, keygen, sign, verify, diff, status", sub: policyGroup},
-		{name: "audit", summary: "verify, inzage, receipts, export, prune", sub: auditGroup},
+		{name: "audit", summary: "verify, inzage, receipts, export, prune, witness", sub: auditGroup},
 		{name: "certs", summary: "init, issue (development PKI)", sub: certsGroup},
 		{name: "notify", summary: "status", sub: notifyGroup},
 		{name: "directory", summary: "build, sign, verify, diff (signed peer directory)", sub: directoryGroup},

@@ -96,10 +96,24 @@ func Verify(ctx context.Context, st Store, pub crypto.PublicKey) (Report, error)
 	if pub == nil {
 		return Report{}, errors.New("audit: Verify needs the organisation's public key")
 	}
-	return b.base().verify(ctx, pub, time.Now())
+	return b.base().verify(ctx, SingleKey(pub), time.Now())
 }
 
-func (s *logStore) verify(ctx context.Context, pub crypto.PublicKey, now time.Time) (Report, error) {
+// VerifyKeys is [Verify] against the organisation's key history: every
+// checkpoint must be signed by a key of keys, within that key's window
+// (keys.go).
+func VerifyKeys(ctx context.Context, st Store, keys KeyRing) (Report, error) {
+	b, ok := st.(interface{ base() *logStore })
+	if !ok {
+		return Report{}, errors.New("audit: Verify needs a store opened by this package")
+	}
+	if len(keys) == 0 || keys[0].Public == nil {
+		return Report{}, errors.New("audit: Verify needs the organisation's public key")
+	}
+	return b.base().verify(ctx, keys, time.Now())
+}
+
+func (s *logStore) verify(ctx context.Context, keys KeyRing, now time.Time) (Report, error) {
 	var rep Report
 	head, err := s.treeSize(ctx)
 	if err != nil {
@@ -138,8 +152,9 @@ func (s *logStore) verify(ctx context.Context, pub crypto.PublicKey, now time.Ti
 	defer recs.Close()
 
 	var cr compactRange
-	var batchStart int64  // first record after the last good checkpoint
-	deferred := int64(-1) // first record whose interior stored hashes differ
+	var batchStart int64      // first record after the last good checkpoint
+	var batchLatest time.Time // latest record time since batchStart (zero: all pruned)
+	deferred := int64(-1)     // first record whose interior stored hashes differ
 	bad := func(i int64, format string, args ...any) error {
 		return &VerifyError{Index: uint64(i), Reason: fmt.Sprintf(format, args...)}
 	}
@@ -196,6 +211,9 @@ func (s *logStore) verify(ctx context.Context, pub crypto.PublicKey, now time.Ti
 			if r.ReceiptDigest != "" {
 				bound[idx] = r.ReceiptDigest
 			}
+			if r.EndTime.After(batchLatest) {
+				batchLatest = r.EndTime
+			}
 		}
 		want := cr.push(tlog.RecordHash(entry))
 		if len(hashes) < tlog.HashSize || !bytes.Equal(hashes[:tlog.HashSize], want[0][:]) {
@@ -209,7 +227,7 @@ func (s *logStore) verify(ctx context.Context, pub crypto.PublicKey, now time.Ti
 			if cpSize < next {
 				return rep, &VerifyError{Index: uint64(batchStart), Checkpoint: uint64(cpSize), Reason: "checkpoints out of order"}
 			}
-			c, err := OpenCheckpoint(pub, rep.Origin, cpNote)
+			c, err := keys.Open(rep.Origin, cpNote, batchLatest)
 			if err != nil {
 				return rep, &VerifyError{Index: uint64(batchStart), Checkpoint: uint64(cpSize), Reason: err.Error()}
 			}
@@ -221,7 +239,7 @@ func (s *logStore) verify(ctx context.Context, pub crypto.PublicKey, now time.Ti
 				return rep, bad(deferred, "stored tree hashes differ from the records")
 			}
 			rep.Checkpoints++
-			batchStart = next
+			batchStart, batchLatest = next, time.Time{}
 			if cpSize, cpNote, haveCP, err = nextCP(); err != nil {
 				return rep, err
 			}

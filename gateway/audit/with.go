@@ -29,9 +29,13 @@ type With struct {
 	// record by [ReceiptDigest] (the record's ReceiptDigest field) and stored
 	// with LocalIndex set to the record's index.
 	Receipt *Receipt
+	// Witness is the newer state of the holder's log that the recipient
+	// verified for this exchange ([Witness.CheckDeferred]); it is stored with
+	// the record, and the caller then calls [Witness.Advanced].
+	Witness *PeerLog
 }
 
-func (w With) empty() bool { return len(w.Obligations) == 0 && w.Receipt == nil }
+func (w With) empty() bool { return len(w.Obligations) == 0 && w.Receipt == nil && w.Witness == nil }
 
 // ErrObligationNotFound means no obligation has that id.
 var ErrObligationNotFound = errors.New("obligation not found")
@@ -96,6 +100,11 @@ func (s *logStore) writeWith(ctx context.Context, t querier, idx int64, r *appen
 		}
 		if _, err := t.exec(ctx, s.q(q), obligationID(key, kind), kind, r.decisionID, r.flow, r.recipientOIN, r.startMS); err != nil {
 			return fmt.Errorf("obligations: %w", err)
+		}
+	}
+	if w.Witness != nil {
+		if err := s.saveWitnessTx(ctx, t, []PeerLog{*w.Witness}); err != nil {
+			return fmt.Errorf("witness: %w", err)
 		}
 	}
 	if rc := w.Receipt; rc != nil {

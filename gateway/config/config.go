@@ -91,6 +91,10 @@ type Listen struct {
 type Identity struct {
 	Cert string `yaml:"cert"`
 	Key  string `yaml:"key"`
+	// PreviousCerts are the organisation's earlier certificates, after a
+	// renewal with a new key: the audit checkpoints signed with their keys
+	// stay valid for the records within each certificate's validity.
+	PreviousCerts []string `yaml:"previous_certs"`
 }
 
 // Trust lists the federation trust anchors that peers' certificates must chain to.
@@ -246,6 +250,9 @@ func (c *Config) resolve(base string) {
 	}
 	abs(&c.Identity.Cert)
 	abs(&c.Identity.Key)
+	for i := range c.Identity.PreviousCerts {
+		abs(&c.Identity.PreviousCerts[i])
+	}
 	for i := range c.Trust.Anchors {
 		abs(&c.Trust.Anchors[i])
 	}
@@ -374,6 +381,9 @@ func (c *Config) Validate() error {
 	addr("listen.metrics", c.Listen.Metrics, false)
 	file("identity.cert", c.Identity.Cert, true)
 	file("identity.key", c.Identity.Key, true)
+	for i, p := range c.Identity.PreviousCerts {
+		file(fmt.Sprintf("identity.previous_certs[%d]", i), p, true)
+	}
 	if len(c.Trust.Anchors) == 0 {
 		bad("trust.anchors", "at least one trust anchor is required")
 	}

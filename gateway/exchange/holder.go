@@ -19,7 +19,9 @@ type HolderConfig struct {
 	Vocabulary Vocabulary
 	// Replay refuses repeated request ids and stale timestamps.
 	Replay *ReplayGuard
-	Now    func() time.Time
+	// Witness proves this log's consistency to requesters; nil: no proofs.
+	Witness *release.Witnessing
+	Now     func() time.Time
 }
 
 // Holder serves peers' requests for records this organisation holds.
@@ -73,7 +75,13 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc traceparent.C
 	}
 	h.log.InfoContext(ctx, "decision", "decision_id", out.Decision.DecisionID, "peer_oin", from.OIN, "flow", out.Wire.GetFlow(),
 		"allow", out.Decision.Allow, "audit_index", out.Commit.Index)
+	// The checkpoint of this answer, proven consistent with the one the
+	// requester saw last (issue 14: peers witness each other's logs).
+	lw, err := h.cfg.Witness.Prove(ctx, from.OIN, req.GetWitnessedCheckpoint(), out.Commit.Checkpoint)
+	if err != nil {
+		return nil, err
+	}
 	// 8. Respond: on a denial the reasons only; on an allow the released
 	// record with its proof.
-	return &exchangev1.RequestRecordResponse{Decision: out.Wire, Record: out.Record, Audit: out.Proof}, nil
+	return &exchangev1.RequestRecordResponse{Decision: out.Wire, Record: out.Record, Audit: out.Proof, Witness: lw}, nil
 }

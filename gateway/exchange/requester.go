@@ -36,6 +36,12 @@ type RequesterConfig struct {
 	Secret     []byte
 	Timeout    time.Duration
 	Now        func() time.Time
+	// Witness checks the holder's log against what this node saw of it;
+	// nil: not checked.
+	Witness *release.Witnessing
+	// FlowRetention is this node's own retention for a flow (0: unknown);
+	// nil: none. The record is kept at least that long.
+	FlowRetention func(flow string) int
 }
 
 // Requester asks peers for records on behalf of the organisation's systems.
@@ -88,6 +94,8 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 		RecipientRole: req.GetRole(), Relation: req.GetRelation(), CaseReference: req.GetCaseReference(),
 		Justification: req.GetJustification(),
 	}
+	witnessed := r.cfg.Witness.Last(holder.OIN)
+	ereq.WitnessedCheckpoint = witnessed
 	cctx, cancel := context.WithTimeout(traceparent.Outgoing(ctx, tc), r.cfg.Timeout)
 	defer cancel()
 	var p grpcpeer.Peer
@@ -97,12 +105,16 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	}
 	dec := resp.GetDecision()
 	rcpt, verr := r.verify(&p, holder, dec, resp)
+	var state *audit.PeerLog
+	if verr == nil && dec != nil {
+		state, verr = r.checkWitness(ctx, &p, holder, witnessed, dec.GetAllow(), resp.GetWitness())
+	}
 	// This node's record of what it asked and received, with the receipt.
 	commit, err := release.RecordReceived(ctx, r.cfg.Audit, r.cfg.Secret, r.cfg.Self, release.Received{
 		Action: audit.ActionRequestReceive, Holder: holder, Trace: tc,
 		BSN: req.GetBsn(), Purpose: req.GetPurpose(), RecipientRole: req.GetRole(),
 		Decision: dec, Record: resp.GetRecord(), Proof: resp.GetAudit(), Receipt: rcpt, VerifyErr: verr,
-		Start: start,
+		Witness: state, Witnessing: r.cfg.Witness, RetentionDays: r.flowRetention(dec.GetFlow()), Start: start,
 	}, r.cfg.Now())
 	if err != nil {
 		return nil, err

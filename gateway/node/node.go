@@ -71,6 +71,7 @@ type Node struct {
 	trust             *trust
 	directory         *directory.Loader
 	notifier          *notify.Notifier
+	witness           *witnessState
 	secret            []byte
 	policyPoll        time.Duration
 	Metrics           *server.Metrics
@@ -175,6 +176,10 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		}
 	}
 	n.closers = append(n.closers, n.audit.Close)
+	n.Metrics = server.NewMetrics()
+	if err := n.startWitness(context.Background(), cfg, log, n.Metrics.Registry); err != nil {
+		return nil, err
+	}
 
 	check := n.trust.peer.CheckChain
 	n.pool = outbound.New(outbound.Config{Cert: keyPair, Anchors: n.trust.anchors.Pool, Check: check, MaxMessageBytes: cfg.Limits.MaxMessageBytes,
@@ -196,14 +201,14 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	}, log)
 	holder := exchange.NewHolder(exchange.HolderConfig{
 		Release: releaser, Vocabulary: n.policy, Now: now,
-		Replay: exchange.NewReplayGuard(cfg.Limits.ClockSkew.D(), now()),
+		Replay: exchange.NewReplayGuard(cfg.Limits.ClockSkew.D(), now()), Witness: n.Witnessing(),
 	}, log)
 	requester := exchange.NewRequester(exchange.RequesterConfig{
 		Self: n.self, Directory: dir, Conns: n.pool, Audit: n.audit, Vocabulary: n.policy,
 		Secret: secret, Timeout: cfg.Limits.RequestTimeout.D(), Now: now,
+		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays,
 	}, log)
 
-	n.Metrics = server.NewMetrics()
 	if err := n.policy.register(n.Metrics.Registry); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -229,6 +234,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		Vocabulary: n.policy, Store: notifyStore, Secret: secret,
 		MaxAge: cfg.Notify.MaxAge.D(), RetryInitial: cfg.Notify.RetryInitial.D(), RetryMax: cfg.Notify.RetryMax.D(),
 		PerPeer: cfg.Notify.PerPeer, Timeout: cfg.Limits.RequestTimeout.D(), Registry: n.Metrics.Registry, Now: now,
+		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays,
 	}, log)
 	if err != nil {
 		return nil, err
@@ -339,7 +345,7 @@ func (n *Node) listen() error {
 // healthz reports liveness and the active policy pack (and the last refused one).
 func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(withDirectory(withRevocation(n.policy.StatusJSON(), n.trust), n.directory))
+	_, _ = w.Write(withDirectory(withRevocation(n.healthJSON(), n.trust), n.directory))
 }
 
 // Run serves until ctx is done, then shuts down gracefully: in-flight calls
@@ -363,6 +369,7 @@ func (n *Node) Run(ctx context.Context) error {
 		serve(func() error { return n.metricsSrv.Serve(n.listeners[2]) })
 	}
 	go n.refreshLoop(ctx)
+	n.runMarker()
 	go n.policy.Watch(ctx, n.policyPoll)
 	notifyCtx, stopNotify := context.WithCancel(ctx)
 	notifyDone := make(chan struct{})
@@ -380,6 +387,7 @@ func (n *Node) Run(ctx context.Context) error {
 	<-notifyDone
 	n.shutdown()
 	wg.Wait()
+	n.stopWitness()
 	n.closeAll()
 	n.log.Info("node stopped", "oin", n.self.OIN)
 	return runErr

@@ -201,7 +201,7 @@ func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) 
 	cctx, cancel := context.WithTimeout(traceparent.Outgoing(ctx, tc), n.cfg.Timeout)
 	defer cancel()
 	var p grpcpeer.Peer
-	resp, err := exchangev1.NewExchangeServiceClient(conn).DeliverNotification(cctx, req, grpc.Peer(&p))
+	resp, err := n.deliverWitnessed(cctx, conn, peer, req, &p)
 	if err != nil {
 		switch status.Code(err) {
 		case codes.InvalidArgument:
@@ -383,4 +383,27 @@ func truncate(s string) string {
 		return s[:500]
 	}
 	return s
+}
+
+// deliverWitnessed sends req with a proof that this node's log extends what
+// the recipient verified of it; when the recipient verified another
+// checkpoint than this node assumed, it proves again from that one (at most
+// twice more: concurrent deliveries may move it meanwhile).
+func (n *Notifier) deliverWitnessed(ctx context.Context, conn grpc.ClientConnInterface, peer identity.Peer,
+	req *exchangev1.DeliverNotificationRequest, p *grpcpeer.Peer) (*exchangev1.DeliverNotificationResponse, error) {
+	for try := 0; ; try++ {
+		lw, err := n.cfg.Witness.ProveDelivery(ctx, peer.OIN)
+		if err != nil {
+			return nil, err
+		}
+		req.Witness = lw
+		resp, err := exchangev1.NewExchangeServiceClient(conn).DeliverNotification(ctx, req, grpc.Peer(p))
+		if err == nil {
+			n.cfg.Witness.Delivered(peer.OIN, lw)
+			return resp, nil
+		}
+		if try >= 2 || !n.cfg.Witness.Refreshed(ctx, peer.OIN, err) {
+			return nil, err
+		}
+	}
 }

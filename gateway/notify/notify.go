@@ -90,6 +90,11 @@ type Config struct {
 	// Registry receives the notification metrics; nil registers none.
 	Registry prometheus.Registerer
 	Now      func() time.Time
+	// Witness proves this log to recipients and checks senders' logs
+	// (release/witness.go); nil: neither.
+	Witness *release.Witnessing
+	// FlowRetention is this node's own retention for a flow (0: unknown).
+	FlowRetention func(flow string) int
 }
 
 // Notifier implements the local notification API, the peer-facing receiver

@@ -579,7 +579,8 @@ func TestReceiverDeduplicatesAndVerifies(t *testing.T) {
 		}
 		return &exchangev1.DeliverNotificationRequest{RequestId: release.NewID(), SentAt: timestamppb.Now(),
 			IdempotencyKey: key, Purpose: "handhaving_leerplicht", Flow: "C1", Bsn: tina, HolderRole: "administratie",
-			RecipientRole: "leerplichtambtenaar", Decision: dec, Record: rec, Audit: ap}
+			RecipientRole: "leerplichtambtenaar", Decision: dec, Record: rec, Audit: ap,
+			Witness: &exchangev1.LogWitness{Checkpoint: commit.Checkpoint}} // the recipient has seen none of this log
 	}
 	pc := f.PeerClient(gem, cert.TLS)
 	req := deliver("direct-0001", false)

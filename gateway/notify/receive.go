@@ -39,12 +39,20 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 	}
 	dec := req.GetDecision()
 	rcpt, verr := n.verifySender(ctx, from, req)
+	var state *audit.PeerLog
+	if verr == nil {
+		var stale error
+		if stale, state, verr = n.checkWitness(ctx, from, req); stale != nil {
+			return nil, stale // nothing accepted: the sender proves again from our checkpoint
+		}
+	}
 	digest := req.GetAudit().GetPayloadDigest()
 	commit, err := release.RecordReceived(ctx, n.cfg.Audit, n.cfg.Secret, n.cfg.Self, release.Received{
 		Action: audit.ActionNotifyReceive, Holder: from,
 		Trace: traceparent.Context{TraceID: tc.TraceID, SpanID: traceparent.NewSpanID()}, Foreign: tc,
 		BSN: req.GetBsn(), Purpose: req.GetPurpose(), RecipientRole: req.GetRecipientRole(),
-		Decision: dec, Record: req.GetRecord(), Proof: req.GetAudit(), Receipt: rcpt, VerifyErr: verr, Start: start,
+		Decision: dec, Record: req.GetRecord(), Proof: req.GetAudit(), Receipt: rcpt, VerifyErr: verr,
+		Witness: state, Witnessing: n.cfg.Witness, RetentionDays: n.flowRetention(dec.GetFlow()), Start: start,
 	}, n.cfg.Now())
 	if err != nil {
 		return nil, err
@@ -167,4 +175,23 @@ func (m *metrics) received(dup bool) {
 	} else {
 		m.receipts.WithLabelValues("false").Inc()
 	}
+}
+
+// checkWitness checks the sender's log witness (release/witness.go).
+func (n *Notifier) checkWitness(ctx context.Context, from identity.Peer, req *exchangev1.DeliverNotificationRequest) (stale error, state *audit.PeerLog, err error) {
+	if n.cfg.Witness == nil {
+		return nil, nil, nil
+	}
+	cert, err := identity.PeerCert(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return n.cfg.Witness.CheckDelivery(ctx, from.OIN, cert.PublicKey, req.GetWitness())
+}
+
+func (n *Notifier) flowRetention(flow string) int {
+	if n.cfg.FlowRetention == nil {
+		return 0
+	}
+	return n.cfg.FlowRetention(flow)
 }

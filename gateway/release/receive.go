@@ -27,8 +27,14 @@ type Received struct {
 	Proof          *exchangev1.AuditProof
 	// Receipt is the holder's receipt from VerifyAuditProof, nil on a denial.
 	Receipt *audit.Receipt
-	// VerifyErr is why the release failed verification; nil when it verified.
+	// VerifyErr is why the release failed verification (or the holder's log
+	// was inconsistent with what this node witnessed); nil when it verified.
 	VerifyErr error
+	// Witness is the newer state of the holder's log that this exchange
+	// verified, stored with the record; Witnessing learns of it after the
+	// commit.
+	Witness    *audit.PeerLog
+	Witnessing *Witnessing
 	// RetentionDays is this node's own retention for the flow, if it knows
 	// one. The record is kept for the largest of it, the fallback and the
 	// holder's value: the holder cannot shorten the recipient's proof.
@@ -57,13 +63,20 @@ func RecordReceived(ctx context.Context, log AuditLog, secret []byte, self ident
 	w := audit.With{}
 	if x.VerifyErr != nil {
 		ar.Fail("VERIFICATION_FAILED")
-	} else if x.Receipt != nil {
-		w.Receipt = x.Receipt
-		w.Receipt.ReceivedAt = now.UTC()
+		ar.ReasonCodes = WitnessReasons(ar.ReasonCodes, x.VerifyErr)
+	} else {
+		w.Witness = x.Witness
+		if x.Receipt != nil {
+			w.Receipt = x.Receipt
+			w.Receipt.ReceivedAt = now.UTC()
+		}
 	}
 	c, err := log.AppendWith(ctx, ar, w)
 	if err != nil {
 		return audit.Commit{}, fmt.Errorf("%w: %v", ErrAuditUnavailable, err)
+	}
+	if w.Witness != nil {
+		x.Witnessing.Advanced(w.Witness)
 	}
 	return c, nil
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -288,4 +289,28 @@ func Child(t testing.TB, name string) source.Child {
 	}
 	t.Fatalf("no fixture child %s", name)
 	return source.Child{}
+}
+
+// CopyDataDir replaces dst by a copy of the data folder src, as an operator
+// restoring a backup would (files 0600, folders 0700, as the node keeps
+// them).
+func CopyDataDir(t testing.TB, src, dst string) {
+	t.Helper()
+	if err := os.RemoveAll(dst); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	if err := filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.Chmod(p, 0o700)
+		}
+		return os.Chmod(p, 0o600)
+	}); err != nil {
+		t.Fatal(err)
+	}
 }

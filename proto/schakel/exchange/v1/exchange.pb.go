@@ -50,8 +50,13 @@ type RequestRecordRequest struct {
 	CaseReference string `protobuf:"bytes,9,opt,name=case_reference,json=caseReference,proto3" json:"case_reference,omitempty"`
 	// Written justification, where a flow needs one.
 	Justification string `protobuf:"bytes,10,opt,name=justification,proto3" json:"justification,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The latest signed checkpoint of the holder's audit log that the requester
+	// verified (empty if none). The holder answers with a consistency proof from
+	// it (RequestRecordResponse.witness), so that the requester can tell a
+	// holder whose log was rolled back or forked.
+	WitnessedCheckpoint []byte `protobuf:"bytes,11,opt,name=witnessed_checkpoint,json=witnessedCheckpoint,proto3" json:"witnessed_checkpoint,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *RequestRecordRequest) Reset() {
@@ -152,6 +157,13 @@ func (x *RequestRecordRequest) GetJustification() string {
 		return x.Justification
 	}
 	return ""
+}
+
+func (x *RequestRecordRequest) GetWitnessedCheckpoint() []byte {
+	if x != nil {
+		return x.WitnessedCheckpoint
+	}
+	return nil
 }
 
 // Decision is the policy decision as the holder made it.
@@ -479,20 +491,89 @@ func (x *AuditProof) GetReceiptSignature() []byte {
 	return nil
 }
 
+// LogWitness lets the other side check that the sender's audit log extends
+// every checkpoint of it that the other side verified before (RFC 9162
+// section 2.1.4 consistency proof).
+type LogWitness struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A signed checkpoint of the sender's audit log (C2SP tlog-checkpoint).
+	Checkpoint []byte `protobuf:"bytes,1,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	// The size of the earlier checkpoint the proof starts from (0: none).
+	FromSize uint64 `protobuf:"varint,2,opt,name=from_size,json=fromSize,proto3" json:"from_size,omitempty"`
+	// Consistency proof from the tree of from_size to the tree of checkpoint.
+	ConsistencyProof [][]byte `protobuf:"bytes,3,rep,name=consistency_proof,json=consistencyProof,proto3" json:"consistency_proof,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *LogWitness) Reset() {
+	*x = LogWitness{}
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogWitness) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogWitness) ProtoMessage() {}
+
+func (x *LogWitness) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogWitness.ProtoReflect.Descriptor instead.
+func (*LogWitness) Descriptor() ([]byte, []int) {
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *LogWitness) GetCheckpoint() []byte {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return nil
+}
+
+func (x *LogWitness) GetFromSize() uint64 {
+	if x != nil {
+		return x.FromSize
+	}
+	return 0
+}
+
+func (x *LogWitness) GetConsistencyProof() [][]byte {
+	if x != nil {
+		return x.ConsistencyProof
+	}
+	return nil
+}
+
 // RequestRecordResponse carries the decision and, on allow, the minimised record.
 type RequestRecordResponse struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Decision *Decision              `protobuf:"bytes,1,opt,name=decision,proto3" json:"decision,omitempty"`
 	// Only the released categories are present.
-	Record        *v1.Record  `protobuf:"bytes,2,opt,name=record,proto3" json:"record,omitempty"`
-	Audit         *AuditProof `protobuf:"bytes,3,opt,name=audit,proto3" json:"audit,omitempty"`
+	Record *v1.Record  `protobuf:"bytes,2,opt,name=record,proto3" json:"record,omitempty"`
+	Audit  *AuditProof `protobuf:"bytes,3,opt,name=audit,proto3" json:"audit,omitempty"`
+	// The holder's checkpoint and a consistency proof from the requester's
+	// witnessed_checkpoint; set on every decision.
+	Witness       *LogWitness `protobuf:"bytes,4,opt,name=witness,proto3" json:"witness,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RequestRecordResponse) Reset() {
 	*x = RequestRecordResponse{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -504,7 +585,7 @@ func (x *RequestRecordResponse) String() string {
 func (*RequestRecordResponse) ProtoMessage() {}
 
 func (x *RequestRecordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -517,7 +598,7 @@ func (x *RequestRecordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestRecordResponse.ProtoReflect.Descriptor instead.
 func (*RequestRecordResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RequestRecordResponse) GetDecision() *Decision {
@@ -541,6 +622,13 @@ func (x *RequestRecordResponse) GetAudit() *AuditProof {
 	return nil
 }
 
+func (x *RequestRecordResponse) GetWitness() *LogWitness {
+	if x != nil {
+		return x.Witness
+	}
+	return nil
+}
+
 // DeliverNotificationRequest is a notification from the holder (sender).
 type DeliverNotificationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -560,15 +648,20 @@ type DeliverNotificationRequest struct {
 	// The sender's decision, as audited by the sender.
 	Decision *Decision `protobuf:"bytes,10,opt,name=decision,proto3" json:"decision,omitempty"`
 	// Only the released categories are present.
-	Record        *v1.Record  `protobuf:"bytes,11,opt,name=record,proto3" json:"record,omitempty"`
-	Audit         *AuditProof `protobuf:"bytes,12,opt,name=audit,proto3" json:"audit,omitempty"`
+	Record *v1.Record  `protobuf:"bytes,11,opt,name=record,proto3" json:"record,omitempty"`
+	Audit  *AuditProof `protobuf:"bytes,12,opt,name=audit,proto3" json:"audit,omitempty"`
+	// The sender's latest checkpoint and a consistency proof from the size of
+	// the checkpoint it believes the recipient verified last. A recipient that
+	// verified another size refuses with FAILED_PRECONDITION and a LogWitness
+	// detail holding its checkpoint; the sender then proves from that one.
+	Witness       *LogWitness `protobuf:"bytes,13,opt,name=witness,proto3" json:"witness,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeliverNotificationRequest) Reset() {
 	*x = DeliverNotificationRequest{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -580,7 +673,7 @@ func (x *DeliverNotificationRequest) String() string {
 func (*DeliverNotificationRequest) ProtoMessage() {}
 
 func (x *DeliverNotificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -593,7 +686,7 @@ func (x *DeliverNotificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverNotificationRequest.ProtoReflect.Descriptor instead.
 func (*DeliverNotificationRequest) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeliverNotificationRequest) GetRequestId() string {
@@ -680,6 +773,13 @@ func (x *DeliverNotificationRequest) GetAudit() *AuditProof {
 	return nil
 }
 
+func (x *DeliverNotificationRequest) GetWitness() *LogWitness {
+	if x != nil {
+		return x.Witness
+	}
+	return nil
+}
+
 // DeliverNotificationResponse acknowledges a notification.
 type DeliverNotificationResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -700,7 +800,7 @@ type DeliverNotificationResponse struct {
 
 func (x *DeliverNotificationResponse) Reset() {
 	*x = DeliverNotificationResponse{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +812,7 @@ func (x *DeliverNotificationResponse) String() string {
 func (*DeliverNotificationResponse) ProtoMessage() {}
 
 func (x *DeliverNotificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +825,7 @@ func (x *DeliverNotificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverNotificationResponse.ProtoReflect.Descriptor instead.
 func (*DeliverNotificationResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeliverNotificationResponse) GetNotificationId() string {
@@ -760,7 +860,7 @@ var File_schakel_exchange_v1_exchange_proto protoreflect.FileDescriptor
 
 const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\n" +
-	"\"schakel/exchange/v1/exchange.proto\x12\x13schakel.exchange.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eschakel/record/v1/record.proto\"\xda\x02\n" +
+	"\"schakel/exchange/v1/exchange.proto\x12\x13schakel.exchange.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eschakel/record/v1/record.proto\"\x8d\x03\n" +
 	"\x14RequestRecordRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x123\n" +
@@ -775,7 +875,8 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\brelation\x18\b \x01(\bR\brelation\x12%\n" +
 	"\x0ecase_reference\x18\t \x01(\tR\rcaseReference\x12$\n" +
 	"\rjustification\x18\n" +
-	" \x01(\tR\rjustification\"\x94\x03\n" +
+	" \x01(\tR\rjustification\x121\n" +
+	"\x14witnessed_checkpoint\x18\v \x01(\fR\x13witnessedCheckpoint\"\x94\x03\n" +
 	"\bDecision\x12\x1f\n" +
 	"\vdecision_id\x18\x01 \x01(\tR\n" +
 	"decisionId\x12\x14\n" +
@@ -808,11 +909,19 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"checkpoint\x12'\n" +
 	"\x0finclusion_proof\x18\x04 \x03(\fR\x0einclusionProof\x12%\n" +
 	"\x0epayload_digest\x18\x05 \x01(\tR\rpayloadDigest\x12+\n" +
-	"\x11receipt_signature\x18\x06 \x01(\fR\x10receiptSignature\"\xbc\x01\n" +
+	"\x11receipt_signature\x18\x06 \x01(\fR\x10receiptSignature\"v\n" +
+	"\n" +
+	"LogWitness\x12\x1e\n" +
+	"\n" +
+	"checkpoint\x18\x01 \x01(\fR\n" +
+	"checkpoint\x12\x1b\n" +
+	"\tfrom_size\x18\x02 \x01(\x04R\bfromSize\x12+\n" +
+	"\x11consistency_proof\x18\x03 \x03(\fR\x10consistencyProof\"\xf7\x01\n" +
 	"\x15RequestRecordResponse\x129\n" +
 	"\bdecision\x18\x01 \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision\x121\n" +
 	"\x06record\x18\x02 \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x125\n" +
-	"\x05audit\x18\x03 \x01(\v2\x1f.schakel.exchange.v1.AuditProofR\x05audit\"\xed\x03\n" +
+	"\x05audit\x18\x03 \x01(\v2\x1f.schakel.exchange.v1.AuditProofR\x05audit\x129\n" +
+	"\awitness\x18\x04 \x01(\v2\x1f.schakel.exchange.v1.LogWitnessR\awitness\"\xa8\x04\n" +
 	"\x1aDeliverNotificationRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x123\n" +
@@ -828,7 +937,8 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\bdecision\x18\n" +
 	" \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision\x121\n" +
 	"\x06record\x18\v \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x125\n" +
-	"\x05audit\x18\f \x01(\v2\x1f.schakel.exchange.v1.AuditProofR\x05audit\"\xb8\x01\n" +
+	"\x05audit\x18\f \x01(\v2\x1f.schakel.exchange.v1.AuditProofR\x05audit\x129\n" +
+	"\awitness\x18\r \x01(\v2\x1f.schakel.exchange.v1.LogWitnessR\awitness\"\xb8\x01\n" +
 	"\x1bDeliverNotificationResponse\x12'\n" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1c\n" +
 	"\tduplicate\x18\x02 \x01(\bR\tduplicate\x12+\n" +
@@ -851,39 +961,42 @@ func file_schakel_exchange_v1_exchange_proto_rawDescGZIP() []byte {
 	return file_schakel_exchange_v1_exchange_proto_rawDescData
 }
 
-var file_schakel_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_schakel_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_schakel_exchange_v1_exchange_proto_goTypes = []any{
 	(*RequestRecordRequest)(nil),        // 0: schakel.exchange.v1.RequestRecordRequest
 	(*Decision)(nil),                    // 1: schakel.exchange.v1.Decision
 	(*Withheld)(nil),                    // 2: schakel.exchange.v1.Withheld
 	(*Reason)(nil),                      // 3: schakel.exchange.v1.Reason
 	(*AuditProof)(nil),                  // 4: schakel.exchange.v1.AuditProof
-	(*RequestRecordResponse)(nil),       // 5: schakel.exchange.v1.RequestRecordResponse
-	(*DeliverNotificationRequest)(nil),  // 6: schakel.exchange.v1.DeliverNotificationRequest
-	(*DeliverNotificationResponse)(nil), // 7: schakel.exchange.v1.DeliverNotificationResponse
-	(*timestamppb.Timestamp)(nil),       // 8: google.protobuf.Timestamp
-	(*v1.Record)(nil),                   // 9: schakel.record.v1.Record
+	(*LogWitness)(nil),                  // 5: schakel.exchange.v1.LogWitness
+	(*RequestRecordResponse)(nil),       // 6: schakel.exchange.v1.RequestRecordResponse
+	(*DeliverNotificationRequest)(nil),  // 7: schakel.exchange.v1.DeliverNotificationRequest
+	(*DeliverNotificationResponse)(nil), // 8: schakel.exchange.v1.DeliverNotificationResponse
+	(*timestamppb.Timestamp)(nil),       // 9: google.protobuf.Timestamp
+	(*v1.Record)(nil),                   // 10: schakel.record.v1.Record
 }
 var file_schakel_exchange_v1_exchange_proto_depIdxs = []int32{
-	8,  // 0: schakel.exchange.v1.RequestRecordRequest.sent_at:type_name -> google.protobuf.Timestamp
+	9,  // 0: schakel.exchange.v1.RequestRecordRequest.sent_at:type_name -> google.protobuf.Timestamp
 	2,  // 1: schakel.exchange.v1.Decision.withheld:type_name -> schakel.exchange.v1.Withheld
 	3,  // 2: schakel.exchange.v1.Decision.reasons:type_name -> schakel.exchange.v1.Reason
 	1,  // 3: schakel.exchange.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	9,  // 4: schakel.exchange.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	10, // 4: schakel.exchange.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
 	4,  // 5: schakel.exchange.v1.RequestRecordResponse.audit:type_name -> schakel.exchange.v1.AuditProof
-	8,  // 6: schakel.exchange.v1.DeliverNotificationRequest.sent_at:type_name -> google.protobuf.Timestamp
-	1,  // 7: schakel.exchange.v1.DeliverNotificationRequest.decision:type_name -> schakel.exchange.v1.Decision
-	9,  // 8: schakel.exchange.v1.DeliverNotificationRequest.record:type_name -> schakel.record.v1.Record
-	4,  // 9: schakel.exchange.v1.DeliverNotificationRequest.audit:type_name -> schakel.exchange.v1.AuditProof
-	0,  // 10: schakel.exchange.v1.ExchangeService.RequestRecord:input_type -> schakel.exchange.v1.RequestRecordRequest
-	6,  // 11: schakel.exchange.v1.ExchangeService.DeliverNotification:input_type -> schakel.exchange.v1.DeliverNotificationRequest
-	5,  // 12: schakel.exchange.v1.ExchangeService.RequestRecord:output_type -> schakel.exchange.v1.RequestRecordResponse
-	7,  // 13: schakel.exchange.v1.ExchangeService.DeliverNotification:output_type -> schakel.exchange.v1.DeliverNotificationResponse
-	12, // [12:14] is the sub-list for method output_type
-	10, // [10:12] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	5,  // 6: schakel.exchange.v1.RequestRecordResponse.witness:type_name -> schakel.exchange.v1.LogWitness
+	9,  // 7: schakel.exchange.v1.DeliverNotificationRequest.sent_at:type_name -> google.protobuf.Timestamp
+	1,  // 8: schakel.exchange.v1.DeliverNotificationRequest.decision:type_name -> schakel.exchange.v1.Decision
+	10, // 9: schakel.exchange.v1.DeliverNotificationRequest.record:type_name -> schakel.record.v1.Record
+	4,  // 10: schakel.exchange.v1.DeliverNotificationRequest.audit:type_name -> schakel.exchange.v1.AuditProof
+	5,  // 11: schakel.exchange.v1.DeliverNotificationRequest.witness:type_name -> schakel.exchange.v1.LogWitness
+	0,  // 12: schakel.exchange.v1.ExchangeService.RequestRecord:input_type -> schakel.exchange.v1.RequestRecordRequest
+	7,  // 13: schakel.exchange.v1.ExchangeService.DeliverNotification:input_type -> schakel.exchange.v1.DeliverNotificationRequest
+	6,  // 14: schakel.exchange.v1.ExchangeService.RequestRecord:output_type -> schakel.exchange.v1.RequestRecordResponse
+	8,  // 15: schakel.exchange.v1.ExchangeService.DeliverNotification:output_type -> schakel.exchange.v1.DeliverNotificationResponse
+	14, // [14:16] is the sub-list for method output_type
+	12, // [12:14] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_schakel_exchange_v1_exchange_proto_init() }
@@ -897,7 +1010,7 @@ func file_schakel_exchange_v1_exchange_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_schakel_exchange_v1_exchange_proto_rawDesc), len(file_schakel_exchange_v1_exchange_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
