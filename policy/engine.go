@@ -173,6 +173,9 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	if err := ctx.Err(); err != nil {
 		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
 	}
+	if err := in.checkEnums(); err != nil {
+		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+	}
 	opts := make([]rego.EvalOption, 0, len(e.opts)+1)
 	opts = append(append(opts, e.opts...), rego.EvalParsedInput(in.value()))
 	rs, err := e.query.Eval(ctx, opts...)

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -278,5 +279,55 @@ func TestDecideConcurrent(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestParseInputV2 reads the fields of contract version 2 with their
+// defaults, and refuses a mode or held_by outside the contract.
+func TestParseInputV2(t *testing.T) {
+	in, err := ParseInput([]byte(contractExample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Mode != ModeRequest || in.CaseReference != "" || in.Subject.Gemeente != "" {
+		t.Errorf("defaults: mode %q case %q gemeente %q", in.Mode, in.CaseReference, in.Subject.Gemeente)
+	}
+	for _, c := range in.Consents {
+		if c.HeldBy != HeldByHolder || c.Giver != "" {
+			t.Errorf("consent defaults: held_by %q giver %q", c.HeldBy, c.Giver)
+		}
+	}
+	v2 := strings.Replace(contractExample, `"purpose"`, `"mode": "notification", "case_reference": "zaak-1", "purpose"`, 1)
+	v2 = strings.Replace(v2, `"given_by": "ouder"`, `"given_by": "ouder", "giver": "p-1", "held_by": "recipient"`, 1)
+	v2 = strings.Replace(v2, `"parents_had_inzage": false`, `"parents_had_inzage": false, "gemeente": "GM0153"`, 1)
+	v2 = strings.Replace(v2, `"role": "jeugdhulpverlener"`, `"role": "jeugdhulpverlener", "gemeente": "GM0363"`, 1)
+	in, err = ParseInput([]byte(v2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Mode != ModeNotification || in.CaseReference != "zaak-1" || in.Subject.Gemeente != "GM0153" ||
+		in.Recipient.Gemeente != "GM0363" || in.Consents[0].Giver != "p-1" || in.Consents[0].HeldBy != HeldByRecipient {
+		t.Errorf("v2 fields not read: %+v", in)
+	}
+	for name, bad := range map[string]string{
+		"mode":                strings.Replace(contractExample, `"purpose"`, `"mode": "push", "purpose"`, 1),
+		"consents[0].held_by": strings.Replace(contractExample, `"given_by": "ouder"`, `"given_by": "ouder", "held_by": "school"`, 1),
+	} {
+		var ie *InputError
+		if _, err := ParseInput([]byte(bad)); !errors.As(err, &ie) || ie.Field != name {
+			t.Errorf("%s: got %v", name, err)
+		}
+	}
+	// A Go caller (the gateway) gets the same refusal from Decide.
+	e := defaultEngine(t)
+	in, _ = ParseInput([]byte(contractExample))
+	in.Mode = "push"
+	if _, err := e.Decide(t.Context(), in); !errors.Is(err, ErrEvaluation) {
+		t.Errorf("unknown mode decided: %v", err)
+	}
+	in.Mode = ""
+	in.Consents[0].HeldBy = "school"
+	if _, err := e.Decide(t.Context(), in); !errors.Is(err, ErrEvaluation) {
+		t.Errorf("unknown held_by decided: %v", err)
 	}
 }

@@ -117,6 +117,16 @@ func TestPolicyEvalMalformed(t *testing.T) {
 		"bad given_by": {edit(func(m map[string]any) {
 			m["consents"].([]any)[0].(map[string]any)["given_by"] = "oma"
 		}), "consents[0].given_by"},
+		"unknown mode":      {edit(func(m map[string]any) { m["mode"] = "push" }), "mode: must be"},
+		"mode as number":    {edit(func(m map[string]any) { m["mode"] = 1 }), "mode: must be a string"},
+		"gemeente number":   {edit(func(m map[string]any) { m["subject"].(map[string]any)["gemeente"] = 153 }), "subject.gemeente"},
+		"case ref as array": {edit(func(m map[string]any) { m["case_reference"] = []any{"x"} }), "case_reference"},
+		"bad held_by": {edit(func(m map[string]any) {
+			m["consents"].([]any)[0].(map[string]any)["held_by"] = "school"
+		}), "consents[0].held_by"},
+		"giver as bool": {edit(func(m map[string]any) {
+			m["consents"].([]any)[0].(map[string]any)["giver"] = true
+		}), "consents[0].giver"},
 		"bad given_at": {edit(func(m map[string]any) {
 			m["consents"].([]any)[0].(map[string]any)["given_at"] = 5
 		}), "consents[0].given_at"},
