@@ -66,8 +66,8 @@ func TestScenarioExpectationsAreChecked(t *testing.T) {
 base:
   purpose: handhaving_leerplicht
   holder: {oin: "00000001000000000001", org_type: school_vo, role: administratie}
-  recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar}
-  subject: {age: 13}
+  recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar, gemeente: GM0153}
+  subject: {age: 13, gemeente: GM0153}
   categories: [identificatie, verzuim, opp]
   now: "2026-11-22T10:00:00Z"
 scenarios:

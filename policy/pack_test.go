@@ -27,7 +27,7 @@ func TestLoadPackRefuses(t *testing.T) {
 			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "parents_required: 1", "parents_required: [1")
 		}, []string{"data.yaml:", "yaml:", "line"}},
 		"yaml unknown key": {func(t *testing.T, f map[string]string) {
-			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    requires: {relation: true}\n", "    requires: {relation: true}\n    bewaren: 3\n")
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    requires: {relation: true, residence: true}\n", "    requires: {relation: true, residence: true}\n    bewaren: 3\n")
 		}, []string{"data.yaml:", "bewaren"}},
 		"flow names an unknown recipient role": {func(t *testing.T, f map[string]string) {
 			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "roles: [jeugdhulpverlener, wijkcoach, schoolmaatschappelijk_werker, orthopedagoog]", "roles: [jeugdhulpverlener, wijkcoach, schoolmaatschappelijk_werker, orthopedagog]")
