@@ -331,3 +331,138 @@ func TestParseInputV2(t *testing.T) {
 		t.Errorf("unknown held_by decided: %v", err)
 	}
 }
+
+// TestPrecheck decides on the request alone: it refuses what the request
+// gets wrong with the contract's codes in order, lets a good request go on
+// without any subject or consent, never releases, and ignores the child's
+// facts even when they are passed.
+func TestPrecheck(t *testing.T) {
+	e := defaultEngine(t)
+	ctx := t.Context()
+	good, err := ParseInput([]byte(contractExample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Precheck(ctx, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allow || len(d.Categories) != 0 || len(d.Reasons) != 0 || d.FlowID() != "A1" || d.PolicyRevision == "" || d.DecisionID == "" {
+		t.Errorf("good request: %+v", d)
+	}
+	// The child's facts do not matter: no consents, an age out of every
+	// range, another woongemeente.
+	nochild := good
+	nochild.Consents = nil
+	nochild.Subject = Subject{Age: MaxAge, Gemeente: "GM9999"}
+	if d, err := e.Precheck(ctx, nochild); err != nil || !d.Allow {
+		t.Errorf("precheck looked at the child: %+v %v", d, err)
+	}
+	codes := func(d Decision) []string {
+		var out []string
+		for _, r := range d.Reasons {
+			out = append(out, r.Code)
+		}
+		return out
+	}
+	cases := map[string]struct {
+		edit func(in *Input)
+		want []string
+	}{
+		"nonsense purpose": {func(in *Input) { in.Purpose = "bsn_opvragen" }, []string{"UNKNOWN_PURPOSE"}},
+		"no flow":          {func(in *Input) { in.Recipient.OrgType = "veilig_thuis" }, []string{"NO_MATCHING_FLOW"}},
+		"B1 pulled": {func(in *Input) {
+			in.Purpose, in.Flow = "afstemming_ondersteuning", ""
+			in.Holder.OrgType, in.Recipient.OrgType, in.Recipient.Role = "school_po", "gemeente", ""
+		}, []string{"MODE_NOT_ALLOWED", "ROLE_NOT_ALLOWED"}},
+		"no relation": {func(in *Input) { in.Recipient.Relation = false }, []string{"RELATION_REQUIRED"}},
+		"G4 without case reference": {func(in *Input) {
+			in.Purpose, in.Flow = "jeugdbescherming", ""
+			in.Recipient.OrgType, in.Recipient.Role = "gecertificeerde_instelling", "gezinsvoogd"
+		}, []string{"CASE_REFERENCE_REQUIRED"}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := good
+			c.edit(&in)
+			d, err := e.Precheck(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Allow || !slices.Equal(codes(d), c.want) || len(d.Categories) != 0 {
+				t.Errorf("got allow %v %v, want deny %v", d.Allow, codes(d), c.want)
+			}
+			for _, w := range d.Withheld {
+				if w.Code != c.want[0] {
+					t.Errorf("withheld %s with %s, want the first code %s", w.Category, w.Code, c.want[0])
+				}
+			}
+			if len(d.Withheld) != len(in.Categories) {
+				t.Errorf("withheld %v, want every requested category", d.Withheld)
+			}
+			// The full decision gives the same reasons first.
+			full, err := e.Decide(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := codes(full); len(got) < len(c.want) || !slices.Equal(got[:len(c.want)], c.want) {
+				t.Errorf("decision reasons %v do not start with the precheck's %v", got, c.want)
+			}
+		})
+	}
+	in := good
+	in.Mode = "pull"
+	if _, err := e.Precheck(ctx, in); !errors.Is(err, ErrEvaluation) {
+		t.Errorf("unknown mode prechecked: %v", err)
+	}
+}
+
+// TestExplainCountsParents: with both parents required on B1 alone, an
+// explanation of a B1 question with one of two parents says "1 van 2".
+func TestExplainCountsParents(t *testing.T) {
+	p, err := LoadPack(packWith(t, func(files map[string]string) {
+		files[DataFile] = replaceOnce(t, files[DataFile], "    consent: school\n    mode: notification\n", "    consent: school\n    mode: notification\n    parents_required: 2\n")
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := ParseInput([]byte(`{"purpose": "afstemming_ondersteuning", "mode": "notification",
+	  "holder": {"oin": "00000001000000000001", "org_type": "school_po", "role": "intern_begeleider"},
+	  "recipient": {"oin": "00000001000000000003", "org_type": "gemeente", "role": "wijkcoach", "gemeente": "GM0153"},
+	  "subject": {"age": 9, "gemeente": "GM0153"}, "categories": ["identificatie", "arrangement"],
+	  "consents": [{"id": "c-moeder", "given_by": "ouder", "giver": "p-1", "recipient_oin": "00000001000000000003",
+	    "purpose": "afstemming_ondersteuning", "categories": ["identificatie", "arrangement"], "given_at": "2026-09-01T00:00:00Z"}],
+	  "now": "2026-11-22T10:00:00Z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Decide(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allow || len(d.Reasons) != 1 || d.Reasons[0].Code != "CONSENT_MISSING" || !strings.Contains(d.Reasons[0].Message, "tweede ouder") {
+		t.Fatalf("decision %+v", d)
+	}
+	var b strings.Builder
+	e.Explain(t.Context(), &b, in, d)
+	out := b.String()
+	for _, want := range []string{"toestemming van beide ouders nodig; 1 van 2 gevonden", "c-moeder van ouder p-1", "geldig"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, out)
+		}
+	}
+	// The same question on the default pack: one parent suffices.
+	dd, err := defaultEngine(t).Decide(t.Context(), in)
+	if err != nil || !dd.Allow {
+		t.Errorf("default pack: %+v %v", dd, err)
+	}
+	b.Reset()
+	defaultEngine(t).Explain(t.Context(), &b, in, dd)
+	if !strings.Contains(b.String(), "toestemming van één ouder nodig; 1 van 1 gevonden") {
+		t.Errorf("default explanation:\n%s", b.String())
+	}
+}

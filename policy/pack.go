@@ -959,3 +959,13 @@ func bandsValue(bands []AgeBand) []any {
 func (p *Pack) OPAData() ([]byte, error) {
 	return json.MarshalIndent(p.opaData, "", "  ")
 }
+
+// residence reports whether the org type is marked residence.
+func (p *Pack) residence(orgType string) bool {
+	for _, o := range p.data.OrgTypes {
+		if o.ID == orgType {
+			return o.Residence
+		}
+	}
+	return false
+}
