@@ -179,3 +179,35 @@ func TestScenariosCatchBrokenData(t *testing.T) {
 		}
 	}
 }
+
+// TestRegoTestFailureSaysGotAndExpected: a failing Rego test names the
+// expression that failed, with the value it got and the one it expected.
+func TestRegoTestFailureSaysGotAndExpected(t *testing.T) {
+	p, err := LoadPack(packWith(t, func(files map[string]string) {
+		files["decision.rego"] = replaceOnce(t, files["decision.rego"], `	"CASE_REFERENCE_REQUIRED": 13,`, `	"CASE_REFERENCE_REQUIRED": 11,`)
+		files["decision.rego"] = replaceOnce(t, files["decision.rego"], `	"CATEGORY_NOT_CONSENTED": 11,`, `	"CATEGORY_NOT_CONSENTED": 13,`)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := p.RunRegoTests(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	for _, r := range results {
+		if strings.HasSuffix(r.Name, ".test_case_reference_after_justification_in_order") {
+			if r.Pass {
+				t.Fatal("the broken order passed")
+			}
+			got = r.Failure
+		}
+	}
+	t.Log(got)
+	for _, want := range []string{"codes(d) == [", `got:      ["ROLE_NOT_ALLOWED","CASE_REFERENCE_REQUIRED","JUSTIFICATION_REQUIRED"]`,
+		`expected: ["ROLE_NOT_ALLOWED","JUSTIFICATION_REQUIRED","CASE_REFERENCE_REQUIRED"]`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("failure %q lacks %q", got, want)
+		}
+	}
+}
