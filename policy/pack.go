@@ -196,27 +196,27 @@ type AgeBand struct {
 
 // Flow is one permitted exchange of RULES.md "Flows".
 type Flow struct {
-	ID            string       `yaml:"id" json:"id"`
-	Title         string       `yaml:"title" json:"title"`
-	Purpose       string       `yaml:"purpose" json:"purpose"`
-	Basis         string       `yaml:"basis" json:"basis"`
-	Consent       string       `yaml:"consent" json:"consent"` // a regime, or "none"
+	ID      string `yaml:"id" json:"id"`
+	Title   string `yaml:"title" json:"title"`
+	Purpose string `yaml:"purpose" json:"purpose"`
+	Basis   string `yaml:"basis" json:"basis"`
+	Consent string `yaml:"consent" json:"consent"` // a regime, or "none"
 	// Mode is who starts the exchange: "request", "notification" or "both"
 	// (RULES.md "Flows", mode column).
 	Mode string `yaml:"mode" json:"mode"`
 	// Per-flow consent settings; nil inherits the regime's or the global one.
-	ParentsRequired *int      `yaml:"parents_required" json:"parents_required,omitempty"`
-	AttestedConsent *bool     `yaml:"attested_consent" json:"attested_consent,omitempty"`
-	ConsentByAge    []AgeBand `yaml:"consent_by_age" json:"consent_by_age,omitempty"`
-	Holder        Side         `yaml:"holder" json:"holder"`
-	Recipient     Side         `yaml:"recipient" json:"recipient"`
-	Categories    []string     `yaml:"categories" json:"categories"`
-	Never         []string     `yaml:"never" json:"never"`
-	Requires      Requirements `yaml:"requires" json:"requires"`
-	MinAge        int          `yaml:"min_age" json:"min_age"`
-	MaxAge        *int         `yaml:"max_age" json:"max_age"`
-	Obligations   []string     `yaml:"obligations" json:"obligations"`
-	RetentionDays int          `yaml:"retention_days" json:"retention_days"`
+	ParentsRequired *int         `yaml:"parents_required" json:"parents_required,omitempty"`
+	AttestedConsent *bool        `yaml:"attested_consent" json:"attested_consent,omitempty"`
+	ConsentByAge    []AgeBand    `yaml:"consent_by_age" json:"consent_by_age,omitempty"`
+	Holder          Side         `yaml:"holder" json:"holder"`
+	Recipient       Side         `yaml:"recipient" json:"recipient"`
+	Categories      []string     `yaml:"categories" json:"categories"`
+	Never           []string     `yaml:"never" json:"never"`
+	Requires        Requirements `yaml:"requires" json:"requires"`
+	MinAge          int          `yaml:"min_age" json:"min_age"`
+	MaxAge          *int         `yaml:"max_age" json:"max_age"`
+	Obligations     []string     `yaml:"obligations" json:"obligations"`
+	RetentionDays   int          `yaml:"retention_days" json:"retention_days"`
 }
 
 // Side is the holder or recipient side of a flow. OrgTypes may be ["any"];

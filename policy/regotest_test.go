@@ -129,7 +129,7 @@ func TestScenariosCatchBrokenData(t *testing.T) {
 			"opgevraagd door de ontvanger"},
 		"C1 without residence": {"categories: [identificatie, onderwijs, verzuim]\n    never: [ziekteverzuim, gezondheid, diagnose]\n    requires: {residence: true}\n",
 			"categories: [identificatie, onderwijs, verzuim]\n    never: [ziekteverzuim, gezondheid, diagnose]\n", "leerplichtambtenaar van een andere gemeente"},
-		"G4 without case reference": {"requires: {case_reference: true}", "requires: {}", "geen zaak- of maatregelnummer"},
+		"G4 without case reference":    {"requires: {case_reference: true}", "requires: {}", "geen zaak- of maatregelnummer"},
 		"A1 without attested consents": {"    attested_consent: true\n", "", "toestemming die de jeugdhulpverlener heeft gekregen"},
 	}
 	for name, b := range breaks {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -260,8 +261,10 @@ func TestPolicyTest(t *testing.T) {
 	}
 }
 
-// TestPolicyTestFails breaks a rule in a copy of the pack: the Rego test
-// and the scenario that cover it fail, by name, and the exit code is 1.
+// TestPolicyTestFails breaks a rule in a copy of the pack: a data change is
+// caught by the scenario that covers it (the Rego tests, on their own
+// fixture, still pass), a logic change by the Rego test, which says what it
+// got and expected; both by name, and the exit code is 1.
 func TestPolicyTestFails(t *testing.T) {
 	dir := copyPack(t)
 	editFile(t, filepath.Join(dir, "data.yaml"), "max_age: 22", "max_age: 23")
@@ -270,10 +273,30 @@ func TestPolicyTestFails(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	for _, want := range []string{
-		"FAIL decision_test.rego:",
-		"test_age_out_of_scope_23",
+		"Rego tests: ",
+		" passed, 0 failed",
 		"FAIL f1.yaml: jongere van 23 valt buiten de verwijsindex",
 		"allow: got true, want false",
+		"\nFAIL\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not contain %q:\n%s", want, out)
+		}
+	}
+
+	dir = copyPack(t)
+	editFile(t, filepath.Join(dir, "decision.rego"), "\tinput.subject.age <= f.age_to\n", "\tinput.subject.age <= f.age_to + 1\n")
+	code, out, _ = schakel(t, "", "policy", "test", "--bundle", dir)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"FAIL decision_test.rego:",
+		"test_age_out_of_scope_23",
+		"d.allow == false",
+		"got:      true",
+		"expected: false",
+		"FAIL f1.yaml: jongere van 23 valt buiten de verwijsindex",
 		"\nFAIL\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -292,8 +315,8 @@ func TestPolicyTestOwnScenarios(t *testing.T) {
 base:
   purpose: handhaving_leerplicht
   holder: {oin: "00000001000000000001", org_type: school_vo, role: administratie}
-  recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar}
-  subject: {age: 13}
+  recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar, gemeente: GM0153}
+  subject: {age: 13, gemeente: GM0153}
   categories: [verzuim]
   now: "2026-11-22T10:00:00Z"
 scenarios:
@@ -302,13 +325,34 @@ scenarios:
   - name: verkeerde verwachting
     expect: {allow: false}
 `
-	if err := os.WriteFile(filepath.Join(scen, "c1.yaml"), []byte(file), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(scen, "eigen-c1.yaml"), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The pack's own scenarios run together with the built-in ones.
+	builtin, err := policy.LoadScenarios(policy.DefaultScenarios(), "")
+	if err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := schakel(t, "", "policy", "test", "--bundle", dir)
-	if code != 1 || !strings.Contains(out, "scenarios (testdata/scenarios of the pack): 1 passed, 1 failed") ||
-		!strings.Contains(out, "FAIL c1.yaml: verkeerde verwachting") {
-		t.Fatalf("exit %d\n%s", code, out)
+	want := fmt.Sprintf("scenarios (built-in scenarios of the default pack and 2 of the pack's testdata/scenarios): %d passed, 1 failed", len(builtin)+1)
+	if code != 1 || !strings.Contains(out, want) ||
+		!strings.Contains(out, "FAIL testdata/scenarios/eigen-c1.yaml: verkeerde verwachting") || strings.Contains(out, "replaces") {
+		t.Fatalf("exit %d, want %q\n%s", code, want, out)
+	}
+	// A file of the pack with a built-in file's name replaces it, aloud.
+	if err := os.Rename(filepath.Join(scen, "eigen-c1.yaml"), filepath.Join(scen, "c1.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	var c1 int
+	for _, c := range builtin {
+		if c.File == "c1.yaml" {
+			c1++
+		}
+	}
+	code, out, _ = schakel(t, "", "policy", "test", "--bundle", dir)
+	want = fmt.Sprintf("%d passed, 1 failed", len(builtin)-c1+1)
+	if code != 1 || !strings.Contains(out, "scenarios: the pack's testdata/scenarios/c1.yaml replaces the built-in c1.yaml\n") || !strings.Contains(out, want) {
+		t.Fatalf("replacing c1.yaml: exit %d, want %q\n%s", code, want, out)
 	}
 	code, out, _ = schakel(t, "", "policy", "test", "--scenarios", scen)
 	if code != 1 || !strings.Contains(out, "1 passed, 1 failed") {
@@ -329,6 +373,9 @@ func TestPolicyExplain(t *testing.T) {
 		"directe hulprelatie vereist (need-to-know): verklaard: ja",
 		"regime jeugdhulp; bij 14 jaar is toestemming nodig van: jeugdige en ouder",
 		"toestemming c-1 van ouder voor verzuim, opp: geldig",
+		"toestemming van één ouder nodig; 1 van 1 gevonden",
+		"toestemming van de jeugdige nodig; 0 van 1 gevonden",
+		"modus: op vraag van de ontvanger of als melding (both)",
 		"Waarom geweigerd:\n  - De toestemming van de jeugdige ontbreekt. (CONSENT_MISSING)",
 	} {
 		if !strings.Contains(out, want) {
