@@ -102,8 +102,15 @@ func policyStatusAPI(cfg *config.Config, certPath, keyPath string) (*localv1.Get
 
 func printPolicyStatus(s stdio, st *localv1.GetPolicyStatusResponse, from string) {
 	w := s.out
+	refused := st.GetLastRefused() != nil && st.GetRefusedSinceLoad()
 	fmt.Fprintf(w, "active pack:   %s\n", st.GetRevision())
-	fmt.Fprintf(w, "source:        %s\n", st.GetSource())
+	if refused {
+		// The configured path now holds the refused archive, not the
+		// active pack: say where the active pack was loaded from, and when.
+		fmt.Fprintf(w, "source:        %s (as it was at the load time below; the file there now is the refused pack)\n", st.GetSource())
+	} else {
+		fmt.Fprintf(w, "source:        %s\n", st.GetSource())
+	}
 	if len(st.GetSigners()) == 0 {
 		fmt.Fprintf(w, "signed by:     - (unsigned built-in default pack)\n")
 	} else {
@@ -118,8 +125,8 @@ func printPolicyStatus(s stdio, st *localv1.GetPolicyStatusResponse, from string
 	if r := st.GetLastRefused(); r != nil {
 		fmt.Fprintf(w, "last refused:  %s  %s (%s)\n", r.GetAt().AsTime().Format(time.RFC3339), orNone(r.GetRevision()), r.GetCase())
 		fmt.Fprintf(w, "  reason:      %s\n", r.GetReason())
-		if st.GetRefusedSinceLoad() {
-			fmt.Fprintf(w, "  the node refused a newer pack and keeps serving the active pack above (last good)\n")
+		if refused {
+			fmt.Fprintf(w, "  the node refused the pack offered after the active one was loaded, and keeps serving the active pack above (last good)\n")
 		}
 	} else {
 		fmt.Fprintf(w, "last refused:  none\n")
