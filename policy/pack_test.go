@@ -51,6 +51,27 @@ func TestLoadPackRefuses(t *testing.T) {
 		"special category on publieke_taak": {func(t *testing.T, f map[string]string) {
 			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    categories: [verzuim]\n", "    categories: [verzuim, gezondheid]\n")
 		}, []string{"data.yaml:", "flow C2", `special category "gezondheid"`}},
+		"message that would show the age": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], `geldt niet voor een kind van deze leeftijd."`, `geldt niet voor een kind van %s jaar."`)
+		}, []string{"data.yaml:", "line ", "AGE_OUT_OF_SCOPE takes 0 %s, not 1"}},
+		"flow without mode, named by key and line": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    consent: school\n    mode: notification\n", "    consent: school\n")
+		}, []string{"data.yaml: line ", "flow B1: mode must be request, notification or both"}},
+		"unknown mode": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    mode: request\n", "    mode: pull\n")
+		}, []string{"flow G2: mode must be", `"pull"`}},
+		"parents_required 3 under B1": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  - id: B1\n", "  - id: B1\n    parents_required: 3\n")
+		}, []string{"line 211: flow B1: parents_required must be 1 or 2"}},
+		"consent setting on a flow without consent": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  - id: C1\n", "  - id: C1\n    parents_required: 2\n")
+		}, []string{"flow C1: parents_required on a flow without consent"}},
+		"unknown key in a regime": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    school:           # education data under the AVG alone\n", "    school:           # education data under the AVG alone\n      ouders: 2\n")
+		}, []string{"data.yaml:", "line ", "unknown key ouders in a consent regime"}},
+		"residence where no side is a gemeente": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    recipient: {org_types: [jgz], roles: [jeugdverpleegkundige, jeugdarts]}\n", "    recipient: {org_types: [jgz], roles: [jeugdverpleegkundige, jeugdarts]}\n    requires: {residence: true}\n")
+		}, []string{"flow D3: residence on a flow where neither side"}},
 		"no data.yaml": {func(_ *testing.T, f map[string]string) {
 			delete(f, "data.yaml")
 		}, []string{"data.yaml: missing"}},
