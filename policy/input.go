@@ -19,7 +19,7 @@ type Party struct {
 	OIN      string `json:"oin"`
 	OrgType  string `json:"org_type"`
 	Role     string `json:"role"`
-	Relation bool   `json:"relation"` // recipient only: a declared support relation
+	Relation bool   `json:"relation,omitempty"` // recipient only: a declared support relation
 	// Gemeente is the CBS municipality code (GM and four digits) of a party
 	// whose org type is gemeente; "" for other parties.
 	Gemeente string `json:"gemeente"`
@@ -246,7 +246,11 @@ func (p *parser) optTime(m map[string]any, prefix, key string) *time.Time {
 }
 
 func (p *parser) party(v any, field string) Party {
-	m := p.object(v, field, "oin!", "org_type!", "role!", "relation", "gemeente")
+	keys := []string{"oin!", "org_type!", "role!", "gemeente"}
+	if field == "recipient" {
+		keys = append(keys, "relation") // the contract has no holder.relation
+	}
+	m := p.object(v, field, keys...)
 	if m == nil {
 		return Party{}
 	}
