@@ -131,6 +131,8 @@ func TestScenariosCatchBrokenData(t *testing.T) {
 			"categories: [identificatie, onderwijs, verzuim]\n    never: [ziekteverzuim, gezondheid, diagnose]\n", "leerplichtambtenaar van een andere gemeente"},
 		"G4 without case reference":    {"requires: {case_reference: true}", "requires: {}", "geen zaak- of maatregelnummer"},
 		"A1 without attested consents": {"    attested_consent: true\n", "", "toestemming die de jeugdhulpverlener heeft gekregen"},
+		"A1 not recorded in the pupil file": {"    obligations: [inform_subject, record_in_pupil_file]\n", "    obligations: [inform_subject]\n",
+			"14 jaar, ouder en jeugdige stemmen in"},
 	}
 	for name, b := range breaks {
 		t.Run(name, func(t *testing.T) {

@@ -10,14 +10,11 @@
 # officer who changes data.yaml is never stopped by them. The default
 # pack's own decisions are tested by the scenario files.
 #
-# They run inside `go test ./policy/` (TestRegoTests, with OPA's tester) and
-# with the opa command line, given the rules as the engine loads them:
+# They run inside `go test ./policy/` (TestRegoTests, with OPA's tester),
+# inside `schakel policy test`, and with the opa command line alone (they
+# need no data: every test brings its rules):
 #
-#   go run ./cmd/schakel policy data > /tmp/schakel-data.json
-#   go tool -modfile=tools/go.mod opa test policy/pack /tmp/schakel-data.json
-#
-# (`opa test policy/pack` alone loads data.yaml at the root of data, not in
-# the engine's shape under data.schakel.rules, and the tests fail.)
+#   go tool -modfile=tools/go.mod opa test policy/pack
 #
 # Times in the input are nanoseconds since the Unix epoch, as the engine
 # passes them (see decision.rego).
@@ -580,9 +577,9 @@ test_obligations_per_flow if {
 		"G1": ["inform_subject_when_safe"], "G2": ["inform_subject_when_safe"],
 		"G3": ["inform_subject_when_safe", "review_break_glass"], "G4": ["inform_subject_when_safe"],
 	}
-	{id | some id, _ in data.schakel.rules.flows} == {id | some id, _ in expected}
+	{id | some id, _ in rules.flows} == {id | some id, _ in expected}
 	every id, want in expected {
-		sort(data.schakel.rules.flows[id].obligations) == want
+		sort(rules.flows[id].obligations) == want
 	}
 }
 
