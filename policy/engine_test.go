@@ -466,3 +466,42 @@ func TestExplainCountsParents(t *testing.T) {
 		t.Errorf("default explanation:\n%s", b.String())
 	}
 }
+
+// TestScenariosCoverEveryFlowsMode: the built-in scenarios show, for every
+// flow of the default pack, that each mode it allows releases and each mode
+// it does not allow is refused with MODE_NOT_ALLOWED.
+func TestScenariosCoverEveryFlowsMode(t *testing.T) {
+	e := defaultEngine(t)
+	cases, err := LoadScenarios(DefaultScenarios(), SourceBuiltin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct{ flow, mode string }
+	allowed, refused := map[key]bool{}, map[key]bool{}
+	for i, r := range RunCases(t.Context(), e, cases) {
+		mode, _ := cases[i].Input["mode"].(string)
+		if mode == "" {
+			mode = ModeRequest
+		}
+		k := key{r.Flow, mode}
+		if r.Allow {
+			allowed[k] = true
+		}
+		for _, reason := range r.Decision.Reasons {
+			if reason.Code == "MODE_NOT_ALLOWED" {
+				refused[k] = true
+			}
+		}
+	}
+	for _, f := range e.Pack().Data().Flows {
+		for _, m := range Modes {
+			ok := f.Mode == m || f.Mode == "both"
+			if ok && !allowed[key{f.ID, m}] {
+				t.Errorf("flow %s (mode %s): no scenario releases in mode %s", f.ID, f.Mode, m)
+			}
+			if !ok && !refused[key{f.ID, m}] {
+				t.Errorf("flow %s (mode %s): no scenario refuses mode %s with MODE_NOT_ALLOWED", f.ID, f.Mode, m)
+			}
+		}
+	}
+}
