@@ -455,6 +455,22 @@ func TestExplainCountsParents(t *testing.T) {
 			t.Errorf("explanation lacks %q:\n%s", want, out)
 		}
 	}
+	// A second consent by the same parent is still one parent.
+	same := in
+	same.Consents = append([]Consent{}, in.Consents...)
+	same.Consents = append(same.Consents, in.Consents[0])
+	same.Consents[1].ID = "c-moeder-2"
+	ds, err := e.Decide(t.Context(), same)
+	if err != nil || ds.Allow {
+		t.Fatalf("two consents of one parent released: %+v %v", ds, err)
+	}
+	b.Reset()
+	e.Explain(t.Context(), &b, same, ds)
+	for _, want := range []string{"1 van 2 gevonden", "telt samen met de andere toestemming van p-1 als één ouder"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("explanation lacks %q:\n%s", want, b.String())
+		}
+	}
 	// The same question on the default pack: one parent suffices.
 	dd, err := defaultEngine(t).Decide(t.Context(), in)
 	if err != nil || !dd.Allow {

@@ -328,8 +328,12 @@ func (e *Engine) explainConditions(ctx context.Context, w io.Writer, in Input, f
 			state = "telt niet mee (verklaard door de ontvanger; geldt alleen bij een vraag, in een stroom die dat toestaat)"
 		case slices.Contains(x.live, c.ID):
 			state = "geldig"
-			if c.GivenBy == "ouder" && x.count["ouder"][0] > 1 && (c.Giver == "" || givers[c.GivenBy+"\x00"+c.Giver] > 1) {
-				state = "geldig, maar telt niet als een andere ouder (zelfde of onbekende gever)"
+			switch {
+			case c.GivenBy != "ouder" || x.count["ouder"][0] < 2:
+			case c.Giver == "":
+				state = "geldig; zonder gever (giver) telt deze niet als een tweede, andere ouder"
+			case givers[c.GivenBy+"\x00"+c.Giver] > 1:
+				state = "geldig; telt samen met de andere toestemming van " + c.Giver + " als één ouder"
 			}
 		}
 		from := c.GivenBy
