@@ -36,7 +36,7 @@ func script(ctx context.Context, w *world) error {
 		panic("demo: no fixture child " + name)
 	}
 	school, zorg, gemeente := w.node("school"), w.node("zorg"), w.node("gemeente")
-	bas, tina, lotte, daan := child("Bas"), child("Tina"), child("Lotte"), child("Daan")
+	bas, tina, lotte, daan, sem := child("Bas"), child("Tina"), child("Lotte"), child("Daan"), child("Sem")
 	now := time.Now()
 
 	section("1. Jeugdzorg vraagt de school om informatie over een leerling (flow A1)")
@@ -98,6 +98,10 @@ func script(ctx context.Context, w *world) error {
 
 	section("3. De leerplichtambtenaar vraagt verzuimgegevens op (flow C1, wettelijke plicht)")
 	w.ask(ctx, gemeente, school, lotte, "handhaving_leerplicht", "leerplichtambtenaar", false, "identificatie", "onderwijs", "verzuim")
+	fmt.Printf("  %s woont in Hengelo: de leerplichtambtenaar van Enschede is niet zijn woongemeente\n", sem.Name)
+	w.ask(ctx, gemeente, school, sem, "handhaving_leerplicht", "leerplichtambtenaar", false, "identificatie", "onderwijs", "verzuim")
+	fmt.Println("  de gemeente probeert de melding van flow B1 zelf op te vragen: B1 is een melding die de school doet")
+	w.ask(ctx, gemeente, school, bas, "afstemming_ondersteuning", "wijkcoach", false, "identificatie", "arrangement")
 
 	section("4. De school vraagt de gemeente of er jeugdhulp is (flow B2, nooit een diagnose)")
 	if _, err := w.consent(ctx, gemeente, bas, "ouder", school, "afstemming_ondersteuning", "identificatie", "jeugdhulp_beschikking", "diagnose"); err != nil {
@@ -116,6 +120,13 @@ func script(ctx context.Context, w *world) error {
 
 	section("6. Een onjuiste aanvraag wordt geweigerd voordat er iets gebeurt")
 	w.ask(ctx, zorg, school, source.Child{Name: "onbekend", BSN: "123456789"}, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim")
+	unknown := source.Child{Name: "een kind dat de school niet kent", BSN: "999991000"}
+	fmt.Println("  een vraag met een onzinnig doel krijgt hetzelfde antwoord, of de school het kind kent of niet:")
+	w.ask(ctx, zorg, school, unknown, "nieuwsgierigheid", "jeugdhulpverlener", true, "verzuim")
+	w.ask(ctx, zorg, school, bas, "nieuwsgierigheid", "jeugdhulpverlener", true, "verzuim")
+	fmt.Println("  een juiste vraag over een kind dat de school niet kent (vastgelegd, ook in de inzage voor dat BSN):")
+	w.ask(ctx, zorg, school, unknown, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim")
+	w.unknownBSN = unknown.BSN
 
 	section("7. Verplichtingen bij de school (informeren van ouders en kind)")
 	obs, err := school.local.ListObligations(ctx, &localv1.ListObligationsRequest{})
@@ -316,6 +327,17 @@ func (w *world) afterStop() error {
 		fmt.Println(indent(string(out)))
 		if err != nil {
 			return fmt.Errorf("audit inzage: %v", err)
+		}
+	}
+	if w.unknownBSN != "" {
+		section("11. Inzage: de vraag over een kind dat de school niet kent is ook vastgelegd")
+		out, err := exec.Command(w.bin, "audit", "inzage", "--config", w.node("school").config, "--bsn", w.unknownBSN).CombinedOutput()
+		fmt.Println(indent(string(out)))
+		if err != nil {
+			return fmt.Errorf("audit inzage: %v", err)
+		}
+		if !strings.Contains(string(out), "SUBJECT_UNKNOWN") && !strings.Contains(string(out), "niet kent") {
+			return fmt.Errorf("the inzage for the unknown child does not show the refusal")
 		}
 	}
 	return checkNoBSNInLogs(w)

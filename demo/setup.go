@@ -20,6 +20,7 @@ import (
 // demoNode is one organisation in the demo.
 type demoNode struct {
 	key, name, oin, orgType string
+	gemeente                string // CBS code of a gemeente
 	peerAddr, localAddr     string
 	metricsAddr             string
 	dir, config             string
@@ -37,6 +38,7 @@ type world struct {
 	nodes                        []*demoNode
 	byKey                        map[string]*demoNode
 	exchanges, released, refused int
+	unknownBSN                   string // a child the school does not know, asked about
 	inzageBSN, inzageName        string
 	cancelledBSN, cancelledName  string // the child whose notification was cancelled
 	revision, release            string // the signed pack's revision and archive
@@ -54,7 +56,7 @@ func setup(bin, dir, packDir string) (*world, error) {
 		{key: "zorg", name: "Jeugdzorg Twente", oin: "00000001000000000002", orgType: "zorgaanbieder"},
 		// The gemeente's node starts late: the school's notification waits in
 		// the outbox until it is up.
-		{key: "gemeente", name: "Gemeente Enschede", oin: "00000001000000000003", orgType: "gemeente", late: true},
+		{key: "gemeente", name: "Gemeente Enschede", oin: "00000001000000000003", orgType: "gemeente", gemeente: "GM0153", late: true},
 	}
 	for i, n := range nodes {
 		base := 18100 + 10*i
@@ -95,12 +97,28 @@ func setup(bin, dir, packDir string) (*world, error) {
 	return w, nil
 }
 
+// gemeenteYAML is the gemeente key of the node's peer entry ("" for others).
+func (n *demoNode) gemeenteYAML() string {
+	if n.gemeente == "" {
+		return ""
+	}
+	return ", gemeente: " + n.gemeente
+}
+
+// nodeGemeenteYAML is the gemeente key under node: ("" for others).
+func (n *demoNode) nodeGemeenteYAML() string {
+	if n.gemeente == "" {
+		return ""
+	}
+	return "\n  gemeente: " + n.gemeente
+}
+
 func (w *world) configFor(n *demoNode) string {
 	cfg := fmt.Sprintf(`# Demo node %[1]s: %[2]s. Start by hand with: schakel serve --config %[3]s
 node:
   oin: "%[4]s"
   name: "%[2]s"
-  org_type: %[5]s
+  org_type: %[5]s%[9]s
 listen:
   peer: %[6]s
   local: %[7]s
@@ -126,12 +144,12 @@ notify:
   retry_initial: 200ms
   retry_max: 1s
 peers:
-`, n.key, n.name, n.config, n.oin, n.orgType, n.peerAddr, n.localAddr, n.metricsAddr)
+`, n.key, n.name, n.config, n.oin, n.orgType, n.peerAddr, n.localAddr, n.metricsAddr, n.nodeGemeenteYAML())
 	for _, p := range w.nodes {
 		if p == n {
 			continue
 		}
-		cfg += fmt.Sprintf("  - {oin: \"%s\", name: \"%s\", org_type: %s, address: \"%s\"}\n", p.oin, p.name, p.orgType, p.peerAddr)
+		cfg += fmt.Sprintf("  - {oin: \"%s\", name: \"%s\", org_type: %s%s, address: \"%s\"}\n", p.oin, p.name, p.orgType, p.gemeenteYAML(), p.peerAddr)
 	}
 	return cfg
 }

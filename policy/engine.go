@@ -18,6 +18,10 @@ import (
 // Query is the Rego query every pack must answer with a decision object.
 const Query = "data.schakel.decision.decision"
 
+// PrecheckQuery is the Rego query every pack must answer with the decision
+// on the request alone (see Engine.Precheck).
+const PrecheckQuery = "data.schakel.decision.precheck"
+
 // Decision is the answer of POLICY-CONTRACT.md. Flow and Basis are nil (JSON
 // null) when no flow matched; every slice is non-nil.
 type Decision struct {
@@ -63,8 +67,9 @@ var ErrEvaluation = errors.New("policy evaluation failed")
 // Engine evaluates decisions of one pack with a query prepared once. It is
 // safe for concurrent use.
 type Engine struct {
-	pack  *Pack
-	query rego.PreparedEvalQuery
+	pack     *Pack
+	query    rego.PreparedEvalQuery
+	precheck rego.PreparedEvalQuery
 	// opts are the per-decision evaluation options besides the input: one
 	// read transaction on the pack's immutable store, opened once (reads of
 	// an inmem store are pure, so it is shared by concurrent decisions);
@@ -90,11 +95,15 @@ func NewEngine(p *Pack) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: prepare %s: %v", ErrInvalidPack, Query, err)
 	}
+	pre, err := rego.New(rego.Query(PrecheckQuery), rego.Compiler(p.compiler), rego.Store(store)).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: prepare %s: %v", ErrInvalidPack, PrecheckQuery, err)
+	}
 	txn, err := store.NewTransaction(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidPack, err)
 	}
-	e := &Engine{pack: p, query: pq, opts: []rego.EvalOption{
+	e := &Engine{pack: p, query: pq, precheck: pre, opts: []rego.EvalOption{
 		rego.EvalTransaction(txn),
 		rego.EvalExternalCancel(topdown.NewCancel()),
 		rego.EvalGenerateJSON(keepTerm),
@@ -106,6 +115,13 @@ func NewEngine(p *Pack) (*Engine, error) {
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: sample input %d (%s): %v", ErrInvalidPack, i, in.Purpose, err)
+		}
+		pd, err := e.Precheck(ctx, in)
+		if err == nil && pd.Allow != (in.Purpose != samplePurpose) {
+			err = fmt.Errorf("precheck allow is %v", pd.Allow)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: sample input %d (%s), precheck: %v", ErrInvalidPack, i, in.Purpose, err)
 		}
 	}
 	return e, nil
@@ -173,28 +189,84 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	if err := ctx.Err(); err != nil {
 		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
 	}
-	opts := make([]rego.EvalOption, 0, len(e.opts)+1)
-	opts = append(append(opts, e.opts...), rego.EvalParsedInput(in.value()))
-	rs, err := e.query.Eval(ctx, opts...)
-	if err != nil {
+	if err := in.checkEnums(); err != nil {
 		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
 	}
-	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return Decision{}, fmt.Errorf("%w: %s is undefined", ErrEvaluation, Query)
-	}
-	t, _ := rs[0].Expressions[0].Value.(*ast.Term)
-	if t == nil {
-		return Decision{}, fmt.Errorf("%w: %s is not a term", ErrEvaluation, Query)
-	}
-	d, err := toDecision(t.Value)
+	d, err := e.eval(ctx, e.query, Query, in)
 	if err != nil {
-		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+		return Decision{}, err
 	}
 	if err := checkDecision(in, d); err != nil {
 		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
 	}
 	d.PolicyRevision = e.pack.revision
 	d.DecisionID = newID()
+	return d, nil
+}
+
+// Precheck decides on the request alone, before the gateway looks the
+// child up (RULES.md "What the holder checks before it looks at the
+// child"): purpose, flow, mode, roles, relation, justification, case
+// reference. It ignores in.Subject and in.Consents (they are not passed to
+// the policy). A deny has its reasons in the contract's order, and every
+// requested category withheld with the first blocking code; Allow true
+// means only "go on, look the child up, then call Decide": a precheck
+// never releases a category. An error (wrapping ErrEvaluation) must be
+// treated as a deny.
+func (e *Engine) Precheck(ctx context.Context, in Input) (Decision, error) {
+	if in.Now.IsZero() {
+		return Decision{}, fmt.Errorf("%w: input has no time (now)", ErrEvaluation)
+	}
+	if err := ctx.Err(); err != nil {
+		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+	}
+	if err := in.checkEnums(); err != nil {
+		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+	}
+	in.Subject, in.Consents = Subject{}, nil
+	d, err := e.eval(ctx, e.precheck, PrecheckQuery, in)
+	if err != nil {
+		return Decision{}, err
+	}
+	switch {
+	case len(d.Categories) > 0:
+		err = errors.New("precheck: releases categories")
+	case d.Allow && len(d.Reasons) > 0:
+		err = errors.New("precheck: an allow with reasons")
+	case !d.Allow && len(d.Reasons) == 0:
+		err = errors.New("precheck: a denial without a reason")
+	}
+	for _, r := range d.Reasons {
+		if r.Code == "" || r.Message == "" {
+			err = errors.New("precheck: a reason without code or message")
+		}
+	}
+	if err != nil {
+		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+	}
+	d.PolicyRevision = e.pack.revision
+	d.DecisionID = newID()
+	return d, nil
+}
+
+func (e *Engine) eval(ctx context.Context, q rego.PreparedEvalQuery, name string, in Input) (Decision, error) {
+	opts := make([]rego.EvalOption, 0, len(e.opts)+1)
+	opts = append(append(opts, e.opts...), rego.EvalParsedInput(in.value()))
+	rs, err := q.Eval(ctx, opts...)
+	if err != nil {
+		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return Decision{}, fmt.Errorf("%w: %s is undefined", ErrEvaluation, name)
+	}
+	t, _ := rs[0].Expressions[0].Value.(*ast.Term)
+	if t == nil {
+		return Decision{}, fmt.Errorf("%w: %s is not a term", ErrEvaluation, name)
+	}
+	d, err := toDecision(t.Value)
+	if err != nil {
+		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+	}
 	return d, nil
 }
 

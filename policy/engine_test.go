@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -65,8 +66,8 @@ func TestScenarioExpectationsAreChecked(t *testing.T) {
 base:
   purpose: handhaving_leerplicht
   holder: {oin: "00000001000000000001", org_type: school_vo, role: administratie}
-  recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar}
-  subject: {age: 13}
+  recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar, gemeente: GM0153}
+  subject: {age: 13, gemeente: GM0153}
   categories: [identificatie, verzuim, opp]
   now: "2026-11-22T10:00:00Z"
 scenarios:
@@ -277,6 +278,246 @@ func TestDecideConcurrent(t *testing.T) {
 	for range 8 {
 		if err := <-errs; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestParseInputV2 reads the fields of contract version 2 with their
+// defaults, and refuses a mode or held_by outside the contract.
+func TestParseInputV2(t *testing.T) {
+	in, err := ParseInput([]byte(contractExample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Mode != ModeRequest || in.CaseReference != "" || in.Subject.Gemeente != "" {
+		t.Errorf("defaults: mode %q case %q gemeente %q", in.Mode, in.CaseReference, in.Subject.Gemeente)
+	}
+	for _, c := range in.Consents {
+		if c.HeldBy != HeldByHolder || c.Giver != "" {
+			t.Errorf("consent defaults: held_by %q giver %q", c.HeldBy, c.Giver)
+		}
+	}
+	v2 := strings.Replace(contractExample, `"purpose"`, `"mode": "notification", "case_reference": "zaak-1", "purpose"`, 1)
+	v2 = strings.Replace(v2, `"given_by": "ouder"`, `"given_by": "ouder", "giver": "p-1", "held_by": "recipient"`, 1)
+	v2 = strings.Replace(v2, `"parents_had_inzage": false`, `"parents_had_inzage": false, "gemeente": "GM0153"`, 1)
+	v2 = strings.Replace(v2, `"role": "jeugdhulpverlener"`, `"role": "jeugdhulpverlener", "gemeente": "GM0363"`, 1)
+	in, err = ParseInput([]byte(v2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Mode != ModeNotification || in.CaseReference != "zaak-1" || in.Subject.Gemeente != "GM0153" ||
+		in.Recipient.Gemeente != "GM0363" || in.Consents[0].Giver != "p-1" || in.Consents[0].HeldBy != HeldByRecipient {
+		t.Errorf("v2 fields not read: %+v", in)
+	}
+	for name, bad := range map[string]string{
+		"mode":                strings.Replace(contractExample, `"purpose"`, `"mode": "push", "purpose"`, 1),
+		"consents[0].held_by": strings.Replace(contractExample, `"given_by": "ouder"`, `"given_by": "ouder", "held_by": "school"`, 1),
+	} {
+		var ie *InputError
+		if _, err := ParseInput([]byte(bad)); !errors.As(err, &ie) || ie.Field != name {
+			t.Errorf("%s: got %v", name, err)
+		}
+	}
+	// A Go caller (the gateway) gets the same refusal from Decide.
+	e := defaultEngine(t)
+	in, _ = ParseInput([]byte(contractExample))
+	in.Mode = "push"
+	if _, err := e.Decide(t.Context(), in); !errors.Is(err, ErrEvaluation) {
+		t.Errorf("unknown mode decided: %v", err)
+	}
+	in.Mode = ""
+	in.Consents[0].HeldBy = "school"
+	if _, err := e.Decide(t.Context(), in); !errors.Is(err, ErrEvaluation) {
+		t.Errorf("unknown held_by decided: %v", err)
+	}
+}
+
+// TestPrecheck decides on the request alone: it refuses what the request
+// gets wrong with the contract's codes in order, lets a good request go on
+// without any subject or consent, never releases, and ignores the child's
+// facts even when they are passed.
+func TestPrecheck(t *testing.T) {
+	e := defaultEngine(t)
+	ctx := t.Context()
+	good, err := ParseInput([]byte(contractExample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Precheck(ctx, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allow || len(d.Categories) != 0 || len(d.Reasons) != 0 || d.FlowID() != "A1" || d.PolicyRevision == "" || d.DecisionID == "" {
+		t.Errorf("good request: %+v", d)
+	}
+	// The child's facts do not matter: no consents, an age out of every
+	// range, another woongemeente.
+	nochild := good
+	nochild.Consents = nil
+	nochild.Subject = Subject{Age: MaxAge, Gemeente: "GM9999"}
+	if d, err := e.Precheck(ctx, nochild); err != nil || !d.Allow {
+		t.Errorf("precheck looked at the child: %+v %v", d, err)
+	}
+	codes := func(d Decision) []string {
+		var out []string
+		for _, r := range d.Reasons {
+			out = append(out, r.Code)
+		}
+		return out
+	}
+	cases := map[string]struct {
+		edit func(in *Input)
+		want []string
+	}{
+		"nonsense purpose": {func(in *Input) { in.Purpose = "bsn_opvragen" }, []string{"UNKNOWN_PURPOSE"}},
+		"no flow":          {func(in *Input) { in.Recipient.OrgType = "veilig_thuis" }, []string{"NO_MATCHING_FLOW"}},
+		"B1 pulled": {func(in *Input) {
+			in.Purpose, in.Flow = "afstemming_ondersteuning", ""
+			in.Holder.OrgType, in.Recipient.OrgType, in.Recipient.Role = "school_po", "gemeente", ""
+		}, []string{"MODE_NOT_ALLOWED", "ROLE_NOT_ALLOWED"}},
+		"no relation": {func(in *Input) { in.Recipient.Relation = false }, []string{"RELATION_REQUIRED"}},
+		"G4 without case reference": {func(in *Input) {
+			in.Purpose, in.Flow = "jeugdbescherming", ""
+			in.Recipient.OrgType, in.Recipient.Role = "gecertificeerde_instelling", "gezinsvoogd"
+		}, []string{"CASE_REFERENCE_REQUIRED"}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := good
+			c.edit(&in)
+			d, err := e.Precheck(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Allow || !slices.Equal(codes(d), c.want) || len(d.Categories) != 0 {
+				t.Errorf("got allow %v %v, want deny %v", d.Allow, codes(d), c.want)
+			}
+			for _, w := range d.Withheld {
+				if w.Code != c.want[0] {
+					t.Errorf("withheld %s with %s, want the first code %s", w.Category, w.Code, c.want[0])
+				}
+			}
+			if len(d.Withheld) != len(in.Categories) {
+				t.Errorf("withheld %v, want every requested category", d.Withheld)
+			}
+			// The full decision gives the same reasons first.
+			full, err := e.Decide(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := codes(full); len(got) < len(c.want) || !slices.Equal(got[:len(c.want)], c.want) {
+				t.Errorf("decision reasons %v do not start with the precheck's %v", got, c.want)
+			}
+		})
+	}
+	in := good
+	in.Mode = "pull"
+	if _, err := e.Precheck(ctx, in); !errors.Is(err, ErrEvaluation) {
+		t.Errorf("unknown mode prechecked: %v", err)
+	}
+}
+
+// TestExplainCountsParents: with both parents required on B1 alone, an
+// explanation of a B1 question with one of two parents says "1 van 2".
+func TestExplainCountsParents(t *testing.T) {
+	p, err := LoadPack(packWith(t, func(files map[string]string) {
+		files[DataFile] = replaceOnce(t, files[DataFile], "    consent: school\n    mode: notification\n", "    consent: school\n    mode: notification\n    parents_required: 2\n")
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := ParseInput([]byte(`{"purpose": "afstemming_ondersteuning", "mode": "notification",
+	  "holder": {"oin": "00000001000000000001", "org_type": "school_po", "role": "intern_begeleider"},
+	  "recipient": {"oin": "00000001000000000003", "org_type": "gemeente", "role": "wijkcoach", "gemeente": "GM0153"},
+	  "subject": {"age": 9, "gemeente": "GM0153"}, "categories": ["identificatie", "arrangement"],
+	  "consents": [{"id": "c-moeder", "given_by": "ouder", "giver": "p-1", "recipient_oin": "00000001000000000003",
+	    "purpose": "afstemming_ondersteuning", "categories": ["identificatie", "arrangement"], "given_at": "2026-09-01T00:00:00Z"}],
+	  "now": "2026-11-22T10:00:00Z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Decide(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allow || len(d.Reasons) != 1 || d.Reasons[0].Code != "CONSENT_MISSING" || !strings.Contains(d.Reasons[0].Message, "tweede ouder") {
+		t.Fatalf("decision %+v", d)
+	}
+	var b strings.Builder
+	e.Explain(t.Context(), &b, in, d)
+	out := b.String()
+	for _, want := range []string{"toestemming van beide ouders nodig; 1 van 2 gevonden", "c-moeder van ouder p-1", "geldig"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, out)
+		}
+	}
+	// A second consent by the same parent is still one parent.
+	same := in
+	same.Consents = append([]Consent{}, in.Consents...)
+	same.Consents = append(same.Consents, in.Consents[0])
+	same.Consents[1].ID = "c-moeder-2"
+	ds, err := e.Decide(t.Context(), same)
+	if err != nil || ds.Allow {
+		t.Fatalf("two consents of one parent released: %+v %v", ds, err)
+	}
+	b.Reset()
+	e.Explain(t.Context(), &b, same, ds)
+	for _, want := range []string{"1 van 2 gevonden", "telt samen met de andere toestemming van p-1 als één ouder"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("explanation lacks %q:\n%s", want, b.String())
+		}
+	}
+	// The same question on the default pack: one parent suffices.
+	dd, err := defaultEngine(t).Decide(t.Context(), in)
+	if err != nil || !dd.Allow {
+		t.Errorf("default pack: %+v %v", dd, err)
+	}
+	b.Reset()
+	defaultEngine(t).Explain(t.Context(), &b, in, dd)
+	if !strings.Contains(b.String(), "toestemming van één ouder nodig; 1 van 1 gevonden") {
+		t.Errorf("default explanation:\n%s", b.String())
+	}
+}
+
+// TestScenariosCoverEveryFlowsMode: the built-in scenarios show, for every
+// flow of the default pack, that each mode it allows releases and each mode
+// it does not allow is refused with MODE_NOT_ALLOWED.
+func TestScenariosCoverEveryFlowsMode(t *testing.T) {
+	e := defaultEngine(t)
+	cases, err := LoadScenarios(DefaultScenarios(), SourceBuiltin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct{ flow, mode string }
+	allowed, refused := map[key]bool{}, map[key]bool{}
+	for i, r := range RunCases(t.Context(), e, cases) {
+		mode, _ := cases[i].Input["mode"].(string)
+		if mode == "" {
+			mode = ModeRequest
+		}
+		k := key{r.Flow, mode}
+		if r.Allow {
+			allowed[k] = true
+		}
+		for _, reason := range r.Decision.Reasons {
+			if reason.Code == "MODE_NOT_ALLOWED" {
+				refused[k] = true
+			}
+		}
+	}
+	for _, f := range e.Pack().Data().Flows {
+		for _, m := range Modes {
+			ok := f.Mode == m || f.Mode == "both"
+			if ok && !allowed[key{f.ID, m}] {
+				t.Errorf("flow %s (mode %s): no scenario releases in mode %s", f.ID, f.Mode, m)
+			}
+			if !ok && !refused[key{f.ID, m}] {
+				t.Errorf("flow %s (mode %s): no scenario refuses mode %s with MODE_NOT_ALLOWED", f.ID, f.Mode, m)
+			}
 		}
 	}
 }

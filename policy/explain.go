@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -14,39 +15,45 @@ import (
 
 // codeDutch says in plain Dutch what each reason code means, for explain.
 var codeDutch = map[string]string{
-	"UNKNOWN_PURPOSE":        "het doel staat niet in de gesloten lijst van doelen",
-	"NO_MATCHING_FLOW":       "er is geen gegevensstroom met dit doel tussen deze soorten organisaties",
-	"ROLE_NOT_ALLOWED":       "de rol mag in deze gegevensstroom niet optreden",
-	"RELATION_REQUIRED":      "de ontvanger heeft geen directe hulprelatie met het kind verklaard (need-to-know)",
-	"CONSENT_MISSING":        "de vereiste toestemming ontbreekt",
-	"CONSENT_WITHDRAWN":      "de toestemming is ingetrokken",
-	"CONSENT_EXPIRED":        "de toestemming is verlopen",
-	"CATEGORY_NOT_IN_FLOW":   "staat niet op de lijst van toegestane gegevens van deze stroom",
-	"CATEGORY_NOT_CONSENTED": "de toestemming dekt deze gegevens niet",
-	"JUSTIFICATION_REQUIRED": "een schriftelijke onderbouwing is verplicht en ontbreekt",
-	"NOT_ENROLLED":           "het kind is nog niet ingeschreven bij de ontvangende school",
-	"INZAGE_REQUIRED":        "de ouders hebben het rapport nog niet ingezien",
-	"BEROEPSGEHEIM_REQUIRED": "alleen een rol met beroepsgeheim mag het beroepsgeheim doorbreken",
-	"AGE_OUT_OF_SCOPE":       "de gegevensstroom geldt niet voor een kind van deze leeftijd",
+	"UNKNOWN_PURPOSE":         "het doel staat niet in de gesloten lijst van doelen",
+	"NO_MATCHING_FLOW":        "er is geen gegevensstroom met dit doel tussen deze soorten organisaties",
+	"MODE_NOT_ALLOWED":        "de stroom staat deze manier van uitwisselen (vraag of melding) niet toe",
+	"ROLE_NOT_ALLOWED":        "de rol mag in deze gegevensstroom niet optreden",
+	"RELATION_REQUIRED":       "de ontvanger heeft geen directe hulprelatie met het kind verklaard (need-to-know)",
+	"NOT_RESIDENT":            "de gemeente is niet de woongemeente van het kind (of een van beide codes is onbekend)",
+	"CONSENT_MISSING":         "de vereiste toestemming ontbreekt",
+	"CONSENT_WITHDRAWN":       "de toestemming is ingetrokken",
+	"CONSENT_EXPIRED":         "de toestemming is verlopen",
+	"CATEGORY_NOT_IN_FLOW":    "staat niet op de lijst van toegestane gegevens van deze stroom",
+	"CATEGORY_NOT_CONSENTED":  "de toestemming dekt deze gegevens niet",
+	"JUSTIFICATION_REQUIRED":  "een schriftelijke onderbouwing is verplicht en ontbreekt",
+	"CASE_REFERENCE_REQUIRED": "een zaak- of maatregelnummer is verplicht en ontbreekt",
+	"NOT_ENROLLED":            "het kind is nog niet ingeschreven bij de ontvangende school",
+	"INZAGE_REQUIRED":         "de ouders hebben het rapport nog niet ingezien",
+	"BEROEPSGEHEIM_REQUIRED":  "alleen een rol met beroepsgeheim mag het beroepsgeheim doorbreken",
+	"AGE_OUT_OF_SCOPE":        "de gegevensstroom geldt niet voor een kind van deze leeftijd",
 }
 
 // codeRule names the rule of RULES.md ("Principles, as checks") behind each
 // reason code.
 var codeRule = map[string]string{
-	"UNKNOWN_PURPOSE":        "doel (een doel uit de gesloten lijst)",
-	"NO_MATCHING_FLOW":       "doel (het doel hoort bij een stroom tussen deze organisaties)",
-	"ROLE_NOT_ALLOWED":       "minimaal (alleen de rollen van de stroom)",
-	"RELATION_REQUIRED":      "need-to-know (Jeugdwet 7.3.11)",
-	"CONSENT_MISSING":        "toestemming (wiens toestemming telt)",
-	"CONSENT_WITHDRAWN":      "toestemming (intrekking werkt direct)",
-	"CONSENT_EXPIRED":        "toestemming (geldig tot)",
-	"CATEGORY_NOT_IN_FLOW":   "minimaal (de lijst van toegestane gegevens)",
-	"CATEGORY_NOT_CONSENTED": "toestemming (voor welke gegevens)",
-	"JUSTIFICATION_REQUIRED": "schriftelijke onderbouwing (meldcode, doorbreking beroepsgeheim)",
-	"NOT_ENROLLED":           "onderwijskundig rapport pas na inschrijving",
-	"INZAGE_REQUIRED":        "onderwijskundig rapport pas na inzage door de ouders",
-	"BEROEPSGEHEIM_REQUIRED": "beroepsgeheim (alleen wie het heeft, mag het doorbreken)",
-	"AGE_OUT_OF_SCOPE":       "leeftijdsgrens van de stroom",
+	"UNKNOWN_PURPOSE":         "doel (een doel uit de gesloten lijst)",
+	"NO_MATCHING_FLOW":        "doel (het doel hoort bij een stroom tussen deze organisaties)",
+	"MODE_NOT_ALLOWED":        "modus (wie de uitwisseling begint: vraag of melding)",
+	"ROLE_NOT_ALLOWED":        "minimaal (alleen de rollen van de stroom)",
+	"RELATION_REQUIRED":       "need-to-know (Jeugdwet 7.3.11)",
+	"NOT_RESIDENT":            "woonplaats (een gemeente handelt voor de kinderen die er wonen)",
+	"CONSENT_MISSING":         "toestemming (wiens toestemming telt)",
+	"CONSENT_WITHDRAWN":       "toestemming (intrekking werkt direct)",
+	"CONSENT_EXPIRED":         "toestemming (geldig tot)",
+	"CATEGORY_NOT_IN_FLOW":    "minimaal (de lijst van toegestane gegevens)",
+	"CATEGORY_NOT_CONSENTED":  "toestemming (voor welke gegevens)",
+	"JUSTIFICATION_REQUIRED":  "schriftelijke onderbouwing (meldcode, doorbreking beroepsgeheim)",
+	"CASE_REFERENCE_REQUIRED": "zaak- of maatregelnummer (waaronder de ontvanger handelt)",
+	"NOT_ENROLLED":            "onderwijskundig rapport pas na inschrijving",
+	"INZAGE_REQUIRED":         "onderwijskundig rapport pas na inzage door de ouders",
+	"BEROEPSGEHEIM_REQUIRED":  "beroepsgeheim (alleen wie het heeft, mag het doorbreken)",
+	"AGE_OUT_OF_SCOPE":        "leeftijdsgrens van de stroom",
 }
 
 var obligationDutch = map[string]string{
@@ -72,6 +79,8 @@ type explanation struct {
 	regime string
 	givers []string
 	live   []string // ids of the consents that count
+	seen   []string // ids of the consents the policy looks at (relevant)
+	count  map[string][2]int
 }
 
 func (e *Engine) explainQuery(ctx context.Context, in Input) explanation {
@@ -94,14 +103,39 @@ func (e *Engine) explainQuery(ctx context.Context, in Input) explanation {
 		}
 	}
 	slices.Sort(x.givers)
-	for _, c := range asSlice(doc["live"]) {
-		if m, ok := c.(map[string]any); ok {
-			if id, ok := m["id"].(string); ok {
-				x.live = append(x.live, id)
+	ids := func(v any) []string {
+		var out []string
+		for _, c := range asSlice(v) {
+			if m, ok := c.(map[string]any); ok {
+				if id, ok := m["id"].(string); ok {
+					out = append(out, id)
+				}
 			}
+		}
+		return out
+	}
+	x.live, x.seen = ids(doc["live"]), ids(doc["relevant"])
+	x.count = map[string][2]int{}
+	if m, ok := doc["consent_count"].(map[string]any); ok {
+		for g, v := range m {
+			c, _ := v.(map[string]any)
+			x.count[g] = [2]int{asInt(c["needed"]), asInt(c["found"])}
 		}
 	}
 	return x
+}
+
+func asInt(v any) int {
+	switch n := v.(type) {
+	case json.Number:
+		i, _ := n.Int64()
+		return int(i)
+	case float64:
+		return int(n)
+	case int:
+		return n
+	}
+	return 0
 }
 
 func asSlice(v any) []any {
@@ -136,7 +170,11 @@ func (e *Engine) Explain(ctx context.Context, w io.Writer, in Input, d Decision)
 	}
 	p("Verstrekker: %s (OIN %s), rol %s", in.Holder.OrgType, in.Holder.OIN, orNone(in.Holder.Role))
 	p("Ontvanger:   %s (OIN %s), rol %s", in.Recipient.OrgType, in.Recipient.OIN, orNone(in.Recipient.Role))
-	p("Gevraagd:")
+	mode := "een vraag van de ontvanger (request)"
+	if in.Mode == ModeNotification {
+		mode = "een melding op initiatief van de verstrekker (notification)"
+	}
+	p("Gevraagd, als %s:", mode)
 	p("  de gegevens: %s", strings.Join(in.Categories, ", "))
 	p("  voor het doel: %s", purpose)
 	p("  over een kind van %d jaar, op %s.", in.Subject.Age, in.Now.UTC().Format(time.RFC3339))
@@ -202,6 +240,7 @@ func (e *Engine) explainConditions(ctx context.Context, w io.Writer, in Input, f
 		}
 		return "nee"
 	}
+	p("  modus: %s", modeDutch[flow.Mode])
 	if len(flow.Holder.Roles) > 0 {
 		p("  rollen bij de verstrekker: %s (gevraagd: %s)", strings.Join(flow.Holder.Roles, ", "), orNone(in.Holder.Role))
 	}
@@ -213,6 +252,25 @@ func (e *Engine) explainConditions(ctx context.Context, w io.Writer, in Input, f
 	}
 	if flow.Requires.Justification {
 		p("  schriftelijke onderbouwing vereist: aanwezig: %s", yes(strings.TrimSpace(in.Justification) != ""))
+	}
+	if flow.Requires.CaseReference {
+		p("  zaak- of maatregelnummer vereist: aanwezig: %s", yes(strings.TrimSpace(in.CaseReference) != ""))
+	}
+	if flow.Requires.Residence {
+		var sides []string
+		for _, s := range []struct {
+			name string
+			pt   Party
+		}{{"verstrekker", in.Holder}, {"ontvanger", in.Recipient}} {
+			if e.pack.residence(s.pt.OrgType) {
+				ok := s.pt.Gemeente != "" && s.pt.Gemeente == in.Subject.Gemeente
+				sides = append(sides, fmt.Sprintf("%s %s, woongemeente van het kind %s: %s", s.name, orUnknown(s.pt.Gemeente), orUnknown(in.Subject.Gemeente), yes(ok)))
+			}
+		}
+		if len(sides) == 0 {
+			sides = []string{"geen van beide partijen is een gemeente: niet van toepassing"}
+		}
+		p("  woonplaats vereist: %s", strings.Join(sides, "; "))
 	}
 	if flow.Requires.Enrolment {
 		p("  inschrijving bij de ontvangende school vereist: ingeschreven: %s", yes(in.Subject.EnrolledAtRecipient))
@@ -244,16 +302,75 @@ func (e *Engine) explainConditions(ctx context.Context, w io.Writer, in Input, f
 		note = fmt.Sprintf(" (strenger dan het regime %s van de stroom, omdat een zorgpartij of bijzondere persoonsgegevens betrokken zijn)", flow.Consent)
 	}
 	p("  toestemming: regime %s%s; bij %d jaar is toestemming nodig van: %s", regime, note, in.Subject.Age, strings.Join(x.givers, " en "))
+	settings, _ := e.pack.data.ConsentSettings(flow, regime)
+	for _, g := range x.givers {
+		n := x.count[g]
+		p("  %s; %d van %d gevonden", whoseConsent(g, n[0]), n[1], n[0])
+	}
+	if settings.AttestedConsent {
+		p("  een toestemming die de ontvanger verklaart (held_by recipient) telt bij een vraag van die ontvanger")
+	} else {
+		p("  een toestemming die de ontvanger verklaart (held_by recipient) telt niet in deze stroom")
+	}
 	if len(in.Consents) == 0 {
 		p("  bekende toestemmingen: geen")
 	}
+	givers := map[string]int{}
+	for _, c := range in.Consents {
+		if slices.Contains(x.live, c.ID) {
+			givers[c.GivenBy+"\x00"+c.Giver]++
+		}
+	}
 	for _, c := range in.Consents {
 		state := "telt niet mee (andere ontvanger, ander doel, nog niet gegeven, verlopen of ingetrokken)"
-		if slices.Contains(x.live, c.ID) {
+		switch {
+		case c.HeldBy == HeldByRecipient && !slices.Contains(x.seen, c.ID) && c.RecipientOIN == in.Recipient.OIN && c.Purpose == in.Purpose:
+			state = "telt niet mee (verklaard door de ontvanger; geldt alleen bij een vraag, in een stroom die dat toestaat)"
+		case slices.Contains(x.live, c.ID):
 			state = "geldig"
+			switch {
+			case c.GivenBy != "ouder" || x.count["ouder"][0] < 2:
+			case c.Giver == "":
+				state = "geldig; zonder gever (giver) telt deze niet als een tweede, andere ouder"
+			case givers[c.GivenBy+"\x00"+c.Giver] > 1:
+				state = "geldig; telt samen met de andere toestemming van " + c.Giver + " als één ouder"
+			}
 		}
-		p("  - toestemming %s van %s voor %s: %s", c.ID, c.GivenBy, strings.Join(c.Categories, ", "), state)
+		from := c.GivenBy
+		if c.Giver != "" {
+			from += " " + c.Giver
+		}
+		if c.HeldBy == HeldByRecipient {
+			from += ", verklaard door de ontvanger"
+		}
+		p("  - toestemming %s van %s voor %s: %s", c.ID, from, strings.Join(c.Categories, ", "), state)
 	}
+}
+
+// whoseConsent says whose consent is needed, in Dutch.
+func whoseConsent(g string, needed int) string {
+	switch {
+	case g == "ouder" && needed == 2:
+		return "toestemming van beide ouders nodig"
+	case g == "ouder":
+		return "toestemming van één ouder nodig"
+	case g == "jeugdige":
+		return "toestemming van de jeugdige nodig"
+	}
+	return "toestemming van " + g + " nodig"
+}
+
+var modeDutch = map[string]string{
+	ModeRequest:      "alleen op vraag van de ontvanger (request)",
+	ModeNotification: "alleen als melding op initiatief van de verstrekker (notification)",
+	"both":           "op vraag van de ontvanger of als melding (both)",
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(onbekend)"
+	}
+	return s
 }
 
 func orNone(s string) string {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +19,10 @@ type Party struct {
 	OIN      string `json:"oin"`
 	OrgType  string `json:"org_type"`
 	Role     string `json:"role"`
-	Relation bool   `json:"relation"` // recipient only: a declared support relation
+	Relation bool   `json:"relation,omitempty"` // recipient only: a declared support relation
+	// Gemeente is the CBS municipality code (GM and four digits) of a party
+	// whose org type is gemeente; "" for other parties.
+	Gemeente string `json:"gemeente"`
 }
 
 // Subject is what the decision needs to know about the child.
@@ -26,13 +30,39 @@ type Subject struct {
 	Age                 int  `json:"age"`
 	EnrolledAtRecipient bool `json:"enrolled_at_recipient"`
 	ParentsHadInzage    bool `json:"parents_had_inzage"`
+	// Gemeente is the child's woongemeente as the holder's records give it
+	// (a CBS code), "" when they do not.
+	Gemeente string `json:"gemeente"`
 }
 
-// Consent is one consent the holder knows for the child. GivenBy is "ouder"
-// or "jeugdige"; ValidUntil and WithdrawnAt may be nil.
+// The modes of an exchange (Input.Mode).
+const (
+	ModeRequest      = "request"      // the recipient asked; the holder answers
+	ModeNotification = "notification" // the holder sends on its own initiative
+)
+
+// Modes are the values of Input.Mode.
+var Modes = []string{ModeRequest, ModeNotification}
+
+// The values of Consent.HeldBy.
+const (
+	HeldByHolder    = "holder"    // the holder keeps the consent
+	HeldByRecipient = "recipient" // the requester attested it in its signed statement
+)
+
+// HeldBys are the values of Consent.HeldBy.
+var HeldBys = []string{HeldByHolder, HeldByRecipient}
+
+// Consent is one consent known for the child. GivenBy is "ouder" or
+// "jeugdige"; ValidUntil and WithdrawnAt may be nil. HeldBy is HeldByHolder
+// (the default, also when empty) or HeldByRecipient (attested by the
+// requester); Giver is a stable pseudonymous reference to the person who
+// gave it ("" when unknown).
 type Consent struct {
 	ID           string     `json:"id"`
 	GivenBy      string     `json:"given_by"`
+	Giver        string     `json:"giver"`
+	HeldBy       string     `json:"held_by"`
 	RecipientOIN string     `json:"recipient_oin"`
 	Purpose      string     `json:"purpose"`
 	Categories   []string   `json:"categories"`
@@ -45,12 +75,14 @@ type Consent struct {
 type Input struct {
 	Purpose       string    `json:"purpose"`
 	Flow          string    `json:"flow,omitempty"`
+	Mode          string    `json:"mode"` // ModeRequest (the default, also when empty) or ModeNotification
 	Holder        Party     `json:"holder"`
 	Recipient     Party     `json:"recipient"`
 	Subject       Subject   `json:"subject"`
 	Categories    []string  `json:"categories"`
 	Consents      []Consent `json:"consents"`
 	Justification string    `json:"justification"`
+	CaseReference string    `json:"case_reference"`
 	Now           time.Time `json:"now"`
 }
 
@@ -214,7 +246,11 @@ func (p *parser) optTime(m map[string]any, prefix, key string) *time.Time {
 }
 
 func (p *parser) party(v any, field string) Party {
-	m := p.object(v, field, "oin!", "org_type!", "role!", "relation")
+	keys := []string{"oin!", "org_type!", "role!", "gemeente"}
+	if field == "recipient" {
+		keys = append(keys, "relation") // the contract has no holder.relation
+	}
+	m := p.object(v, field, keys...)
 	if m == nil {
 		return Party{}
 	}
@@ -223,22 +259,31 @@ func (p *parser) party(v any, field string) Party {
 		OrgType:  p.reqStr(m, field, "org_type"),
 		Role:     p.reqStr(m, field, "role"),
 		Relation: p.boolean(m, field, "relation"),
+		Gemeente: p.str(m, field, "gemeente"),
 	}
 }
 
 func (p *parser) input(v any) Input {
-	m := p.object(v, "", "purpose!", "flow", "holder!", "recipient!", "subject!", "categories!", "consents", "justification", "now!")
+	m := p.object(v, "", "purpose!", "flow", "mode", "holder!", "recipient!", "subject!", "categories!", "consents", "justification", "case_reference", "now!")
 	if m == nil {
 		return Input{}
 	}
 	in := Input{
 		Purpose:       p.reqStr(m, "", "purpose"),
 		Flow:          p.str(m, "", "flow"),
+		Mode:          p.str(m, "", "mode"),
 		Justification: p.str(m, "", "justification"),
+		CaseReference: p.str(m, "", "case_reference"),
+	}
+	if in.Mode == "" {
+		in.Mode = ModeRequest
+	}
+	if p.err == nil && !slices.Contains(Modes, in.Mode) {
+		p.fail("mode", `must be "request" or "notification"`)
 	}
 	in.Holder = p.party(m["holder"], "holder")
 	in.Recipient = p.party(m["recipient"], "recipient")
-	if sm := p.object(m["subject"], "subject", "age!", "enrolled_at_recipient", "parents_had_inzage"); sm != nil {
+	if sm := p.object(m["subject"], "subject", "age!", "enrolled_at_recipient", "parents_had_inzage", "gemeente"); sm != nil {
 		n, ok := sm["age"].(json.Number)
 		age, err := n.Int64()
 		switch {
@@ -251,6 +296,7 @@ func (p *parser) input(v any) Input {
 			Age:                 int(age),
 			EnrolledAtRecipient: p.boolean(sm, "subject", "enrolled_at_recipient"),
 			ParentsHadInzage:    p.boolean(sm, "subject", "parents_had_inzage"),
+			Gemeente:            p.str(sm, "subject", "gemeente"),
 		}
 	}
 	in.Categories = p.strings(m["categories"], "categories")
@@ -262,13 +308,15 @@ func (p *parser) input(v any) Input {
 		in.Consents = make([]Consent, 0, len(arr))
 		for i, x := range arr {
 			f := fmt.Sprintf("consents[%d]", i)
-			cm := p.object(x, f, "id!", "given_by!", "recipient_oin!", "purpose!", "categories!", "given_at!", "valid_until", "withdrawn_at")
+			cm := p.object(x, f, "id!", "given_by!", "giver", "held_by", "recipient_oin!", "purpose!", "categories!", "given_at!", "valid_until", "withdrawn_at")
 			if cm == nil {
 				continue
 			}
 			c := Consent{
 				ID:           p.reqStr(cm, f, "id"),
 				GivenBy:      p.reqStr(cm, f, "given_by"),
+				Giver:        p.str(cm, f, "giver"),
+				HeldBy:       p.str(cm, f, "held_by"),
 				RecipientOIN: p.reqStr(cm, f, "recipient_oin"),
 				Purpose:      p.reqStr(cm, f, "purpose"),
 				Categories:   p.strings(cm["categories"], f+".categories"),
@@ -279,11 +327,32 @@ func (p *parser) input(v any) Input {
 			if p.err == nil && !slices.Contains(Givers, c.GivenBy) {
 				p.fail(f+".given_by", `must be "ouder" or "jeugdige"`)
 			}
+			if c.HeldBy == "" {
+				c.HeldBy = HeldByHolder
+			}
+			if p.err == nil && !slices.Contains(HeldBys, c.HeldBy) {
+				p.fail(f+".held_by", `must be "holder" or "recipient"`)
+			}
 			in.Consents = append(in.Consents, c)
 		}
 	}
 	in.Now = p.time(m["now"], "now")
 	return in
+}
+
+// checkEnums refuses a mode or held_by outside the contract (an empty one
+// is the default), so a gateway bug fails closed instead of deciding on a
+// value the pack does not know.
+func (in *Input) checkEnums() error {
+	if in.Mode != "" && !slices.Contains(Modes, in.Mode) {
+		return &InputError{Field: "mode", Problem: `must be "request" or "notification"`}
+	}
+	for i := range in.Consents {
+		if h := in.Consents[i].HeldBy; h != "" && !slices.Contains(HeldBys, h) {
+			return &InputError{Field: fmt.Sprintf("consents[%d].held_by", i), Problem: `must be "holder" or "recipient"`}
+		}
+	}
+	return nil
 }
 
 // Object keys of the engine input, allocated once.
@@ -295,6 +364,11 @@ var (
 	keyFlow                = ast.StringTerm("flow")
 	keyGivenAt             = ast.StringTerm("given_at")
 	keyGivenBy             = ast.StringTerm("given_by")
+	keyGiver               = ast.StringTerm("giver")
+	keyGemeente            = ast.StringTerm("gemeente")
+	keyHeldBy              = ast.StringTerm("held_by")
+	keyMode                = ast.StringTerm("mode")
+	keyCaseReference       = ast.StringTerm("case_reference")
 	keyHolder              = ast.StringTerm("holder")
 	keyID                  = ast.StringTerm("id")
 	keyJustification       = ast.StringTerm("justification")
@@ -321,6 +395,7 @@ func (in *Input) value() ast.Value {
 			ast.Item(keyOrgType, ast.StringTerm(pt.OrgType)),
 			ast.Item(keyRole, ast.StringTerm(pt.Role)),
 			ast.Item(keyRelation, ast.InternedTerm(pt.Relation)),
+			ast.Item(keyGemeente, ast.StringTerm(pt.Gemeente)),
 		)
 	}
 	strs := func(ss []string) *ast.Term {
@@ -342,6 +417,8 @@ func (in *Input) value() ast.Value {
 		consents[i] = ast.ObjectTerm(
 			ast.Item(keyID, ast.StringTerm(c.ID)),
 			ast.Item(keyGivenBy, ast.StringTerm(c.GivenBy)),
+			ast.Item(keyGiver, ast.StringTerm(c.Giver)),
+			ast.Item(keyHeldBy, ast.StringTerm(cmp.Or(c.HeldBy, HeldByHolder))),
 			ast.Item(keyRecipientOin, ast.StringTerm(c.RecipientOIN)),
 			ast.Item(keyPurpose, ast.StringTerm(c.Purpose)),
 			ast.Item(keyCategories, strs(c.Categories)),
@@ -353,16 +430,19 @@ func (in *Input) value() ast.Value {
 	return ast.NewObject(
 		ast.Item(keyPurpose, ast.StringTerm(in.Purpose)),
 		ast.Item(keyFlow, ast.StringTerm(in.Flow)),
+		ast.Item(keyMode, ast.StringTerm(cmp.Or(in.Mode, ModeRequest))),
 		ast.Item(keyHolder, party(&in.Holder)),
 		ast.Item(keyRecipient, party(&in.Recipient)),
 		ast.Item(keySubject, ast.ObjectTerm(
 			ast.Item(keyAge, ast.IntNumberTerm(in.Subject.Age)),
 			ast.Item(keyEnrolledAtRecipient, ast.InternedTerm(in.Subject.EnrolledAtRecipient)),
 			ast.Item(keyParentsHadInzage, ast.InternedTerm(in.Subject.ParentsHadInzage)),
+			ast.Item(keyGemeente, ast.StringTerm(in.Subject.Gemeente)),
 		)),
 		ast.Item(keyCategories, strs(in.Categories)),
 		ast.Item(keyConsents, ast.ArrayTerm(consents...)),
 		ast.Item(keyJustification, ast.StringTerm(in.Justification)),
+		ast.Item(keyCaseReference, ast.StringTerm(in.CaseReference)),
 		ast.Item(keyNow, ns(&in.Now)),
 	)
 }

@@ -71,6 +71,8 @@ type Data struct {
 	// DefaultRetentionDays is the retention of a decision that matched no
 	// flow (its audit record is kept as long).
 	DefaultRetentionDays int `yaml:"default_retention_days" json:"default_retention_days"`
+
+	lines map[string]int // data.yaml line of each key path, see indexLines
 }
 
 // Purpose is one entry of the closed list of purposes (RULES.md "doel").
@@ -85,6 +87,10 @@ type OrgType struct {
 	ID          string `yaml:"id" json:"id"`
 	Description string `yaml:"description" json:"description"`
 	Care        bool   `yaml:"care" json:"care"`
+	// Residence: a party of this type acts for the children who live in it
+	// (a gemeente); a flow with the residence condition requires its code
+	// to be the child's woongemeente (RULES.md "Residence").
+	Residence bool `yaml:"residence" json:"residence"`
 }
 
 // Role is a professional role. Beroepsgeheim marks professional secrecy.
@@ -101,16 +107,79 @@ type Category struct {
 	Description string `yaml:"description" json:"description"`
 }
 
-// ConsentRules says whose consent counts, per regime and age.
+// ConsentRules says whose consent counts, per regime and age, and the
+// consent settings every regime and flow inherits unless it sets its own
+// (RULES.md "Whose consent counts", "Two parents", "Consents the recipient
+// holds"): global, then regime, then flow; the most specific one wins.
 type ConsentRules struct {
 	// ParentsRequired is the number of distinct matching "ouder" consents
 	// needed where a parent's consent is required (1: one parent suffices).
-	ParentsRequired int                  `yaml:"parents_required" json:"parents_required"`
-	Regimes         map[string][]AgeBand `yaml:"regimes" json:"regimes"`
+	ParentsRequired int `yaml:"parents_required" json:"parents_required"`
+	// AttestedConsent: a consent the recipient attests (held_by recipient)
+	// counts, in request mode. Off unless a regime or flow turns it on.
+	AttestedConsent bool              `yaml:"attested_consent" json:"attested_consent"`
+	Regimes         map[string]Regime `yaml:"regimes" json:"regimes"`
 	// StrictRegime replaces a consent flow's own regime when the flow
 	// involves a care party or a requested special category (RULES.md:
 	// "the stricter one wins").
 	StrictRegime string `yaml:"strict_regime" json:"strict_regime"`
+}
+
+// Regime is one consent regime: whose consent counts at which age (ByAge),
+// and optionally its own parents_required and attested_consent (nil
+// inherits the global setting).
+type Regime struct {
+	ByAge           []AgeBand `yaml:"by_age" json:"by_age"`
+	ParentsRequired *int      `yaml:"parents_required" json:"parents_required,omitempty"`
+	AttestedConsent *bool     `yaml:"attested_consent" json:"attested_consent,omitempty"`
+}
+
+// ConsentSettings are the consent settings in force for one flow under one
+// regime, after inheritance (see ConsentRules).
+type ConsentSettings struct {
+	Regime          string    `json:"regime"`
+	ByAge           []AgeBand `json:"by_age"`
+	ParentsRequired int       `json:"parents_required"`
+	AttestedConsent bool      `json:"attested_consent"`
+}
+
+// ConsentSettings returns the settings of flow f under regime (the flow's
+// own regime, or the strict regime that replaces it); ok is false for a
+// flow without consent or an unknown regime.
+func (d *Data) ConsentSettings(f Flow, regime string) (ConsentSettings, bool) {
+	r, ok := d.Consent.Regimes[regime]
+	if f.Consent == "none" || !ok {
+		return ConsentSettings{}, false
+	}
+	s := ConsentSettings{Regime: regime, ByAge: r.ByAge, ParentsRequired: d.Consent.ParentsRequired, AttestedConsent: d.Consent.AttestedConsent}
+	if r.ParentsRequired != nil {
+		s.ParentsRequired = *r.ParentsRequired
+	}
+	if r.AttestedConsent != nil {
+		s.AttestedConsent = *r.AttestedConsent
+	}
+	if f.ConsentByAge != nil {
+		s.ByAge = f.ConsentByAge
+	}
+	if f.ParentsRequired != nil {
+		s.ParentsRequired = *f.ParentsRequired
+	}
+	if f.AttestedConsent != nil {
+		s.AttestedConsent = *f.AttestedConsent
+	}
+	return s, true
+}
+
+// FlowRegimes are the regimes a consent flow can decide under: its own, and
+// the strict regime when that differs (nil for a flow without consent).
+func (d *Data) FlowRegimes(f Flow) []string {
+	if f.Consent == "none" {
+		return nil
+	}
+	if d.Consent.StrictRegime == f.Consent || d.Consent.StrictRegime == "" {
+		return []string{f.Consent}
+	}
+	return []string{f.Consent, d.Consent.StrictRegime}
 }
 
 // MaxAge is the highest age a decision input may carry; the consent
@@ -127,20 +196,27 @@ type AgeBand struct {
 
 // Flow is one permitted exchange of RULES.md "Flows".
 type Flow struct {
-	ID            string       `yaml:"id" json:"id"`
-	Title         string       `yaml:"title" json:"title"`
-	Purpose       string       `yaml:"purpose" json:"purpose"`
-	Basis         string       `yaml:"basis" json:"basis"`
-	Consent       string       `yaml:"consent" json:"consent"` // a regime, or "none"
-	Holder        Side         `yaml:"holder" json:"holder"`
-	Recipient     Side         `yaml:"recipient" json:"recipient"`
-	Categories    []string     `yaml:"categories" json:"categories"`
-	Never         []string     `yaml:"never" json:"never"`
-	Requires      Requirements `yaml:"requires" json:"requires"`
-	MinAge        int          `yaml:"min_age" json:"min_age"`
-	MaxAge        *int         `yaml:"max_age" json:"max_age"`
-	Obligations   []string     `yaml:"obligations" json:"obligations"`
-	RetentionDays int          `yaml:"retention_days" json:"retention_days"`
+	ID      string `yaml:"id" json:"id"`
+	Title   string `yaml:"title" json:"title"`
+	Purpose string `yaml:"purpose" json:"purpose"`
+	Basis   string `yaml:"basis" json:"basis"`
+	Consent string `yaml:"consent" json:"consent"` // a regime, or "none"
+	// Mode is who starts the exchange: "request", "notification" or "both"
+	// (RULES.md "Flows", mode column).
+	Mode string `yaml:"mode" json:"mode"`
+	// Per-flow consent settings; nil inherits the regime's or the global one.
+	ParentsRequired *int         `yaml:"parents_required" json:"parents_required,omitempty"`
+	AttestedConsent *bool        `yaml:"attested_consent" json:"attested_consent,omitempty"`
+	ConsentByAge    []AgeBand    `yaml:"consent_by_age" json:"consent_by_age,omitempty"`
+	Holder          Side         `yaml:"holder" json:"holder"`
+	Recipient       Side         `yaml:"recipient" json:"recipient"`
+	Categories      []string     `yaml:"categories" json:"categories"`
+	Never           []string     `yaml:"never" json:"never"`
+	Requires        Requirements `yaml:"requires" json:"requires"`
+	MinAge          int          `yaml:"min_age" json:"min_age"`
+	MaxAge          *int         `yaml:"max_age" json:"max_age"`
+	Obligations     []string     `yaml:"obligations" json:"obligations"`
+	RetentionDays   int          `yaml:"retention_days" json:"retention_days"`
 }
 
 // Side is the holder or recipient side of a flow. OrgTypes may be ["any"];
@@ -157,18 +233,35 @@ type Requirements struct {
 	Enrolment     bool `yaml:"enrolment" json:"enrolment"`
 	Inzage        bool `yaml:"inzage" json:"inzage"`
 	Beroepsgeheim bool `yaml:"beroepsgeheim" json:"beroepsgeheim"`
+	// Residence: the side whose org type is marked residence must be the
+	// child's woongemeente (NOT_RESIDENT otherwise).
+	Residence bool `yaml:"residence" json:"residence"`
+	// CaseReference: the requester must give a case reference.
+	CaseReference bool `yaml:"case_reference" json:"case_reference"`
 }
+
+// FlowModes are the values of a flow's mode; "both" allows either Mode.
+var FlowModes = []string{ModeRequest, ModeNotification, "both"}
 
 // Bases are the legal bases a flow may name (RULES.md "grondslag").
 var Bases = []string{"toestemming", "wettelijke_plicht", "publieke_taak", "meldrecht", "conflict_van_plichten"}
 
 // ReasonCodes are the reason codes of POLICY-CONTRACT.md; data.yaml must
 // hold a Dutch message for each.
+// (version 2), in the contract's order.
 var ReasonCodes = []string{
-	"UNKNOWN_PURPOSE", "NO_MATCHING_FLOW", "ROLE_NOT_ALLOWED", "RELATION_REQUIRED",
-	"CONSENT_MISSING", "CONSENT_WITHDRAWN", "CONSENT_EXPIRED", "CATEGORY_NOT_IN_FLOW",
-	"CATEGORY_NOT_CONSENTED", "JUSTIFICATION_REQUIRED", "NOT_ENROLLED", "INZAGE_REQUIRED",
-	"BEROEPSGEHEIM_REQUIRED", "AGE_OUT_OF_SCOPE",
+	"UNKNOWN_PURPOSE", "NO_MATCHING_FLOW", "MODE_NOT_ALLOWED", "ROLE_NOT_ALLOWED", "RELATION_REQUIRED",
+	"NOT_RESIDENT", "CONSENT_MISSING", "CONSENT_WITHDRAWN", "CONSENT_EXPIRED", "CATEGORY_NOT_IN_FLOW",
+	"CATEGORY_NOT_CONSENTED", "JUSTIFICATION_REQUIRED", "CASE_REFERENCE_REQUIRED", "NOT_ENROLLED",
+	"INZAGE_REQUIRED", "BEROEPSGEHEIM_REQUIRED", "AGE_OUT_OF_SCOPE",
+}
+
+// messageArgs is how many %s each reason message takes: the values the
+// policy fills in come from the request (purpose, role, side, giver,
+// categories), never from the holder's records.
+var messageArgs = map[string]int{
+	"UNKNOWN_PURPOSE": 1, "ROLE_NOT_ALLOWED": 2, "CONSENT_MISSING": 1, "CONSENT_WITHDRAWN": 1,
+	"CONSENT_EXPIRED": 1, "CATEGORY_NOT_IN_FLOW": 1, "CATEGORY_NOT_CONSENTED": 1,
 }
 
 // Givers are the values of a consent's given_by.
@@ -332,156 +425,288 @@ func parseData(raw []byte) (Data, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&d); err != nil {
-		return Data{}, err
+		return Data{}, friendlyYAML(err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(raw, &root); err == nil {
+		d.lines = make(map[string]int)
+		indexLines(&root, "", d.lines)
 	}
 	return d, nil
 }
 
-// Validate reports every inconsistency in the rules at once.
+// typeNames are the YAML sections of data.yaml named after the Go types
+// that yaml.v3 names in its errors.
+var typeNames = strings.NewReplacer(
+	"in type policy.Flow", "in a flow", "in type policy.Side", "in a flow's holder or recipient",
+	"in type policy.Requirements", "in a flow's requires", "in type policy.ConsentRules", "in consent",
+	"in type policy.Regime", "in a consent regime", "in type policy.AgeBand", "in an age band",
+	"in type policy.Data", "at the top level", "in type policy.OrgType", "in an org type",
+	"in type policy.Role", "in a role", "in type policy.Category", "in a category",
+	"in type policy.Purpose", "in a purpose",
+)
+
+// friendlyYAML says "unknown key x in a flow" instead of yaml.v3's "field x
+// not found in type policy.Flow"; the line numbers stay.
+func friendlyYAML(err error) error {
+	msg := err.Error()
+	msg = strings.ReplaceAll(msg, "field ", "unknown key ")
+	msg = strings.ReplaceAll(msg, " not found in type", " in type")
+	return errors.New(typeNames.Replace(msg))
+}
+
+// indexLines records the line of every key of the YAML tree by path:
+// "consent.parents_required", "flows.B1.recipient.roles" (list entries
+// with an id are keyed by it, others by their index).
+func indexLines(n *yaml.Node, path string, lines map[string]int) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			indexLines(c, path, lines)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := join(path, n.Content[i].Value)
+			lines[k] = n.Content[i].Line
+			indexLines(n.Content[i+1], k, lines)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			k := fmt.Sprintf("%s[%d]", path, i)
+			if c.Kind == yaml.MappingNode {
+				for j := 0; j+1 < len(c.Content); j += 2 {
+					if c.Content[j].Value == "id" {
+						k = path + "." + c.Content[j+1].Value
+					}
+				}
+			}
+			lines[k] = c.Line
+			indexLines(c, k, lines)
+		}
+	}
+}
+
+// lineOf is the data.yaml line of the key at path, or of its nearest
+// enclosing key that has one; 0 when unknown.
+func (d *Data) lineOf(path string) int {
+	for path != "" {
+		if l, ok := d.lines[path]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+// Validate reports every inconsistency in the rules at once. Each problem
+// names the key (and, for a data.yaml that was parsed, its line).
 func (d *Data) Validate() error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	set := func(kind string, ids []string) map[string]bool {
+	at := func(path, format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		if l := d.lineOf(path); l > 0 {
+			msg = fmt.Sprintf("line %d: %s", l, msg)
+		}
+		errs = append(errs, errors.New(msg))
+	}
+	set := func(kind, key string, ids []string) map[string]bool {
 		m := make(map[string]bool, len(ids))
 		for _, id := range ids {
 			if id == "" {
-				bad("%s: empty id", kind)
+				at(key, "%s: empty id", kind)
 			}
 			if m[id] {
-				bad("%s %q: duplicate id", kind, id)
+				at(key+"."+id, "%s %q: duplicate id", kind, id)
 			}
 			m[id] = true
 		}
 		return m
 	}
-	purposes := set("purpose", ids(d.Purposes, func(x Purpose) string { return x.ID }))
-	orgs := set("org type", ids(d.OrgTypes, func(x OrgType) string { return x.ID }))
-	roles := set("role", ids(d.Roles, func(x Role) string { return x.ID }))
-	cats := set("category", ids(d.Categories, func(x Category) string { return x.ID }))
-	set("flow", ids(d.Flows, func(x Flow) string { return x.ID }))
+	purposes := set("purpose", "purposes", ids(d.Purposes, func(x Purpose) string { return x.ID }))
+	orgs := set("org type", "org_types", ids(d.OrgTypes, func(x OrgType) string { return x.ID }))
+	roles := set("role", "roles", ids(d.Roles, func(x Role) string { return x.ID }))
+	cats := set("category", "categories", ids(d.Categories, func(x Category) string { return x.ID }))
+	set("flow", "flows", ids(d.Flows, func(x Flow) string { return x.ID }))
 	special := make(map[string]bool)
 	for _, c := range d.Categories {
 		special[c.ID] = c.Special
 	}
+	residence := make(map[string]bool)
+	for _, o := range d.OrgTypes {
+		residence[o.ID] = o.Residence
+	}
 	for _, r := range d.Roles {
 		for _, o := range r.OrgTypes {
 			if !orgs[o] {
-				bad("role %q: unknown org type %q", r.ID, o)
+				at("roles."+r.ID, "role %q: unknown org type %q", r.ID, o)
 			}
 		}
 	}
-	if d.Consent.ParentsRequired < 1 || d.Consent.ParentsRequired > 2 {
-		bad("consent.parents_required: must be 1 or 2")
+	parents := func(path, what string, n int) {
+		if n < 1 || n > 2 {
+			at(path, "%s: parents_required must be 1 or 2", what)
+		}
 	}
+	parents("consent.parents_required", "consent", d.Consent.ParentsRequired)
 	if _, ok := d.Consent.Regimes[d.Consent.StrictRegime]; !ok {
-		bad("consent.strict_regime: unknown consent regime %q", d.Consent.StrictRegime)
+		at("consent.strict_regime", "consent.strict_regime: unknown consent regime %q", d.Consent.StrictRegime)
 	}
 	if d.DefaultRetentionDays <= 0 {
-		bad("default_retention_days: must be positive")
+		at("default_retention_days", "default_retention_days: must be positive")
 	}
-	for name, bands := range d.Consent.Regimes {
+	checkBands := func(path, what string, bands []AgeBand) {
+		if len(bands) == 0 {
+			at(path, "%s: no age bands (by_age)", what)
+			return
+		}
 		next := 0
 		for i, b := range bands {
+			bp := fmt.Sprintf("%s[%d]", path, i)
 			if b.MinAge != next {
-				bad("consent regime %q: band %d starts at %d, expected %d", name, i, b.MinAge, next)
+				at(bp, "%s: band %d starts at %d, expected %d", what, i, b.MinAge, next)
 			}
 			for _, g := range b.Givers {
 				if !slices.Contains(Givers, g) {
-					bad("consent regime %q: unknown giver %q", name, g)
+					at(bp, "%s: unknown giver %q", what, g)
 				}
 			}
 			if len(b.Givers) == 0 {
-				bad("consent regime %q: band %d names no giver", name, i)
+				at(bp, "%s: band %d names no giver", what, i)
 			}
 			if b.MaxAge == nil {
 				next = -1
 				if i != len(bands)-1 {
-					bad("consent regime %q: only the last band may be open-ended", name)
+					at(bp, "%s: only the last band may be open-ended", what)
 				}
 				break
 			}
 			if *b.MaxAge < b.MinAge {
-				bad("consent regime %q: band %d ends before it starts", name, i)
+				at(bp, "%s: band %d ends before it starts", what, i)
 			}
 			next = *b.MaxAge + 1
 		}
 		if next != -1 {
-			bad("consent regime %q: the last band must have no max_age", name)
+			at(path, "%s: the last band must have no max_age", what)
+		}
+	}
+	for name, r := range d.Consent.Regimes {
+		key := "consent.regimes." + name
+		checkBands(key+".by_age", fmt.Sprintf("consent regime %q", name), r.ByAge)
+		if r.ParentsRequired != nil {
+			parents(key+".parents_required", fmt.Sprintf("consent regime %q", name), *r.ParentsRequired)
 		}
 	}
 	for _, code := range ReasonCodes {
 		if d.Messages[code] == "" {
-			bad("messages: no message for %s", code)
+			at("messages", "messages: no message for %s", code)
+		} else if n := strings.Count(d.Messages[code], "%s"); n != messageArgs[code] || strings.Count(d.Messages[code], "%") != n {
+			at("messages."+code, "messages: %s takes %d %%s, not %d (and no other %% verb)", code, messageArgs[code], n)
 		}
 	}
 	for code := range d.Messages {
 		if !slices.Contains(ReasonCodes, code) {
-			bad("messages: unknown reason code %q", code)
+			at("messages."+code, "messages: unknown reason code %q", code)
 		}
 	}
 	for i := range d.Flows {
 		f := &d.Flows[i]
-		fl := func(format string, args ...any) { bad("flow %s: "+format, append([]any{f.ID}, args...)...) }
+		fk := "flows." + f.ID
+		fl := func(key, format string, args ...any) {
+			at(join(fk, key), "flow %s: "+format, append([]any{f.ID}, args...)...)
+		}
 		if !purposes[f.Purpose] {
-			fl("unknown purpose %q", f.Purpose)
+			fl("purpose", "unknown purpose %q", f.Purpose)
 		}
 		if !slices.Contains(Bases, f.Basis) {
-			fl("unknown basis %q", f.Basis)
+			fl("basis", "unknown basis %q", f.Basis)
+		}
+		if !slices.Contains(FlowModes, f.Mode) {
+			fl("mode", "mode must be request, notification or both (got %q)", f.Mode)
 		}
 		if _, ok := d.Consent.Regimes[f.Consent]; !ok && f.Consent != "none" {
-			fl("unknown consent regime %q", f.Consent)
+			fl("consent", "unknown consent regime %q", f.Consent)
 		}
 		if f.Basis == "toestemming" && f.Consent == "none" {
-			fl("basis toestemming needs a consent regime")
+			fl("consent", "basis toestemming needs a consent regime")
 		}
 		if f.Basis != "toestemming" && f.Consent != "none" {
-			fl("consent regime %q on a flow whose basis is %s (use consent: none)", f.Consent, f.Basis)
+			fl("consent", "consent regime %q on a flow whose basis is %s (use consent: none)", f.Consent, f.Basis)
+		}
+		if f.Consent == "none" {
+			for key, set := range map[string]bool{"parents_required": f.ParentsRequired != nil,
+				"attested_consent": f.AttestedConsent != nil, "consent_by_age": f.ConsentByAge != nil} {
+				if set {
+					fl(key, "%s on a flow without consent (consent: none)", key)
+				}
+			}
+		}
+		if f.ParentsRequired != nil {
+			parents(fk+".parents_required", "flow "+f.ID, *f.ParentsRequired)
+		}
+		if f.ConsentByAge != nil {
+			checkBands(fk+".consent_by_age", "flow "+f.ID+": consent_by_age", f.ConsentByAge)
+		}
+		if f.AttestedConsent != nil && *f.AttestedConsent && f.Mode == ModeNotification {
+			fl("attested_consent", "attested_consent on a notification flow (an attested consent counts only in request mode)")
 		}
 		for side, s := range map[string]Side{"holder": f.Holder, "recipient": f.Recipient} {
 			if len(s.OrgTypes) == 0 {
-				fl("%s: no org_types (use [any])", side)
+				fl(side, "%s: no org_types (use [any])", side)
 			}
 			for _, o := range s.OrgTypes {
 				if o != "any" && !orgs[o] {
-					fl("%s: unknown org type %q", side, o)
+					fl(side+".org_types", "%s: unknown org type %q", side, o)
 				}
 			}
 			for _, r := range s.Roles {
 				if !roles[r] {
-					fl("%s: unknown role %q", side, r)
+					fl(side+".roles", "%s: unknown role %q", side, r)
 				}
 			}
 		}
+		if f.Requires.Residence {
+			can := false
+			for _, o := range slices.Concat(f.Holder.OrgTypes, f.Recipient.OrgTypes) {
+				can = can || residence[o] || (o == "any" && slices.ContainsFunc(d.OrgTypes, func(x OrgType) bool { return x.Residence }))
+			}
+			if !can {
+				fl("requires.residence", "residence on a flow where neither side can be an org type marked residence")
+			}
+		}
 		if len(f.Categories) == 0 {
-			fl("no categories")
+			fl("categories", "no categories")
 		}
 		for _, c := range f.Categories {
 			if !cats[c] {
-				fl("unknown category %q", c)
+				fl("categories", "unknown category %q", c)
 			}
 			// bijzonder: special categories move only with consent or a
 			// statutory basis, never on publieke_taak alone.
 			if special[c] && f.Basis == "publieke_taak" {
-				fl("special category %q on basis publieke_taak (needs consent or a statutory basis)", c)
+				fl("categories", "special category %q on basis publieke_taak (needs consent or a statutory basis)", c)
 			}
 		}
 		for _, c := range f.Never {
 			if !cats[c] {
-				fl("never: unknown category %q", c)
+				fl("never", "never: unknown category %q", c)
 			}
 			if slices.Contains(f.Categories, c) {
-				fl("category %q is both allowed and never", c)
+				fl("never", "category %q is both allowed and never", c)
 			}
 		}
 		if f.MinAge < 0 || (f.MaxAge != nil && *f.MaxAge < f.MinAge) {
-			fl("bad age range")
+			fl("max_age", "bad age range")
 		}
 		if f.RetentionDays <= 0 {
-			fl("retention_days must be positive")
+			fl("retention_days", "retention_days must be positive")
 		}
 		for _, o := range f.Obligations {
 			if o == "" {
-				fl("empty obligation")
+				fl("obligations", "empty obligation")
 			}
 		}
 		f.Holder.Roles = nonNil(f.Holder.Roles)
@@ -493,7 +718,7 @@ func (d *Data) Validate() error {
 	for i, a := range d.Flows {
 		for _, b := range d.Flows[i+1:] {
 			if a.Purpose == b.Purpose && overlap(a.Holder.OrgTypes, b.Holder.OrgTypes) && overlap(a.Recipient.OrgTypes, b.Recipient.OrgTypes) {
-				bad("flows %s and %s: both match purpose %q between the same org types", a.ID, b.ID, a.Purpose)
+				at("flows."+b.ID, "flows %s and %s: both match purpose %q between the same org types", a.ID, b.ID, a.Purpose)
 			}
 		}
 	}
@@ -530,9 +755,12 @@ func nonNil(s []string) []string {
 // opaData is the rules in the shape the Rego reads under
 // data.schakel.rules: vocabularies and flows as objects keyed by id, role
 // lists and category allow-lists as sets (objects of true), every optional
-// flow field present, and two derived indexes (see decision.rego):
-// routes[purpose][holder org type][recipient org type] = flow id, and
-// consent.givers_by_age[regime][age] = givers. Validate must have passed.
+// flow field present, and derived indexes (see decision.rego):
+// routes[purpose][holder org type][recipient org type] = flow id, and per
+// flow consent_settings[regime] = {by_age (bands with min_age, age_to,
+// givers), parents_required, attested_consent} with inheritance (global,
+// regime, flow) resolved.
+// Validate must have passed.
 func (d *Data) opaData() map[string]any {
 	set := func(ss []string) map[string]any {
 		m := make(map[string]any, len(ss))
@@ -555,7 +783,7 @@ func (d *Data) opaData() map[string]any {
 	orgs := make(map[string]any, len(d.OrgTypes))
 	var orgIDs []string
 	for _, o := range d.OrgTypes {
-		orgs[o.ID] = map[string]any{"id": o.ID, "description": o.Description, "care": o.Care}
+		orgs[o.ID] = map[string]any{"id": o.ID, "description": o.Description, "care": o.Care, "residence": o.Residence}
 		orgIDs = append(orgIDs, o.ID)
 	}
 	roles := make(map[string]any, len(d.Roles))
@@ -594,35 +822,66 @@ func (d *Data) opaData() map[string]any {
 			maxAge = *f.MaxAge
 			ageTo = *f.MaxAge
 		}
-		// checks: the reason code of each condition the flow requires.
-		checks := []string{}
+		// checks: the reason code of each condition the flow requires,
+		// split into those the request alone decides (request_checks, also
+		// evaluated by the precheck before the child is looked up) and those
+		// that need the child's record (subject_checks).
+		requestChecks, subjectChecks := []string{}, []string{}
 		for _, c := range []struct {
-			on   bool
-			code string
+			on      bool
+			code    string
+			request bool
 		}{
-			{f.Requires.Relation, "RELATION_REQUIRED"},
-			{f.Requires.Justification, "JUSTIFICATION_REQUIRED"},
-			{f.Requires.Enrolment, "NOT_ENROLLED"},
-			{f.Requires.Inzage, "INZAGE_REQUIRED"},
-			{f.Requires.Beroepsgeheim, "BEROEPSGEHEIM_REQUIRED"},
+			{f.Requires.Relation, "RELATION_REQUIRED", true},
+			{f.Requires.Justification, "JUSTIFICATION_REQUIRED", true},
+			{f.Requires.CaseReference, "CASE_REFERENCE_REQUIRED", true},
+			{f.Requires.Beroepsgeheim, "BEROEPSGEHEIM_REQUIRED", true},
+			{f.Requires.Enrolment, "NOT_ENROLLED", false},
+			{f.Requires.Inzage, "INZAGE_REQUIRED", false},
 		} {
-			if c.on {
-				checks = append(checks, c.code)
+			switch {
+			case c.on && c.request:
+				requestChecks = append(requestChecks, c.code)
+			case c.on:
+				subjectChecks = append(subjectChecks, c.code)
+			}
+		}
+		modes := []string{f.Mode}
+		if f.Mode == "both" {
+			modes = []string{ModeRequest, ModeNotification}
+		}
+		// consent: the settings in force under each regime the flow can
+		// decide under (its own, and the strict one), inheritance resolved.
+		consent := make(map[string]any)
+		for _, name := range d.FlowRegimes(f) {
+			cs, ok := d.ConsentSettings(f, name)
+			if !ok {
+				continue
+			}
+			consent[name] = map[string]any{
+				"by_age":           bandsValue(cs.ByAge),
+				"parents_required": cs.ParentsRequired,
+				"attested_consent": cs.AttestedConsent,
 			}
 		}
 		obligations := slices.Clone(f.Obligations)
 		slices.Sort(obligations)
 		flows[f.ID] = map[string]any{
 			"id": f.ID, "title": f.Title, "purpose": f.Purpose, "basis": f.Basis, "consent": f.Consent,
+			"modes":  set(modes),
 			"holder": side(f.Holder), "recipient": side(f.Recipient),
 			"categories": list(f.Categories), "allowed": set(f.Categories), "never": list(f.Never),
 			"requires": map[string]any{
 				"relation": f.Requires.Relation, "justification": f.Requires.Justification,
 				"enrolment": f.Requires.Enrolment, "inzage": f.Requires.Inzage,
-				"beroepsgeheim": f.Requires.Beroepsgeheim,
+				"beroepsgeheim": f.Requires.Beroepsgeheim, "residence": f.Requires.Residence,
+				"case_reference": f.Requires.CaseReference,
 			},
-			"checks":  list(checks),
-			"min_age": f.MinAge, "max_age": maxAge, "age_to": ageTo,
+			"request_checks":   list(requestChecks),
+			"subject_checks":   list(subjectChecks),
+			"residence":        f.Requires.Residence,
+			"consent_settings": consent,
+			"min_age":          f.MinAge, "max_age": maxAge, "age_to": ageTo,
 			"obligations":    list(obligations),
 			"retention_days": f.RetentionDays,
 		}
@@ -643,24 +902,16 @@ func (d *Data) opaData() map[string]any {
 		}
 	}
 	regimes := make(map[string]any, len(d.Consent.Regimes))
-	byAge := make(map[string]any, len(d.Consent.Regimes))
-	for name, bands := range d.Consent.Regimes {
-		bs := make([]any, len(bands))
-		ages := make([]any, MaxAge+1)
-		for i, b := range bands {
+	for name, r := range d.Consent.Regimes {
+		bs := make([]any, len(r.ByAge))
+		for i, b := range r.ByAge {
 			var maxAge any
-			hi := MaxAge
 			if b.MaxAge != nil {
 				maxAge = *b.MaxAge
-				hi = min(*b.MaxAge, MaxAge)
 			}
 			bs[i] = map[string]any{"min_age": b.MinAge, "max_age": maxAge, "givers": list(b.Givers)}
-			for age := b.MinAge; age <= hi; age++ {
-				ages[age] = list(b.Givers)
-			}
 		}
-		regimes[name] = bs
-		byAge[name] = ages
+		regimes[name] = map[string]any{"by_age": bs}
 	}
 	messages := make(map[string]any, len(d.Messages))
 	for k, v := range d.Messages {
@@ -673,9 +924,9 @@ func (d *Data) opaData() map[string]any {
 		"categories": cats,
 		"consent": map[string]any{
 			"parents_required": d.Consent.ParentsRequired,
+			"attested_consent": d.Consent.AttestedConsent,
 			"strict_regime":    d.Consent.StrictRegime,
 			"regimes":          regimes,
-			"givers_by_age":    byAge,
 		},
 		"messages":               messages,
 		"flows":                  flows,
@@ -684,9 +935,37 @@ func (d *Data) opaData() map[string]any {
 	}}}
 }
 
+// bandsValue is a list of age bands as the Rego reads them: min_age,
+// age_to (max_age, or MaxAge when open-ended) and givers.
+func bandsValue(bands []AgeBand) []any {
+	out := make([]any, len(bands))
+	for i, b := range bands {
+		hi := MaxAge
+		if b.MaxAge != nil {
+			hi = min(*b.MaxAge, MaxAge)
+		}
+		gs := make([]any, len(b.Givers))
+		for j, g := range b.Givers {
+			gs[j] = g
+		}
+		out[i] = map[string]any{"min_age": b.MinAge, "age_to": hi, "givers": gs}
+	}
+	return out
+}
+
 // OPAData returns the rules exactly as the pack's Rego reads them, as JSON
 // under {"schakel": {"rules": ...}}: the data file for running the pack's
 // Rego tests with the opa command line (see `schakel policy data`).
 func (p *Pack) OPAData() ([]byte, error) {
 	return json.MarshalIndent(p.opaData, "", "  ")
+}
+
+// residence reports whether the org type is marked residence.
+func (p *Pack) residence(orgType string) bool {
+	for _, o := range p.data.OrgTypes {
+		if o.ID == orgType {
+			return o.Residence
+		}
+	}
+	return false
 }

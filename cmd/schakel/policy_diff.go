@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,12 +20,16 @@ const policyDiffUsage = `usage: schakel policy diff OLD NEW
 
 Describes, for a privacy officer, what changes from pack OLD to pack NEW
 (each a pack folder or an archive made by 'schakel policy build'): flows
-(purpose, basis, consent regime, roles on both sides, categories, never,
-conditions, ages, obligations, retention), purposes, organisation types,
-roles, categories, consent regimes, reason texts, and every other changed
-file (a changed .rego file changes the logic, not only the data). It is not
-a text diff of the YAML. Exit status 0 whether or not there are changes; 1
-when a pack cannot be read.
+(purpose, basis, mode, consent regime and the consent settings in force,
+roles on both sides, categories, never, conditions, ages, obligations,
+retention), purposes, organisation types, roles, categories, consent
+regimes and settings (with the flows a global or regime setting reaches),
+reason texts, and every other changed file (a changed .rego file changes
+the logic, not only the data). Then it re-runs every scenario (the built-in
+ones and each pack's own testdata/scenarios) under both packs and lists,
+grouped by flow, every decision that changes. It is not a text diff of the
+YAML. Exit status 0 whether or not there are changes; 1 when a pack cannot
+be read.
 `
 
 // cmdPolicyDiff prints the changes between two packs in the terms a privacy
@@ -32,33 +39,179 @@ func cmdPolicyDiff(args []string, s stdio) int {
 	if code, ok := fs.parseArgs(args, 2, 2); !ok {
 		return code
 	}
-	oldPack, oldRev, err := loadDiffPack(fs.Arg(0))
+	oldPack, oldFS, oldRev, err := loadDiffPack(fs.Arg(0))
 	if err != nil {
 		fmt.Fprintf(s.err, "schakel policy diff: %s: %v\n", fs.Arg(0), err)
 		return 1
 	}
-	newPack, newRev, err := loadDiffPack(fs.Arg(1))
+	newPack, newFS, newRev, err := loadDiffPack(fs.Arg(1))
 	if err != nil {
 		fmt.Fprintf(s.err, "schakel policy diff: %s: %v\n", fs.Arg(1), err)
 		return 1
 	}
 	fmt.Fprintf(s.out, "Beleidspakket: wijzigingen\n  oud:   %s (%s)\n  nieuw: %s (%s)\n", fs.Arg(0), oldRev, fs.Arg(1), newRev)
 	writePackDiff(s.out, oldPack, newPack)
+	if err := writeDecisionDiff(s.out, oldPack, newPack, oldFS, newFS); err != nil {
+		fmt.Fprintf(s.err, "schakel policy diff: %v\n", err)
+		return 1
+	}
 	return 0
 }
 
 // loadDiffPack reads a folder or archive (not verifying signatures: this is
 // a tool for the author's own machine) and loads it as a pack.
-func loadDiffPack(path string) (*policy.Pack, string, error) {
+func loadDiffPack(path string) (*policy.Pack, iofs.FS, string, error) {
 	fsys, rev, err := bundle.Load(path)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	p, err := policy.LoadPack(fsys)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
-	return p, rev, nil
+	return p, fsys, rev, nil
+}
+
+// writeDecisionDiff re-runs every scenario (the built-in ones and each
+// pack's own) under both packs and lists, grouped by flow, every decision
+// that changes.
+func writeDecisionDiff(w io.Writer, a, b *policy.Pack, fa, fb iofs.FS) error {
+	ea, err := policy.NewEngine(a)
+	if err != nil {
+		return fmt.Errorf("old pack: %w", err)
+	}
+	eb, err := policy.NewEngine(b)
+	if err != nil {
+		return fmt.Errorf("new pack: %w", err)
+	}
+	ca, _, err := policy.PackScenarios(fa)
+	if err != nil {
+		return fmt.Errorf("old pack: %w", err)
+	}
+	cb, _, err := policy.PackScenarios(fb)
+	if err != nil {
+		return fmt.Errorf("new pack: %w", err)
+	}
+	seen := map[string]bool{}
+	byFlow := map[string][]string{}
+	total := 0
+	ctx := context.Background()
+	for _, c := range append(ca, cb...) {
+		in, _ := json.Marshal(c.Input)
+		key := c.File + "\x00" + c.Name + "\x00" + string(in)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		total++
+		da, errA := policy.DecideCase(ctx, ea, c)
+		db, errB := policy.DecideCase(ctx, eb, c)
+		flow := db.FlowID()
+		if flow == "" {
+			flow = da.FlowID()
+		}
+		var line string
+		switch {
+		case errA != nil || errB != nil:
+			line = fmt.Sprintf("kan niet beslissen: oud: %v; nieuw: %v", errOr(errA), errOr(errB))
+		default:
+			line = decisionChange(da, db)
+		}
+		if line == "" {
+			continue
+		}
+		label := flow
+		if label == "" {
+			label = "geen stroom"
+		}
+		byFlow[label] = append(byFlow[label], fmt.Sprintf("%s, %s: %s", label, c.Name, line))
+	}
+	n := 0
+	for _, l := range byFlow {
+		n += len(l)
+	}
+	if n == 0 {
+		fmt.Fprintf(w, "\nBeslissingen: geen van de %d scenario's (ingebouwd en van de pakketten) krijgt een andere beslissing.\n", total)
+		return nil
+	}
+	fmt.Fprintf(w, "\nBeslissingen die veranderen (%d van %d scenario's, ingebouwd en van de pakketten)\n", n, total)
+	flows := make([]string, 0, len(byFlow))
+	for f := range byFlow {
+		flows = append(flows, f)
+	}
+	sort.Strings(flows)
+	for _, f := range flows {
+		fmt.Fprintf(w, "  %s\n", f)
+		for _, l := range byFlow[f] {
+			fmt.Fprintf(w, "    %s\n", l)
+		}
+	}
+	return nil
+}
+
+func errOr(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
+
+// decisionChange describes in Dutch how decision a became b, "" when
+// nothing a professional or the audit sees changed.
+func decisionChange(a, b policy.Decision) string {
+	outcome := func(d policy.Decision, cats bool) string {
+		if d.Allow {
+			if cats {
+				return "toegestaan (" + strings.Join(d.Categories, ", ") + ")"
+			}
+			return "toegestaan"
+		}
+		var codes []string
+		for _, r := range d.Reasons {
+			if !slices.Contains(codes, r.Code) {
+				codes = append(codes, r.Code)
+			}
+		}
+		return "geweigerd (" + strings.Join(codes, ", ") + ")"
+	}
+	cats := a.Allow && b.Allow && !slices.Equal(a.Categories, b.Categories)
+	var parts []string
+	x, y := outcome(a, cats), outcome(b, cats)
+	if x != y {
+		parts = append(parts, x+" → "+y)
+	}
+	if a.FlowID() != b.FlowID() {
+		parts = append(parts, fmt.Sprintf("stroom %s → %s", orDash(a.FlowID()), orDash(b.FlowID())))
+	}
+	if a.RetentionDays != b.RetentionDays {
+		parts = append(parts, fmt.Sprintf("bewaartermijn %d → %d dagen", a.RetentionDays, b.RetentionDays))
+	}
+	if a.Allow == b.Allow && !slices.Equal(a.Obligations, b.Obligations) {
+		parts = append(parts, fmt.Sprintf("verplichtingen %s → %s", orGeen(a.Obligations), orGeen(b.Obligations)))
+	}
+	wa, _ := json.Marshal(a.Withheld)
+	wb, _ := json.Marshal(b.Withheld)
+	if len(parts) == 0 && string(wa) != string(wb) {
+		parts = append(parts, fmt.Sprintf("achtergehouden %s → %s", withheldText(a.Withheld), withheldText(b.Withheld)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	if x == y {
+		parts = append([]string{y}, parts...)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func withheldText(ws []policy.Withheld) string {
+	if len(ws) == 0 {
+		return "niets"
+	}
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.Category + " (" + w.Code + ")"
+	}
+	return strings.Join(out, ", ")
 }
 
 // section collects the lines of one part of the diff.
@@ -95,12 +248,12 @@ func writePackDiff(w io.Writer, a, b *policy.Pack) {
 		old, ok := oldFlows[f.ID]
 		if !ok {
 			flows.add("+ %s (%s) toegevoegd: %s", f.ID, f.Purpose, f.Title)
-			for _, l := range describeFlow(f, sb) {
+			for _, l := range describeFlow(db, f, sb) {
 				flows.add("    %s", l)
 			}
 			continue
 		}
-		if changes := flowChanges(old, f, sa, sb); len(changes) > 0 {
+		if changes := flowChanges(da, db, old, f, sa, sb); len(changes) > 0 {
 			flows.add("~ %s (%s) gewijzigd", f.ID, f.Purpose)
 			for _, l := range changes {
 				flows.add("    %s", l)
@@ -158,21 +311,39 @@ func writePackDiff(w io.Writer, a, b *policy.Pack) {
 		})
 
 	consent := &section{title: "Toestemmingsregimes"}
+	reach := func(aspect func(policy.ConsentSettings) string) string {
+		ids := consentReach(da, db, aspect)
+		if len(ids) == 0 {
+			return "geldt voor geen enkele stroom (elke stroom heeft een eigen instelling of geen toestemming)"
+		}
+		return "geldt voor de stromen " + joinDutch(ids)
+	}
 	if x, y := da.Consent.ParentsRequired, db.Consent.ParentsRequired; x != y {
-		consent.add("~ aantal ouders van wie toestemming nodig is: %d → %d", x, y)
+		consent.add("~ aantal ouders van wie toestemming nodig is (algemeen): %d → %d; %s", x, y, reach(parentsOf))
+	}
+	if x, y := da.Consent.AttestedConsent, db.Consent.AttestedConsent; x != y {
+		consent.add("~ toestemming die de ontvanger verklaart (algemeen): %s → %s; %s", attested(x), attested(y), reach(attestedOf))
+	}
+	if x, y := da.Consent.StrictRegime, db.Consent.StrictRegime; x != y {
+		consent.add("~ strengere regime bij zorgpartij of bijzondere gegevens: %s → %s; %s", orDash(x), orDash(y), reach(bandsOf))
 	}
 	for _, name := range sortedKeys(da.Consent.Regimes, db.Consent.Regimes) {
 		x, inA := da.Consent.Regimes[name]
 		y, inB := db.Consent.Regimes[name]
 		switch {
 		case !inA:
-			consent.add("+ %s toegevoegd: %s", name, bands(y))
+			consent.add("+ %s toegevoegd: %s", name, regimeText(y))
 		case !inB:
-			consent.add("- %s verwijderd (was: %s)", name, bands(x))
-		case bands(x) != bands(y):
-			consent.add("~ %s gewijzigd", name)
-			consent.add("    was:   %s", bands(x))
-			consent.add("    wordt: %s", bands(y))
+			consent.add("- %s verwijderd (was: %s)", name, regimeText(x))
+		case regimeText(x) != regimeText(y):
+			consent.add("~ %s gewijzigd; %s", name, reach(func(c policy.ConsentSettings) string {
+				if c.Regime != name {
+					return ""
+				}
+				return bandsOf(c) + parentsOf(c) + attestedOf(c)
+			}))
+			consent.add("    was:   %s", regimeText(x))
+			consent.add("    wordt: %s", regimeText(y))
 		}
 	}
 
@@ -242,11 +413,12 @@ func writePackDiff(w io.Writer, a, b *policy.Pack) {
 }
 
 // describeFlow lists every property of a new flow.
-func describeFlow(f policy.Flow, cat func(string) string) []string {
+func describeFlow(d *policy.Data, f policy.Flow, cat func(string) string) []string {
 	out := []string{
 		"doel: " + f.Purpose,
 		"grondslag: " + f.Basis,
-		"toestemming: " + regime(f.Consent),
+		"modus: " + modeText(f.Mode),
+		"toestemming: " + consentText(d, f),
 		"verstrekker: " + side(f.Holder),
 		"ontvanger: " + side(f.Recipient),
 		"categorieën: " + joinMapped(f.Categories, cat),
@@ -260,12 +432,17 @@ func describeFlow(f policy.Flow, cat func(string) string) []string {
 }
 
 // flowChanges lists what differs between two versions of a flow.
-func flowChanges(x, y policy.Flow, ca, cb func(string) string) []string {
+func flowChanges(da, db *policy.Data, x, y policy.Flow, ca, cb func(string) string) []string {
 	var out []string
 	out = append(out, changed("titel", x.Title, y.Title)...)
 	out = append(out, changed("doel", x.Purpose, y.Purpose)...)
 	out = append(out, changed("grondslag", x.Basis, y.Basis)...)
+	out = append(out, changed("modus", modeText(x.Mode), modeText(y.Mode))...)
 	out = append(out, changed("toestemming", regime(x.Consent), regime(y.Consent))...)
+	if own := ownConsent(x) + " → " + ownConsent(y); ownConsent(x) != ownConsent(y) {
+		out = append(out, "eigen toestemmingsinstelling van de stroom: "+own)
+	}
+	out = append(out, consentChanges(da, db, x, y)...)
 	out = append(out, listChange("organisatietypen verstrekker", x.Holder.OrgTypes, y.Holder.OrgTypes, nil, nil)...)
 	out = append(out, roleChange("rollen verstrekker", x.Holder.Roles, y.Holder.Roles)...)
 	out = append(out, listChange("organisatietypen ontvanger", x.Recipient.OrgTypes, y.Recipient.OrgTypes, nil, nil)...)
@@ -365,6 +542,24 @@ func side(s policy.Side) string {
 	return orgs + " (rollen: " + strings.Join(s.Roles, ", ") + ")"
 }
 
+// ownConsent describes the consent settings a flow sets itself.
+func ownConsent(f policy.Flow) string {
+	var out []string
+	if f.ParentsRequired != nil {
+		out = append(out, fmt.Sprintf("aantal ouders %d", *f.ParentsRequired))
+	}
+	if f.AttestedConsent != nil {
+		out = append(out, "verklaarde toestemming "+attested(*f.AttestedConsent))
+	}
+	if f.ConsentByAge != nil {
+		out = append(out, "eigen leeftijdsgrenzen: "+bands(f.ConsentByAge))
+	}
+	if len(out) == 0 {
+		return "geen (volgt het regime)"
+	}
+	return strings.Join(out, ", ")
+}
+
 func regime(c string) string {
 	if c == "none" || c == "" {
 		return "geen toestemming nodig"
@@ -389,6 +584,12 @@ func conditions(r policy.Requirements) string {
 	if r.Beroepsgeheim {
 		out = append(out, "beroepsgeheim verstrekker vereist")
 	}
+	if r.Residence {
+		out = append(out, "woonplaats: de gemeente is de woongemeente van het kind")
+	}
+	if r.CaseReference {
+		out = append(out, "zaak- of maatregelnummer vereist")
+	}
 	if len(out) == 0 {
 		return "geen"
 	}
@@ -403,6 +604,129 @@ func ages(lo int, hi *int) string {
 		return fmt.Sprintf("vanaf %d jaar", lo)
 	}
 	return fmt.Sprintf("%d t/m %d jaar", lo, *hi)
+}
+
+// regimeText describes a regime: its age bands and its own settings.
+func regimeText(r policy.Regime) string {
+	out := bands(r.ByAge)
+	if r.ParentsRequired != nil {
+		out += fmt.Sprintf("; aantal ouders: %d", *r.ParentsRequired)
+	}
+	if r.AttestedConsent != nil {
+		out += "; verklaarde toestemming: " + attested(*r.AttestedConsent)
+	}
+	return out
+}
+
+// consentReach lists the flows for which one aspect of the consent
+// settings in force (under any regime they can decide under) differs
+// between the two packs.
+func consentReach(da, db *policy.Data, aspect func(policy.ConsentSettings) string) []string {
+	var ids []string
+	for _, f := range db.Flows {
+		for _, g := range da.Flows {
+			if g.ID == f.ID && aspectText(da, g, aspect) != aspectText(db, f, aspect) {
+				ids = append(ids, f.ID)
+			}
+		}
+	}
+	return ids
+}
+
+func aspectText(d *policy.Data, f policy.Flow, aspect func(policy.ConsentSettings) string) string {
+	var out []string
+	for _, r := range d.FlowRegimes(f) {
+		if cs, ok := d.ConsentSettings(f, r); ok {
+			out = append(out, r+": "+aspect(cs))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func bandsOf(c policy.ConsentSettings) string { return bands(c.ByAge) }
+
+func parentsOf(c policy.ConsentSettings) string {
+	if c.ParentsRequired == 2 {
+		return "beide ouders"
+	}
+	return "één ouder"
+}
+
+func attestedOf(c policy.ConsentSettings) string { return attested(c.AttestedConsent) }
+
+// consentChanges lists, per regime a flow decides under, what changes in
+// the consent settings in force (both versions need consent).
+func consentChanges(da, db *policy.Data, x, y policy.Flow) []string {
+	if x.Consent == "none" || y.Consent == "none" {
+		return nil
+	}
+	var out []string
+	for _, r := range db.FlowRegimes(y) {
+		cy, ok := db.ConsentSettings(y, r)
+		cx, okx := da.ConsentSettings(x, r)
+		if !ok || !okx {
+			continue
+		}
+		where := ""
+		if r != y.Consent {
+			where = " (bij zorgpartij of bijzondere gegevens, regime " + r + ")"
+		}
+		if a, b := bandsOf(cx), bandsOf(cy); a != b {
+			out = append(out, fmt.Sprintf("wiens toestemming telt%s: %s → %s", where, a, b))
+		}
+		if a, b := parentsOf(cx), parentsOf(cy); a != b {
+			out = append(out, fmt.Sprintf("toestemming van%s: %s → %s", where, a, b))
+		}
+		if a, b := attestedOf(cx), attestedOf(cy); a != b {
+			out = append(out, fmt.Sprintf("toestemming die de ontvanger verklaart%s: %s → %s", where, a, b))
+		}
+	}
+	return out
+}
+
+// consentText describes the consent settings in force for a flow, in
+// Dutch: per regime it can decide under, whose consent counts by age, how
+// many parents and whether an attested consent counts.
+func consentText(d *policy.Data, f policy.Flow) string {
+	if f.Consent == "none" {
+		return "geen toestemming nodig"
+	}
+	var parts []string
+	for i, r := range d.FlowRegimes(f) {
+		cs, ok := d.ConsentSettings(f, r)
+		if !ok {
+			continue
+		}
+		label := "regime " + r
+		if i > 0 {
+			label = "bij zorgpartij of bijzondere gegevens regime " + r
+		}
+		parents := "één ouder"
+		if cs.ParentsRequired == 2 {
+			parents = "beide ouders"
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s; %s; verklaarde toestemming %s)", label, bands(cs.ByAge), parents, attested(cs.AttestedConsent)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func attested(b bool) string {
+	if b {
+		return "telt"
+	}
+	return "telt niet"
+}
+
+func modeText(m string) string {
+	switch m {
+	case policy.ModeRequest:
+		return "alleen op vraag van de ontvanger"
+	case policy.ModeNotification:
+		return "alleen als melding van de verstrekker"
+	case "both":
+		return "vraag of melding"
+	}
+	return orDash(m)
 }
 
 func bands(bs []policy.AgeBand) string {

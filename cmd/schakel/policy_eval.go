@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
@@ -151,14 +152,19 @@ func cmdPolicyData(args []string, s stdio) int {
 	return 0
 }
 
-// cmdPolicyTest runs the pack's Rego tests and its scenario files. The
-// scenarios are those given with --scenarios, else the pack's own
-// testdata/scenarios folder, else the default pack's scenario files.
+// cmdPolicyTest runs the pack's Rego tests and its scenario files: those
+// given with --scenarios, else the built-in scenarios of the default pack
+// together with the pack's own testdata/scenarios (a file of the pack with
+// the same name replaces the built-in one, and the output says so). With
+// --accept (a pack folder only) it first rewrites the expectation of every
+// failing scenario to the decision it now gets, in the pack's
+// testdata/scenarios, after the officer has reviewed `policy diff`.
 func cmdPolicyTest(args []string, s stdio) int {
 	fs := newFlags(s, "schakel policy test", "usage: schakel policy test [--bundle PACK] [--scenarios DIR] [-v]\n\nRuns the pack's Rego tests and scenario files; exit 1 on any failure.")
 	bundlePath := fs.String("bundle", "", "pack folder or archive (default: the pack built into the binary)")
-	scenarioDir := fs.String("scenarios", "", "folder of scenario files (default: the pack's testdata/scenarios, else the default pack's)")
+	scenarioDir := fs.String("scenarios", "", "folder of scenario files (default: the built-in scenarios with the pack's testdata/scenarios)")
 	verbose := fs.Bool("v", false, "list every test and scenario, not only failures")
+	accept := fs.Bool("accept", false, "rewrite the expected outcome of every failing scenario to its new decision, in the pack folder's testdata/scenarios")
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
@@ -168,6 +174,15 @@ func cmdPolicyTest(args []string, s stdio) int {
 		return 1
 	}
 	ctx := context.Background()
+	if *accept {
+		if code := acceptScenarios(ctx, s, lp, *bundlePath, *scenarioDir); code != 0 {
+			return code
+		}
+		if lp, err = loadPack(*bundlePath); err != nil {
+			fmt.Fprintf(s.err, "schakel policy test: policy pack refused: %v\n", err)
+			return 1
+		}
+	}
 	fmt.Fprintf(s.out, "policy pack: %s (%s)\n", lp.name, lp.pack.Revision())
 	failed := 0
 
@@ -191,30 +206,29 @@ func cmdPolicyTest(args []string, s stdio) int {
 			fmt.Fprintf(s.out, ": %s", r.Error)
 		}
 		fmt.Fprintln(s.out)
+		if r.Failure != "" {
+			fmt.Fprintf(s.out, "       %s\n", strings.ReplaceAll(r.Failure, "\n", "\n       "))
+		}
 	}
 	fmt.Fprintf(s.out, "Rego tests: %d passed, %d failed\n", pass, len(results)-pass)
 
-	scen, scenName, err := scenarioSource(*scenarioDir, *bundlePath, lp.fsys)
+	cases, scenName, err := scenarioCases(*scenarioDir, lp.fsys, s.out)
 	if err != nil {
 		fmt.Fprintf(s.out, "scenarios: %v\n", err)
 		failed++
 	} else {
-		sres, err := policy.RunScenarios(ctx, lp.engine, scen)
-		if err != nil {
-			fmt.Fprintf(s.out, "scenarios (%s): %v\n", scenName, err)
-			failed++
-		}
+		sres := policy.RunCases(ctx, lp.engine, cases)
 		spass := 0
 		for _, r := range sres {
 			if r.Pass() {
 				spass++
 				if *verbose {
-					fmt.Fprintf(s.out, "  PASS %s: %s\n", r.File, r.Name)
+					fmt.Fprintf(s.out, "  PASS %s: %s\n", scenarioPath(r.Source, r.File), r.Name)
 				}
 				continue
 			}
 			failed++
-			fmt.Fprintf(s.out, "  FAIL %s: %s\n", r.File, r.Name)
+			fmt.Fprintf(s.out, "  FAIL %s: %s\n", scenarioPath(r.Source, r.File), r.Name)
 			for _, f := range r.Failures {
 				fmt.Fprintf(s.out, "       %s\n", f)
 			}
@@ -229,7 +243,17 @@ func cmdPolicyTest(args []string, s stdio) int {
 	return 0
 }
 
-func scenarioSource(dir, bundlePath string, pack fs.FS) (fs.FS, string, error) {
+// scenarioPath names a scenario file by its source.
+func scenarioPath(source, file string) string {
+	if source == policy.SourcePack {
+		return "testdata/scenarios/" + file
+	}
+	return file
+}
+
+// scenarioCases are the scenarios policy test runs, and a name for them. It
+// writes a line for every built-in file the pack's own replaces.
+func scenarioCases(dir string, pack fs.FS, out io.Writer) ([]policy.ScenarioCase, string, error) {
 	if dir != "" {
 		info, err := os.Stat(dir)
 		if err != nil {
@@ -238,17 +262,97 @@ func scenarioSource(dir, bundlePath string, pack fs.FS) (fs.FS, string, error) {
 		if !info.IsDir() {
 			return nil, "", fmt.Errorf("%s is not a folder", dir)
 		}
-		return os.DirFS(dir), dir, nil
+		cases, err := policy.LoadScenarios(os.DirFS(dir), dir)
+		return cases, dir, err
 	}
-	if sub, err := fs.Sub(pack, "testdata/scenarios"); err == nil {
-		if _, err := fs.Stat(pack, "testdata/scenarios"); err == nil {
-			return sub, "testdata/scenarios of the pack", nil
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, "", err
+	cases, replaced, err := policy.PackScenarios(pack)
+	if err != nil {
+		return nil, "", err
+	}
+	own := 0
+	for _, c := range cases {
+		if c.Source == policy.SourcePack {
+			own++
 		}
 	}
-	if bundlePath == "" {
-		return policy.DefaultScenarios(), "built-in scenarios of the default pack", nil
+	for _, f := range replaced {
+		fmt.Fprintf(out, "scenarios: the pack's testdata/scenarios/%s replaces the built-in %s\n", f, f)
 	}
-	return policy.DefaultScenarios(), "built-in scenarios of the default pack; the pack has no testdata/scenarios", nil
+	if own == 0 {
+		return cases, "built-in scenarios of the default pack", nil
+	}
+	return cases, fmt.Sprintf("built-in scenarios of the default pack and %d of the pack's testdata/scenarios", own), nil
+}
+
+// acceptScenarios rewrites the expectations of the failing scenarios into
+// the pack folder's testdata/scenarios (a built-in file is copied there
+// first), listing every accepted change.
+func acceptScenarios(ctx context.Context, s stdio, lp *loadedPack, bundlePath, scenarioDir string) int {
+	info, err := os.Stat(bundlePath)
+	if bundlePath == "" || scenarioDir != "" || err != nil || !info.IsDir() {
+		fmt.Fprintln(s.err, "schakel policy test: --accept needs --bundle with a pack folder (not an archive, not --scenarios): the accepted outcomes are written to its testdata/scenarios")
+		return 2
+	}
+	cases, _, err := policy.PackScenarios(lp.fsys)
+	if err != nil {
+		fmt.Fprintf(s.err, "schakel policy test: %v\n", err)
+		return 1
+	}
+	type fileKey struct{ source, file string }
+	got := map[fileKey]map[string]policy.Decision{}
+	var order []fileKey
+	for _, r := range policy.RunCases(ctx, lp.engine, cases) {
+		if r.Pass() {
+			continue
+		}
+		if r.Decision.PolicyRevision == "" {
+			fmt.Fprintf(s.err, "schakel policy test: %s: %s cannot be accepted: %s\n", r.File, r.Name, strings.Join(r.Failures, "; "))
+			return 1
+		}
+		k := fileKey{r.Source, r.File}
+		if got[k] == nil {
+			got[k] = map[string]policy.Decision{}
+			order = append(order, k)
+		}
+		got[k][r.Name] = r.Decision
+	}
+	if len(order) == 0 {
+		fmt.Fprintln(s.out, "accept: every scenario already has its decision; nothing to accept")
+		return 0
+	}
+	target := filepath.Join(bundlePath, "testdata", "scenarios")
+	for _, k := range order {
+		var raw []byte
+		if k.source == policy.SourceBuiltin {
+			raw, err = fs.ReadFile(policy.DefaultScenarios(), k.file)
+		} else {
+			raw, err = os.ReadFile(filepath.Join(target, filepath.FromSlash(k.file)))
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "schakel policy test: %v\n", err)
+			return 1
+		}
+		out, changes, err := policy.Accept(raw, got[k])
+		if err != nil {
+			fmt.Fprintf(s.err, "schakel policy test: %s: %v\n", k.file, err)
+			return 1
+		}
+		dst := filepath.Join(target, filepath.FromSlash(k.file))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			fmt.Fprintf(s.err, "schakel policy test: %v\n", err)
+			return 1
+		}
+		if err := os.WriteFile(dst, out, 0o644); err != nil {
+			fmt.Fprintf(s.err, "schakel policy test: %v\n", err)
+			return 1
+		}
+		from := "testdata/scenarios/" + k.file
+		if k.source == policy.SourceBuiltin {
+			from = "built-in " + k.file + ", copied to testdata/scenarios/" + k.file
+		}
+		for _, c := range changes {
+			fmt.Fprintf(s.out, "accepted (%s): %s\n", from, c)
+		}
+	}
+	return 0
 }

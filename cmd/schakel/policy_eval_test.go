@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -97,26 +98,37 @@ func TestPolicyEvalMalformed(t *testing.T) {
 		return string(b)
 	}
 	cases := map[string]struct{ input, field string }{
-		"not JSON":          {"{purpose: A1", "not JSON"},
-		"trailing":          {string(valid) + "{}", "not JSON"},
-		"an array":          {"[]", "must be an object"},
-		"missing purpose":   {edit(func(m map[string]any) { delete(m, "purpose") }), "purpose: required"},
-		"missing holder":    {edit(func(m map[string]any) { delete(m, "holder") }), "holder: required"},
-		"missing oin":       {edit(func(m map[string]any) { delete(m["recipient"].(map[string]any), "oin") }), "recipient.oin: required"},
-		"missing role":      {edit(func(m map[string]any) { delete(m["holder"].(map[string]any), "role") }), "holder.role: required"},
-		"missing age":       {edit(func(m map[string]any) { delete(m["subject"].(map[string]any), "age") }), "subject.age: required"},
-		"missing now":       {edit(func(m map[string]any) { delete(m, "now") }), "now: required"},
-		"missing cats":      {edit(func(m map[string]any) { delete(m, "categories") }), "categories: required"},
-		"age as text":       {edit(func(m map[string]any) { m["subject"].(map[string]any)["age"] = "14" }), "subject.age"},
-		"age fraction":      {edit(func(m map[string]any) { m["subject"].(map[string]any)["age"] = 14.5 }), "subject.age"},
-		"relation as text":  {edit(func(m map[string]any) { m["recipient"].(map[string]any)["relation"] = "ja" }), "recipient.relation"},
-		"category number":   {edit(func(m map[string]any) { m["categories"] = []any{"opp", 3} }), "categories[1]"},
-		"unknown field":     {edit(func(m map[string]any) { m["doel"] = "x" }), "doel: unknown field"},
-		"unknown in holder": {edit(func(m map[string]any) { m["holder"].(map[string]any)["naam"] = "x" }), "holder.naam: unknown field"},
-		"bad time":          {edit(func(m map[string]any) { m["now"] = "gisteren" }), "now"},
+		"not JSON":           {"{purpose: A1", "not JSON"},
+		"trailing":           {string(valid) + "{}", "not JSON"},
+		"an array":           {"[]", "must be an object"},
+		"missing purpose":    {edit(func(m map[string]any) { delete(m, "purpose") }), "purpose: required"},
+		"missing holder":     {edit(func(m map[string]any) { delete(m, "holder") }), "holder: required"},
+		"missing oin":        {edit(func(m map[string]any) { delete(m["recipient"].(map[string]any), "oin") }), "recipient.oin: required"},
+		"missing role":       {edit(func(m map[string]any) { delete(m["holder"].(map[string]any), "role") }), "holder.role: required"},
+		"missing age":        {edit(func(m map[string]any) { delete(m["subject"].(map[string]any), "age") }), "subject.age: required"},
+		"missing now":        {edit(func(m map[string]any) { delete(m, "now") }), "now: required"},
+		"missing cats":       {edit(func(m map[string]any) { delete(m, "categories") }), "categories: required"},
+		"age as text":        {edit(func(m map[string]any) { m["subject"].(map[string]any)["age"] = "14" }), "subject.age"},
+		"age fraction":       {edit(func(m map[string]any) { m["subject"].(map[string]any)["age"] = 14.5 }), "subject.age"},
+		"relation as text":   {edit(func(m map[string]any) { m["recipient"].(map[string]any)["relation"] = "ja" }), "recipient.relation"},
+		"category number":    {edit(func(m map[string]any) { m["categories"] = []any{"opp", 3} }), "categories[1]"},
+		"unknown field":      {edit(func(m map[string]any) { m["doel"] = "x" }), "doel: unknown field"},
+		"unknown in holder":  {edit(func(m map[string]any) { m["holder"].(map[string]any)["naam"] = "x" }), "holder.naam: unknown field"},
+		"relation on holder": {edit(func(m map[string]any) { m["holder"].(map[string]any)["relation"] = true }), "holder.relation: unknown field"},
+		"bad time":           {edit(func(m map[string]any) { m["now"] = "gisteren" }), "now"},
 		"bad given_by": {edit(func(m map[string]any) {
 			m["consents"].([]any)[0].(map[string]any)["given_by"] = "oma"
 		}), "consents[0].given_by"},
+		"unknown mode":      {edit(func(m map[string]any) { m["mode"] = "push" }), "mode: must be"},
+		"mode as number":    {edit(func(m map[string]any) { m["mode"] = 1 }), "mode: must be a string"},
+		"gemeente number":   {edit(func(m map[string]any) { m["subject"].(map[string]any)["gemeente"] = 153 }), "subject.gemeente"},
+		"case ref as array": {edit(func(m map[string]any) { m["case_reference"] = []any{"x"} }), "case_reference"},
+		"bad held_by": {edit(func(m map[string]any) {
+			m["consents"].([]any)[0].(map[string]any)["held_by"] = "school"
+		}), "consents[0].held_by"},
+		"giver as bool": {edit(func(m map[string]any) {
+			m["consents"].([]any)[0].(map[string]any)["giver"] = true
+		}), "consents[0].giver"},
 		"bad given_at": {edit(func(m map[string]any) {
 			m["consents"].([]any)[0].(map[string]any)["given_at"] = 5
 		}), "consents[0].given_at"},
@@ -256,8 +268,10 @@ func TestPolicyTest(t *testing.T) {
 	}
 }
 
-// TestPolicyTestFails breaks a rule in a copy of the pack: the Rego test
-// and the scenario that cover it fail, by name, and the exit code is 1.
+// TestPolicyTestFails breaks a rule in a copy of the pack: a data change is
+// caught by the scenario that covers it (the Rego tests, on their own
+// fixture, still pass), a logic change by the Rego test, which says what it
+// got and expected; both by name, and the exit code is 1.
 func TestPolicyTestFails(t *testing.T) {
 	dir := copyPack(t)
 	editFile(t, filepath.Join(dir, "data.yaml"), "max_age: 22", "max_age: 23")
@@ -266,10 +280,30 @@ func TestPolicyTestFails(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	for _, want := range []string{
-		"FAIL decision_test.rego:",
-		"test_age_out_of_scope_23",
+		"Rego tests: ",
+		" passed, 0 failed",
 		"FAIL f1.yaml: jongere van 23 valt buiten de verwijsindex",
 		"allow: got true, want false",
+		"\nFAIL\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not contain %q:\n%s", want, out)
+		}
+	}
+
+	dir = copyPack(t)
+	editFile(t, filepath.Join(dir, "decision.rego"), "\tinput.subject.age <= f.age_to\n", "\tinput.subject.age <= f.age_to + 1\n")
+	code, out, _ = schakel(t, "", "policy", "test", "--bundle", dir)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"FAIL decision_test.rego:",
+		"test_age_out_of_scope_23",
+		"d.allow == false",
+		"got:      true",
+		"expected: false",
+		"FAIL f1.yaml: jongere van 23 valt buiten de verwijsindex",
 		"\nFAIL\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -288,8 +322,8 @@ func TestPolicyTestOwnScenarios(t *testing.T) {
 base:
   purpose: handhaving_leerplicht
   holder: {oin: "00000001000000000001", org_type: school_vo, role: administratie}
-  recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar}
-  subject: {age: 13}
+  recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar, gemeente: GM0153}
+  subject: {age: 13, gemeente: GM0153}
   categories: [verzuim]
   now: "2026-11-22T10:00:00Z"
 scenarios:
@@ -298,13 +332,34 @@ scenarios:
   - name: verkeerde verwachting
     expect: {allow: false}
 `
-	if err := os.WriteFile(filepath.Join(scen, "c1.yaml"), []byte(file), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(scen, "eigen-c1.yaml"), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The pack's own scenarios run together with the built-in ones.
+	builtin, err := policy.LoadScenarios(policy.DefaultScenarios(), "")
+	if err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := schakel(t, "", "policy", "test", "--bundle", dir)
-	if code != 1 || !strings.Contains(out, "scenarios (testdata/scenarios of the pack): 1 passed, 1 failed") ||
-		!strings.Contains(out, "FAIL c1.yaml: verkeerde verwachting") {
-		t.Fatalf("exit %d\n%s", code, out)
+	want := fmt.Sprintf("scenarios (built-in scenarios of the default pack and 2 of the pack's testdata/scenarios): %d passed, 1 failed", len(builtin)+1)
+	if code != 1 || !strings.Contains(out, want) ||
+		!strings.Contains(out, "FAIL testdata/scenarios/eigen-c1.yaml: verkeerde verwachting") || strings.Contains(out, "replaces") {
+		t.Fatalf("exit %d, want %q\n%s", code, want, out)
+	}
+	// A file of the pack with a built-in file's name replaces it, aloud.
+	if err := os.Rename(filepath.Join(scen, "eigen-c1.yaml"), filepath.Join(scen, "c1.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	var c1 int
+	for _, c := range builtin {
+		if c.File == "c1.yaml" {
+			c1++
+		}
+	}
+	code, out, _ = schakel(t, "", "policy", "test", "--bundle", dir)
+	want = fmt.Sprintf("%d passed, 1 failed", len(builtin)-c1+1)
+	if code != 1 || !strings.Contains(out, "scenarios: the pack's testdata/scenarios/c1.yaml replaces the built-in c1.yaml\n") || !strings.Contains(out, want) {
+		t.Fatalf("replacing c1.yaml: exit %d, want %q\n%s", code, want, out)
 	}
 	code, out, _ = schakel(t, "", "policy", "test", "--scenarios", scen)
 	if code != 1 || !strings.Contains(out, "1 passed, 1 failed") {
@@ -325,6 +380,9 @@ func TestPolicyExplain(t *testing.T) {
 		"directe hulprelatie vereist (need-to-know): verklaard: ja",
 		"regime jeugdhulp; bij 14 jaar is toestemming nodig van: jeugdige en ouder",
 		"toestemming c-1 van ouder voor verzuim, opp: geldig",
+		"toestemming van één ouder nodig; 1 van 1 gevonden",
+		"toestemming van de jeugdige nodig; 0 van 1 gevonden",
+		"modus: op vraag van de ontvanger of als melding (both)",
 		"Waarom geweigerd:\n  - De toestemming van de jeugdige ontbreekt. (CONSENT_MISSING)",
 	} {
 		if !strings.Contains(out, want) {

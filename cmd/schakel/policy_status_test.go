@@ -92,10 +92,15 @@ policy: {bundle: %q, trusted_keys: %q, threshold: 2}
 			t.Fatalf("status %v: exit %d: %s", args, code, errOut)
 		}
 		for _, want := range []string{"active pack:   " + bundle.Revision(archive), bundle.Revision(tampered) + " (tampered)",
-			"no trusted signature verifies the archive", "keeps serving the active pack above"} {
+			"no trusted signature verifies the archive", "keeps serving the active pack above",
+			"(the pack offered there since was refused)"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("status %v lacks %q:\n%s", args, want, out)
 			}
+		}
+		// A refused pack is not called newer: it may be older.
+		if strings.Contains(out, "newer") {
+			t.Errorf("status %v calls the refused pack newer:\n%s", args, out)
 		}
 	}
 	// Issue 19: the refused file is not shown as the active pack's source,

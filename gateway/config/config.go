@@ -73,6 +73,10 @@ type Node struct {
 	OIN     string `yaml:"oin"`
 	Name    string `yaml:"name"`
 	OrgType string `yaml:"org_type"`
+	// Gemeente is the CBS municipality code ("GM0153") of a node whose org
+	// type is gemeente: the residence rule compares it with the child's
+	// woongemeente. Required for org type gemeente, refused for others.
+	Gemeente string `yaml:"gemeente"`
 }
 
 // Listen holds the listen addresses. Peer is the mutual-TLS listener for other
@@ -128,7 +132,16 @@ type Peer struct {
 	Name    string `yaml:"name"`
 	OrgType string `yaml:"org_type"`
 	Address string `yaml:"address"`
+	// Gemeente is the peer's CBS municipality code when its org type is
+	// gemeente (required then, refused otherwise).
+	Gemeente string `yaml:"gemeente"`
 }
+
+// gemeenteRE is a CBS municipality code: GM and four digits.
+var gemeenteRE = regexp.MustCompile(`^GM[0-9]{4}$`)
+
+// ValidGemeente reports whether s is a CBS municipality code ("GM0153").
+func ValidGemeente(s string) bool { return gemeenteRE.MatchString(s) }
 
 // Source says where the node fetches the organisation's data: an embedded
 // SQLite file (filled from Fixture when empty) or a gRPC source service.
@@ -376,6 +389,17 @@ func (c *Config) Validate() error {
 	if c.Node.OrgType == "" {
 		bad("node.org_type", "required")
 	}
+	gemeente := func(key, orgType, code string) {
+		switch {
+		case orgType == "gemeente" && code == "":
+			bad(key, "required for org type gemeente (the CBS code, e.g. GM0153)")
+		case orgType == "gemeente" && !ValidGemeente(code):
+			bad(key, "must be a CBS municipality code GM and four digits, got %q", code)
+		case orgType != "gemeente" && code != "":
+			bad(key, "only for org type gemeente")
+		}
+	}
+	gemeente("node.gemeente", c.Node.OrgType, c.Node.Gemeente)
 	addr("listen.peer", c.Listen.Peer, true)
 	addr("listen.local", c.Listen.Local, true)
 	addr("listen.metrics", c.Listen.Metrics, false)
@@ -410,6 +434,7 @@ func (c *Config) Validate() error {
 		if p.OrgType == "" {
 			bad(key+".org_type", "required")
 		}
+		gemeente(key+".gemeente", p.OrgType, p.Gemeente)
 		addr(key+".address", p.Address, true)
 	}
 	switch {

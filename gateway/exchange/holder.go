@@ -10,6 +10,7 @@ import (
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
+	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 )
 
@@ -49,11 +50,12 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc traceparent.C
 		return nil, err
 	}
 	x := release.Exchange{
-		Action: audit.ActionRequestDecide,
-		Peer:   from, Trace: traceparent.Context{TraceID: tc.TraceID, SpanID: traceparent.NewSpanID()}, Foreign: tc,
+		Action: audit.ActionRequestDecide, Mode: policy.ModeRequest, // the call says so, never the body
+		Peer: from, Trace: traceparent.Context{TraceID: tc.TraceID, SpanID: traceparent.NewSpanID()}, Foreign: tc,
 		BSN: req.GetBsn(), Purpose: req.GetPurpose(), Flow: req.GetFlow(), RecipientRole: req.GetRecipientRole(),
-		Relation: req.GetRelation(), Justification: req.GetJustification(), Categories: req.GetCategories(),
-		Start: start,
+		Relation: req.GetRelation(), Justification: req.GetJustification(), CaseReference: req.GetCaseReference(),
+		Categories: req.GetCategories(),
+		Start:      start,
 	}
 	if err := h.cfg.Replay.Check(from.OIN, req.GetRequestId(), req.GetSentAt().AsTime(), start); err != nil {
 		code := "CLOCK_SKEW"

@@ -33,6 +33,10 @@ type Peer struct {
 	Name    string
 	OrgType string
 	Address string
+	// Gemeente is the CBS municipality code ("GM0153") of a gemeente, from
+	// the node's configuration or peer directory (never from a request); ""
+	// for other org types.
+	Gemeente string
 }
 
 // Directory is the node's list of peer organisations. Replace swaps the

@@ -14,7 +14,7 @@ import (
 func staticPeers(cfg *config.Config) []identity.Peer {
 	peers := make([]identity.Peer, 0, len(cfg.Peers))
 	for _, p := range cfg.Peers {
-		peers = append(peers, identity.Peer{OIN: p.OIN, Name: p.Name, OrgType: p.OrgType, Address: p.Address})
+		peers = append(peers, identity.Peer{OIN: p.OIN, Name: p.Name, OrgType: p.OrgType, Address: p.Address, Gemeente: p.Gemeente})
 	}
 	return peers
 }
@@ -40,7 +40,11 @@ func (n *Node) loadDirectory(cfg *config.Config, dir *identity.Directory, log *s
 		peers := staticPeers(cfg)
 		for _, e := range v.File.Peers {
 			if e.OIN != cfg.Node.OIN {
-				peers = append(peers, identity.Peer{OIN: e.OIN, Name: e.Name, OrgType: e.OrgType, Address: e.Address})
+				p := identity.Peer{OIN: e.OIN, Name: e.Name, OrgType: e.OrgType, Address: e.Address}
+				if e.GemeenteCode != "" {
+					p.Gemeente = "GM" + e.GemeenteCode // the directory keeps the four digits
+				}
+				peers = append(peers, p)
 			}
 		}
 		dir.Replace(peers)

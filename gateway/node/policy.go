@@ -314,6 +314,12 @@ func (p *Policy) Decide(ctx context.Context, in policy.Input) (policy.Decision, 
 	return engine.Decide(ctx, in)
 }
 
+// Precheck decides a request on itself alone, before the child is looked up
+// (policy.Engine.Precheck), with the active pack.
+func (p *Policy) Precheck(ctx context.Context, in policy.Input) (policy.Decision, error) {
+	return p.active.Load().engine.Precheck(ctx, in)
+}
+
 // Revision is the active pack's revision.
 func (p *Policy) Revision() string { return p.active.Load().revision }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
+	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
 )
@@ -165,9 +166,9 @@ func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) 
 	// what is released now leaves, and it is recorded, with its
 	// obligations, before it leaves.
 	out, err := n.cfg.Release.Release(ctx, release.Exchange{
-		Action: audit.ActionNotifyDeliver, DenyAction: audit.ActionNotifyCancel, Peer: peer, Trace: tc,
+		Action: audit.ActionNotifyDeliver, DenyAction: audit.ActionNotifyCancel, Mode: policy.ModeNotification, Peer: peer, Trace: tc,
 		BSN: o.BSN, Purpose: o.Purpose, Flow: o.Flow, HolderRole: o.Role, RecipientRole: o.RecipientRole,
-		Justification: o.Justification, Categories: release.PresentCategories(rec), Payload: rec,
+		Justification: o.Justification, CaseReference: o.CaseReference, Categories: release.PresentCategories(rec), Payload: rec,
 		ObligationKey: o.ID, Start: start,
 		// Nothing is recorded as delivered while the peer cannot be reached.
 		BeforeRelease: func(ctx context.Context) error {

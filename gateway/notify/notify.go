@@ -48,6 +48,7 @@ import (
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
+	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
@@ -203,10 +204,11 @@ func (n *Notifier) Send(ctx context.Context, req *localv1.SendNotificationReques
 	// Decided and recorded, not released: what leaves is decided again and
 	// recorded per delivery attempt.
 	out, err := n.cfg.Release.Release(ctx, release.Exchange{
-		Action: audit.ActionNotifyDecide, DecideOnly: true, Peer: peer, Trace: tc,
+		Action: audit.ActionNotifyDecide, DecideOnly: true, Mode: policy.ModeNotification, Peer: peer, Trace: tc,
 		BSN: req.GetBsn(), Purpose: req.GetPurpose(), Flow: req.GetFlow(),
 		HolderRole: req.GetRole(), RecipientRole: req.GetRecipientRole(), Justification: req.GetJustification(),
-		Categories: cats, Start: start,
+		CaseReference: req.GetCaseReference(),
+		Categories:    cats, Start: start,
 	})
 	if err != nil {
 		n.log.ErrorContext(ctx, "notification not accepted", "err", err)

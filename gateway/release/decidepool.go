@@ -22,9 +22,10 @@ type DecisionPool struct {
 }
 
 type decideJob struct {
-	ctx context.Context
-	in  policy.Input
-	res chan decideResult
+	ctx      context.Context
+	in       policy.Input
+	precheck bool // Precheck instead of Decide
+	res      chan decideResult
 }
 
 type decideResult struct {
@@ -45,7 +46,13 @@ func (p *DecisionPool) work() {
 	for {
 		select {
 		case j := <-p.jobs:
-			d, err := p.next.Decide(j.ctx, j.in)
+			var d policy.Decision
+			var err error
+			if j.precheck {
+				d, err = p.next.(Prechecker).Precheck(j.ctx, j.in)
+			} else {
+				d, err = p.next.Decide(j.ctx, j.in)
+			}
 			j.res <- decideResult{d, err}
 		case <-p.quit:
 			return
@@ -55,7 +62,20 @@ func (p *DecisionPool) work() {
 
 // Decide implements Decider.
 func (p *DecisionPool) Decide(ctx context.Context, in policy.Input) (policy.Decision, error) {
-	j := decideJob{ctx: ctx, in: in, res: make(chan decideResult, 1)}
+	return p.run(decideJob{ctx: ctx, in: in, res: make(chan decideResult, 1)})
+}
+
+// Precheck implements Prechecker when the pool's decider does; otherwise
+// it lets every request through to Decide (a test double).
+func (p *DecisionPool) Precheck(ctx context.Context, in policy.Input) (policy.Decision, error) {
+	if _, ok := p.next.(Prechecker); !ok {
+		return policy.Decision{Allow: true}, nil
+	}
+	return p.run(decideJob{ctx: ctx, in: in, precheck: true, res: make(chan decideResult, 1)})
+}
+
+func (p *DecisionPool) run(j decideJob) (policy.Decision, error) {
+	ctx := j.ctx
 	select {
 	case p.jobs <- j:
 	case <-ctx.Done():

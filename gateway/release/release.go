@@ -67,6 +67,20 @@ type Decider interface {
 	Decide(ctx context.Context, in policy.Input) (policy.Decision, error)
 }
 
+// Prechecker is a decision point that can decide on the request alone,
+// before the child is looked up (policy.Engine.Precheck). The node's policy
+// is one; a Decider that is not (a test double) skips that step.
+type Prechecker interface {
+	Precheck(ctx context.Context, in policy.Input) (policy.Decision, error)
+}
+
+// Reason codes the gateway answers with itself (POLICY-CONTRACT.md).
+const (
+	// CodeSubjectUnknown: the holder does not know the child; only after
+	// every check that does not depend on the child passed, and audited.
+	CodeSubjectUnknown = "SUBJECT_UNKNOWN"
+)
+
 // AuditLog is the node's durable, tamper-evident audit log.
 type AuditLog interface {
 	Append(ctx context.Context, r *audit.Record) (audit.Commit, error)
@@ -119,6 +133,10 @@ type Exchange struct {
 	// notification when it is queued: what leaves is decided again and
 	// recorded per delivery attempt).
 	DecideOnly bool
+	// Mode is how the exchange started (policy.ModeRequest: the recipient
+	// asked; policy.ModeNotification: the holder sends), set from the call,
+	// never from a request body.
+	Mode string
 	// Peer is the recipient, as the directory and its certificate say.
 	Peer identity.Peer
 	// Trace is this node's trace context; Foreign the peer's, when its
@@ -129,6 +147,7 @@ type Exchange struct {
 	HolderRole, RecipientRole string
 	Relation                  bool
 	Justification             string
+	CaseReference             string
 	Categories                []string
 	// Payload is the data to release, for a notification (its stored
 	// record); nil means: ask the source for the released categories.
@@ -170,19 +189,43 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 	if x.Start.IsZero() {
 		x.Start = r.cfg.Now()
 	}
-	// 3. The decision input: facts from the source, consents from the store.
-	in, err := r.input(ctx, x)
-	if err != nil {
-		return nil, err
-	}
-	// 4. Decide. An engine failure is a denial, never a release.
+	// 3. The decision input. First what does not depend on the child
+	// (purpose, flow, mode, roles, justification, case reference): a
+	// request that fails there is refused without any look-up in this
+	// organisation's records. Then the child: facts from the source,
+	// consents from the store.
 	out := &Outcome{}
-	out.Decision, err = r.cfg.Decider.Decide(ctx, in)
-	if err != nil {
-		r.log.ErrorContext(ctx, "policy engine failed; denying", "err", err)
-		out.Decision = policy.Decision{DecisionID: NewID(), PolicyRevision: out.Decision.PolicyRevision,
-			Reasons: []policy.Reason{{Code: codePolicyUnavailable, Message: "De beslisregels konden niet worden toegepast; er is niets gedeeld."}}}
-		out.EngineFailed = true
+	in := r.requestInput(x)
+	var err error
+	pre, checked := r.cfg.Decider.(Prechecker)
+	if checked {
+		out.Decision, err = pre.Precheck(ctx, in)
+	}
+	switch {
+	case checked && err != nil:
+		r.engineFailed(ctx, out, err)
+	case checked && !out.Decision.Allow:
+		// Refused on the request alone; recorded below, nothing looked up.
+	default:
+		facts, err := r.cfg.Source.Facts(ctx, x.BSN, x.Peer.OIN)
+		if errors.Is(err, source.ErrNotFound) {
+			out.Decision = subjectUnknown(out.Decision, x.Categories)
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		consents, err := r.cfg.Consents.List(ctx, x.BSN)
+		if err != nil {
+			return nil, fmt.Errorf("consents: %w", err)
+		}
+		in.Subject = policy.Subject{Age: source.AgeAt(facts.BirthDate, x.Start), EnrolledAtRecipient: facts.EnrolledAtRecipient,
+			ParentsHadInzage: facts.ParentsHadInzage, Gemeente: facts.Gemeente}
+		in.Consents = PolicyConsents(consents)
+		// 4. Decide. An engine failure is a denial, never a release.
+		if out.Decision, err = r.cfg.Decider.Decide(ctx, in); err != nil {
+			r.engineFailed(ctx, out, err)
+		}
 	}
 	d := out.Decision
 	out.Wire = DecisionToProto(d)
@@ -242,28 +285,48 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 	return out, nil
 }
 
-// input builds the decision input of x.
-func (r *Releaser) input(ctx context.Context, x Exchange) (policy.Input, error) {
-	facts, err := r.cfg.Source.Facts(ctx, x.BSN, x.Peer.OIN)
-	if err != nil {
-		return policy.Input{}, err
-	}
-	consents, err := r.cfg.Consents.List(ctx, x.BSN)
-	if err != nil {
-		return policy.Input{}, fmt.Errorf("consents: %w", err)
+// requestInput is the decision input of x without the child (subject and
+// consents), as the precheck sees it.
+func (r *Releaser) requestInput(x Exchange) policy.Input {
+	mode := x.Mode
+	if mode == "" {
+		mode = policy.ModeRequest
 	}
 	return policy.Input{
-		Purpose:   x.Purpose,
-		Flow:      x.Flow,
-		Holder:    policy.Party{OIN: r.cfg.Self.OIN, OrgType: r.cfg.Self.OrgType, Role: x.HolderRole},
-		Recipient: policy.Party{OIN: x.Peer.OIN, OrgType: x.Peer.OrgType, Role: x.RecipientRole, Relation: x.Relation},
-		Subject: policy.Subject{Age: source.AgeAt(facts.BirthDate, x.Start), EnrolledAtRecipient: facts.EnrolledAtRecipient,
-			ParentsHadInzage: facts.ParentsHadInzage},
+		Purpose: x.Purpose,
+		Flow:    x.Flow,
+		Mode:    mode,
+		Holder:  policy.Party{OIN: r.cfg.Self.OIN, OrgType: r.cfg.Self.OrgType, Role: x.HolderRole, Gemeente: r.cfg.Self.Gemeente},
+		Recipient: policy.Party{OIN: x.Peer.OIN, OrgType: x.Peer.OrgType, Role: x.RecipientRole, Relation: x.Relation,
+			Gemeente: x.Peer.Gemeente},
 		Categories:    x.Categories,
-		Consents:      PolicyConsents(consents),
 		Justification: x.Justification,
+		CaseReference: x.CaseReference,
 		Now:           x.Start,
-	}, nil
+	}
+}
+
+// engineFailed makes out a denial because the policy engine failed.
+func (r *Releaser) engineFailed(ctx context.Context, out *Outcome, err error) {
+	r.log.ErrorContext(ctx, "policy engine failed; denying", "err", err)
+	out.Decision = policy.Decision{DecisionID: NewID(), PolicyRevision: out.Decision.PolicyRevision,
+		Reasons: []policy.Reason{{Code: codePolicyUnavailable, Message: "De beslisregels konden niet worden toegepast; er is niets gedeeld."}}}
+	out.EngineFailed = true
+}
+
+// subjectUnknown is the denial of a request about a child this
+// organisation does not know, made after the precheck passed (pre). The
+// message says nothing about the organisation's records beyond that.
+func subjectUnknown(pre policy.Decision, categories []string) policy.Decision {
+	d := policy.Decision{Flow: pre.Flow, Basis: pre.Basis, PolicyRevision: pre.PolicyRevision, DecisionID: pre.DecisionID,
+		Reasons: []policy.Reason{{Code: CodeSubjectUnknown, Message: "Deze organisatie kent de persoon niet waarover het verzoek gaat; er is niets gedeeld."}}}
+	if d.DecisionID == "" {
+		d.DecisionID = NewID()
+	}
+	for _, c := range categories {
+		d.Withheld = append(d.Withheld, policy.Withheld{Category: c, Code: CodeSubjectUnknown})
+	}
+	return d
 }
 
 // record is the holder's audit record of decision d about x.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -58,14 +59,18 @@ type fixtureFile struct {
 		BirthDate        string               `yaml:"birth_date"`
 		EnrolledAt       []string             `yaml:"enrolled_at"`
 		ParentsHadInzage bool                 `yaml:"parents_had_inzage"`
+		Gemeente         string               `yaml:"gemeente"`
 		Record           map[string]yaml.Node `yaml:"record"`
 	} `yaml:"children"`
 }
+
+var gemeenteRE = regexp.MustCompile(`^GM[0-9]{4}$`)
 
 // fixtureChild is a validated child with its categories as canonical protojson.
 type fixtureChild struct {
 	Child
 	ParentsHadInzage bool
+	Gemeente         string
 	Data             map[string][]byte
 }
 
@@ -100,6 +105,9 @@ func parseFixture(b []byte) ([]fixtureChild, error) {
 		if err != nil {
 			return nil, fail("birth_date %q is not YYYY-MM-DD", c.BirthDate)
 		}
+		if c.Gemeente != "" && !gemeenteRE.MatchString(c.Gemeente) {
+			return nil, fail("gemeente %q is not a CBS municipality code (GM and four digits)", c.Gemeente)
+		}
 		for _, id := range c.EnrolledAt {
 			if err := oin.Valid(id); err != nil {
 				return nil, fail("enrolled_at %q: %v", id, err)
@@ -111,6 +119,7 @@ func parseFixture(b []byte) ([]fixtureChild, error) {
 				BSN: c.BSN, BirthDate: birth, EnrolledAt: c.EnrolledAt,
 			},
 			ParentsHadInzage: c.ParentsHadInzage,
+			Gemeente:         c.Gemeente,
 			Data:             map[string][]byte{},
 		}
 		for cat, node := range c.Record {

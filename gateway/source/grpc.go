@@ -59,6 +59,7 @@ func (g *GRPC) Facts(ctx context.Context, bsn, recipientOIN string) (Facts, erro
 		BirthDate:           birth,
 		EnrolledAtRecipient: resp.GetEnrolledAtRecipient(),
 		ParentsHadInzage:    resp.GetParentsHadInzage(),
+		Gemeente:            resp.GetGemeente(),
 	}, nil
 }
 
@@ -122,6 +123,7 @@ func (s *server) GetFacts(ctx context.Context, req *sourcev1.GetFactsRequest) (*
 		BirthDate:           f.BirthDate.Format(dateLayout),
 		EnrolledAtRecipient: f.EnrolledAtRecipient,
 		ParentsHadInzage:    f.ParentsHadInzage,
+		Gemeente:            f.Gemeente,
 	}, nil
 }
 

@@ -29,6 +29,7 @@ type Facts struct {
 	BirthDate           time.Time // a date, midnight UTC
 	EnrolledAtRecipient bool      // enrolled at the organisation the data would go to
 	ParentsHadInzage    bool      // the parents have seen the onderwijskundig rapport
+	Gemeente            string    // the child's woongemeente (CBS code, GM0153); "" unknown
 }
 
 // Source is the organisation's own system, as the node sees it.

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS children (
 	given_name         TEXT NOT NULL,
 	family_name        TEXT NOT NULL,
 	birth_date         TEXT NOT NULL, -- YYYY-MM-DD
-	parents_had_inzage INTEGER NOT NULL DEFAULT 0
+	parents_had_inzage INTEGER NOT NULL DEFAULT 0,
+	gemeente           TEXT NOT NULL DEFAULT '' -- woongemeente, CBS code (GM0153); '' unknown
 );
 CREATE TABLE IF NOT EXISTS enrolments (
 	bsn TEXT NOT NULL REFERENCES children(bsn),
@@ -71,7 +72,7 @@ func OpenSQLite(path string, fixture []byte) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("source: %w", err)
 	}
-	if s.facts, err = db.Prepare(`SELECT c.birth_date, c.parents_had_inzage,
+	if s.facts, err = db.Prepare(`SELECT c.birth_date, c.parents_had_inzage, c.gemeente,
 		EXISTS (SELECT 1 FROM enrolments e WHERE e.bsn = c.bsn AND e.oin = ?) FROM children c WHERE c.bsn = ?`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("source: %w", err)
@@ -99,6 +100,17 @@ func (s *SQLite) init(fixture []byte) error {
 	if _, err := s.db.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("source: create schema: %w", err)
 	}
+	// A source database made before residence existed: add the column (its
+	// children's woongemeente is then unknown, which fails the residence rule).
+	var hasGemeente int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('children') WHERE name = 'gemeente'`).Scan(&hasGemeente); err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	if hasGemeente == 0 {
+		if _, err := s.db.ExecContext(ctx, `ALTER TABLE children ADD COLUMN gemeente TEXT NOT NULL DEFAULT ''`); err != nil {
+			return fmt.Errorf("source: add gemeente: %w", err)
+		}
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
@@ -117,8 +129,8 @@ func (s *SQLite) init(fixture []byte) error {
 	}
 	for _, k := range kids {
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO children (bsn, given_name, family_name, birth_date, parents_had_inzage) VALUES (?, ?, ?, ?, ?)`,
-			k.BSN, k.GivenName, k.FamilyName, k.BirthDate.Format(dateLayout), k.ParentsHadInzage); err != nil {
+			`INSERT INTO children (bsn, given_name, family_name, birth_date, parents_had_inzage, gemeente) VALUES (?, ?, ?, ?, ?, ?)`,
+			k.BSN, k.GivenName, k.FamilyName, k.BirthDate.Format(dateLayout), k.ParentsHadInzage, k.Gemeente); err != nil {
 			return fmt.Errorf("source: fill %q: %w", k.Name, err)
 		}
 		for _, oin := range k.EnrolledAt {
@@ -170,7 +182,8 @@ func (s *SQLite) Facts(ctx context.Context, id, recipientOIN string) (Facts, err
 	}
 	var birthS string
 	var inzage, enrolled bool
-	err := s.facts.QueryRowContext(ctx, recipientOIN, id).Scan(&birthS, &inzage, &enrolled)
+	var gemeente string
+	err := s.facts.QueryRowContext(ctx, recipientOIN, id).Scan(&birthS, &inzage, &gemeente, &enrolled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Facts{}, ErrNotFound
 	}
@@ -181,7 +194,7 @@ func (s *SQLite) Facts(ctx context.Context, id, recipientOIN string) (Facts, err
 	if err != nil {
 		return Facts{}, fmt.Errorf("%w: stored birth_date: %v", ErrUnavailable, err)
 	}
-	return Facts{Found: true, BirthDate: birth, EnrolledAtRecipient: enrolled, ParentsHadInzage: inzage}, nil
+	return Facts{Found: true, BirthDate: birth, EnrolledAtRecipient: enrolled, ParentsHadInzage: inzage, Gemeente: gemeente}, nil
 }
 
 // Record implements Source: only the asked categories that the child has are

@@ -29,17 +29,29 @@ import (
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
 
-// Org describes an organisation in a test federation.
+// Org describes an organisation in a test federation. Gemeente is the CBS
+// code of an organisation of org type gemeente.
 type Org struct {
 	Key, OIN, Name, OrgType string
+	Gemeente                string
 }
 
-// Standard organisations, matching the demo fixture's enrolment OINs.
+// Standard organisations, matching the demo fixture's enrolment OINs and
+// woongemeenten (most children live in Enschede, Daan in Hengelo).
 var (
-	School   = Org{"school", "00000001000000000001", "Het Twentse College", "school_vo"}
-	Zorg     = Org{"zorg", "00000001000000000002", "Jeugdzorg Twente", "zorgaanbieder"}
-	Gemeente = Org{"gemeente", "00000001000000000003", "Gemeente Enschede", "gemeente"}
+	School   = Org{"school", "00000001000000000001", "Het Twentse College", "school_vo", ""}
+	Zorg     = Org{"zorg", "00000001000000000002", "Jeugdzorg Twente", "zorgaanbieder", ""}
+	Gemeente = Org{"gemeente", "00000001000000000003", "Gemeente Enschede", "gemeente", "GM0153"}
+	Hengelo  = Org{"hengelo", "00000001000000000006", "Gemeente Hengelo", "gemeente", "GM0164"}
 )
+
+// gemeenteYAML is the gemeente key of a node or peer entry ("" for others).
+func gemeenteYAML(o Org) string {
+	if o.Gemeente == "" {
+		return ""
+	}
+	return fmt.Sprintf(", gemeente: %s", o.Gemeente)
+}
 
 // Federation is a CA and the nodes of a test.
 type Federation struct {
@@ -156,16 +168,16 @@ func (f *Federation) Prepare(org Org, dirName string, peers []PeerAt, o PrepareO
 		}
 		return s
 	}
-	cfgYAML := fmt.Sprintf(`node: {oin: %q, name: %q, org_type: %s}
+	cfgYAML := fmt.Sprintf(`node: {oin: %q, name: %q, org_type: %s%s}
 listen: {peer: %q, local: %q, metrics: %q}
 identity: {cert: %q, key: %q}
 trust: {anchors: [%q]}
 local: {client_ca: %q}
 data_dir: data
 %speers:
-`, org.OIN, org.Name, org.OrgType, or0(o.PeerAddr), or0(o.LocalAddr), o.MetricsAddr, certPath, keyPath, caPath, localCAPath, builtinPolicy(o.Extra))
+`, org.OIN, org.Name, org.OrgType, gemeenteYAML(org), or0(o.PeerAddr), or0(o.LocalAddr), o.MetricsAddr, certPath, keyPath, caPath, localCAPath, builtinPolicy(o.Extra))
 	for _, p := range peers {
-		cfgYAML += fmt.Sprintf("  - {oin: %q, name: %q, org_type: %s, address: %q}\n", p.Org.OIN, p.Org.Name, p.Org.OrgType, p.Address)
+		cfgYAML += fmt.Sprintf("  - {oin: %q, name: %q, org_type: %s%s, address: %q}\n", p.Org.OIN, p.Org.Name, p.Org.OrgType, gemeenteYAML(p.Org), p.Address)
 	}
 	cfgYAML += o.Extra
 	path := filepath.Join(dir, "node.yaml")

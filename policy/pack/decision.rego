@@ -8,13 +8,23 @@
 #
 #   routes[purpose][holder org type][recipient org type] = flow id
 #       ("any" expanded to every known org type; unambiguous by validation)
-#   consent.givers_by_age[regime][age] = the givers whose consent counts
+#   flows[id].consent_settings[regime] = {by_age (age bands: min_age,
+#       age_to and the givers whose consent counts), parents_required,
+#       attested_consent}, for the
+#       flow's own regime and the strict one, with the inheritance global ->
+#       regime -> flow already resolved
+#
+# Two entry points: decision (POLICY-CONTRACT.md "Decision") and precheck,
+# the checks that depend on the request alone (RULES.md "What the holder
+# checks before it looks at the child"): the gateway asks precheck before
+# it looks the child up, and decision after.
 #
 # Ids in comments refer to RULES.md (the Schakel rules of "gegevens delen in Twente") ("Principles, as
 # checks", "Whose consent counts", "Flows").
 #
-# Input: the decision input of POLICY-CONTRACT.md, normalised by the Go
-# engine: every optional field is present (flow "" when absent), and every
+# Input: the decision input of POLICY-CONTRACT.md (version 2), normalised by
+# the Go engine: every optional field is present with its default (flow "",
+# mode "request", gemeente "", held_by "holder", giver ""), and every
 # time (now, given_at, valid_until, withdrawn_at) is an integer number of
 # nanoseconds since the Unix epoch, null when absent.
 package schakel.decision
@@ -29,18 +39,21 @@ now := input.now
 code_rank := {
 	"UNKNOWN_PURPOSE": 1,
 	"NO_MATCHING_FLOW": 2,
-	"ROLE_NOT_ALLOWED": 3,
-	"RELATION_REQUIRED": 4,
-	"CONSENT_MISSING": 5,
-	"CONSENT_WITHDRAWN": 6,
-	"CONSENT_EXPIRED": 7,
-	"CATEGORY_NOT_IN_FLOW": 8,
-	"CATEGORY_NOT_CONSENTED": 9,
-	"JUSTIFICATION_REQUIRED": 10,
-	"NOT_ENROLLED": 11,
-	"INZAGE_REQUIRED": 12,
-	"BEROEPSGEHEIM_REQUIRED": 13,
-	"AGE_OUT_OF_SCOPE": 14,
+	"MODE_NOT_ALLOWED": 3,
+	"ROLE_NOT_ALLOWED": 4,
+	"RELATION_REQUIRED": 5,
+	"NOT_RESIDENT": 6,
+	"CONSENT_MISSING": 7,
+	"CONSENT_WITHDRAWN": 8,
+	"CONSENT_EXPIRED": 9,
+	"CATEGORY_NOT_IN_FLOW": 10,
+	"CATEGORY_NOT_CONSENTED": 11,
+	"JUSTIFICATION_REQUIRED": 12,
+	"CASE_REFERENCE_REQUIRED": 13,
+	"NOT_ENROLLED": 14,
+	"INZAGE_REQUIRED": 15,
+	"BEROEPSGEHEIM_REQUIRED": 16,
+	"AGE_OUT_OF_SCOPE": 17,
 }
 
 # ---------------------------------------------------------------------------
@@ -59,12 +72,24 @@ flow_id := route if input.flow == route
 flow := cfg.flows[flow_id]
 
 # problems are the blocking findings as [code, message argument] pairs;
-# messages are only formatted for a deny.
-problems contains ["UNKNOWN_PURPOSE", input.purpose] if not cfg.purposes[input.purpose]
+# messages are only formatted for a deny. request_problems depend on the
+# request alone (never on input.subject or input.consents): they are what
+# precheck decides before the child is looked up. subject_problems need the
+# child's record.
+problems := request_problems | subject_problems
 
-problems contains ["NO_MATCHING_FLOW", ""] if {
+request_problems contains ["UNKNOWN_PURPOSE", input.purpose] if not cfg.purposes[input.purpose]
+
+request_problems contains ["NO_MATCHING_FLOW", ""] if {
 	cfg.purposes[input.purpose]
 	flow_id == null
+}
+
+# Mode (RULES.md "Flows", mode column): a report flow cannot be pulled, a
+# request flow cannot be pushed.
+request_problems contains ["MODE_NOT_ALLOWED", ""] if {
+	f := flow
+	not f.modes[input.mode]
 }
 
 # ---------------------------------------------------------------------------
@@ -73,12 +98,12 @@ problems contains ["NO_MATCHING_FLOW", ""] if {
 # Roles (POLICY-CONTRACT.md, decision input): a side that lists roles refuses
 # every other role, "" included; a side that lists none accepts any known
 # role or none. accepts is that set, derived from data.yaml.
-problems contains ["ROLE_NOT_ALLOWED", [role_label(input.holder.role), "verstrekker"]] if {
+request_problems contains ["ROLE_NOT_ALLOWED", [role_label(input.holder.role), "verstrekker"]] if {
 	f := flow
 	not f.holder.accepts[input.holder.role]
 }
 
-problems contains ["ROLE_NOT_ALLOWED", [role_label(input.recipient.role), "ontvanger"]] if {
+request_problems contains ["ROLE_NOT_ALLOWED", [role_label(input.recipient.role), "ontvanger"]] if {
 	f := flow
 	not f.recipient.accepts[input.recipient.role]
 }
@@ -88,28 +113,53 @@ role_label(r) := sprintf("%q", [r]) if r != ""
 role_label("") := "(geen rol)"
 
 # The flow's conditions (requires in data.yaml), as the code of the reason
-# each gives when it does not hold:
-#   RELATION_REQUIRED       need-to-know (Jeugdwet 7.3.11): A1
-#   JUSTIFICATION_REQUIRED  the written weighing: G1, G2 (meldcode), G3
-#   NOT_ENROLLED            E1, E2: only after enrolment, never for selection
-#   INZAGE_REQUIRED         E1, E2: the parents had inzage in the rapport
-#   BEROEPSGEHEIM_REQUIRED  G3: only a holder whose role has professional secrecy
-problems contains [code, ""] if {
-	some code in flow.checks
+# each gives when it does not hold. On the request alone (request_checks):
+#   RELATION_REQUIRED        need-to-know (Jeugdwet 7.3.11): A1
+#   JUSTIFICATION_REQUIRED   the written weighing: G1, G2 (meldcode), G3
+#   CASE_REFERENCE_REQUIRED  the measure the gezinsvoogd acts under: G4
+#   BEROEPSGEHEIM_REQUIRED   G3: only a holder whose role has professional secrecy
+# On the child's record (subject_checks):
+#   NOT_ENROLLED             E1, E2: only after enrolment, never for selection
+#   INZAGE_REQUIRED          E1, E2: the parents had inzage in the rapport
+request_problems contains [code, ""] if {
+	some code in flow.request_checks
+	not holds[code]
+}
+
+subject_problems contains [code, ""] if {
+	some code in flow.subject_checks
 	not holds[code]
 }
 
 holds := {
 	"RELATION_REQUIRED": input.recipient.relation,
 	"JUSTIFICATION_REQUIRED": trim_space(input.justification) != "",
+	"CASE_REFERENCE_REQUIRED": trim_space(input.case_reference) != "",
 	"NOT_ENROLLED": input.subject.enrolled_at_recipient,
 	"INZAGE_REQUIRED": input.subject.parents_had_inzage,
 	"BEROEPSGEHEIM_REQUIRED": object.get(cfg.roles, [input.holder.role, "beroepsgeheim"], false),
 }
 
+# Residence (RULES.md "Residence"): on a flow with the residence condition,
+# every side whose org type is marked residence (a gemeente) must have the
+# child's woongemeente as its code; an unknown code on either side fails.
+# Where neither side is such a party the check does not apply.
+subject_problems contains ["NOT_RESIDENT", ""] if {
+	flow.residence
+	some side in ["holder", "recipient"]
+	cfg.org_types[input[side].org_type].residence
+	not resident(input[side].gemeente)
+}
+
+resident(code) if {
+	code != ""
+	code == input.subject.gemeente
+}
+
 # F1: a child under 23 (the flow's min_age to age_to, inclusive; age_to is
-# max_age, or the highest age an input may carry).
-problems contains ["AGE_OUT_OF_SCOPE", sprintf("%d", [input.subject.age])] if {
+# max_age, or the highest age an input may carry). The message does not
+# name the age (it is the holder's fact).
+subject_problems contains ["AGE_OUT_OF_SCOPE", ""] if {
 	f := flow
 	not age_in_scope(f)
 }
@@ -144,24 +194,44 @@ stricter if {
 	cfg.categories[cat].special
 }
 
+# The consent settings of this flow under this regime (data.yaml: global,
+# regime, flow; the most specific wins).
+settings := flow.consent_settings[regime]
+
 # The givers whose consent counts at this age (ouder, jeugdige or both); none
 # for a flow without consent.
 default givers := []
 
-givers := cfg.consent.givers_by_age[regime][input.subject.age]
+givers := [b.givers |
+	some b in settings.by_age
+	b.min_age <= input.subject.age
+	input.subject.age <= b.age_to
+][0]
 
-# How many distinct consents a giver must have given: parents_required for
+# How many persons of a giver must have consented: parents_required for
 # "ouder" (one parent with gezag suffices by default [choice]), else 1.
-needed := {"ouder": cfg.consent.parents_required, "jeugdige": 1}
+needed := {"ouder": settings.parents_required, "jeugdige": 1}
 
 # A consent counts (is live) when its recipient OIN and purpose are the
 # request's, it was given at or before now, has not expired and was not
-# withdrawn at or before now (POLICY-CONTRACT.md, consents).
+# withdrawn at or before now (POLICY-CONTRACT.md, consents). A consent the
+# recipient attests (held_by recipient) is only seen where the flow accepts
+# attested consents and the mode is request (RULES.md "Consents the
+# recipient holds"); otherwise it is as if absent.
 relevant := [c |
 	some c in input.consents
 	c.recipient_oin == input.recipient.oin
 	c.purpose == input.purpose
+	seen(c)
 ]
+
+seen(c) if c.held_by == "holder"
+
+seen(c) if {
+	c.held_by == "recipient"
+	settings.attested_consent
+	input.mode == "request"
+}
 
 live := [c | some c in relevant; c.given_at <= now; not withdrawn(c); not expired(c)]
 
@@ -175,12 +245,29 @@ expired(c) if {
 	c.valid_until <= now
 }
 
-# Why a required giver has no consent: a withdrawal wins over expiry, and both
-# over plain absence.
-problems contains [consent_code(g), g] if {
+# persons(cs) is how many persons gave the consents cs (RULES.md "Two
+# parents"): consents with the same or an empty giver are one person, so
+# two count as two only with two different, non-empty givers.
+persons(cs) := max({count({c.giver | some c in cs; c.giver != ""}), min({1, count(cs)})})
+
+# found[g]: how many persons of giver g have a live consent.
+found[g] := persons([c | some c in live; c.given_by == g]) if some g in givers
+
+# Why a required giver has too few consents: a withdrawal wins over expiry,
+# and both over plain absence. The argument says whose consent: "ouder",
+# "jeugdige", or with two parents required "ouders" (none found) or
+# "tweede ouder" (one found).
+subject_problems contains [consent_code(g), giver_label(g)] if {
 	some g in givers
-	count([c | some c in live; c.given_by == g]) < needed[g]
+	found[g] < needed[g]
 }
+
+giver_label(g) := "ouders" if {
+	needed[g] > 1
+	found[g] == 0
+} else := "tweede ouder" if {
+	needed[g] > 1
+} else := g
 
 consent_code(g) := "CONSENT_WITHDRAWN" if {
 	some c in relevant
@@ -191,6 +278,10 @@ consent_code(g) := "CONSENT_WITHDRAWN" if {
 	c.given_by == g
 	expired(c)
 } else := "CONSENT_MISSING"
+
+# consent_count: per required giver, how many persons are needed and how
+# many were found (read by `schakel policy explain`).
+consent_count[g] := {"needed": needed[g], "found": found[g]} if some g in givers
 
 # ---------------------------------------------------------------------------
 # Categories (minimaal): category by category, never beyond the allow-list,
@@ -203,7 +294,7 @@ releasable contains cat if {
 	some cat in requested
 	flow.allowed[cat]
 	every g in givers {
-		count([c | some c in live; c.given_by == g; cat in c.categories]) >= needed[g]
+		persons([c | some c in live; c.given_by == g; cat in c.categories]) >= needed[g]
 	}
 }
 
@@ -259,11 +350,14 @@ allow if {
 
 reasons := [] if allow
 
-reasons := [{"code": p[0], "message": message(p)} |
-	some rank in sort({code_rank[p[0]] | some p in findings})
-	some p in sort(findings)
+reasons := ordered(findings) if not allow
+
+# ordered lists findings as reasons in the contract's order of codes.
+ordered(ps) := [{"code": p[0], "message": message(p)} |
+	some rank in sort({code_rank[p[0]] | some p in ps})
+	some p in sort(ps)
 	code_rank[p[0]] == rank
-] if not allow
+]
 
 message(p) := sprintf(cfg.messages[p[0]], p[1]) if {
 	is_array(p[1])
@@ -305,5 +399,42 @@ decision := {
 	"reasons": reasons,
 	"obligations": obligations,
 	"consents_used": consents_used,
+	"retention_days": retention_days,
+}
+
+# ---------------------------------------------------------------------------
+# precheck: the decision on the request alone (RULES.md "What the holder
+# checks before it looks at the child"): purpose, flow, mode, roles,
+# relation, justification, case reference and the holder's beroepsgeheim.
+# It reads neither input.subject nor input.consents. allow true means only
+# "go on and look the child up": it releases nothing (categories is empty);
+# the decision after the look-up decides what leaves. A deny carries the
+# request's reasons in the contract's order, the same ones the full
+# decision would give first.
+
+default precheck_allow := false
+
+precheck_allow if count(request_problems) == 0
+
+precheck_withheld := [] if precheck_allow
+
+precheck_withheld := [{"category": cat, "code": code} |
+	code := rank_code[min({code_rank[p[0]] | some p in request_problems})]
+	some cat in sort(requested)
+] if not precheck_allow
+
+precheck_reasons := [] if precheck_allow
+
+precheck_reasons := ordered(request_problems) if not precheck_allow
+
+precheck := {
+	"allow": precheck_allow,
+	"flow": flow_id,
+	"basis": basis,
+	"categories": [],
+	"withheld": precheck_withheld,
+	"reasons": precheck_reasons,
+	"obligations": [],
+	"consents_used": [],
 	"retention_days": retention_days,
 }

@@ -91,8 +91,11 @@ type GetFactsResponse struct {
 	EnrolledAtRecipient bool `protobuf:"varint,3,opt,name=enrolled_at_recipient,json=enrolledAtRecipient,proto3" json:"enrolled_at_recipient,omitempty"`
 	// The parents have seen the onderwijskundig rapport.
 	ParentsHadInzage bool `protobuf:"varint,4,opt,name=parents_had_inzage,json=parentsHadInzage,proto3" json:"parents_had_inzage,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The child's woongemeente as a CBS municipality code (GM0153); empty
+	// when the records do not say (the residence rule then refuses).
+	Gemeente      string `protobuf:"bytes,5,opt,name=gemeente,proto3" json:"gemeente,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetFactsResponse) Reset() {
@@ -151,6 +154,13 @@ func (x *GetFactsResponse) GetParentsHadInzage() bool {
 		return x.ParentsHadInzage
 	}
 	return false
+}
+
+func (x *GetFactsResponse) GetGemeente() string {
+	if x != nil {
+		return x.Gemeente
+	}
+	return ""
 }
 
 // GetRecordRequest asks for exactly these categories.
@@ -266,13 +276,14 @@ const file_schakel_source_v1_source_proto_rawDesc = "" +
 	"\x1eschakel/source/v1/source.proto\x12\x11schakel.source.v1\x1a\x1eschakel/record/v1/record.proto\"H\n" +
 	"\x0fGetFactsRequest\x12\x10\n" +
 	"\x03bsn\x18\x01 \x01(\tR\x03bsn\x12#\n" +
-	"\rrecipient_oin\x18\x02 \x01(\tR\frecipientOin\"\xa9\x01\n" +
+	"\rrecipient_oin\x18\x02 \x01(\tR\frecipientOin\"\xc5\x01\n" +
 	"\x10GetFactsResponse\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found\x12\x1d\n" +
 	"\n" +
 	"birth_date\x18\x02 \x01(\tR\tbirthDate\x122\n" +
 	"\x15enrolled_at_recipient\x18\x03 \x01(\bR\x13enrolledAtRecipient\x12,\n" +
-	"\x12parents_had_inzage\x18\x04 \x01(\bR\x10parentsHadInzage\"D\n" +
+	"\x12parents_had_inzage\x18\x04 \x01(\bR\x10parentsHadInzage\x12\x1a\n" +
+	"\bgemeente\x18\x05 \x01(\tR\bgemeente\"D\n" +
 	"\x10GetRecordRequest\x12\x10\n" +
 	"\x03bsn\x18\x01 \x01(\tR\x03bsn\x12\x1e\n" +
 	"\n" +
