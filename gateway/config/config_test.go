@@ -68,6 +68,10 @@ func TestLoadRefusesMistakes(t *testing.T) {
 		{"bad duration", valid + "limits: {clock_skew: fast}\n", []string{"fast", "duration"}},
 		{"unsigned bundle", strings.Replace(valid, "policy: {builtin: true}", "policy: {bundle: ca.pem}", 1), []string{"policy", "signed"}},
 		{"no policy at all", strings.Replace(valid, "policy: {builtin: true}\n", "", 1), []string{"policy.bundle", "signed pack"}},
+		{"gemeente peer without its code", valid + `  - {oin: "00000001000000000003", name: "Gemeente", org_type: gemeente, address: "127.0.0.1:7103"}` + "\n", []string{"peers[1].gemeente", "required"}},
+		{"gemeente code malformed", valid + `  - {oin: "00000001000000000003", name: "Gemeente", org_type: gemeente, gemeente: "0153", address: "127.0.0.1:7103"}` + "\n", []string{"peers[1].gemeente", "GM"}},
+		{"gemeente code on a school", strings.Replace(valid, "org_type: school_vo}", "org_type: school_vo, gemeente: GM0153}", 1), []string{"node.gemeente", "only for org type gemeente"}},
+		{"gemeente node without its code", strings.Replace(valid, "org_type: school_vo}", "org_type: gemeente}", 1), []string{"node.gemeente", "required"}},
 		{"builtin and bundle", strings.Replace(valid, "policy: {builtin: true}", "policy: {builtin: true, bundle: ca.pem, trusted_keys: ., threshold: 1}", 1), []string{"policy.builtin"}},
 	}
 	for _, tc := range cases {

@@ -32,16 +32,14 @@ func ValidateRequest(r *exchangev1.RequestRecordRequest, vocab Vocabulary) error
 	if !requestIDRE.MatchString(r.GetRequestId()) {
 		errs = append(errs, errors.New("request_id: must be 16 to 64 characters [A-Za-z0-9._:-]"))
 	}
-	if r.GetPurpose() == "" {
-		errs = append(errs, errors.New("purpose: required"))
-	}
+	errs = append(errs, release.ValidateClaims(release.Claims{
+		Purpose: r.GetPurpose(), Flow: r.GetFlow(), Roles: map[string]string{"recipient_role": r.GetRecipientRole()},
+		CaseReference: r.GetCaseReference(), Justification: r.GetJustification(),
+	})...)
 	if err := bsn.Valid(r.GetBsn()); err != nil {
 		errs = append(errs, fmt.Errorf("bsn: %w", err))
 	}
 	errs = append(errs, validateCategories(r.GetCategories(), vocab)...)
-	if len(r.GetJustification()) > 4000 {
-		errs = append(errs, errors.New("justification: longer than 4000 characters"))
-	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %w", release.ErrInvalidRequest, errors.Join(errs...))
 	}

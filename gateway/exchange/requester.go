@@ -71,10 +71,10 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	if !ok {
 		return nil, fmt.Errorf("%w: holder_oin %q", identity.ErrUnknownPeer, req.GetHolderOin())
 	}
-	var errs []error
-	if req.GetPurpose() == "" {
-		errs = append(errs, errors.New("purpose: required"))
-	}
+	errs := release.ValidateClaims(release.Claims{
+		Purpose: req.GetPurpose(), Flow: req.GetFlow(), Roles: map[string]string{"role": req.GetRole()},
+		CaseReference: req.GetCaseReference(), Justification: req.GetJustification(),
+	})
 	if err := bsn.Valid(req.GetBsn()); err != nil {
 		errs = append(errs, fmt.Errorf("bsn: %w", err))
 	}

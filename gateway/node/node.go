@@ -197,7 +197,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	// and every delivery attempt decide and record through it.
 	releaser := release.New(release.Config{
 		Self: n.self, Signer: signer, Decider: decider, Audit: n.audit, Source: src, Consents: consents,
-		Secret: secret, Now: now,
+		Secret: secret, Purposes: n.policy, Now: now,
 	}, log)
 	holder := exchange.NewHolder(exchange.HolderConfig{
 		Release: releaser, Vocabulary: n.policy, Now: now,

@@ -59,6 +59,7 @@ func randomID() string {
 type countingSource struct {
 	source.Source
 	records atomic.Int64
+	facts   atomic.Int64 // look-ups of the child
 	down    bool
 }
 
@@ -71,6 +72,7 @@ func (s *countingSource) Record(ctx context.Context, bsn string, cats []string) 
 }
 
 func (s *countingSource) Facts(ctx context.Context, bsn, oin string) (source.Facts, error) {
+	s.facts.Add(1)
 	if s.down {
 		return source.Facts{}, source.ErrUnavailable
 	}

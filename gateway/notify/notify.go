@@ -144,14 +144,12 @@ func New(cfg Config, log *slog.Logger) (*Notifier, error) {
 var keyRE = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
 
 // validateCommon checks what a notification carries on both sides: its
-// idempotency key, a purpose and a valid BSN.
-func validateCommon(key, purpose, childBSN string) []error {
-	var errs []error
+// idempotency key, the claims (purpose, flow, roles, case reference,
+// justification; release.ValidateClaims) and a valid BSN.
+func validateCommon(key, childBSN string, c release.Claims) []error {
+	errs := release.ValidateClaims(c)
 	if !keyRE.MatchString(key) {
 		errs = append(errs, errors.New("idempotency_key: required, 8 to 128 characters [A-Za-z0-9._:-]"))
-	}
-	if purpose == "" {
-		errs = append(errs, errors.New("purpose: required"))
 	}
 	if err := bsn.Valid(childBSN); err != nil {
 		errs = append(errs, fmt.Errorf("bsn: %w", err))
@@ -166,7 +164,11 @@ func (n *Notifier) validateSend(req *localv1.SendNotificationRequest) (identity.
 	if !ok {
 		return identity.Peer{}, nil, fmt.Errorf("%w: recipient_oin %q", identity.ErrUnknownPeer, req.GetRecipientOin())
 	}
-	errs = append(errs, validateCommon(req.GetIdempotencyKey(), req.GetPurpose(), req.GetBsn())...)
+	errs = append(errs, validateCommon(req.GetIdempotencyKey(), req.GetBsn(), release.Claims{
+		Purpose: req.GetPurpose(), Flow: req.GetFlow(),
+		Roles:         map[string]string{"role": req.GetRole(), "recipient_role": req.GetRecipientRole()},
+		CaseReference: req.GetCaseReference(), Justification: req.GetJustification(),
+	})...)
 	cats := release.PresentCategories(req.GetRecord())
 	if len(cats) == 0 {
 		errs = append(errs, errors.New("record: at least one category must be present"))
@@ -175,9 +177,6 @@ func (n *Notifier) validateSend(req *localv1.SendNotificationRequest) (identity.
 		if !n.cfg.Vocabulary.KnownCategory(c) {
 			errs = append(errs, fmt.Errorf("record: unknown category %q", c))
 		}
-	}
-	if len(req.GetJustification()) > 4000 {
-		errs = append(errs, errors.New("justification: longer than 4000 characters"))
 	}
 	if len(errs) > 0 {
 		return identity.Peer{}, nil, fmt.Errorf("%w: %w", release.ErrInvalidRequest, errors.Join(errs...))

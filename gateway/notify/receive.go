@@ -114,7 +114,11 @@ func (n *Notifier) verifySender(ctx context.Context, from identity.Peer, req *ex
 }
 
 func validateDeliver(req *exchangev1.DeliverNotificationRequest) error {
-	errs := validateCommon(req.GetIdempotencyKey(), req.GetPurpose(), req.GetBsn())
+	errs := validateCommon(req.GetIdempotencyKey(), req.GetBsn(), release.Claims{
+		Purpose: req.GetPurpose(), Flow: req.GetFlow(),
+		Roles:         map[string]string{"holder_role": req.GetHolderRole(), "recipient_role": req.GetRecipientRole()},
+		CaseReference: req.GetCaseReference(),
+	})
 	if req.GetDecision() == nil || !req.GetDecision().GetAllow() {
 		errs = append(errs, errors.New("decision: an allowing decision is required"))
 	}

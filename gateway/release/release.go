@@ -102,7 +102,11 @@ type Config struct {
 	Consents Consents
 	// Secret keys the child's pseudonym in audit records.
 	Secret []byte
-	Now    func() time.Time
+	// Purposes knows the active pack's purposes: a purpose outside them is
+	// recorded as a digest, never as the text a peer sent. Nil: recorded as
+	// sent (tests).
+	Purposes interface{ KnownPurpose(string) bool }
+	Now      func() time.Time
 }
 
 // Releaser decides and records releases for this node as holder.
@@ -352,8 +356,18 @@ func (r *Releaser) event(x Exchange, action audit.Action) *audit.Record {
 		ForeignTraceID: x.Foreign.TraceID, ForeignSpanID: x.Foreign.SpanID,
 		Start: x.Start, End: r.cfg.Now(),
 	})
-	ar.Purpose, ar.RecipientRole = x.Purpose, x.RecipientRole
+	ar.Purpose, ar.RecipientRole = r.recordedPurpose(x.Purpose), x.RecipientRole
 	return ar
+}
+
+// recordedPurpose is the purpose as the audit log keeps it: the purpose id
+// when the pack knows it, otherwise "unknown:" and its digest (a peer
+// cannot write text of its choosing into the log or a parent's inzage).
+func (r *Releaser) recordedPurpose(p string) string {
+	if r.cfg.Purposes == nil || r.cfg.Purposes.KnownPurpose(p) {
+		return p
+	}
+	return "unknown:" + Digest(p)
 }
 
 // Note records, on this node as holder, an event about x that releases

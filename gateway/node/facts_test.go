@@ -1,0 +1,193 @@
+package node_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/schakel/schakel/gateway/config"
+	"github.com/schakel/schakel/gateway/node"
+	"github.com/schakel/schakel/gateway/release"
+	"github.com/schakel/schakel/internal/testnode"
+	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
+	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
+)
+
+// Decisions on facts (issue 13), with the real default pack on real nodes
+// over mutual TLS.
+
+func reasonCodesOf(d *exchangev1.Decision) []string {
+	var out []string
+	for _, r := range d.GetReasons() {
+		out = append(out, r.GetCode())
+	}
+	return out
+}
+
+// TestNotificationFlowCannotBePulled: B1 is a notification the school sends
+// on its own initiative; the gemeente asking for it is refused
+// (MODE_NOT_ALLOWED) and gets nothing, although the consent is there.
+func TestNotificationFlowCannotBePulled(t *testing.T) {
+	src := fixtureSource(t)
+	f := testnode.New(t)
+	school := f.Start(testnode.School, []testnode.Org{testnode.Gemeente}, func(_ *config.Config, o *node.Options) { o.Source = src })
+	gemeente := f.Start(testnode.Gemeente, []testnode.Org{testnode.School}, nil)
+	bas := testnode.Child(t, "Bas")
+	registerConsent(t, school, bas.BSN, "ouder", testnode.Gemeente.OIN, "afstemming_ondersteuning", "identificatie", "arrangement")
+	resp, err := gemeente.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
+		HolderOin: school.Org.OIN, Purpose: "afstemming_ondersteuning", Flow: "B1", Bsn: bas.BSN,
+		Categories: []string{"identificatie", "arrangement"}, Role: "wijkcoach",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetDecision().GetAllow() || resp.GetRecord() != nil || !slices.Contains(reasonCodesOf(resp.GetDecision()), "MODE_NOT_ALLOWED") {
+		t.Fatalf("pulling B1: %v", resp.GetDecision())
+	}
+	if n := src.records.Load(); n != 0 {
+		t.Fatalf("the school's records were read %d times for a refused pull", n)
+	}
+}
+
+// TestResidence: only the leerplichtambtenaar of the child's woongemeente
+// gets C1 data; the gemeente's code comes from the directory, never from
+// the request.
+func TestResidence(t *testing.T) {
+	f := testnode.New(t)
+	school := f.Start(testnode.School, []testnode.Org{testnode.Gemeente, testnode.Hengelo}, nil)
+	enschede := f.Start(testnode.Gemeente, []testnode.Org{testnode.School}, nil)
+	hengelo := f.Start(testnode.Hengelo, []testnode.Org{testnode.School}, nil)
+	ask := func(from *testnode.Node, child string) *exchangev1.Decision {
+		t.Helper()
+		resp, err := from.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
+			HolderOin: school.Org.OIN, Purpose: "handhaving_leerplicht", Bsn: testnode.Child(t, child).BSN,
+			Categories: []string{"identificatie", "onderwijs", "verzuim"}, Role: "leerplichtambtenaar",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.GetDecision()
+	}
+	if d := ask(enschede, "Lotte"); !d.GetAllow() { // Lotte lives in Enschede
+		t.Fatalf("Enschede about Lotte: %v", d)
+	}
+	if d := ask(enschede, "Sem"); d.GetAllow() || !slices.Contains(reasonCodesOf(d), "NOT_RESIDENT") { // Sem lives in Hengelo
+		t.Fatalf("Enschede about Sem: %v", d)
+	}
+	if d := ask(hengelo, "Sem"); !d.GetAllow() {
+		t.Fatalf("Hengelo about Sem: %v", d)
+	}
+	if d := ask(hengelo, "Lotte"); d.GetAllow() || !slices.Contains(reasonCodesOf(d), "NOT_RESIDENT") {
+		t.Fatalf("Hengelo about Lotte: %v", d)
+	}
+	// The refusal's message says nothing of the school's records.
+	for _, r := range ask(hengelo, "Lotte").GetReasons() {
+		if strings.Contains(r.GetMessage(), "GM0153") || strings.Contains(r.GetMessage(), "Enschede") {
+			t.Fatalf("the refusal tells the peer where the child lives: %q", r.GetMessage())
+		}
+	}
+}
+
+// TestUnknownChild: a request that fails on the request alone gets the same
+// answer whether the school knows the child or not, without a look-up; a
+// well-formed request about a child the school does not know is refused
+// with SUBJECT_UNKNOWN, audited, and in that node's inzage for the BSN.
+func TestUnknownChild(t *testing.T) {
+	src := fixtureSource(t)
+	_, school, zorg := twoNodes(t, func(_ *config.Config, o *node.Options) { o.Source = src })
+	const unknown = "999991000" // valid, not in the fixture
+	bas := testnode.Child(t, "Bas")
+	ask := func(bsn, purpose string) *exchangev1.Decision {
+		t.Helper()
+		resp, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
+			HolderOin: school.Org.OIN, Purpose: purpose, Bsn: bsn,
+			Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
+		})
+		if err != nil {
+			t.Fatalf("RequestRecord about %s: %v", bsn, err)
+		}
+		return resp.GetDecision()
+	}
+	strip := func(d *exchangev1.Decision) string {
+		d.DecisionId = ""
+		return d.String()
+	}
+	known, unknownAns := ask(bas.BSN, "nieuwsgierigheid"), ask(unknown, "nieuwsgierigheid")
+	if strip(known) != strip(unknownAns) || !slices.Contains(reasonCodesOf(known), "UNKNOWN_PURPOSE") {
+		t.Fatalf("a nonsense purpose tells known from unknown children:\n known:   %v\n unknown: %v", known, unknownAns)
+	}
+	if n := src.facts.Load(); n != 0 {
+		t.Fatalf("the school looked the child up %d times for requests refused on their own", n)
+	}
+	d := ask(unknown, "afstemming_hulp_onderwijs")
+	if d.GetAllow() || !slices.Equal(reasonCodesOf(d), []string{release.CodeSubjectUnknown}) {
+		t.Fatalf("well-formed request about an unknown child: %v", d)
+	}
+	recs, err := school.Local.Inzage(context.Background(), &localv1.InzageRequest{Bsn: unknown})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both requests about the unknown BSN are there: the nonsense purpose
+	// kept as a digest only, then the SUBJECT_UNKNOWN refusal.
+	rs := recs.GetRecords()
+	if len(rs) != 2 || !strings.HasPrefix(rs[0].GetPurpose(), "unknown:sha256:") ||
+		!slices.Contains(rs[1].GetReasonCodes(), release.CodeSubjectUnknown) || rs[1].GetAllowed() {
+		t.Fatalf("the school's inzage for the unknown child: %v", rs)
+	}
+}
+
+// TestHugeClaimsRefusedAndNotStored: a peer stating a 3 MB purpose (or a
+// long role) is refused as malformed, and nothing of it reaches the
+// holder's audit log.
+func TestHugeClaimsRefusedAndNotStored(t *testing.T) {
+	f, school, _ := twoNodes(t, nil)
+	peer := f.PeerClient(school, f.CA.Issue(t, testnode.Zorg.OIN, testnode.Zorg.Name).TLS)
+	marker := strings.Repeat("grotepurpose", 3<<20/12)
+	before := auditCommits(t, school)
+	for name, mutate := range map[string]func(*exchangev1.RequestRecordRequest){
+		"3 MB purpose": func(r *exchangev1.RequestRecordRequest) { r.Purpose = marker },
+		"long purpose": func(r *exchangev1.RequestRecordRequest) { r.Purpose = strings.Repeat("a", 65) },
+		"role":         func(r *exchangev1.RequestRecordRequest) { r.RecipientRole = strings.Repeat("rol", 100) },
+		"case ref":     func(r *exchangev1.RequestRecordRequest) { r.CaseReference = strings.Repeat("x", 300) },
+	} {
+		req := &exchangev1.RequestRecordRequest{
+			RequestId: release.NewID(), SentAt: timestamppb.Now(), Purpose: "afstemming_hulp_onderwijs",
+			Bsn: testnode.Child(t, "Bas").BSN, Categories: []string{"verzuim"}, RecipientRole: "jeugdhulpverlener", Relation: true,
+		}
+		mutate(req)
+		_, err := peer.RequestRecord(context.Background(), req)
+		if c := status.Code(err); c != codes.InvalidArgument && c != codes.ResourceExhausted {
+			t.Errorf("%s: %v, want InvalidArgument or ResourceExhausted", name, err)
+		}
+	}
+	if after := auditCommits(t, school); after != before {
+		t.Fatalf("malformed requests were audited as decisions (%v -> %v commits)", before, after)
+	}
+	files, _ := filepath.Glob(filepath.Join(school.Config.DataDir, "*"))
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err == nil && bytes.Contains(b, []byte("grotepurposegrotepurpose")) {
+			t.Fatalf("%s holds the peer's 3 MB purpose", filepath.Base(p))
+		}
+	}
+}
+
+// registerConsent registers a consent at holder through its local API.
+func registerConsent(t *testing.T, holder *testnode.Node, bsn, givenBy, to, purpose string, cats ...string) {
+	t.Helper()
+	now := timestamppb.Now()
+	if _, err := holder.Consent.RegisterConsent(context.Background(), &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
+		Bsn: bsn, GivenBy: givenBy, RecipientOin: to, Purpose: purpose, Categories: cats,
+		GivenAt: timestamppb.New(now.AsTime().Add(-60e9)), ValidUntil: timestamppb.New(now.AsTime().AddDate(1, 0, 0)),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+}
