@@ -14,6 +14,11 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
+// ContractVersion is the version of the decision contract
+// (POLICY-CONTRACT.md) this engine implements: 2 adds mode, the gemeente
+// codes, case_reference and consents' held_by and giver.
+const ContractVersion = 2
+
 // Party is one side of an exchange: the holder or the recipient.
 type Party struct {
 	OIN      string `json:"oin"`

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/schakel/schakel/policy"
 	"runtime/debug"
 )
 
@@ -15,8 +16,8 @@ var (
 )
 
 // contractVersion is the version of the policy decision contract
-// (POLICY-CONTRACT.md) that this binary's engine and packs speak.
-const contractVersion = 1
+// (POLICY-CONTRACT.md) the engine implements.
+const contractVersion = policy.ContractVersion
 
 // localAPI is the version of the local API (proto/schakel/local/v1).
 const localAPI = "schakel.local.v1"

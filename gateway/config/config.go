@@ -41,6 +41,7 @@ type Config struct {
 	Audit    Audit    `yaml:"audit"`
 	Limits   Limits   `yaml:"limits"`
 	Notify   Notify   `yaml:"notify"`
+	Consents Consents `yaml:"consents"`
 	Tracing  Tracing  `yaml:"tracing"`
 	LogLevel string   `yaml:"log_level"`
 
@@ -191,6 +192,13 @@ type Limits struct {
 	PeerRate        float64  `yaml:"peer_rate"`
 	PeerBurst       int      `yaml:"peer_burst"`
 	PeerConcurrency int      `yaml:"peer_concurrency"`
+}
+
+// Consents bounds the consents the organisation's systems register.
+type Consents struct {
+	// MaxAge is how far back a consent's given_at may lie when it is
+	// registered (default two years); a given_at in the future is refused.
+	MaxAge Duration `yaml:"max_age"`
 }
 
 // Notify configures notification delivery.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/schakel/schakel/gateway/bsn"
@@ -32,9 +33,14 @@ const (
 
 // Consent is one consent for one child, as the holder records it.
 type Consent struct {
-	ID           string // "c-" + 32 hex digits, assigned by Register
-	BSN          string
-	GivenBy      string // GivenByOuder or GivenByJeugdige
+	ID      string // "c-" + 32 hex digits, assigned by Register
+	BSN     string
+	GivenBy string // GivenByOuder or GivenByJeugdige
+	// Giver is a stable pseudonymous reference to the person who gave it
+	// (the organisation's own id of that parent or young person, never a
+	// name or BSN). Two ouder consents count as two parents only with two
+	// different, non-empty givers.
+	Giver        string
 	RecipientOIN string
 	Purpose      string
 	Categories   []string
@@ -124,7 +130,36 @@ func Validate(c Consent, vocab Vocabulary) error {
 	} else if c.ValidUntil != nil && !c.ValidUntil.After(c.GivenAt) {
 		errs = append(errs, invalid(nil, "valid_until must be after given_at"))
 	}
+	if len(c.Giver) > 64 || !giverRE.MatchString(c.Giver) {
+		errs = append(errs, invalid(nil, "giver must be a pseudonymous reference of at most 64 characters [A-Za-z0-9._:-]"))
+	}
 	return errors.Join(errs...)
+}
+
+var giverRE = regexp.MustCompile(`^[A-Za-z0-9._:-]*$`)
+
+// Bounds of given_at when a consent is registered: a consent is evidence of
+// something that happened, so it cannot be dated in the future (beyond a
+// small clock difference), nor further back than MaxAge.
+const (
+	ClockSkew = 5 * time.Minute
+	// DefaultMaxAge is how far back given_at may lie by default.
+	DefaultMaxAge = 2 * 365 * 24 * time.Hour
+)
+
+// CheckGivenAt refuses a given_at in the future or older than maxAge (zero:
+// DefaultMaxAge) at now.
+func CheckGivenAt(givenAt, now time.Time, maxAge time.Duration) error {
+	if maxAge <= 0 {
+		maxAge = DefaultMaxAge
+	}
+	switch {
+	case givenAt.After(now.Add(ClockSkew)):
+		return invalid(nil, "given_at lies in the future")
+	case givenAt.Before(now.Add(-maxAge)):
+		return invalid(nil, "given_at lies further back than %s", maxAge)
+	}
+	return nil
 }
 
 // ActiveAt reports whether c is in force at t: given at or before t, not

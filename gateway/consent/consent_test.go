@@ -280,3 +280,37 @@ func TestOpenRequiresVocabulary(t *testing.T) {
 		t.Fatal("OpenSQLite accepted a nil vocabulary")
 	}
 }
+
+// A consent is evidence of something that happened: not dated in the
+// future, not further back than the bound; its giver is a short reference.
+func TestGivenAtBoundsAndGiver(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		givenAt time.Time
+		maxAge  time.Duration
+		ok      bool
+	}{
+		{"an hour ago", now.Add(-time.Hour), 0, true},
+		{"a minute ahead (clock skew)", now.Add(time.Minute), 0, true},
+		{"tomorrow", now.AddDate(0, 0, 1), 0, false},
+		{"three years ago", now.AddDate(-3, 0, 0), 0, false},
+		{"three years ago with a longer bound", now.AddDate(-3, 0, 0), 4 * 365 * 24 * time.Hour, true},
+	} {
+		err := CheckGivenAt(tc.givenAt, now, tc.maxAge)
+		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrInvalid)) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	c := Consent{BSN: "999990196", GivenBy: GivenByOuder, RecipientOIN: "00000001000000000002", Purpose: "p",
+		Categories: []string{"verzuim"}, GivenAt: now, Giver: "ouder-7f3a"}
+	if err := Validate(c, nil); err != nil {
+		t.Fatalf("valid giver refused: %v", err)
+	}
+	for _, bad := range []string{"Jan de Vries", strings.Repeat("x", 65), "a\nb"} {
+		c.Giver = bad
+		if err := Validate(c, nil); !errors.Is(err, ErrInvalid) {
+			t.Errorf("giver %q accepted", bad)
+		}
+	}
+}

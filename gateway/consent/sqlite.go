@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS consents (
 	categories    TEXT NOT NULL, -- JSON array
 	given_at      INTEGER NOT NULL, -- Unix microseconds (all three times)
 	valid_until   INTEGER,
-	withdrawn_at  INTEGER
+	withdrawn_at  INTEGER,
+	giver         TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS consents_by_bsn ON consents (bsn, given_at, seq);`
 
@@ -57,6 +58,18 @@ func OpenSQLite(path string, vocab Vocabulary) (*SQLiteStore, error) {
 	}
 	// A fixed pool: the default keeps two idle connections, so concurrent
 	// requests would keep opening new SQLite connections.
+	// A register made before consents had a giver: add the column.
+	var hasGiver int
+	if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('consents') WHERE name = 'giver'`).Scan(&hasGiver); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("consent: %w", err)
+	}
+	if hasGiver == 0 {
+		if _, err := db.Exec(`ALTER TABLE consents ADD COLUMN giver TEXT NOT NULL DEFAULT ''`); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("consent: add giver: %w", err)
+		}
+	}
 	list, err := db.Prepare(selectConsent + ` WHERE bsn = ? ORDER BY given_at, seq`)
 	if err != nil {
 		db.Close()
@@ -94,9 +107,9 @@ func (s *SQLiteStore) Register(ctx context.Context, c Consent) (Consent, error) 
 		return Consent{}, fmt.Errorf("consent: %w", err)
 	}
 	_, err = s.db.ExecContext(ctx,
-		`INSERT INTO consents (id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.BSN, c.GivenBy, c.RecipientOIN, c.Purpose, string(cats), c.GivenAt.UnixMicro(), micros(c.ValidUntil))
+		`INSERT INTO consents (id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until, giver)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.BSN, c.GivenBy, c.RecipientOIN, c.Purpose, string(cats), c.GivenAt.UnixMicro(), micros(c.ValidUntil), c.Giver)
 	if err != nil {
 		return Consent{}, fmt.Errorf("consent: register: %w", err)
 	}
@@ -162,7 +175,7 @@ func (s *SQLiteStore) List(ctx context.Context, id string) ([]Consent, error) {
 	return out, nil
 }
 
-const selectConsent = `SELECT id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until, withdrawn_at FROM consents`
+const selectConsent = `SELECT id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until, withdrawn_at, giver FROM consents`
 
 func scanConsent(row interface{ Scan(...any) error }) (Consent, error) {
 	var (
@@ -171,7 +184,7 @@ func scanConsent(row interface{ Scan(...any) error }) (Consent, error) {
 		given            int64
 		until, withdrawn sql.NullInt64
 	)
-	if err := row.Scan(&c.ID, &c.BSN, &c.GivenBy, &c.RecipientOIN, &c.Purpose, &cats, &given, &until, &withdrawn); err != nil {
+	if err := row.Scan(&c.ID, &c.BSN, &c.GivenBy, &c.RecipientOIN, &c.Purpose, &cats, &given, &until, &withdrawn, &c.Giver); err != nil {
 		return Consent{}, err
 	}
 	if err := json.Unmarshal([]byte(cats), &c.Categories); err != nil {

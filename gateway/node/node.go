@@ -285,7 +285,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		grpc.ChainStreamInterceptor(server.LocalStreamInterceptor(access)),
 	)...)
 	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
-	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, Now: now})
+	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, MaxAge: cfg.Consents.MaxAge.D(), Now: now})
 	localv1.RegisterPolicyServiceServer(n.localSrv, &server.Policy{
 		Status:     func() *localv1.GetPolicyStatusResponse { return StatusProto(n.policy.Status()) },
 		Vocabulary: n.policy.Vocabulary,

@@ -420,7 +420,7 @@ func PolicyConsents(cs []consent.Consent) []policy.Consent {
 	out := make([]policy.Consent, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, policy.Consent{
-			ID: c.ID, GivenBy: c.GivenBy, RecipientOIN: c.RecipientOIN, Purpose: c.Purpose,
+			ID: c.ID, GivenBy: c.GivenBy, Giver: c.Giver, HeldBy: policy.HeldByHolder, RecipientOIN: c.RecipientOIN, Purpose: c.Purpose,
 			Categories: c.Categories, GivenAt: c.GivenAt, ValidUntil: c.ValidUntil, WithdrawnAt: c.WithdrawnAt,
 		})
 	}

@@ -165,7 +165,17 @@ func (s *Local) now() time.Time {
 type Consents struct {
 	localv1.UnimplementedConsentServiceServer
 	Store consent.Store
-	Now   func() time.Time
+	// MaxAge is how far back a registered consent's given_at may lie (zero:
+	// consent.DefaultMaxAge); a given_at in the future is always refused.
+	MaxAge time.Duration
+	Now    func() time.Time
+}
+
+func (s *Consents) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // RegisterConsent validates and stores a consent.
@@ -174,9 +184,13 @@ func (s *Consents) RegisterConsent(ctx context.Context, req *localv1.RegisterCon
 	if c == nil {
 		return nil, toStatus(consent.ErrInvalid)
 	}
-	in := consent.Consent{BSN: c.GetBsn(), GivenBy: c.GetGivenBy(), RecipientOIN: c.GetRecipientOin(), Purpose: c.GetPurpose(), Categories: c.GetCategories()}
+	in := consent.Consent{BSN: c.GetBsn(), GivenBy: c.GetGivenBy(), Giver: c.GetGiver(), RecipientOIN: c.GetRecipientOin(),
+		Purpose: c.GetPurpose(), Categories: c.GetCategories()}
 	if c.GetGivenAt() != nil {
 		in.GivenAt = c.GetGivenAt().AsTime()
+		if err := consent.CheckGivenAt(in.GivenAt, s.now(), s.MaxAge); err != nil {
+			return nil, toStatus(err)
+		}
 	}
 	if c.GetValidUntil() != nil {
 		t := c.GetValidUntil().AsTime()
@@ -216,7 +230,7 @@ func (s *Consents) ListConsents(ctx context.Context, req *localv1.ListConsentsRe
 }
 
 func consentToProto(c consent.Consent) *localv1.Consent {
-	p := &localv1.Consent{Id: c.ID, Bsn: c.BSN, GivenBy: c.GivenBy, RecipientOin: c.RecipientOIN, Purpose: c.Purpose,
+	p := &localv1.Consent{Id: c.ID, Bsn: c.BSN, GivenBy: c.GivenBy, Giver: c.Giver, RecipientOin: c.RecipientOIN, Purpose: c.Purpose,
 		Categories: c.Categories, GivenAt: timestamppb.New(c.GivenAt)}
 	if c.ValidUntil != nil {
 		p.ValidUntil = timestamppb.New(*c.ValidUntil)

@@ -1193,8 +1193,13 @@ type Consent struct {
 	Categories   []string               `protobuf:"bytes,6,rep,name=categories,proto3" json:"categories,omitempty"`
 	GivenAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=given_at,json=givenAt,proto3" json:"given_at,omitempty"`
 	// Unset: no end date.
-	ValidUntil    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
-	WithdrawnAt   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=withdrawn_at,json=withdrawnAt,proto3" json:"withdrawn_at,omitempty"`
+	ValidUntil  *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	WithdrawnAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=withdrawn_at,json=withdrawnAt,proto3" json:"withdrawn_at,omitempty"`
+	// A stable pseudonymous reference to the person who gave the consent (the
+	// organisation's own id of that parent or young person, never a name or
+	// BSN); two "ouder" consents count as two parents only with two different,
+	// non-empty givers.
+	Giver         string `protobuf:"bytes,10,opt,name=giver,proto3" json:"giver,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1290,6 +1295,13 @@ func (x *Consent) GetWithdrawnAt() *timestamppb.Timestamp {
 		return x.WithdrawnAt
 	}
 	return nil
+}
+
+func (x *Consent) GetGiver() string {
+	if x != nil {
+		return x.Giver
+	}
+	return ""
 }
 
 // RegisterConsentRequest records a consent; id and withdrawn_at are ignored.
@@ -2722,7 +2734,7 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\adone_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06doneAt\"+\n" +
 	"\x19CompleteObligationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x1c\n" +
-	"\x1aCompleteObligationResponse\"\xd8\x02\n" +
+	"\x1aCompleteObligationResponse\"\xee\x02\n" +
 	"\aConsent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03bsn\x18\x02 \x01(\tR\x03bsn\x12\x19\n" +
@@ -2735,7 +2747,9 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\bgiven_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\agivenAt\x12;\n" +
 	"\vvalid_until\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"validUntil\x12=\n" +
-	"\fwithdrawn_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vwithdrawnAt\"M\n" +
+	"\fwithdrawn_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vwithdrawnAt\x12\x14\n" +
+	"\x05giver\x18\n" +
+	" \x01(\tR\x05giver\"M\n" +
 	"\x16RegisterConsentRequest\x123\n" +
 	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\"N\n" +
 	"\x17RegisterConsentResponse\x123\n" +
