@@ -119,9 +119,9 @@ func (f *flags) printUsage() {
 // command returns code at once: 0 after -h, 2 after a usage error.
 func (f *flags) parse(args []string) (code int, ok bool) { return f.parseArgs(args, 0, 0) }
 
-// parseArgs is parse for a command that takes min to max positional
+// parseArgs is parse for a command that takes least to most positional
 // arguments after its flags.
-func (f *flags) parseArgs(args []string, min, max int) (code int, ok bool) {
+func (f *flags) parseArgs(args []string, least, most int) (code int, ok bool) {
 	if err := f.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			f.printUsage()
@@ -134,12 +134,12 @@ func (f *flags) parseArgs(args []string, min, max int) (code int, ok bool) {
 		return 2, false
 	}
 	switch n := f.NArg(); {
-	case n > max && max == 0:
+	case n > most && most == 0:
 		return f.usageError(fmt.Sprintf("unexpected arguments: %q", f.Args())), false
-	case n > max:
-		return f.usageError(fmt.Sprintf("at most %d arguments, got %d: %q", max, n, f.Args())), false
-	case n < min:
-		return f.usageError(fmt.Sprintf("%d arguments required, got %d", min, n)), false
+	case n > most:
+		return f.usageError(fmt.Sprintf("at most %d arguments, got %d: %q", most, n, f.Args())), false
+	case n < least:
+		return f.usageError(fmt.Sprintf("%d arguments required, got %d", least, n)), false
 	}
 	return 0, true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/schakel/schakel/internal/atomicfile"
 	"io"
 	"io/fs"
 	"os"
@@ -338,11 +339,11 @@ func acceptScenarios(ctx context.Context, s stdio, lp *loadedPack, bundlePath, s
 			return 1
 		}
 		dst := filepath.Join(target, filepath.FromSlash(k.file))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 			fmt.Fprintf(s.err, "schakel policy test: %v\n", err)
 			return 1
 		}
-		if err := os.WriteFile(dst, out, 0o644); err != nil {
+		if err := atomicfile.Write(dst, out, 0o600); err != nil {
 			fmt.Fprintf(s.err, "schakel policy test: %v\n", err)
 			return 1
 		}

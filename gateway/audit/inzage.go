@@ -243,7 +243,7 @@ func buildEntry(n int, r Record, tx InzageTexts) inzageEntry {
 
 // reasonArgs are the details the audit record holds for a reason text's
 // "%s": the categories withheld with that code, the purpose, the role.
-func reasonArgs(code string, r Record, tx InzageTexts) []string {
+func reasonArgs(code string, r Record, _ InzageTexts) []string {
 	switch code {
 	case "UNKNOWN_PURPOSE":
 		return []string{r.Purpose}

@@ -218,13 +218,13 @@ type Change struct {
 	New  *Entry
 }
 
-// Diff lists what changed from old to new, by OIN.
-func Diff(old, new *File) []Change {
+// Diff lists what changed from old to next, by OIN.
+func Diff(old, next *File) []Change {
 	o, n := map[string]Entry{}, map[string]Entry{}
 	for _, e := range old.Peers {
 		o[e.OIN] = e
 	}
-	for _, e := range new.Peers {
+	for _, e := range next.Peers {
 		n[e.OIN] = e
 	}
 	var oins []string

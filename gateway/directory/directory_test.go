@@ -132,7 +132,7 @@ func TestLoaderReloadsKeepsLastGoodAndRefusesRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Poll() || l.Poll() {
+	if first, second := l.Poll(), l.Poll(); first || second {
 		t.Error("Poll reloaded unchanged files")
 	}
 	zorg := Entry{OIN: "00000001000000000002", Name: "Jeugdzorg Twente", OrgType: "zorgaanbieder", Address: "127.0.0.1:7201"}
@@ -149,7 +149,7 @@ func TestLoaderReloadsKeepsLastGoodAndRefusesRollback(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if l.Poll() || l.Poll() {
+	if first, second := l.Poll(), l.Poll(); first || second {
 		t.Fatal("tampered directory loaded")
 	}
 	st := l.Status()
@@ -158,11 +158,11 @@ func TestLoaderReloadsKeepsLastGoodAndRefusesRollback(t *testing.T) {
 	}
 	// Properly signed but older: a rollback is refused.
 	publish(t, dir, sample(1), priv...)
-	if l.Poll() || l.Poll() || l.Status().Version != 2 || !strings.Contains(l.Status().Refused.Error, "not above 2") {
+	if first, second := l.Poll(), l.Poll(); first || second || l.Status().Version != 2 || !strings.Contains(l.Status().Refused.Error, "not above 2") {
 		t.Fatalf("rollback to version 1: %+v %+v", l.Status(), l.Status().Refused)
 	}
 	// The node's own check (e.g. an org type the pack does not know) refuses too.
-	l2, err := NewLoader(Source{Path: path, Trusted: trusted, Threshold: 2}, func(f *File) error { return errors.New("unknown org type") }, func(*Verified) {}, nil)
+	l2, err := NewLoader(Source{Path: path, Trusted: trusted, Threshold: 2}, func(*File) error { return errors.New("unknown org type") }, func(*Verified) {}, nil)
 	if err == nil || l2 != nil {
 		t.Fatalf("check error at start = %v, want a refusal", err)
 	}

@@ -201,7 +201,7 @@ func TestCRLFetchedFromDistributionPoint(t *testing.T) {
 	var mu sync.Mutex
 	var served []byte
 	fails := false
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
 		if fails {

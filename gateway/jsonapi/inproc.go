@@ -163,7 +163,7 @@ func (r *recorder) status() error {
 		b, err := decodeBin(bin)
 		if err == nil {
 			p := &spb.Status{}
-			if err := proto.Unmarshal(b, p); err == nil && p.GetCode() == int32(n) {
+			if err := proto.Unmarshal(b, p); err == nil && int(p.GetCode()) == n {
 				return status.FromProto(p).Err()
 			}
 		}

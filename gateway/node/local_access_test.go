@@ -29,7 +29,7 @@ func TestLocalClientPermissions(t *testing.T) {
 	magister := f.LocalCA.Issue(t, "", "Magister koppeling")
 	dossier := f.LocalCA.Issue(t, "", "Zorgdossier", testpki.DNSNames("zorgdossier.school.test"))
 	stranger := f.LocalCA.Issue(t, "", "Onbekend systeem")
-	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, func(c *config.Config, o *node.Options) {
+	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, func(c *config.Config, _ *node.Options) {
 		c.Local.Clients = []config.LocalClient{
 			{Subject: "Magister koppeling", Permissions: []string{identity.PermRequest, identity.PermConsentsRead}},
 			{SAN: "zorgdossier.school.test", Permissions: []string{identity.PermConsentsWrite, identity.PermConsentsRead, identity.PermInzage}},

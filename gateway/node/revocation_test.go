@@ -186,7 +186,7 @@ func TestLocalListenerChecksItsCAsCRL(t *testing.T) {
 	f.LocalCA = testpki.New(t)
 	gone := f.LocalCA.Issue(t, testnode.School.OIN, "oud systeem", testpki.Revoked())
 	crl := writeFileAt(t, filepath.Join(f.Dir, "local.crl"), f.LocalCA.CRL(t), time.Now())
-	school := f.Start(testnode.School, nil, func(c *config.Config, o *node.Options) {
+	school := f.Start(testnode.School, nil, func(c *config.Config, _ *node.Options) {
 		c.Local.CRLs = []string{crl}
 	})
 	call := func(cert *testpki.Cert) error {

@@ -59,9 +59,9 @@ func ValidateClaims(c Claims) []error {
 	return errs
 }
 
-func boundedText(field, s string, max int) error {
-	if len(s) > max {
-		return fmt.Errorf("%s: longer than %d characters", field, max)
+func boundedText(field, s string, limit int) error {
+	if len(s) > limit {
+		return fmt.Errorf("%s: longer than %d characters", field, limit)
 	}
 	if strings.IndexFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && unicode.IsControl(r) }) >= 0 || !validUTF8(s) {
 		return fmt.Errorf("%s: contains control characters or invalid UTF-8", field)

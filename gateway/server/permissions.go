@@ -126,7 +126,7 @@ func LocalAccessInterceptor(access *identity.LocalAccess, auditLocal LocalAudito
 }
 
 // localEvent describes the audited local calls from their request.
-func localEvent(method string, req any) (LocalEvent, bool) {
+func localEvent(_ string, req any) (LocalEvent, bool) {
 	switch r := req.(type) {
 	case *localv1.RegisterConsentRequest:
 		c := r.GetConsent()

@@ -76,7 +76,7 @@ func TestLocalReadsReturnNothingUnaudited(t *testing.T) {
 	}
 	ic := LocalAccessInterceptor(access, failing, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	called := 0
-	handler := func(ctx context.Context, req any) (any, error) {
+	handler := func(ctx context.Context, _ any) (any, error) {
 		called++
 		if c, ok := identity.LocalClientFrom(ctx); !ok || !strings.HasPrefix(c.Name, "subject=Dossier") {
 			t.Errorf("handler ctx carries client %+v, %v", c, ok)

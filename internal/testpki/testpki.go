@@ -348,7 +348,7 @@ func (ca *CA) AsCert() *Cert { return &Cert{X509: ca.X509, CertPEM: ca.CertPEM} 
 // OCSPHandler is an OCSP responder for ca over HTTP (POST): good unless
 // Revoke was called for the certificate, answers valid for an hour and
 // signed by the CA itself.
-func (ca *CA) OCSPHandler(t testing.TB) http.Handler {
+func (ca *CA) OCSPHandler(_ testing.TB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
 		if err != nil {
