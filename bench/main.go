@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -33,6 +34,7 @@ import (
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/source"
 	"github.com/schakel/schakel/gateway/traceparent"
+	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -514,14 +516,25 @@ func registerConsent(ctx context.Context, holder *nodeSpec, anchors, bsn string)
 
 // peerCall is one exchange request straight to a holder's peer listener, as
 // the recipient's node sends it.
-func peerCall(conn *grpc.ClientConn, bsn string) func(ctx context.Context) error {
+func peerCall(conn *grpc.ClientConn, bsn string, signer crypto.Signer) func(ctx context.Context) error {
 	c := exchangev1.NewExchangeServiceClient(conn)
 	return func(ctx context.Context) error {
 		tc := traceparent.New()
-		r, err := c.RequestRecord(traceparent.Outgoing(ctx, tc), &exchangev1.RequestRecordRequest{
+		req := &exchangev1.RequestRecordRequest{
 			RequestId: release.NewID(), SentAt: timestamppb.Now(), Purpose: "afstemming_hulp_onderwijs", Bsn: bsn,
 			Categories: []string{"identificatie", "verzuim", "opp"}, RecipientRole: "jeugdhulpverlener", Relation: true,
-			CaseReference: "bench"})
+			CaseReference: "bench"}
+		// Signed as the requesting node signs it: the holder refuses a
+		// request without its statement.
+		var err error
+		if req.Statement, err = release.SignStatement(signer, &exchangev1.Statement{
+			RequestId: req.GetRequestId(), HolderOin: school.oin, RecipientOin: zorg.oin, Purpose: req.GetPurpose(),
+			Mode: policy.ModeRequest, SubjectDigest: release.SubjectDigest(req.GetRequestId(), bsn), Categories: req.GetCategories(),
+			Role: req.GetRecipientRole(), Relation: true, CaseReference: "bench", IssuedAt: req.GetSentAt(),
+		}); err != nil {
+			return err
+		}
+		r, err := c.RequestRecord(traceparent.Outgoing(ctx, tc), req)
 		if err == nil && !r.GetDecision().GetAllow() {
 			return errors.New("not released")
 		}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"fmt"
+	"github.com/schakel/schakel/gateway/identity"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -59,6 +61,10 @@ func runScaling(ctx context.Context, o options, bin, _, anchors, bsn string) (*s
 			return nil, err
 		}
 	}
+	zorgKey, err := identity.LoadKeyPair(filepath.Join(zorg.dir, zorg.oin+".pem"), filepath.Join(zorg.dir, zorg.oin+".key"))
+	if err != nil {
+		return nil, err
+	}
 	var calls []func(context.Context) error
 	for _, n := range reps {
 		c, err := n.dialPeer(zorg, anchors)
@@ -66,7 +72,7 @@ func runScaling(ctx context.Context, o options, bin, _, anchors, bsn string) (*s
 			return nil, err
 		}
 		defer c.Close()
-		call := peerCall(c, bsn)
+		call := peerCall(c, bsn, zorgKey.PrivateKey.(crypto.Signer))
 		if err := waitFor(func() error { return call(ctx) }); err != nil {
 			return nil, fmt.Errorf("replica %s: %w (log %s)", n.instance, err, filepath.Join(n.dir(), "node.log"))
 		}

@@ -106,6 +106,19 @@ func LDV(st Stored, checkpoint Checkpoint, cfg Config) any {
 	if r.PayloadDigest != "" {
 		a["schakel.payload_digest"] = r.PayloadDigest
 	}
+	// What the requesting organisation stated and signed.
+	if r.Relation {
+		a["schakel.relation"] = true
+	}
+	if r.CaseReference != "" {
+		a["schakel.case_reference"] = r.CaseReference
+	}
+	if r.Professional != "" {
+		a["schakel.professional"] = r.Professional
+	}
+	if r.StatementDigest != "" {
+		a["schakel.statement_digest"] = r.StatementDigest
+	}
 	l.Attributes = a
 	return l
 }

@@ -28,6 +28,10 @@ type InzageItem struct {
 	ReasonCodes        []string  `json:"reason_codes"`
 	ConsentsUsed       []string  `json:"consents_used"`
 	DecisionID         string    `json:"decision_id"`
+	// What the requesting organisation stated (and signed): its case
+	// reference and a pseudonymous reference to the professional.
+	CaseReference string `json:"case_reference,omitempty"`
+	Professional  string `json:"professional,omitempty"`
 }
 
 // Inzage converts stored records (from [Store.BySubject]) to inzage items, in
@@ -40,7 +44,8 @@ func Inzage(recs []Stored) []InzageItem {
 			HolderOIN: r.HolderOIN, RecipientOIN: r.RecipientOIN, RecipientRole: r.RecipientRole,
 			Flow: r.Flow, Purpose: r.Purpose, Basis: r.Basis, Allowed: r.Allow,
 			CategoriesReleased: nonNil(r.CategoriesReleased), CategoriesWithheld: nonNil(r.CategoriesWithheld),
-			ReasonCodes: nonNil(r.ReasonCodes), ConsentsUsed: nonNil(r.ConsentsUsed), DecisionID: r.DecisionID})
+			ReasonCodes: nonNil(r.ReasonCodes), ConsentsUsed: nonNil(r.ConsentsUsed), DecisionID: r.DecisionID,
+			CaseReference: r.CaseReference, Professional: r.Professional})
 	}
 	return items
 }
@@ -160,6 +165,9 @@ type inzageEntry struct {
 	When, What, Organisation, Role     string
 	Purpose, Basis, Consent            string
 	Shared, NotShared, Outcome, Reason string
+	// Stated is what the requesting organisation signed: its case
+	// reference and its reference to the professional ("" when neither).
+	Stated string
 }
 
 type inzageReport struct {
@@ -189,6 +197,7 @@ func buildEntry(n int, r Record, tx InzageTexts) inzageEntry {
 	e := inzageEntry{N: n, When: dutchTime(r.StartTime), What: inzageWhat(r, tx),
 		Organisation: tx.orgLong(r.RecipientOIN) + " (ontvanger)",
 		Role:         dutchList([]string{r.RecipientRole}, "onbekend", nil),
+		Stated:       inzageStated(r),
 		Purpose:      tx.purpose(r.Purpose, r.Flow),
 		Basis:        tx.basis(r.Basis),
 	}
@@ -332,6 +341,9 @@ func WriteInzageText(w io.Writer, recs []Stored, tx InzageTexts) {
 		fmt.Fprintf(w, "   Wat gebeurde er:   %s\n", e.What)
 		fmt.Fprintf(w, "   Welke organisatie: %s\n", e.Organisation)
 		fmt.Fprintf(w, "   Welke rol:         %s\n", e.Role)
+		if e.Stated != "" {
+			fmt.Fprintf(w, "   Verklaard:         %s\n", e.Stated)
+		}
 		fmt.Fprintf(w, "   Doel:              %s\n", e.Purpose)
 		fmt.Fprintf(w, "   Grondslag:         %s\n", e.Basis)
 		if e.Consent != "" {
@@ -380,6 +392,7 @@ dd { margin: 0; }
 <dt>Wat gebeurde er</dt><dd>{{.What}}</dd>
 <dt>Welke organisatie</dt><dd>{{.Organisation}}</dd>
 <dt>Welke rol</dt><dd>{{.Role}}</dd>
+{{if .Stated}}<dt>Verklaard</dt><dd>{{.Stated}}</dd>{{end}}
 <dt>Doel</dt><dd>{{.Purpose}}</dd>
 <dt>Grondslag</dt><dd>{{.Basis}}</dd>
 {{if .Consent}}<dt>Toestemming</dt><dd>{{.Consent}}</dd>
@@ -416,4 +429,18 @@ func inzageWhat(r Record, tx InzageTexts) string {
 		return fmt.Sprintf("organisatie %s vroeg gegevens op bij deze organisatie (%s)", recipient, holder)
 	}
 	return fmt.Sprintf("deze organisatie (%s) vroeg gegevens op bij organisatie %s", recipient, holder)
+}
+
+// inzageStated says what the asking organisation signed about the request:
+// its case reference and its own reference to the professional (the
+// organisation can say who that was).
+func inzageStated(r Record) string {
+	var parts []string
+	if r.CaseReference != "" {
+		parts = append(parts, "dossier "+r.CaseReference)
+	}
+	if r.Professional != "" {
+		parts = append(parts, "medewerker "+r.Professional+" (de organisatie kan zeggen wie dat is)")
+	}
+	return strings.Join(parts, ", ")
 }

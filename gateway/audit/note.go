@@ -369,3 +369,28 @@ func VerifyNotificationReceipt(pub crypto.PublicKey, senderOIN, idempotencyKey, 
 	}
 	return nil
 }
+
+// statementMessage is what an organisation signs as its statement of one
+// exchange: a domain separator and the statement's deterministic encoding.
+func statementMessage(statement []byte) []byte {
+	return append([]byte("schakel-statement/v1\n"), statement...)
+}
+
+// SignStatement signs the deterministic encoding of a request or
+// notification statement with the organisation key (the one signer of this
+// package: ECDSA or Ed25519).
+func SignStatement(signer crypto.Signer, statement []byte) ([]byte, error) {
+	if len(statement) == 0 {
+		return nil, errors.New("audit: empty statement")
+	}
+	return signBytes(signer, statementMessage(statement))
+}
+
+// VerifyStatement checks a signature made by SignStatement against the key of
+// the stating organisation's verified certificate.
+func VerifyStatement(pub crypto.PublicKey, statement, sig []byte) error {
+	if len(statement) == 0 || !verifyBytes(pub, statementMessage(statement), sig) {
+		return fmt.Errorf("%w: statement", ErrBadSignature)
+	}
+	return nil
+}

@@ -124,6 +124,15 @@ type Record struct {
 	// this record (see [ReceiptDigest]); "" when none is stored. Deleting or
 	// replacing a stored receipt therefore breaks verification.
 	ReceiptDigest string
+
+	// What the requesting organisation (or the sender) stated and signed:
+	// the support relation, its case reference, a pseudonymous reference to
+	// the professional, and the digest of its signed statement (kept with
+	// the record, see [With]).
+	Relation        bool
+	CaseReference   string
+	Professional    string
+	StatementDigest string
 }
 
 // Stored is a record as read back from a store.
@@ -177,7 +186,11 @@ type canonicalBody struct {
 	PayloadDigest      string   `json:"payload_digest"`
 	// Fields added after version 1 are omitted when empty, so the bodies (and
 	// leaf hashes) of records without them are unchanged.
-	ReceiptDigest string `json:"receipt_digest,omitempty"`
+	ReceiptDigest   string `json:"receipt_digest,omitempty"`
+	Relation        bool   `json:"relation,omitempty"`
+	CaseReference   string `json:"case_reference,omitempty"`
+	Professional    string `json:"professional,omitempty"`
+	StatementDigest string `json:"statement_digest,omitempty"`
 }
 
 func sortedCopy(s []string) []string {
@@ -220,6 +233,10 @@ func CanonicalBody(r *Record) []byte {
 		RetentionDays:      r.RetentionDays,
 		PayloadDigest:      r.PayloadDigest,
 		ReceiptDigest:      r.ReceiptDigest,
+		Relation:           r.Relation,
+		CaseReference:      r.CaseReference,
+		Professional:       r.Professional,
+		StatementDigest:    r.StatementDigest,
 	}
 	out, err := json.Marshal(&b)
 	if err != nil { // cannot happen: only strings, ints and bools
@@ -299,6 +316,7 @@ func decodeBody(body []byte) (Record, error) {
 	r.ReasonCodes, r.Obligations, r.ConsentsUsed = b.ReasonCodes, b.Obligations, b.ConsentsUsed
 	r.PolicyRevision, r.RetentionDays, r.PayloadDigest = b.PolicyRevision, b.RetentionDays, b.PayloadDigest
 	r.ReceiptDigest = b.ReceiptDigest
+	r.Relation, r.CaseReference, r.Professional, r.StatementDigest = b.Relation, b.CaseReference, b.Professional, b.StatementDigest
 	return r, nil
 }
 
@@ -351,7 +369,7 @@ func validate(r *Record) error {
 	if r.ReceiptDigest != "" && !strings.HasPrefix(r.ReceiptDigest, "sha256:") {
 		errs = append(errs, errors.New(`receipt digest must be "sha256:<hex>"`))
 	}
-	strs := []string{string(r.Name), r.ForeignEntity, r.DecisionID, r.Flow, r.Purpose, r.Basis,
+	strs := []string{r.CaseReference, r.Professional, r.StatementDigest, string(r.Name), r.ForeignEntity, r.DecisionID, r.Flow, r.Purpose, r.Basis,
 		r.HolderOIN, r.RecipientOIN, r.RecipientRole, r.PolicyRevision, r.PayloadDigest}
 	for _, l := range [][]string{r.CategoriesReleased, r.CategoriesWithheld, r.ReasonCodes, r.Obligations, r.ConsentsUsed} {
 		strs = append(strs, l...)

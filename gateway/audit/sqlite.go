@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS obligations (
 	created_ms    INTEGER NOT NULL,
 	done_ms       INTEGER
 );
+CREATE TABLE IF NOT EXISTS statements (
+	idx        INTEGER PRIMARY KEY, -- the record's index
+	statement  BLOB NOT NULL,
+	signature  BLOB NOT NULL,
+	signer_key BLOB NOT NULL
+);
 `
 
 // OpenSQLite opens (creating if needed, mode 0600) the audit log at path. The database
@@ -74,7 +80,7 @@ func OpenSQLite(path string, cfg Config, signer crypto.Signer, logger *slog.Logg
 		db.Close()
 		return nil, fmt.Errorf("audit: create schema: %w", err)
 	}
-	t := tableNames{head: "head", records: "records", checkpoints: "checkpoints", receipts: "receipts", obligations: "obligations"}
+	t := tableNames{head: "head", records: "records", checkpoints: "checkpoints", receipts: "receipts", obligations: "obligations", statements: "statements"}
 	ls, err := newLogStore(stdDB{db}, dialectSQLite, cfg, signer, logger, t)
 	if err != nil {
 		db.Close()

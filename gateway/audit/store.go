@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -147,7 +148,7 @@ type logStore struct {
 	batches atomic.Int64
 }
 
-type tableNames struct{ head, records, checkpoints, receipts, obligations string }
+type tableNames struct{ head, records, checkpoints, receipts, obligations, statements string }
 
 type appendReq struct {
 	ctx     context.Context
@@ -227,6 +228,9 @@ func (s *logStore) Append(ctx context.Context, r *Record) (Commit, error) {
 func (s *logStore) AppendWith(ctx context.Context, r *Record, w With) (Commit, error) {
 	if s.signer == nil {
 		return Commit{}, ErrReadOnly
+	}
+	if w.Statement != nil {
+		r.StatementDigest = StatementDigest(*w.Statement)
 	}
 	if w.Receipt != nil {
 		if err := checkReceipt(*w.Receipt); err != nil {
@@ -747,6 +751,17 @@ func decodeStored(idx int64, entry, body []byte) (Stored, error) {
 func (s *logStore) Prune(ctx context.Context, now time.Time) (int64, error) {
 	return s.db.exec(ctx, s.q("UPDATE "+s.tables.records+
 		" SET body = NULL, subject = NULL WHERE expires_ms <= ? AND body IS NOT NULL"), now.UnixMilli())
+}
+
+// StatementOf returns the signed statement stored with the record at idx
+// (ok false when none is stored).
+func (s *logStore) StatementOf(ctx context.Context, idx uint64) (st Statement, ok bool, err error) {
+	err = s.db.queryRow(ctx, s.q("SELECT statement, signature, signer_key FROM "+s.tables.statements+" WHERE idx = ?"), int64(idx)).
+		Scan(&st.Bytes, &st.Signature, &st.SignerKey)
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
+		return Statement{}, false, nil
+	}
+	return st, err == nil, err
 }
 
 // Receipts implements [Store.Receipts].

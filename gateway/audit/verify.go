@@ -160,7 +160,8 @@ func (s *logStore) verify(ctx context.Context, keys KeyRing, now time.Time) (Rep
 	}
 	next := int64(0)
 	nowMS := now.UnixMilli()
-	bound := map[int64]string{} // record index -> the digest of the receipt it binds
+	bound := map[int64]string{}  // record index -> the digest of the receipt it binds
+	stated := map[int64]string{} // record index -> the digest of the statement it binds
 	pruned := map[int64]bool{}
 	for recs.Next() {
 		var idx, expires int64
@@ -210,6 +211,9 @@ func (s *logStore) verify(ctx context.Context, keys KeyRing, now time.Time) (Rep
 			}
 			if r.ReceiptDigest != "" {
 				bound[idx] = r.ReceiptDigest
+			}
+			if r.StatementDigest != "" {
+				stated[idx] = r.StatementDigest
 			}
 			if r.EndTime.After(batchLatest) {
 				batchLatest = r.EndTime
@@ -285,6 +289,9 @@ func (s *logStore) verify(ctx context.Context, keys KeyRing, now time.Time) (Rep
 		delete(bound, li)
 		rep.Receipts++
 	}
+	if err := s.verifyStatements(ctx, stated, pruned); err != nil {
+		return rep, err
+	}
 	if len(bound) > 0 {
 		missing := make([]int64, 0, len(bound))
 		for idx := range bound {
@@ -319,4 +326,45 @@ func checkReceipt(rc Receipt) error {
 		return err
 	}
 	return checkInclusion(cp, rc.Commit.Index, rc.Commit.LeafHash, rc.Commit.Proof)
+}
+
+// verifyStatements checks that every stored signed statement is the one its
+// record names, and that no record misses the statement it names.
+func (s *logStore) verifyStatements(ctx context.Context, stated map[int64]string, pruned map[int64]bool) error {
+	if s.tables.statements == "" {
+		return nil
+	}
+	rows, err := s.db.query(ctx, "SELECT idx, statement, signature, signer_key FROM "+s.tables.statements+" ORDER BY idx")
+	if err != nil {
+		if isNoTable(err) {
+			return nil // a log made before statements were kept
+		}
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var st Statement
+		if err := rows.Scan(&idx, &st.Bytes, &st.Signature, &st.SignerKey); err != nil {
+			return err
+		}
+		want, ok := stated[idx]
+		switch {
+		case pruned[idx]:
+		case !ok:
+			return &VerifyError{Index: uint64(idx), Reason: "a stored statement that no record names"}
+		case want != StatementDigest(st):
+			return &VerifyError{Index: uint64(idx), Reason: "the stored statement is not the one the record names (replaced or altered)"}
+		}
+		delete(stated, idx)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for idx := range stated {
+		if !pruned[idx] {
+			return &VerifyError{Index: uint64(idx), Reason: "the statement this record names is missing"}
+		}
+	}
+	return nil
 }

@@ -29,13 +29,38 @@ type With struct {
 	// record by [ReceiptDigest] (the record's ReceiptDigest field) and stored
 	// with LocalIndex set to the record's index.
 	Receipt *Receipt
+	// Statement is the signed statement of the exchange (the requester's or
+	// the sender's), stored with the record; the record names it by
+	// StatementDigest.
+	Statement *Statement
 	// Witness is the newer state of the holder's log that the recipient
 	// verified for this exchange ([Witness.CheckDeferred]); it is stored with
 	// the record, and the caller then calls [Witness.Advanced].
 	Witness *PeerLog
 }
 
-func (w With) empty() bool { return len(w.Obligations) == 0 && w.Receipt == nil && w.Witness == nil }
+func (w With) empty() bool {
+	return len(w.Obligations) == 0 && w.Receipt == nil && w.Witness == nil && w.Statement == nil
+}
+
+// Statement is a signed statement as the audit log keeps it: its
+// deterministic encoding (which names the child only by a digest bound to
+// the request id), the signature and the signer's public key (DER).
+type Statement struct {
+	Bytes, Signature, SignerKey []byte
+}
+
+// StatementDigest is the digest that binds a stored statement to its record.
+func StatementDigest(st Statement) string {
+	h := sha256.New()
+	for _, b := range [][]byte{[]byte("schakel-stored-statement/v1"), st.Bytes, st.Signature, st.SignerKey} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
 
 // ErrObligationNotFound means no obligation has that id.
 var ErrObligationNotFound = errors.New("obligation not found")
@@ -100,6 +125,12 @@ func (s *logStore) writeWith(ctx context.Context, t querier, idx int64, r *appen
 		}
 		if _, err := t.exec(ctx, s.q(q), obligationID(key, kind), kind, r.decisionID, r.flow, r.recipientOIN, r.startMS); err != nil {
 			return fmt.Errorf("obligations: %w", err)
+		}
+	}
+	if st := w.Statement; st != nil {
+		q := "INSERT INTO " + s.tables.statements + " (idx, statement, signature, signer_key) VALUES (?, ?, ?, ?)"
+		if _, err := t.exec(ctx, s.q(q), idx, st.Bytes, st.Signature, st.SignerKey); err != nil {
+			return fmt.Errorf("statement: %w", err)
 		}
 	}
 	if w.Witness != nil {

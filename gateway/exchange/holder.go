@@ -22,7 +22,9 @@ type HolderConfig struct {
 	Replay *ReplayGuard
 	// Witness proves this log's consistency to requesters; nil: no proofs.
 	Witness *release.Witnessing
-	Now     func() time.Time
+	// Skew is how far a statement's time may differ from this node's clock.
+	Skew time.Duration
+	Now  func() time.Time
 }
 
 // Holder serves peers' requests for records this organisation holds.
@@ -68,6 +70,21 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc traceparent.C
 		h.log.WarnContext(ctx, "request refused before decision", "peer_oin", from.OIN, "reason", code)
 		return nil, err
 	}
+	// The requester's signed statement of this request, verified against
+	// the key of the certificate of this connection before anything is
+	// decided: a request whose claims nobody answers for is refused
+	// (STATEMENT_INVALID), and that refusal is audited.
+	st, serr := h.statement(ctx, from, req, start)
+	if serr != nil {
+		h.log.WarnContext(ctx, "request statement refused", "peer_oin", from.OIN, "err", serr)
+		out, err := h.cfg.Release.Deny(ctx, x, release.CodeStatementInvalid,
+			"De verklaring van de vragende organisatie ontbreekt, is niet geldig ondertekend of past niet bij het verzoek; er is niets gedeeld.")
+		if err != nil {
+			return nil, err
+		}
+		return &exchangev1.RequestRecordResponse{Decision: out.Wire}, nil
+	}
+	x.Statement, x.Professional, x.Attested = st.stored, st.st.GetProfessional(), release.AttestedConsents(st.st)
 	// 3. Decision input, 4. decision, 5. fetch of only the released
 	// categories, 6. one durable audit transaction with the obligations,
 	// 7. proof: gateway/release, the same code for every path.
@@ -86,4 +103,38 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc traceparent.C
 	// 8. Respond: on a denial the reasons only; on an allow the released
 	// record with its proof.
 	return &exchangev1.RequestRecordResponse{Decision: out.Wire, Record: out.Record, Audit: out.Proof, Witness: lw}, nil
+}
+
+type verifiedStatement struct {
+	st     *exchangev1.Statement
+	stored *audit.Statement
+}
+
+// statement opens and checks the requester's signed statement of req.
+func (h *Holder) statement(ctx context.Context, from identity.Peer, req *exchangev1.RequestRecordRequest, now time.Time) (verifiedStatement, error) {
+	cert, err := identity.PeerCert(ctx)
+	if err != nil {
+		return verifiedStatement{}, err
+	}
+	st, err := release.OpenStatement(cert.PublicKey, req.GetStatement())
+	if err != nil {
+		return verifiedStatement{}, err
+	}
+	skew := h.cfg.Skew
+	if skew <= 0 {
+		skew = 2 * time.Minute
+	}
+	if err := release.CheckStatement(st, release.Stated{
+		RequestID: req.GetRequestId(), HolderOIN: h.cfg.Release.Self().OIN, RecipientOIN: from.OIN,
+		Purpose: req.GetPurpose(), Flow: req.GetFlow(), Mode: policy.ModeRequest, BSN: req.GetBsn(),
+		Categories: req.GetCategories(), Role: req.GetRecipientRole(), Relation: req.GetRelation(),
+		CaseReference: req.GetCaseReference(), Justification: req.GetJustification(),
+	}, now, skew); err != nil {
+		return verifiedStatement{}, err
+	}
+	stored, err := release.StoredStatement(cert.PublicKey, req.GetStatement())
+	if err != nil {
+		return verifiedStatement{}, err
+	}
+	return verifiedStatement{st: st, stored: stored}, nil
 }

@@ -2,9 +2,11 @@ package exchange
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"time"
 
 	"google.golang.org/grpc"
@@ -13,10 +15,12 @@ import (
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
+	"github.com/schakel/schakel/gateway/consent"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
 	"github.com/schakel/schakel/gateway/tracing"
+	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -28,7 +32,9 @@ type Conns interface {
 
 // RequesterConfig wires a Requester. Every field but Now and Timeout is required.
 type RequesterConfig struct {
-	Self       identity.Peer
+	Self identity.Peer
+	// Signer is the organisation key: it signs the request statement.
+	Signer     crypto.Signer
 	Directory  *identity.Directory
 	Conns      Conns
 	Audit      release.AuditLog
@@ -79,6 +85,11 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 		errs = append(errs, fmt.Errorf("bsn: %w", err))
 	}
 	errs = append(errs, validateCategories(req.GetCategories(), r.cfg.Vocabulary)...)
+	if p := req.GetProfessional(); len(p) > 64 || !professionalRE.MatchString(p) {
+		errs = append(errs, errors.New("professional: a pseudonymous reference of at most 64 characters [A-Za-z0-9._:-]"))
+	}
+	attested, aerrs := attestedConsents(req.GetAttestedConsents(), r.cfg.Self.OIN)
+	errs = append(errs, aerrs...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", release.ErrInvalidRequest, errors.Join(errs...))
 	}
@@ -93,6 +104,21 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 		Purpose: req.GetPurpose(), Flow: req.GetFlow(), Bsn: req.GetBsn(), Categories: req.GetCategories(),
 		RecipientRole: req.GetRole(), Relation: req.GetRelation(), CaseReference: req.GetCaseReference(),
 		Justification: req.GetJustification(),
+	}
+	// What this organisation claims and answers for, signed per request.
+	if ereq.Statement, err = release.SignStatement(r.cfg.Signer, &exchangev1.Statement{
+		RequestId: ereq.GetRequestId(), HolderOin: holder.OIN, RecipientOin: r.cfg.Self.OIN,
+		Purpose: ereq.GetPurpose(), Flow: ereq.GetFlow(), Mode: policy.ModeRequest,
+		SubjectDigest: release.SubjectDigest(ereq.GetRequestId(), ereq.GetBsn()), Categories: ereq.GetCategories(),
+		Role: ereq.GetRecipientRole(), Relation: ereq.GetRelation(), CaseReference: ereq.GetCaseReference(),
+		JustificationDigest: release.JustificationDigest(ereq.GetJustification()), Professional: req.GetProfessional(),
+		Consents: attested, IssuedAt: timestamppb.New(start),
+	}); err != nil {
+		return nil, err
+	}
+	own, err := release.StoredStatement(r.cfg.Signer.Public(), ereq.GetStatement())
+	if err != nil {
+		return nil, err
 	}
 	witnessed := r.cfg.Witness.Last(holder.OIN)
 	ereq.WitnessedCheckpoint = witnessed
@@ -115,6 +141,7 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 		BSN: req.GetBsn(), Purpose: req.GetPurpose(), RecipientRole: req.GetRole(),
 		Decision: dec, Record: resp.GetRecord(), Proof: resp.GetAudit(), Receipt: rcpt, VerifyErr: verr,
 		Witness: state, Witnessing: r.cfg.Witness, RetentionDays: r.flowRetention(dec.GetFlow()), Start: start,
+		Relation: req.GetRelation(), CaseReference: req.GetCaseReference(), Professional: req.GetProfessional(), Statement: own,
 	}, r.cfg.Now())
 	if err != nil {
 		return nil, err
@@ -146,4 +173,38 @@ func (r *Requester) verify(p *grpcpeer.Peer, holder identity.Peer, dec *exchange
 	}
 	_, rcpt, err := release.VerifyAuditProof(cert.PublicKey, holder.OIN, dec, resp.GetRecord(), resp.GetAudit())
 	return rcpt, err
+}
+
+var professionalRE = regexp.MustCompile(`^[A-Za-z0-9._:-]*$`)
+
+// attestedConsents checks the consents the organisation's system attests and
+// converts them for the statement. Each must be this organisation's
+// (recipient_oin), and well formed.
+func attestedConsents(cs []*localv1.Consent, self string) ([]*exchangev1.AttestedConsent, []error) {
+	var out []*exchangev1.AttestedConsent
+	var errs []error
+	for i, c := range cs {
+		key := fmt.Sprintf("attested_consents[%d]", i)
+		in := consent.Consent{BSN: c.GetBsn(), GivenBy: c.GetGivenBy(), Giver: c.GetGiver(), RecipientOIN: c.GetRecipientOin(),
+			Purpose: c.GetPurpose(), Categories: c.GetCategories(), GivenAt: c.GetGivenAt().AsTime()}
+		if c.GetGivenAt() == nil {
+			in.GivenAt = time.Time{}
+		}
+		if err := consent.Validate(in, nil); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+			continue
+		}
+		if c.GetRecipientOin() != self {
+			errs = append(errs, fmt.Errorf("%s: recipient_oin must be this organisation's OIN", key))
+			continue
+		}
+		id := c.GetId()
+		if id == "" {
+			id = "attested-" + release.NewID()[:16]
+		}
+		out = append(out, &exchangev1.AttestedConsent{Id: id, GivenBy: c.GetGivenBy(), Giver: c.GetGiver(),
+			RecipientOin: c.GetRecipientOin(), Purpose: c.GetPurpose(), Categories: c.GetCategories(),
+			GivenAt: c.GetGivenAt(), ValidUntil: c.GetValidUntil()})
+	}
+	return out, errs
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -189,5 +190,89 @@ func registerConsent(t *testing.T, holder *testnode.Node, bsn, givenBy, to, purp
 		GivenAt: timestamppb.New(now.AsTime().Add(-60e9)), ValidUntil: timestamppb.New(now.AsTime().AddDate(1, 0, 0)),
 	}}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStatementRequired: the holder refuses (STATEMENT_INVALID, audited) a
+// request whose statement is missing, signed by another organisation's key,
+// or does not match the request in any field; a request through the real
+// requesting node carries its statement, and both sides keep it (the
+// professional and case reference show in the holder's inzage).
+func TestStatementRequired(t *testing.T) {
+	src := fixtureSource(t)
+	f, school, zorg := twoNodes(t, func(_ *config.Config, o *node.Options) {
+		o.Decider = allowDecider{}
+		o.Source = src
+	})
+	ctx := context.Background()
+	bas := testnode.Child(t, "Bas")
+	zorgCert := f.CA.Issue(t, testnode.Zorg.OIN, testnode.Zorg.Name).TLS
+	otherCert := f.CA.Issue(t, testnode.Gemeente.OIN, testnode.Gemeente.Name).TLS
+	raw := f.RawPeerClient(school, zorgCert)
+	refused := func(name string, req *exchangev1.RequestRecordRequest) {
+		t.Helper()
+		resp, err := raw.RequestRecord(ctx, req)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if resp.GetDecision().GetAllow() || resp.GetRecord() != nil ||
+			!slices.Equal(reasonCodesOf(resp.GetDecision()), []string{release.CodeStatementInvalid}) {
+			t.Fatalf("%s: %v", name, resp.GetDecision())
+		}
+	}
+	refused("missing", peerRequest(bas.BSN, time.Now()))
+	other := peerRequest(bas.BSN, time.Now())
+	other.Statement = testnode.StatementFor(t, otherCert, school.Org.OIN, other)
+	refused("signed by another organisation", other)
+	for field, alter := range map[string]func(*exchangev1.RequestRecordRequest){
+		"purpose":        func(r *exchangev1.RequestRecordRequest) { r.Purpose = "handhaving_leerplicht" },
+		"flow":           func(r *exchangev1.RequestRecordRequest) { r.Flow = "C1" },
+		"bsn":            func(r *exchangev1.RequestRecordRequest) { r.Bsn = testnode.Child(t, "Tina").BSN },
+		"categories":     func(r *exchangev1.RequestRecordRequest) { r.Categories = append(r.Categories, "opp") },
+		"role":           func(r *exchangev1.RequestRecordRequest) { r.RecipientRole = "wijkcoach" },
+		"relation":       func(r *exchangev1.RequestRecordRequest) { r.Relation = false },
+		"case reference": func(r *exchangev1.RequestRecordRequest) { r.CaseReference = "ander-dossier" },
+		"justification":  func(r *exchangev1.RequestRecordRequest) { r.Justification = "iets anders" },
+		"request id":     func(r *exchangev1.RequestRecordRequest) { r.RequestId = release.NewID() },
+	} {
+		req := peerRequest(bas.BSN, time.Now())
+		req.Statement = testnode.StatementFor(t, zorgCert, school.Org.OIN, req)
+		alter(req)
+		refused("altered "+field, req)
+	}
+	tampered := peerRequest(bas.BSN, time.Now())
+	tampered.Statement = testnode.StatementFor(t, zorgCert, school.Org.OIN, tampered)
+	tampered.Statement.Statement[len(tampered.Statement.Statement)-1] ^= 1
+	refused("statement bytes changed after signing", tampered)
+	if n := src.records.Load(); n != 0 {
+		t.Fatalf("refused statements read the school's records %d times", n)
+	}
+	// Through the real requesting node: released, and kept on both sides.
+	resp, err := zorg.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{
+		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN, Categories: []string{"verzuim"},
+		Role: "jeugdhulpverlener", Relation: true, CaseReference: "JZ-2026-0042", Professional: "prof-7f3a",
+	})
+	if err != nil || !resp.GetDecision().GetAllow() {
+		t.Fatalf("request through the node: %v, %v", resp, err)
+	}
+	inz, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: bas.BSN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, r := range inz.GetRecords() {
+		if r.GetAllowed() && r.GetProfessional() == "prof-7f3a" && r.GetCaseReference() == "JZ-2026-0042" {
+			found = true
+		}
+	}
+	refusals := 0
+	for _, r := range inz.GetRecords() {
+		if slices.Contains(r.GetReasonCodes(), release.CodeStatementInvalid) {
+			refusals++
+		}
+	}
+	// 12 refusals, one of them (the altered BSN) about Tina.
+	if !found || refusals != 11 {
+		t.Fatalf("holder's inzage: release with the stated professional %v, %d statement refusals (want 11): %v", found, refusals, inz.GetRecords())
 	}
 }

@@ -201,10 +201,10 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	}, log)
 	holder := exchange.NewHolder(exchange.HolderConfig{
 		Release: releaser, Vocabulary: n.policy, Now: now,
-		Replay: exchange.NewReplayGuard(cfg.Limits.ClockSkew.D(), now()), Witness: n.Witnessing(),
+		Replay: exchange.NewReplayGuard(cfg.Limits.ClockSkew.D(), now()), Witness: n.Witnessing(), Skew: cfg.Limits.ClockSkew.D(),
 	}, log)
 	requester := exchange.NewRequester(exchange.RequesterConfig{
-		Self: n.self, Directory: dir, Conns: n.pool, Audit: n.audit, Vocabulary: n.policy,
+		Self: n.self, Signer: signer, Directory: dir, Conns: n.pool, Audit: n.audit, Vocabulary: n.policy,
 		Secret: secret, Timeout: cfg.Limits.RequestTimeout.D(), Now: now,
 		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays,
 	}, log)

@@ -40,6 +40,11 @@ type Received struct {
 	// holder's value: the holder cannot shorten the recipient's proof.
 	RetentionDays int
 	Start         time.Time
+	// What this organisation stated (its own signed statement of the
+	// request, kept with its record).
+	Relation                    bool
+	CaseReference, Professional string
+	Statement                   *audit.Statement
 }
 
 // RecordReceived writes this node's record of what it received, in one
@@ -60,7 +65,8 @@ func RecordReceived(ctx context.Context, log AuditLog, secret []byte, self ident
 	ar.CategoriesReleased = PresentCategories(x.Record) // what actually arrived
 	ar.PayloadDigest = x.Proof.GetPayloadDigest()
 	ar.RetentionDays = max(ar.RetentionDays, audit.FallbackRetentionDays, x.RetentionDays)
-	w := audit.With{}
+	ar.Relation, ar.CaseReference, ar.Professional = x.Relation, x.CaseReference, x.Professional
+	w := audit.With{Statement: x.Statement}
 	if x.VerifyErr != nil {
 		ar.Fail("VERIFICATION_FAILED")
 		ar.ReasonCodes = WitnessReasons(ar.ReasonCodes, x.VerifyErr)

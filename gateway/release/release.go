@@ -152,7 +152,14 @@ type Exchange struct {
 	Relation                  bool
 	Justification             string
 	CaseReference             string
-	Categories                []string
+	// Professional is the stating side's pseudonymous reference to the
+	// professional; Statement its signed statement of the exchange, kept
+	// with the record; Attested the consents it attests (held_by
+	// recipient), which the policy weighs where the flow accepts them.
+	Professional string
+	Statement    *audit.Statement
+	Attested     []policy.Consent
+	Categories   []string
 	// Payload is the data to release, for a notification (its stored
 	// record); nil means: ask the source for the released categories.
 	Payload *recordv1.Record
@@ -225,7 +232,7 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 		}
 		in.Subject = policy.Subject{Age: source.AgeAt(facts.BirthDate, x.Start), EnrolledAtRecipient: facts.EnrolledAtRecipient,
 			ParentsHadInzage: facts.ParentsHadInzage, Gemeente: facts.Gemeente}
-		in.Consents = PolicyConsents(consents)
+		in.Consents = append(PolicyConsents(consents), x.Attested...)
 		// 4. Decide. An engine failure is a denial, never a release.
 		if out.Decision, err = r.cfg.Decider.Decide(ctx, in); err != nil {
 			r.engineFailed(ctx, out, err)
@@ -266,7 +273,7 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 		ar.CategoriesReleased = PresentCategories(out.Record) // a released category without data is not listed
 		ar.PayloadDigest = digest
 	}
-	w := audit.With{ObligationKey: x.ObligationKey}
+	w := audit.With{ObligationKey: x.ObligationKey, Statement: x.Statement}
 	if ar.Released() {
 		w.Obligations = d.Obligations
 	}
@@ -357,7 +364,31 @@ func (r *Releaser) event(x Exchange, action audit.Action) *audit.Record {
 		Start: x.Start, End: r.cfg.Now(),
 	})
 	ar.Purpose, ar.RecipientRole = r.recordedPurpose(x.Purpose), x.RecipientRole
+	ar.Relation, ar.CaseReference, ar.Professional = x.Relation, x.CaseReference, x.Professional
 	return ar
+}
+
+// Self is the organisation this Releaser releases for.
+func (r *Releaser) Self() identity.Peer { return r.cfg.Self }
+
+// Deny records, as the decision about x, a refusal the gateway makes itself
+// before the policy decides (STATEMENT_INVALID), with message, and returns
+// it. Nothing is looked up or released.
+func (r *Releaser) Deny(ctx context.Context, x Exchange, code, message string) (*Outcome, error) {
+	if x.Start.IsZero() {
+		x.Start = r.cfg.Now()
+	}
+	d := policy.Decision{DecisionID: NewID(), Reasons: []policy.Reason{{Code: code, Message: message}}}
+	for _, c := range x.Categories {
+		d.Withheld = append(d.Withheld, policy.Withheld{Category: c, Code: code})
+	}
+	out := &Outcome{Decision: d, Wire: DecisionToProto(d)}
+	ar := r.record(x, d, false)
+	var err error
+	if out.Commit, err = r.cfg.Audit.AppendWith(ctx, ar, audit.With{Statement: x.Statement}); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrAuditUnavailable, err)
+	}
+	return out, nil
 }
 
 // recordedPurpose is the purpose as the audit log keeps it: the purpose id

@@ -33,6 +33,7 @@ func (s *Local) Inzage(ctx context.Context, req *localv1.InzageRequest) (*localv
 			Flow: it.Flow, Purpose: it.Purpose, Basis: it.Basis, Allowed: it.Allowed,
 			CategoriesReleased: it.CategoriesReleased, CategoriesWithheld: it.CategoriesWithheld,
 			ReasonCodes: it.ReasonCodes, ConsentsUsed: it.ConsentsUsed, DecisionId: it.DecisionID,
+			CaseReference: it.CaseReference, Professional: it.Professional,
 		})
 	}
 	return out, nil

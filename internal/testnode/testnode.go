@@ -5,7 +5,9 @@ package testnode
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"io/fs"
@@ -20,11 +22,15 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/node"
+	"github.com/schakel/schakel/gateway/oin"
+	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/source"
 	"github.com/schakel/schakel/internal/testpki"
+	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -276,7 +282,58 @@ func (f *Federation) HTTPClient(cert tls.Certificate) *http.Client {
 
 // PeerClient is an exchange client to n's peer listener with cert.
 func (f *Federation) PeerClient(n *Node, cert tls.Certificate) exchangev1.ExchangeServiceClient {
+	return &statingClient{ExchangeServiceClient: exchangev1.NewExchangeServiceClient(f.Dial(n.Node.PeerAddr, cert)),
+		t: f.T, holder: n.Org.OIN, cert: cert}
+}
+
+// RawPeerClient is PeerClient without the signed statement: a request goes
+// exactly as the test built it.
+func (f *Federation) RawPeerClient(n *Node, cert tls.Certificate) exchangev1.ExchangeServiceClient {
 	return exchangev1.NewExchangeServiceClient(f.Dial(n.Node.PeerAddr, cert))
+}
+
+// statingClient signs, as a requesting node does, a statement of each
+// request that carries none, with the key of its client certificate.
+type statingClient struct {
+	exchangev1.ExchangeServiceClient
+	t      testing.TB
+	holder string
+	cert   tls.Certificate
+}
+
+func (c *statingClient) RequestRecord(ctx context.Context, req *exchangev1.RequestRecordRequest, opts ...grpc.CallOption) (*exchangev1.RequestRecordResponse, error) {
+	if req.GetStatement() == nil && len(c.cert.Certificate) > 0 {
+		req.Statement = StatementFor(c.t, c.cert, c.holder, req)
+	}
+	return c.ExchangeServiceClient.RequestRecord(ctx, req, opts...)
+}
+
+// StatementFor is the statement a requesting node with cert signs for req to
+// the holder holderOIN.
+func StatementFor(t testing.TB, cert tls.Certificate, holderOIN string, req *exchangev1.RequestRecordRequest) *exchangev1.SignedStatement {
+	t.Helper()
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, err := oin.FromCert(leaf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued := req.GetSentAt()
+	if issued == nil {
+		issued = timestamppb.Now()
+	}
+	ss, err := release.SignStatement(cert.PrivateKey.(crypto.Signer), &exchangev1.Statement{
+		RequestId: req.GetRequestId(), HolderOin: holderOIN, RecipientOin: from, Purpose: req.GetPurpose(), Flow: req.GetFlow(),
+		Mode: policy.ModeRequest, SubjectDigest: release.SubjectDigest(req.GetRequestId(), req.GetBsn()), Categories: req.GetCategories(),
+		Role: req.GetRecipientRole(), Relation: req.GetRelation(), CaseReference: req.GetCaseReference(),
+		JustificationDigest: release.JustificationDigest(req.GetJustification()), IssuedAt: issued,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss
 }
 
 func writeFile(t testing.TB, path string, b []byte) {

@@ -55,8 +55,12 @@ type RequestRecordRequest struct {
 	// it (RequestRecordResponse.witness), so that the requester can tell a
 	// holder whose log was rolled back or forked.
 	WitnessedCheckpoint []byte `protobuf:"bytes,11,opt,name=witnessed_checkpoint,json=witnessedCheckpoint,proto3" json:"witnessed_checkpoint,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The requesting organisation's signed statement of this request: what it
+	// claims and answers for (role, relation, case reference, justification,
+	// the professional, attested consents). Required.
+	Statement     *SignedStatement `protobuf:"bytes,12,opt,name=statement,proto3" json:"statement,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RequestRecordRequest) Reset() {
@@ -166,6 +170,337 @@ func (x *RequestRecordRequest) GetWitnessedCheckpoint() []byte {
 	return nil
 }
 
+func (x *RequestRecordRequest) GetStatement() *SignedStatement {
+	if x != nil {
+		return x.Statement
+	}
+	return nil
+}
+
+// Statement is what one organisation states about one exchange and answers
+// for: the holder cannot see the role, the support relation, the case
+// reference or the justification for itself (RULES.md "Accountable claims").
+// It names the child only by a digest bound to the request id.
+type Statement struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The organisation that releases, and the one that receives.
+	HolderOin    string `protobuf:"bytes,2,opt,name=holder_oin,json=holderOin,proto3" json:"holder_oin,omitempty"`
+	RecipientOin string `protobuf:"bytes,3,opt,name=recipient_oin,json=recipientOin,proto3" json:"recipient_oin,omitempty"`
+	Purpose      string `protobuf:"bytes,4,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	Flow         string `protobuf:"bytes,5,opt,name=flow,proto3" json:"flow,omitempty"`
+	// "request" or "notification".
+	Mode string `protobuf:"bytes,6,opt,name=mode,proto3" json:"mode,omitempty"`
+	// Hex SHA-256 of "schakel-subject/v1\n" || request_id || "\n" || bsn.
+	SubjectDigest string   `protobuf:"bytes,7,opt,name=subject_digest,json=subjectDigest,proto3" json:"subject_digest,omitempty"`
+	Categories    []string `protobuf:"bytes,8,rep,name=categories,proto3" json:"categories,omitempty"`
+	// The role of the professional acting for the stating organisation.
+	Role          string `protobuf:"bytes,9,opt,name=role,proto3" json:"role,omitempty"`
+	Relation      bool   `protobuf:"varint,10,opt,name=relation,proto3" json:"relation,omitempty"`
+	CaseReference string `protobuf:"bytes,11,opt,name=case_reference,json=caseReference,proto3" json:"case_reference,omitempty"`
+	// "sha256:<hex>" of the justification; empty when there is none.
+	JustificationDigest string `protobuf:"bytes,12,opt,name=justification_digest,json=justificationDigest,proto3" json:"justification_digest,omitempty"`
+	// A pseudonymous reference to the professional, given by the
+	// organisation's own system.
+	Professional string `protobuf:"bytes,13,opt,name=professional,proto3" json:"professional,omitempty"`
+	// Consents the stating organisation holds and attests (held_by recipient).
+	Consents      []*AttestedConsent     `protobuf:"bytes,14,rep,name=consents,proto3" json:"consents,omitempty"`
+	IssuedAt      *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=issued_at,json=issuedAt,proto3" json:"issued_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Statement) Reset() {
+	*x = Statement{}
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Statement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Statement) ProtoMessage() {}
+
+func (x *Statement) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Statement.ProtoReflect.Descriptor instead.
+func (*Statement) Descriptor() ([]byte, []int) {
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Statement) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *Statement) GetHolderOin() string {
+	if x != nil {
+		return x.HolderOin
+	}
+	return ""
+}
+
+func (x *Statement) GetRecipientOin() string {
+	if x != nil {
+		return x.RecipientOin
+	}
+	return ""
+}
+
+func (x *Statement) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *Statement) GetFlow() string {
+	if x != nil {
+		return x.Flow
+	}
+	return ""
+}
+
+func (x *Statement) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+func (x *Statement) GetSubjectDigest() string {
+	if x != nil {
+		return x.SubjectDigest
+	}
+	return ""
+}
+
+func (x *Statement) GetCategories() []string {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+func (x *Statement) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *Statement) GetRelation() bool {
+	if x != nil {
+		return x.Relation
+	}
+	return false
+}
+
+func (x *Statement) GetCaseReference() string {
+	if x != nil {
+		return x.CaseReference
+	}
+	return ""
+}
+
+func (x *Statement) GetJustificationDigest() string {
+	if x != nil {
+		return x.JustificationDigest
+	}
+	return ""
+}
+
+func (x *Statement) GetProfessional() string {
+	if x != nil {
+		return x.Professional
+	}
+	return ""
+}
+
+func (x *Statement) GetConsents() []*AttestedConsent {
+	if x != nil {
+		return x.Consents
+	}
+	return nil
+}
+
+func (x *Statement) GetIssuedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IssuedAt
+	}
+	return nil
+}
+
+// AttestedConsent is a consent the requesting organisation holds.
+type AttestedConsent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// "ouder" or "jeugdige".
+	GivenBy       string                 `protobuf:"bytes,2,opt,name=given_by,json=givenBy,proto3" json:"given_by,omitempty"`
+	Giver         string                 `protobuf:"bytes,3,opt,name=giver,proto3" json:"giver,omitempty"`
+	RecipientOin  string                 `protobuf:"bytes,4,opt,name=recipient_oin,json=recipientOin,proto3" json:"recipient_oin,omitempty"`
+	Purpose       string                 `protobuf:"bytes,5,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	Categories    []string               `protobuf:"bytes,6,rep,name=categories,proto3" json:"categories,omitempty"`
+	GivenAt       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=given_at,json=givenAt,proto3" json:"given_at,omitempty"`
+	ValidUntil    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttestedConsent) Reset() {
+	*x = AttestedConsent{}
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttestedConsent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttestedConsent) ProtoMessage() {}
+
+func (x *AttestedConsent) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttestedConsent.ProtoReflect.Descriptor instead.
+func (*AttestedConsent) Descriptor() ([]byte, []int) {
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AttestedConsent) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AttestedConsent) GetGivenBy() string {
+	if x != nil {
+		return x.GivenBy
+	}
+	return ""
+}
+
+func (x *AttestedConsent) GetGiver() string {
+	if x != nil {
+		return x.Giver
+	}
+	return ""
+}
+
+func (x *AttestedConsent) GetRecipientOin() string {
+	if x != nil {
+		return x.RecipientOin
+	}
+	return ""
+}
+
+func (x *AttestedConsent) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *AttestedConsent) GetCategories() []string {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+func (x *AttestedConsent) GetGivenAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.GivenAt
+	}
+	return nil
+}
+
+func (x *AttestedConsent) GetValidUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ValidUntil
+	}
+	return nil
+}
+
+// SignedStatement is a Statement in its deterministic encoding and the
+// signature of the stating organisation's key over it.
+type SignedStatement struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Statement     []byte                 `protobuf:"bytes,1,opt,name=statement,proto3" json:"statement,omitempty"`
+	Signature     []byte                 `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignedStatement) Reset() {
+	*x = SignedStatement{}
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignedStatement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignedStatement) ProtoMessage() {}
+
+func (x *SignedStatement) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignedStatement.ProtoReflect.Descriptor instead.
+func (*SignedStatement) Descriptor() ([]byte, []int) {
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SignedStatement) GetStatement() []byte {
+	if x != nil {
+		return x.Statement
+	}
+	return nil
+}
+
+func (x *SignedStatement) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
 // Decision is the policy decision as the holder made it.
 type Decision struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -188,7 +523,7 @@ type Decision struct {
 
 func (x *Decision) Reset() {
 	*x = Decision{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[1]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -200,7 +535,7 @@ func (x *Decision) String() string {
 func (*Decision) ProtoMessage() {}
 
 func (x *Decision) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[1]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -213,7 +548,7 @@ func (x *Decision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decision.ProtoReflect.Descriptor instead.
 func (*Decision) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{1}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Decision) GetDecisionId() string {
@@ -304,7 +639,7 @@ type Withheld struct {
 
 func (x *Withheld) Reset() {
 	*x = Withheld{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[2]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -316,7 +651,7 @@ func (x *Withheld) String() string {
 func (*Withheld) ProtoMessage() {}
 
 func (x *Withheld) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[2]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -329,7 +664,7 @@ func (x *Withheld) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Withheld.ProtoReflect.Descriptor instead.
 func (*Withheld) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{2}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Withheld) GetCategory() string {
@@ -357,7 +692,7 @@ type Reason struct {
 
 func (x *Reason) Reset() {
 	*x = Reason{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[3]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -369,7 +704,7 @@ func (x *Reason) String() string {
 func (*Reason) ProtoMessage() {}
 
 func (x *Reason) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[3]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -382,7 +717,7 @@ func (x *Reason) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reason.ProtoReflect.Descriptor instead.
 func (*Reason) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{3}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Reason) GetCode() string {
@@ -421,7 +756,7 @@ type AuditProof struct {
 
 func (x *AuditProof) Reset() {
 	*x = AuditProof{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[4]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -433,7 +768,7 @@ func (x *AuditProof) String() string {
 func (*AuditProof) ProtoMessage() {}
 
 func (x *AuditProof) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[4]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -446,7 +781,7 @@ func (x *AuditProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditProof.ProtoReflect.Descriptor instead.
 func (*AuditProof) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{4}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AuditProof) GetRecord() []byte {
@@ -508,7 +843,7 @@ type LogWitness struct {
 
 func (x *LogWitness) Reset() {
 	*x = LogWitness{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -520,7 +855,7 @@ func (x *LogWitness) String() string {
 func (*LogWitness) ProtoMessage() {}
 
 func (x *LogWitness) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -533,7 +868,7 @@ func (x *LogWitness) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogWitness.ProtoReflect.Descriptor instead.
 func (*LogWitness) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *LogWitness) GetCheckpoint() []byte {
@@ -573,7 +908,7 @@ type RequestRecordResponse struct {
 
 func (x *RequestRecordResponse) Reset() {
 	*x = RequestRecordResponse{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -585,7 +920,7 @@ func (x *RequestRecordResponse) String() string {
 func (*RequestRecordResponse) ProtoMessage() {}
 
 func (x *RequestRecordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -598,7 +933,7 @@ func (x *RequestRecordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestRecordResponse.ProtoReflect.Descriptor instead.
 func (*RequestRecordResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RequestRecordResponse) GetDecision() *Decision {
@@ -661,7 +996,7 @@ type DeliverNotificationRequest struct {
 
 func (x *DeliverNotificationRequest) Reset() {
 	*x = DeliverNotificationRequest{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -673,7 +1008,7 @@ func (x *DeliverNotificationRequest) String() string {
 func (*DeliverNotificationRequest) ProtoMessage() {}
 
 func (x *DeliverNotificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -686,7 +1021,7 @@ func (x *DeliverNotificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverNotificationRequest.ProtoReflect.Descriptor instead.
 func (*DeliverNotificationRequest) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeliverNotificationRequest) GetRequestId() string {
@@ -800,7 +1135,7 @@ type DeliverNotificationResponse struct {
 
 func (x *DeliverNotificationResponse) Reset() {
 	*x = DeliverNotificationResponse{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[8]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -812,7 +1147,7 @@ func (x *DeliverNotificationResponse) String() string {
 func (*DeliverNotificationResponse) ProtoMessage() {}
 
 func (x *DeliverNotificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[8]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -825,7 +1160,7 @@ func (x *DeliverNotificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverNotificationResponse.ProtoReflect.Descriptor instead.
 func (*DeliverNotificationResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{8}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DeliverNotificationResponse) GetNotificationId() string {
@@ -860,7 +1195,7 @@ var File_schakel_exchange_v1_exchange_proto protoreflect.FileDescriptor
 
 const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\n" +
-	"\"schakel/exchange/v1/exchange.proto\x12\x13schakel.exchange.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eschakel/record/v1/record.proto\"\x8d\x03\n" +
+	"\"schakel/exchange/v1/exchange.proto\x12\x13schakel.exchange.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eschakel/record/v1/record.proto\"\xd1\x03\n" +
 	"\x14RequestRecordRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x123\n" +
@@ -876,7 +1211,44 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x0ecase_reference\x18\t \x01(\tR\rcaseReference\x12$\n" +
 	"\rjustification\x18\n" +
 	" \x01(\tR\rjustification\x121\n" +
-	"\x14witnessed_checkpoint\x18\v \x01(\fR\x13witnessedCheckpoint\"\x94\x03\n" +
+	"\x14witnessed_checkpoint\x18\v \x01(\fR\x13witnessedCheckpoint\x12B\n" +
+	"\tstatement\x18\f \x01(\v2$.schakel.exchange.v1.SignedStatementR\tstatement\"\xa0\x04\n" +
+	"\tStatement\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
+	"\n" +
+	"holder_oin\x18\x02 \x01(\tR\tholderOin\x12#\n" +
+	"\rrecipient_oin\x18\x03 \x01(\tR\frecipientOin\x12\x18\n" +
+	"\apurpose\x18\x04 \x01(\tR\apurpose\x12\x12\n" +
+	"\x04flow\x18\x05 \x01(\tR\x04flow\x12\x12\n" +
+	"\x04mode\x18\x06 \x01(\tR\x04mode\x12%\n" +
+	"\x0esubject_digest\x18\a \x01(\tR\rsubjectDigest\x12\x1e\n" +
+	"\n" +
+	"categories\x18\b \x03(\tR\n" +
+	"categories\x12\x12\n" +
+	"\x04role\x18\t \x01(\tR\x04role\x12\x1a\n" +
+	"\brelation\x18\n" +
+	" \x01(\bR\brelation\x12%\n" +
+	"\x0ecase_reference\x18\v \x01(\tR\rcaseReference\x121\n" +
+	"\x14justification_digest\x18\f \x01(\tR\x13justificationDigest\x12\"\n" +
+	"\fprofessional\x18\r \x01(\tR\fprofessional\x12@\n" +
+	"\bconsents\x18\x0e \x03(\v2$.schakel.exchange.v1.AttestedConsentR\bconsents\x127\n" +
+	"\tissued_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\"\xa5\x02\n" +
+	"\x0fAttestedConsent\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
+	"\bgiven_by\x18\x02 \x01(\tR\agivenBy\x12\x14\n" +
+	"\x05giver\x18\x03 \x01(\tR\x05giver\x12#\n" +
+	"\rrecipient_oin\x18\x04 \x01(\tR\frecipientOin\x12\x18\n" +
+	"\apurpose\x18\x05 \x01(\tR\apurpose\x12\x1e\n" +
+	"\n" +
+	"categories\x18\x06 \x03(\tR\n" +
+	"categories\x125\n" +
+	"\bgiven_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\agivenAt\x12;\n" +
+	"\vvalid_until\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"validUntil\"M\n" +
+	"\x0fSignedStatement\x12\x1c\n" +
+	"\tstatement\x18\x01 \x01(\fR\tstatement\x12\x1c\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\x94\x03\n" +
 	"\bDecision\x12\x1f\n" +
 	"\vdecision_id\x18\x01 \x01(\tR\n" +
 	"decisionId\x12\x14\n" +
@@ -961,42 +1333,50 @@ func file_schakel_exchange_v1_exchange_proto_rawDescGZIP() []byte {
 	return file_schakel_exchange_v1_exchange_proto_rawDescData
 }
 
-var file_schakel_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_schakel_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_schakel_exchange_v1_exchange_proto_goTypes = []any{
 	(*RequestRecordRequest)(nil),        // 0: schakel.exchange.v1.RequestRecordRequest
-	(*Decision)(nil),                    // 1: schakel.exchange.v1.Decision
-	(*Withheld)(nil),                    // 2: schakel.exchange.v1.Withheld
-	(*Reason)(nil),                      // 3: schakel.exchange.v1.Reason
-	(*AuditProof)(nil),                  // 4: schakel.exchange.v1.AuditProof
-	(*LogWitness)(nil),                  // 5: schakel.exchange.v1.LogWitness
-	(*RequestRecordResponse)(nil),       // 6: schakel.exchange.v1.RequestRecordResponse
-	(*DeliverNotificationRequest)(nil),  // 7: schakel.exchange.v1.DeliverNotificationRequest
-	(*DeliverNotificationResponse)(nil), // 8: schakel.exchange.v1.DeliverNotificationResponse
-	(*timestamppb.Timestamp)(nil),       // 9: google.protobuf.Timestamp
-	(*v1.Record)(nil),                   // 10: schakel.record.v1.Record
+	(*Statement)(nil),                   // 1: schakel.exchange.v1.Statement
+	(*AttestedConsent)(nil),             // 2: schakel.exchange.v1.AttestedConsent
+	(*SignedStatement)(nil),             // 3: schakel.exchange.v1.SignedStatement
+	(*Decision)(nil),                    // 4: schakel.exchange.v1.Decision
+	(*Withheld)(nil),                    // 5: schakel.exchange.v1.Withheld
+	(*Reason)(nil),                      // 6: schakel.exchange.v1.Reason
+	(*AuditProof)(nil),                  // 7: schakel.exchange.v1.AuditProof
+	(*LogWitness)(nil),                  // 8: schakel.exchange.v1.LogWitness
+	(*RequestRecordResponse)(nil),       // 9: schakel.exchange.v1.RequestRecordResponse
+	(*DeliverNotificationRequest)(nil),  // 10: schakel.exchange.v1.DeliverNotificationRequest
+	(*DeliverNotificationResponse)(nil), // 11: schakel.exchange.v1.DeliverNotificationResponse
+	(*timestamppb.Timestamp)(nil),       // 12: google.protobuf.Timestamp
+	(*v1.Record)(nil),                   // 13: schakel.record.v1.Record
 }
 var file_schakel_exchange_v1_exchange_proto_depIdxs = []int32{
-	9,  // 0: schakel.exchange.v1.RequestRecordRequest.sent_at:type_name -> google.protobuf.Timestamp
-	2,  // 1: schakel.exchange.v1.Decision.withheld:type_name -> schakel.exchange.v1.Withheld
-	3,  // 2: schakel.exchange.v1.Decision.reasons:type_name -> schakel.exchange.v1.Reason
-	1,  // 3: schakel.exchange.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	10, // 4: schakel.exchange.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
-	4,  // 5: schakel.exchange.v1.RequestRecordResponse.audit:type_name -> schakel.exchange.v1.AuditProof
-	5,  // 6: schakel.exchange.v1.RequestRecordResponse.witness:type_name -> schakel.exchange.v1.LogWitness
-	9,  // 7: schakel.exchange.v1.DeliverNotificationRequest.sent_at:type_name -> google.protobuf.Timestamp
-	1,  // 8: schakel.exchange.v1.DeliverNotificationRequest.decision:type_name -> schakel.exchange.v1.Decision
-	10, // 9: schakel.exchange.v1.DeliverNotificationRequest.record:type_name -> schakel.record.v1.Record
-	4,  // 10: schakel.exchange.v1.DeliverNotificationRequest.audit:type_name -> schakel.exchange.v1.AuditProof
-	5,  // 11: schakel.exchange.v1.DeliverNotificationRequest.witness:type_name -> schakel.exchange.v1.LogWitness
-	0,  // 12: schakel.exchange.v1.ExchangeService.RequestRecord:input_type -> schakel.exchange.v1.RequestRecordRequest
-	7,  // 13: schakel.exchange.v1.ExchangeService.DeliverNotification:input_type -> schakel.exchange.v1.DeliverNotificationRequest
-	6,  // 14: schakel.exchange.v1.ExchangeService.RequestRecord:output_type -> schakel.exchange.v1.RequestRecordResponse
-	8,  // 15: schakel.exchange.v1.ExchangeService.DeliverNotification:output_type -> schakel.exchange.v1.DeliverNotificationResponse
-	14, // [14:16] is the sub-list for method output_type
-	12, // [12:14] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	12, // 0: schakel.exchange.v1.RequestRecordRequest.sent_at:type_name -> google.protobuf.Timestamp
+	3,  // 1: schakel.exchange.v1.RequestRecordRequest.statement:type_name -> schakel.exchange.v1.SignedStatement
+	2,  // 2: schakel.exchange.v1.Statement.consents:type_name -> schakel.exchange.v1.AttestedConsent
+	12, // 3: schakel.exchange.v1.Statement.issued_at:type_name -> google.protobuf.Timestamp
+	12, // 4: schakel.exchange.v1.AttestedConsent.given_at:type_name -> google.protobuf.Timestamp
+	12, // 5: schakel.exchange.v1.AttestedConsent.valid_until:type_name -> google.protobuf.Timestamp
+	5,  // 6: schakel.exchange.v1.Decision.withheld:type_name -> schakel.exchange.v1.Withheld
+	6,  // 7: schakel.exchange.v1.Decision.reasons:type_name -> schakel.exchange.v1.Reason
+	4,  // 8: schakel.exchange.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
+	13, // 9: schakel.exchange.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	7,  // 10: schakel.exchange.v1.RequestRecordResponse.audit:type_name -> schakel.exchange.v1.AuditProof
+	8,  // 11: schakel.exchange.v1.RequestRecordResponse.witness:type_name -> schakel.exchange.v1.LogWitness
+	12, // 12: schakel.exchange.v1.DeliverNotificationRequest.sent_at:type_name -> google.protobuf.Timestamp
+	4,  // 13: schakel.exchange.v1.DeliverNotificationRequest.decision:type_name -> schakel.exchange.v1.Decision
+	13, // 14: schakel.exchange.v1.DeliverNotificationRequest.record:type_name -> schakel.record.v1.Record
+	7,  // 15: schakel.exchange.v1.DeliverNotificationRequest.audit:type_name -> schakel.exchange.v1.AuditProof
+	8,  // 16: schakel.exchange.v1.DeliverNotificationRequest.witness:type_name -> schakel.exchange.v1.LogWitness
+	0,  // 17: schakel.exchange.v1.ExchangeService.RequestRecord:input_type -> schakel.exchange.v1.RequestRecordRequest
+	10, // 18: schakel.exchange.v1.ExchangeService.DeliverNotification:input_type -> schakel.exchange.v1.DeliverNotificationRequest
+	9,  // 19: schakel.exchange.v1.ExchangeService.RequestRecord:output_type -> schakel.exchange.v1.RequestRecordResponse
+	11, // 20: schakel.exchange.v1.ExchangeService.DeliverNotification:output_type -> schakel.exchange.v1.DeliverNotificationResponse
+	19, // [19:21] is the sub-list for method output_type
+	17, // [17:19] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_schakel_exchange_v1_exchange_proto_init() }
@@ -1010,7 +1390,7 @@ func file_schakel_exchange_v1_exchange_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_schakel_exchange_v1_exchange_proto_rawDesc), len(file_schakel_exchange_v1_exchange_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -102,8 +102,17 @@ type RequestRecordRequest struct {
 	Relation      bool     `protobuf:"varint,7,opt,name=relation,proto3" json:"relation,omitempty"`
 	CaseReference string   `protobuf:"bytes,8,opt,name=case_reference,json=caseReference,proto3" json:"case_reference,omitempty"`
 	Justification string   `protobuf:"bytes,9,opt,name=justification,proto3" json:"justification,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// A pseudonymous reference to the professional who asks (this
+	// organisation's own id, never a name); signed into the request statement
+	// and kept in both organisations' audit logs.
+	Professional string `protobuf:"bytes,10,opt,name=professional,proto3" json:"professional,omitempty"`
+	// Consents this organisation holds for the holder's data (e.g. the parents
+	// gave the jeugdhulpverlener consent to obtain the school's information);
+	// attested in the signed statement, they count where the flow accepts
+	// them (held_by recipient).
+	AttestedConsents []*Consent `protobuf:"bytes,11,rep,name=attested_consents,json=attestedConsents,proto3" json:"attested_consents,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *RequestRecordRequest) Reset() {
@@ -197,6 +206,20 @@ func (x *RequestRecordRequest) GetJustification() string {
 		return x.Justification
 	}
 	return ""
+}
+
+func (x *RequestRecordRequest) GetProfessional() string {
+	if x != nil {
+		return x.Professional
+	}
+	return ""
+}
+
+func (x *RequestRecordRequest) GetAttestedConsents() []*Consent {
+	if x != nil {
+		return x.AttestedConsents
+	}
+	return nil
 }
 
 // RequestRecordResponse is the holder's answer, verified by this node.
@@ -2498,8 +2521,12 @@ type InzageRecord struct {
 	ReasonCodes        []string `protobuf:"bytes,14,rep,name=reason_codes,json=reasonCodes,proto3" json:"reason_codes,omitempty"`
 	ConsentsUsed       []string `protobuf:"bytes,15,rep,name=consents_used,json=consentsUsed,proto3" json:"consents_used,omitempty"`
 	DecisionId         string   `protobuf:"bytes,16,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The requesting organisation's case reference and its pseudonymous
+	// reference to the professional, as it signed them.
+	CaseReference string `protobuf:"bytes,17,opt,name=case_reference,json=caseReference,proto3" json:"case_reference,omitempty"`
+	Professional  string `protobuf:"bytes,18,opt,name=professional,proto3" json:"professional,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *InzageRecord) Reset() {
@@ -2644,11 +2671,25 @@ func (x *InzageRecord) GetDecisionId() string {
 	return ""
 }
 
+func (x *InzageRecord) GetCaseReference() string {
+	if x != nil {
+		return x.CaseReference
+	}
+	return ""
+}
+
+func (x *InzageRecord) GetProfessional() string {
+	if x != nil {
+		return x.Professional
+	}
+	return ""
+}
+
 var File_schakel_local_v1_local_proto protoreflect.FileDescriptor
 
 const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\n" +
-	"\x1cschakel/local/v1/local.proto\x12\x10schakel.local.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"schakel/exchange/v1/exchange.proto\x1a\x1eschakel/record/v1/record.proto\"\x92\x02\n" +
+	"\x1cschakel/local/v1/local.proto\x12\x10schakel.local.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"schakel/exchange/v1/exchange.proto\x1a\x1eschakel/record/v1/record.proto\"\xfe\x02\n" +
 	"\x14RequestRecordRequest\x12\x1d\n" +
 	"\n" +
 	"holder_oin\x18\x01 \x01(\tR\tholderOin\x12\x18\n" +
@@ -2661,7 +2702,10 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x04role\x18\x06 \x01(\tR\x04role\x12\x1a\n" +
 	"\brelation\x18\a \x01(\bR\brelation\x12%\n" +
 	"\x0ecase_reference\x18\b \x01(\tR\rcaseReference\x12$\n" +
-	"\rjustification\x18\t \x01(\tR\rjustification\"\xaa\x01\n" +
+	"\rjustification\x18\t \x01(\tR\rjustification\x12\"\n" +
+	"\fprofessional\x18\n" +
+	" \x01(\tR\fprofessional\x12F\n" +
+	"\x11attested_consents\x18\v \x03(\v2\x19.schakel.local.v1.ConsentR\x10attestedConsents\"\xaa\x01\n" +
 	"\x15RequestRecordResponse\x129\n" +
 	"\bdecision\x18\x01 \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision\x121\n" +
 	"\x06record\x18\x02 \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x12#\n" +
@@ -2828,7 +2872,7 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\rInzageRequest\x12\x10\n" +
 	"\x03bsn\x18\x01 \x01(\tR\x03bsn\"J\n" +
 	"\x0eInzageResponse\x128\n" +
-	"\arecords\x18\x01 \x03(\v2\x1e.schakel.local.v1.InzageRecordR\arecords\"\x94\x04\n" +
+	"\arecords\x18\x01 \x03(\v2\x1e.schakel.local.v1.InzageRecordR\arecords\"\xdf\x04\n" +
 	"\fInzageRecord\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x16\n" +
@@ -2848,7 +2892,9 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\freason_codes\x18\x0e \x03(\tR\vreasonCodes\x12#\n" +
 	"\rconsents_used\x18\x0f \x03(\tR\fconsentsUsed\x12\x1f\n" +
 	"\vdecision_id\x18\x10 \x01(\tR\n" +
-	"decisionId*\xde\x01\n" +
+	"decisionId\x12%\n" +
+	"\x0ecase_reference\x18\x11 \x01(\tR\rcaseReference\x12\"\n" +
+	"\fprofessional\x18\x12 \x01(\tR\fprofessional*\xde\x01\n" +
 	"\x11NotificationState\x12\"\n" +
 	"\x1eNOTIFICATION_STATE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19NOTIFICATION_STATE_QUEUED\x10\x01\x12 \n" +
@@ -2938,74 +2984,75 @@ var file_schakel_local_v1_local_proto_goTypes = []any{
 	(*structpb.Struct)(nil),            // 44: google.protobuf.Struct
 }
 var file_schakel_local_v1_local_proto_depIdxs = []int32{
-	41, // 0: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	42, // 1: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
-	42, // 2: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
-	41, // 3: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
-	0,  // 4: schakel.local.v1.SendNotificationResponse.state:type_name -> schakel.local.v1.NotificationState
-	7,  // 5: schakel.local.v1.ListNotificationsResponse.notifications:type_name -> schakel.local.v1.OutgoingNotification
-	0,  // 6: schakel.local.v1.OutgoingNotification.state:type_name -> schakel.local.v1.NotificationState
-	43, // 7: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
-	43, // 8: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
-	10, // 9: schakel.local.v1.PullNotificationsResponse.notifications:type_name -> schakel.local.v1.ReceivedNotification
-	42, // 10: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
-	43, // 11: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
-	15, // 12: schakel.local.v1.ListObligationsResponse.obligations:type_name -> schakel.local.v1.Obligation
-	43, // 13: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
-	43, // 14: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
-	43, // 15: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
-	43, // 16: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
-	43, // 17: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
-	18, // 18: schakel.local.v1.RegisterConsentRequest.consent:type_name -> schakel.local.v1.Consent
-	18, // 19: schakel.local.v1.RegisterConsentResponse.consent:type_name -> schakel.local.v1.Consent
-	18, // 20: schakel.local.v1.WithdrawConsentResponse.consent:type_name -> schakel.local.v1.Consent
-	18, // 21: schakel.local.v1.ListConsentsResponse.consents:type_name -> schakel.local.v1.Consent
-	27, // 22: schakel.local.v1.GetPolicyStatusResponse.signers:type_name -> schakel.local.v1.PolicySigner
-	43, // 23: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
-	28, // 24: schakel.local.v1.GetPolicyStatusResponse.last_refused:type_name -> schakel.local.v1.PolicyRefusal
-	43, // 25: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
-	31, // 26: schakel.local.v1.GetVocabularyResponse.purposes:type_name -> schakel.local.v1.VocabularyPurpose
-	32, // 27: schakel.local.v1.GetVocabularyResponse.flows:type_name -> schakel.local.v1.VocabularyFlow
-	34, // 28: schakel.local.v1.GetVocabularyResponse.roles:type_name -> schakel.local.v1.VocabularyRole
-	35, // 29: schakel.local.v1.GetVocabularyResponse.categories:type_name -> schakel.local.v1.VocabularyCategory
-	36, // 30: schakel.local.v1.GetVocabularyResponse.org_types:type_name -> schakel.local.v1.VocabularyOrgType
-	40, // 31: schakel.local.v1.GetVocabularyResponse.reason_texts:type_name -> schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
-	33, // 32: schakel.local.v1.VocabularyFlow.holder:type_name -> schakel.local.v1.VocabularySide
-	33, // 33: schakel.local.v1.VocabularyFlow.recipient:type_name -> schakel.local.v1.VocabularySide
-	44, // 34: schakel.local.v1.VocabularyFlow.conditions:type_name -> google.protobuf.Struct
-	39, // 35: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
-	43, // 36: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
-	1,  // 37: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
-	3,  // 38: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
-	5,  // 39: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
-	8,  // 40: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
-	11, // 41: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
-	13, // 42: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
-	16, // 43: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
-	37, // 44: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
-	19, // 45: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
-	21, // 46: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
-	23, // 47: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
-	25, // 48: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
-	29, // 49: schakel.local.v1.PolicyService.GetVocabulary:input_type -> schakel.local.v1.GetVocabularyRequest
-	2,  // 50: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
-	4,  // 51: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
-	6,  // 52: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
-	9,  // 53: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
-	12, // 54: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
-	14, // 55: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
-	17, // 56: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
-	38, // 57: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
-	20, // 58: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
-	22, // 59: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
-	24, // 60: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
-	26, // 61: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
-	30, // 62: schakel.local.v1.PolicyService.GetVocabulary:output_type -> schakel.local.v1.GetVocabularyResponse
-	50, // [50:63] is the sub-list for method output_type
-	37, // [37:50] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	18, // 0: schakel.local.v1.RequestRecordRequest.attested_consents:type_name -> schakel.local.v1.Consent
+	41, // 1: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
+	42, // 2: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	42, // 3: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
+	41, // 4: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
+	0,  // 5: schakel.local.v1.SendNotificationResponse.state:type_name -> schakel.local.v1.NotificationState
+	7,  // 6: schakel.local.v1.ListNotificationsResponse.notifications:type_name -> schakel.local.v1.OutgoingNotification
+	0,  // 7: schakel.local.v1.OutgoingNotification.state:type_name -> schakel.local.v1.NotificationState
+	43, // 8: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
+	43, // 9: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
+	10, // 10: schakel.local.v1.PullNotificationsResponse.notifications:type_name -> schakel.local.v1.ReceivedNotification
+	42, // 11: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
+	43, // 12: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
+	15, // 13: schakel.local.v1.ListObligationsResponse.obligations:type_name -> schakel.local.v1.Obligation
+	43, // 14: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
+	43, // 15: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
+	43, // 16: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
+	43, // 17: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
+	43, // 18: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
+	18, // 19: schakel.local.v1.RegisterConsentRequest.consent:type_name -> schakel.local.v1.Consent
+	18, // 20: schakel.local.v1.RegisterConsentResponse.consent:type_name -> schakel.local.v1.Consent
+	18, // 21: schakel.local.v1.WithdrawConsentResponse.consent:type_name -> schakel.local.v1.Consent
+	18, // 22: schakel.local.v1.ListConsentsResponse.consents:type_name -> schakel.local.v1.Consent
+	27, // 23: schakel.local.v1.GetPolicyStatusResponse.signers:type_name -> schakel.local.v1.PolicySigner
+	43, // 24: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
+	28, // 25: schakel.local.v1.GetPolicyStatusResponse.last_refused:type_name -> schakel.local.v1.PolicyRefusal
+	43, // 26: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
+	31, // 27: schakel.local.v1.GetVocabularyResponse.purposes:type_name -> schakel.local.v1.VocabularyPurpose
+	32, // 28: schakel.local.v1.GetVocabularyResponse.flows:type_name -> schakel.local.v1.VocabularyFlow
+	34, // 29: schakel.local.v1.GetVocabularyResponse.roles:type_name -> schakel.local.v1.VocabularyRole
+	35, // 30: schakel.local.v1.GetVocabularyResponse.categories:type_name -> schakel.local.v1.VocabularyCategory
+	36, // 31: schakel.local.v1.GetVocabularyResponse.org_types:type_name -> schakel.local.v1.VocabularyOrgType
+	40, // 32: schakel.local.v1.GetVocabularyResponse.reason_texts:type_name -> schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
+	33, // 33: schakel.local.v1.VocabularyFlow.holder:type_name -> schakel.local.v1.VocabularySide
+	33, // 34: schakel.local.v1.VocabularyFlow.recipient:type_name -> schakel.local.v1.VocabularySide
+	44, // 35: schakel.local.v1.VocabularyFlow.conditions:type_name -> google.protobuf.Struct
+	39, // 36: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
+	43, // 37: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
+	1,  // 38: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
+	3,  // 39: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
+	5,  // 40: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
+	8,  // 41: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
+	11, // 42: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
+	13, // 43: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
+	16, // 44: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
+	37, // 45: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
+	19, // 46: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
+	21, // 47: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
+	23, // 48: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
+	25, // 49: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
+	29, // 50: schakel.local.v1.PolicyService.GetVocabulary:input_type -> schakel.local.v1.GetVocabularyRequest
+	2,  // 51: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
+	4,  // 52: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
+	6,  // 53: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
+	9,  // 54: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
+	12, // 55: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
+	14, // 56: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
+	17, // 57: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
+	38, // 58: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
+	20, // 59: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
+	22, // 60: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
+	24, // 61: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
+	26, // 62: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
+	30, // 63: schakel.local.v1.PolicyService.GetVocabulary:output_type -> schakel.local.v1.GetVocabularyResponse
+	51, // [51:64] is the sub-list for method output_type
+	38, // [38:51] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_schakel_local_v1_local_proto_init() }
