@@ -52,7 +52,7 @@ func TestAuditVerifyHighWaterMarkAndWitness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DELETE FROM records WHERE idx >= 1", "DELETE FROM checkpoints WHERE size > 1", "UPDATE head SET size = 1"} {
+	for _, q := range []string{"DELETE FROM records WHERE idx >= 1", "DELETE FROM statements WHERE idx >= 1", "DELETE FROM checkpoints WHERE size > 1", "UPDATE head SET size = 1"} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}

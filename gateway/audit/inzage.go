@@ -391,8 +391,8 @@ dd { margin: 0; }
 <dl>
 <dt>Wat gebeurde er</dt><dd>{{.What}}</dd>
 <dt>Welke organisatie</dt><dd>{{.Organisation}}</dd>
-<dt>Welke rol</dt><dd>{{.Role}}</dd>
-{{if .Stated}}<dt>Verklaard</dt><dd>{{.Stated}}</dd>{{end}}
+<dt>Welke rol</dt><dd>{{.Role}}</dd>{{if .Stated}}
+<dt>Verklaard</dt><dd>{{.Stated}}</dd>{{end}}
 <dt>Doel</dt><dd>{{.Purpose}}</dd>
 <dt>Grondslag</dt><dd>{{.Basis}}</dd>
 {{if .Consent}}<dt>Toestemming</dt><dd>{{.Consent}}</dd>

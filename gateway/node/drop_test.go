@@ -120,6 +120,7 @@ func TestPeerDropsConnectionMidResponse(t *testing.T) {
 		RequestId: randomID(), SentAt: timestamppb.Now(), Purpose: "afstemming_hulp_onderwijs",
 		Bsn: bas.BSN, Categories: []string{"verzuim"}, RecipientRole: "jeugdhulpverlener", Relation: true,
 	}
+	req.Statement = testnode.StatementFor(t, zorg.Cert.TLS, school.Org.OIN, req)
 	armNext.Store(true)
 	resp, err := peer.RequestRecord(ctx, req)
 	if status.Code(err) != codes.Unavailable || resp != nil {

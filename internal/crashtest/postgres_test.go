@@ -103,10 +103,12 @@ func TestPostgresTwoReplicaProcesses(t *testing.T) {
 				for i := 0; i < perWorker; i++ {
 					var id [16]byte
 					rand.Read(id[:])
-					resp, err := client.RequestRecord(context.Background(), &exchangev1.RequestRecordRequest{
+					req := &exchangev1.RequestRecordRequest{
 						RequestId: hex.EncodeToString(id[:]), SentAt: timestamppb.Now(), Purpose: "handhaving_leerplicht",
 						Bsn: tina.BSN, Categories: []string{"verzuim"}, RecipientRole: "leerplichtambtenaar",
-					})
+					}
+					req.Statement = testnode.StatementFor(t, gemeente.TLS, testnode.School.OIN, req)
+					resp, err := client.RequestRecord(context.Background(), req)
 					if err != nil || !resp.GetDecision().GetAllow() || resp.GetAudit() == nil {
 						t.Errorf("replica %d: %v, %v", ri, resp.GetDecision(), err)
 						return
