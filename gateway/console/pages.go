@@ -352,10 +352,11 @@ func (s *Server) logboek(w http.ResponseWriter, r *http.Request, se *session) {
 	}
 	sort.Strings(flows)
 	sort.Strings(actions)
-	verify := ""
+	verify, verifyOK := "", false
 	if rep, err := s.cfg.Verify(r.Context()); err != nil {
 		verify = "NIET IN ORDE: " + err.Error()
 	} else {
+		verifyOK = true
 		verify = fmt.Sprintf("In orde: %d records (%d met verlopen bewaartermijn opgeschoond), %d ondertekende checkpoints en %d ontvangstbewijzen gecontroleerd.",
 			rep.Size, rep.Pruned, rep.Checkpoints, rep.Receipts)
 	}
@@ -369,8 +370,9 @@ func (s *Server) logboek(w http.ResponseWriter, r *http.Request, se *session) {
 		Flows, Actions        []string
 		Flow, Outcome, Action string
 		Verify, Witness       string
+		VerifyOK              bool
 		Max                   int
-	}{rows, len(all), flows, actions, flow, outcome, action, verify, witness, maxLogRows})
+	}{rows, len(all), flows, actions, flow, outcome, action, verify, witness, verifyOK, maxLogRows})
 }
 
 func (s *Server) inzageForm(w http.ResponseWriter, r *http.Request, se *session) {

@@ -109,6 +109,13 @@ func (n *Node) serveConsole(serve func(func() error)) {
 		return
 	}
 	n.log.Info("console: " + url)
+	// The named users' links go to the same log: whoever reads it can log in
+	// as the user with every permission anyway.
+	for _, u := range n.cfg.Console.Users {
+		if url, err := n.ConsoleLogin(u.Name); err == nil {
+			n.log.Info("console (" + u.Name + "): " + url)
+		}
+	}
 }
 
 func (n *Node) stopConsole() {
