@@ -325,6 +325,51 @@ func tryout(t *testing.T, ctx context.Context, base string) {
 		}
 		screenshot(t, ctx, fmt.Sprintf("proberen-%d", i))
 	}
+	// The situation form: as filled in (both consents, age 14) it allows;
+	// without the child's consent it denies. Each time the console shows the
+	// engine's decision of the input the form made (shown in the textarea).
+	for i, c := range []struct {
+		untick string
+		allow  bool
+	}{{"", true}, {"#toestemming-jeugdige", false}} {
+		open(t, ctx, base+"/proberen")
+		steps := []chromedp.Action[chromedp.Void]{}
+		if c.untick != "" {
+			steps = append(steps, chromedp.Click(chromedp.CSS(c.untick)))
+		}
+		steps = append(steps, chromedp.Click(chromedp.CSS("#beslis-situatie")), chromedp.WaitVisible(chromedp.CSS("#uitkomst")))
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+		made, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#input")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := policy.ParseInput([]byte(made))
+		if err != nil {
+			t.Fatalf("situation %d made a bad input: %v\n%s", i, err, made)
+		}
+		want, err := engine.Decide(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want.Allow != c.allow {
+			t.Errorf("situation %d: the engine says allow=%v, want %v (the form made %s)", i, want.Allow, c.allow, made)
+		}
+		res, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#uitkomst"), "data-allow"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Value != fmt.Sprint(want.Allow) || text(t, ctx, "#stroom") != want.FlowID() {
+			t.Errorf("situation %d: console allow=%s flow=%s, engine %v %s", i, res.Value, text(t, ctx, "#stroom"), want.Allow, want.FlowID())
+		}
+		checked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#toestemming-jeugdige").checked`))
+		if err != nil || checked != (c.untick == "") {
+			t.Errorf("situation %d: the form does not keep its choices (%v, %v)", i, checked, err)
+		}
+		screenshot(t, ctx, fmt.Sprintf("proberen-situatie-%d", i))
+	}
+
 	// Bad input is refused with a Dutch message naming the problem.
 	open(t, ctx, base+"/proberen")
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#input"), `{"purpose": 5}`),

@@ -221,6 +221,8 @@ const maxInput = 64 << 10
 
 type tryout struct {
 	Input       string
+	Form        situation
+	Pack        *policy.Data
 	Done        bool
 	Problem     string
 	Decision    policy.Decision
@@ -231,29 +233,45 @@ type tryout struct {
 }
 
 func (s *Server) proberen(w http.ResponseWriter, r *http.Request, se *session) {
-	t := tryout{Input: exampleInput}
 	engine := s.cfg.Engine()
-	t.Revision = engine.Revision()
+	t := tryout{Input: exampleInput, Form: defaultSituation, Pack: engine.Pack().Data(), Revision: engine.Revision()}
 	if r.Method == http.MethodPost {
 		t.Input = r.PostForm.Get("input")
 		t.Done = true
-		if len(t.Input) > maxInput {
-			t.Problem = fmt.Sprintf("De invoer is te groot (meer dan %d bytes).", maxInput)
-		} else if in, err := policy.ParseInput([]byte(t.Input)); err != nil {
-			t.Problem = "De invoer is geen geldige beslisinvoer: " + err.Error()
-		} else if d, err := engine.Decide(r.Context(), in); err != nil {
-			t.Problem = "Het beleid gaf geen beslissing (dat telt als weigering): " + err.Error()
-		} else {
-			t.Decision, t.Flow = d, d.FlowID()
-			for _, wh := range d.Withheld {
-				t.Withheld = append(t.Withheld, wh.Category+" ("+wh.Code+")")
-			}
-			var b bytes.Buffer
-			engine.Explain(r.Context(), &b, in, d)
-			t.Explanation = b.String()
+		if r.PostForm.Get("modus") == "situatie" {
+			t.Form = situationFrom(r)
+			b, _ := json.MarshalIndent(t.Form.input(s.cfg.Now()), "", "  ") // plain strings, ints and times: cannot fail
+			t.Input = string(b)
 		}
+		t.decide(r.Context(), engine)
 	}
 	s.render(w, r, se, "proberen", t)
+}
+
+// decide parses t.Input and decides it with engine, as `schakel policy
+// explain` does.
+func (t *tryout) decide(ctx context.Context, engine *policy.Engine) {
+	if len(t.Input) > maxInput {
+		t.Problem = fmt.Sprintf("De invoer is te groot (meer dan %d bytes).", maxInput)
+		return
+	}
+	in, err := policy.ParseInput([]byte(t.Input))
+	if err != nil {
+		t.Problem = "De invoer is geen geldige beslisinvoer: " + err.Error()
+		return
+	}
+	d, err := engine.Decide(ctx, in)
+	if err != nil {
+		t.Problem = "Het beleid gaf geen beslissing (dat telt als weigering): " + err.Error()
+		return
+	}
+	t.Decision, t.Flow = d, d.FlowID()
+	for _, wh := range d.Withheld {
+		t.Withheld = append(t.Withheld, wh.Category+" ("+wh.Code+")")
+	}
+	var b bytes.Buffer
+	engine.Explain(ctx, &b, in, d)
+	t.Explanation = b.String()
 }
 
 // logEntry is an audit record without personal data: no pseudonym, no
@@ -545,4 +563,49 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, se *session) {
 		Peers              []peer
 		SelfOIN            string
 	}{h.Status, health.String(), s.cfg.Status(), s.cfg.CertNotAfter, int(left.Hours() / 24), peers, s.cfg.SelfOIN})
+}
+
+// situation is the Proberen form: a situation in a few choices, made into a
+// decision input (the JSON shown below it, to refine by hand).
+type situation struct {
+	Purpose, HolderType, HolderRole, RecipientType, RecipientRole string
+	Relation, Enrolled, Inzage                                    bool
+	Justification                                                 string
+	Age                                                           int
+	Categories, Consents                                          []string
+}
+
+var defaultSituation = situation{Purpose: "afstemming_hulp_onderwijs", HolderType: "school_vo", HolderRole: "zorgcoordinator",
+	RecipientType: "zorgaanbieder", RecipientRole: "jeugdhulpverlener", Relation: true, Age: 14,
+	Categories: []string{"verzuim", "opp"}, Consents: []string{"ouder", "jeugdige"}}
+
+// Has reports whether xs holds x (for the template's checkboxes).
+func (situation) Has(xs []string, x string) bool { return slices.Contains(xs, x) }
+
+func situationFrom(r *http.Request) situation {
+	f := r.PostForm
+	st := situation{Purpose: f.Get("doel"), HolderType: f.Get("houder_type"), HolderRole: f.Get("houder_rol"),
+		RecipientType: f.Get("ontvanger_type"), RecipientRole: f.Get("ontvanger_rol"),
+		Relation: f.Get("hulprelatie") != "", Enrolled: f.Get("ingeschreven") != "", Inzage: f.Get("inzage") != "",
+		Justification: strings.TrimSpace(f.Get("onderbouwing")), Categories: f["gegevens"], Consents: f["toestemming"]}
+	_, _ = fmt.Sscan(f.Get("leeftijd"), &st.Age)
+	return st
+}
+
+// Example OINs of the situation's holder and recipient (the demo's school
+// and zorgaanbieder): a decision does not depend on them beyond consents.
+const holderOIN, recipientOIN = "00000001000000000001", "00000001000000000002"
+
+func (st situation) input(now time.Time) policy.Input {
+	now = now.UTC().Truncate(time.Second)
+	in := policy.Input{Purpose: st.Purpose,
+		Holder:     policy.Party{OIN: holderOIN, OrgType: st.HolderType, Role: st.HolderRole},
+		Recipient:  policy.Party{OIN: recipientOIN, OrgType: st.RecipientType, Role: st.RecipientRole, Relation: st.Relation},
+		Subject:    policy.Subject{Age: st.Age, EnrolledAtRecipient: st.Enrolled, ParentsHadInzage: st.Inzage},
+		Categories: append([]string{}, st.Categories...), Consents: []policy.Consent{}, Justification: st.Justification, Now: now}
+	for _, g := range st.Consents {
+		in.Consents = append(in.Consents, policy.Consent{ID: "toestemming-" + g, GivenBy: g, RecipientOIN: recipientOIN,
+			Purpose: st.Purpose, Categories: append([]string{}, st.Categories...), GivenAt: now.Add(-24 * time.Hour)})
+	}
+	return in
 }
