@@ -72,7 +72,7 @@ func browser(t *testing.T) context.Context {
 }
 
 // open navigates to u and returns the HTTP status of the page.
-func open(t *testing.T, ctx context.Context, u string) int {
+func open(ctx context.Context, t *testing.T, u string) int {
 	t.Helper()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(u))
 	if err != nil {
@@ -81,7 +81,7 @@ func open(t *testing.T, ctx context.Context, u string) int {
 	return int(resp.Status)
 }
 
-func text(t *testing.T, ctx context.Context, sel string) string {
+func text(ctx context.Context, t *testing.T, sel string) string {
 	t.Helper()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
@@ -90,7 +90,7 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return strings.TrimSpace(s)
 }
 
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func screenshot(ctx context.Context, t *testing.T, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -175,16 +175,16 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatalf("no console link in the log:\n%s", w.f.Logs.String())
 	}
 	// Before logging in, pages refuse.
-	if code := open(t, ctx, base+"/regels"); code != http.StatusUnauthorized {
+	if code := open(ctx, t, base+"/regels"); code != http.StatusUnauthorized {
 		t.Errorf("/regels without a session: %d, want 401", code)
 	}
-	if code := open(t, ctx, link); code != http.StatusOK {
+	if code := open(ctx, t, link); code != http.StatusOK {
 		t.Fatalf("login link: %d", code)
 	}
-	if got := text(t, ctx, "#gebruiker"); got != config.ConsoleAdmin {
+	if got := text(ctx, t, "#gebruiker"); got != config.ConsoleAdmin {
 		t.Errorf("logged in as %q, want %q", got, config.ConsoleAdmin)
 	}
-	screenshot(t, ctx, "welkom")
+	screenshot(ctx, t, "welkom")
 
 	// Every page loads.
 	for _, p := range []struct{ path, sel, want string }{
@@ -196,36 +196,36 @@ func TestConsoleInChromium(t *testing.T) {
 		{"/meldingen", "h1", "Meldingen"},
 		{"/status", "#gezondheid", "in bedrijf"},
 	} {
-		if code := open(t, ctx, base+p.path); code != http.StatusOK {
+		if code := open(ctx, t, base+p.path); code != http.StatusOK {
 			t.Errorf("%s: status %d", p.path, code)
 			continue
 		}
-		if got := text(t, ctx, p.sel); !strings.Contains(got, p.want) {
+		if got := text(ctx, t, p.sel); !strings.Contains(got, p.want) {
 			t.Errorf("%s: %s = %q, want it to contain %q", p.path, p.sel, got, p.want)
 		}
-		screenshot(t, ctx, strings.TrimPrefix(p.path, "/"))
+		screenshot(ctx, t, strings.TrimPrefix(p.path, "/"))
 	}
-	if got := text(t, ctx, "#healthz"); !strings.Contains(got, `"revocation"`) && !strings.Contains(got, `"policy"`) {
+	if got := text(ctx, t, "#healthz"); !strings.Contains(got, `"revocation"`) && !strings.Contains(got, `"policy"`) {
 		t.Errorf("status page lacks the health details: %s", got)
 	}
 	// The log's records are listed without personal data.
-	open(t, ctx, base+"/logboek?actie="+url.QueryEscape(string(audit.ActionRequestDecide)))
-	if got := text(t, ctx, "#records"); !strings.Contains(got, "A1") || !strings.Contains(got, testnode.Zorg.OIN) {
+	open(ctx, t, base+"/logboek?actie="+url.QueryEscape(string(audit.ActionRequestDecide)))
+	if got := text(ctx, t, "#records"); !strings.Contains(got, "A1") || !strings.Contains(got, testnode.Zorg.OIN) {
 		t.Errorf("logboek filtered on decisions: %s", got)
 	}
-	if bsn := testnode.Child(t, "Bas").BSN; strings.Contains(text(t, ctx, "body"), bsn) {
+	if bsn := testnode.Child(t, "Bas").BSN; strings.Contains(text(ctx, t, "body"), bsn) {
 		t.Error("the logboek shows a BSN")
 	}
 
-	t.Run("proberen", func(t *testing.T) { tryout(t, ctx, base) })
-	t.Run("inzage", func(t *testing.T) { inzage(t, ctx, base, w) })
-	t.Run("verplichtingen", func(t *testing.T) { tickOff(t, ctx, base, w) })
+	t.Run("proberen", func(t *testing.T) { tryout(ctx, t, base) })
+	t.Run("inzage", func(t *testing.T) { inzage(ctx, t, base, w) })
+	t.Run("verplichtingen", func(t *testing.T) { tickOff(ctx, t, base, w) })
 
 	// The start-up link worked once only.
-	if code := open(t, ctx, link); code != http.StatusUnauthorized {
+	if code := open(ctx, t, link); code != http.StatusUnauthorized {
 		t.Errorf("login link used twice: %d, want 401", code)
 	}
-	if got := text(t, ctx, "#fout"); !strings.Contains(got, "al gebruikt") {
+	if got := text(ctx, t, "#fout"); !strings.Contains(got, "al gebruikt") {
 		t.Errorf("second use message: %q", got)
 	}
 
@@ -234,31 +234,31 @@ func TestConsoleInChromium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if code := open(t, ctx, l); code != http.StatusOK {
+		if code := open(ctx, t, l); code != http.StatusOK {
 			t.Fatalf("lezer login: %d", code)
 		}
-		if got := text(t, ctx, "#gebruiker"); got != "lezer" {
+		if got := text(ctx, t, "#gebruiker"); got != "lezer" {
 			t.Fatalf("logged in as %q", got)
 		}
-		if code := open(t, ctx, base+"/regels"); code != http.StatusOK {
+		if code := open(ctx, t, base+"/regels"); code != http.StatusOK {
 			t.Errorf("lezer /regels: %d", code)
 		}
 		for _, p := range []string{"/inzage", "/verplichtingen", "/meldingen"} {
-			if code := open(t, ctx, base+p); code != http.StatusForbidden {
+			if code := open(ctx, t, base+p); code != http.StatusForbidden {
 				t.Errorf("lezer %s: %d, want 403", p, code)
 			}
-			if got := text(t, ctx, "#fout"); !strings.Contains(got, "Geen toegang") {
+			if got := text(ctx, t, "#fout"); !strings.Contains(got, "Geen toegang") {
 				t.Errorf("lezer %s message: %q", p, got)
 			}
 		}
-		screenshot(t, ctx, "geen-toegang")
+		screenshot(ctx, t, "geen-toegang")
 		if _, err := w.school.Node.ConsoleLogin("onbekend"); err == nil {
 			t.Error("a link was minted for an unknown user")
 		}
 	})
 }
 
-func tryout(t *testing.T, ctx context.Context, base string) {
+func tryout(ctx context.Context, t *testing.T, base string) {
 	pack, err := policy.LoadPack(policy.DefaultPack())
 	if err != nil {
 		t.Fatal(err)
@@ -267,7 +267,7 @@ func tryout(t *testing.T, ctx context.Context, base string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open(t, ctx, base+"/proberen")
+	open(ctx, t, base+"/proberen")
 	example, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#input")))
 	if err != nil {
 		t.Fatal(err)
@@ -285,7 +285,7 @@ func tryout(t *testing.T, ctx context.Context, base string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		open(t, ctx, base+"/proberen")
+		open(ctx, t, base+"/proberen")
 		if err := chromedp.Do(ctx,
 			chromedp.SetValue(chromedp.CSS("#input"), input),
 			chromedp.Click(chromedp.CSS("#beslis")),
@@ -301,17 +301,17 @@ func tryout(t *testing.T, ctx context.Context, base string) {
 		if allow != fmt.Sprint(want.Allow) {
 			t.Errorf("input %d: console allow = %s, engine %v", i, allow, want.Allow)
 		}
-		if got := text(t, ctx, "#stroom"); got != want.FlowID() {
+		if got := text(ctx, t, "#stroom"); got != want.FlowID() {
 			t.Errorf("input %d: flow %q, engine %q", i, got, want.FlowID())
 		}
 		wantCats := "–"
 		if len(want.Categories) > 0 {
 			wantCats = strings.Join(want.Categories, ", ")
 		}
-		if got := text(t, ctx, "#verstrekt"); got != wantCats {
+		if got := text(ctx, t, "#verstrekt"); got != wantCats {
 			t.Errorf("input %d: released %q, engine %q", i, got, wantCats)
 		}
-		reasons := text(t, ctx, "#redenen")
+		reasons := text(ctx, t, "#redenen")
 		for _, r := range want.Reasons {
 			if !strings.Contains(reasons, r.Code) || !strings.Contains(reasons, r.Message) {
 				t.Errorf("input %d: reasons %q lack %s %q", i, reasons, r.Code, r.Message)
@@ -320,10 +320,10 @@ func tryout(t *testing.T, ctx context.Context, base string) {
 		var b bytes.Buffer
 		engine.Explain(context.Background(), &b, in, want)
 		firstLine := strings.SplitN(b.String(), "\n", 2)[0]
-		if got := text(t, ctx, "#uitleg"); !strings.Contains(got, strings.TrimSpace(firstLine)) {
+		if got := text(ctx, t, "#uitleg"); !strings.Contains(got, strings.TrimSpace(firstLine)) {
 			t.Errorf("input %d: explanation %q lacks %q", i, got, firstLine)
 		}
-		screenshot(t, ctx, fmt.Sprintf("proberen-%d", i))
+		screenshot(ctx, t, fmt.Sprintf("proberen-%d", i))
 	}
 	// The situation form: as filled in (both consents, age 14) it allows;
 	// without the child's consent it denies. Each time the console shows the
@@ -332,7 +332,7 @@ func tryout(t *testing.T, ctx context.Context, base string) {
 		untick string
 		allow  bool
 	}{{"", true}, {"#toestemming-jeugdige", false}} {
-		open(t, ctx, base+"/proberen")
+		open(ctx, t, base+"/proberen")
 		steps := []chromedp.Action[chromedp.Void]{}
 		if c.untick != "" {
 			steps = append(steps, chromedp.Click(chromedp.CSS(c.untick)))
@@ -360,42 +360,42 @@ func tryout(t *testing.T, ctx context.Context, base string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Value != fmt.Sprint(want.Allow) || text(t, ctx, "#stroom") != want.FlowID() {
-			t.Errorf("situation %d: console allow=%s flow=%s, engine %v %s", i, res.Value, text(t, ctx, "#stroom"), want.Allow, want.FlowID())
+		if res.Value != fmt.Sprint(want.Allow) || text(ctx, t, "#stroom") != want.FlowID() {
+			t.Errorf("situation %d: console allow=%s flow=%s, engine %v %s", i, res.Value, text(ctx, t, "#stroom"), want.Allow, want.FlowID())
 		}
 		checked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#toestemming-jeugdige").checked`))
 		if err != nil || checked != (c.untick == "") {
 			t.Errorf("situation %d: the form does not keep its choices (%v, %v)", i, checked, err)
 		}
-		screenshot(t, ctx, fmt.Sprintf("proberen-situatie-%d", i))
+		screenshot(ctx, t, fmt.Sprintf("proberen-situatie-%d", i))
 	}
 
 	// Bad input is refused with a Dutch message naming the problem.
-	open(t, ctx, base+"/proberen")
+	open(ctx, t, base+"/proberen")
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#input"), `{"purpose": 5}`),
 		chromedp.Click(chromedp.CSS("#beslis")), chromedp.WaitVisible(chromedp.CSS("#probleem"))); err != nil {
 		t.Fatal(err)
 	}
-	if got := text(t, ctx, "#probleem"); !strings.Contains(got, "geen geldige beslisinvoer") || !strings.Contains(got, "holder") {
+	if got := text(ctx, t, "#probleem"); !strings.Contains(got, "geen geldige beslisinvoer") || !strings.Contains(got, "holder") {
 		t.Errorf("bad input message: %q", got)
 	}
 }
 
-func inzage(t *testing.T, ctx context.Context, base string, w *world) {
+func inzage(ctx context.Context, t *testing.T, base string, w *world) {
 	bas := testnode.Child(t, "Bas")
 	before, err := w.school.Node.AuditRecords(context.Background(), bas.BSN)
 	if err != nil {
 		t.Fatal(err)
 	}
-	open(t, ctx, base+"/inzage")
+	open(ctx, t, base+"/inzage")
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#bsn"), bas.BSN), chromedp.Click(chromedp.CSS("#toon")),
 		chromedp.WaitVisible(chromedp.CSS("section"))); err != nil {
 		t.Fatal(err)
 	}
-	if got := text(t, ctx, "h1"); got != "Inzage: gegevensverwerkingen over uw kind" {
+	if got := text(ctx, t, "h1"); got != "Inzage: gegevensverwerkingen over uw kind" {
 		t.Errorf("report title %q", got)
 	}
-	body := text(t, ctx, "body")
+	body := text(ctx, t, "body")
 	if !strings.Contains(body, testnode.Zorg.Name) {
 		t.Errorf("report does not name the recipient %q:\n%s", testnode.Zorg.Name, body)
 	}
@@ -407,7 +407,7 @@ func inzage(t *testing.T, ctx context.Context, base string, w *world) {
 	if display != "grid" {
 		t.Errorf("report style not applied (dl display %q): the CSP hash is wrong", display)
 	}
-	screenshot(t, ctx, "inzage-rapport")
+	screenshot(ctx, t, "inzage-rapport")
 	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF())
 	if err != nil {
 		t.Fatal(err)
@@ -431,28 +431,28 @@ func inzage(t *testing.T, ctx context.Context, base string, w *world) {
 		t.Errorf("no inzage record by the console user: %d records before, %d after", len(before), len(after))
 	}
 	// An invalid BSN is refused and not recorded.
-	open(t, ctx, base+"/inzage")
+	open(ctx, t, base+"/inzage")
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#bsn"), "123456789"), chromedp.Click(chromedp.CSS("#toon")),
 		chromedp.WaitVisible(chromedp.CSS("#fout"))); err != nil {
 		t.Fatal(err)
 	}
-	if got := text(t, ctx, "#fout"); !strings.Contains(got, "geen geldig BSN") {
+	if got := text(ctx, t, "#fout"); !strings.Contains(got, "geen geldig BSN") {
 		t.Errorf("invalid BSN message %q", got)
 	}
 }
 
-func tickOff(t *testing.T, ctx context.Context, base string, w *world) {
+func tickOff(ctx context.Context, t *testing.T, base string, w *world) {
 	obs, err := w.school.Local.ListObligations(context.Background(), &localv1.ListObligationsRequest{})
 	if err != nil || len(obs.GetObligations()) == 0 {
 		t.Fatalf("obligations: %v %v", obs, err)
 	}
 	ob := obs.GetObligations()[0]
-	open(t, ctx, base+"/verplichtingen")
+	open(ctx, t, base+"/verplichtingen")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#verplichting-"+ob.GetId()+" button.afvinken")),
 		chromedp.WaitVisible(chromedp.CSS("#afgevinkt"))); err != nil {
 		t.Fatal(err)
 	}
-	screenshot(t, ctx, "verplichtingen-afgevinkt")
+	screenshot(ctx, t, "verplichtingen-afgevinkt")
 	after, err := w.school.Local.ListObligations(context.Background(), &localv1.ListObligationsRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -478,11 +478,11 @@ func tickOff(t *testing.T, ctx context.Context, base string, w *world) {
 		t.Errorf("no audit record of the tick-off:\n%s", ldv.String())
 	}
 	// The log still verifies, as the Logboek page shows.
-	open(t, ctx, base+"/logboek?actie="+url.QueryEscape(string(audit.ActionObligationComplete)))
-	if got := text(t, ctx, "#verificatie"); !strings.Contains(got, "In orde") {
+	open(ctx, t, base+"/logboek?actie="+url.QueryEscape(string(audit.ActionObligationComplete)))
+	if got := text(ctx, t, "#verificatie"); !strings.Contains(got, "In orde") {
 		t.Errorf("verification after tick-off: %q", got)
 	}
-	if got := text(t, ctx, "#records"); !strings.Contains(got, string(audit.ActionObligationComplete)) {
+	if got := text(ctx, t, "#records"); !strings.Contains(got, string(audit.ActionObligationComplete)) {
 		t.Errorf("logboek does not list the tick-off: %q", got)
 	}
 }

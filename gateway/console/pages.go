@@ -453,8 +453,8 @@ func (s *Server) verplichtingen(w http.ResponseWriter, r *http.Request, se *sess
 	}
 	s.render(w, r, se, "verplichtingen", struct {
 		Rows []row
-		Done string
-	}{rows, r.URL.Query().Get("afgevinkt")})
+		Done bool
+	}{rows, r.URL.Query().Get("afgevinkt") == "1"})
 }
 
 func (s *Server) afvinken(w http.ResponseWriter, r *http.Request, se *session) {
@@ -481,7 +481,7 @@ func (s *Server) afvinken(w http.ResponseWriter, r *http.Request, se *session) {
 		return
 	}
 	s.cfg.Log.Info("console: obligation completed", "user", se.user, "obligation", id)
-	http.Redirect(w, r, "/verplichtingen?afgevinkt="+id, http.StatusSeeOther)
+	http.Redirect(w, r, "/verplichtingen?afgevinkt=1", http.StatusSeeOther)
 }
 
 type inboxRow struct {

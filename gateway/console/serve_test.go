@@ -58,14 +58,14 @@ func TestServeLogsConsoleLink(t *testing.T) {
 	if link == "" {
 		t.Fatalf("no console: URL line in the log:\n%s", logs.String())
 	}
-	if code := open(t, ctx, link); code != http.StatusOK {
+	if code := open(ctx, t, link); code != http.StatusOK {
 		t.Fatalf("the logged link: %d", code)
 	}
-	if got := text(t, ctx, "#gebruiker"); got != config.ConsoleAdmin {
+	if got := text(ctx, t, "#gebruiker"); got != config.ConsoleAdmin {
 		t.Errorf("logged in as %q", got)
 	}
-	open(t, ctx, link[:len(link)-len("/login?token=")-64]+"/regels")
-	if got := text(t, ctx, "#stroom-A1"); got == "" {
+	open(ctx, t, link[:len(link)-len("/login?token=")-64]+"/regels")
+	if got := text(ctx, t, "#stroom-A1"); got == "" {
 		t.Error("Regels shows no flow A1")
 	}
 	_ = os.Remove(bin)

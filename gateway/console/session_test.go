@@ -32,7 +32,7 @@ func (c *clock) add(d time.Duration) {
 func unitServer(t *testing.T, c *clock) *Server {
 	t.Helper()
 	var st struct{ audit.Store }
-	s, err := New(Config{
+	_, err := New(Config{
 		SelfName: "test", Users: map[string][]string{"beheerder": identity.Permissions, "lezer": {identity.PermStatus}},
 		Status: func() PackStatus { return PackStatus{} }, Engine: nil, Health: func() []byte { return []byte(`{"status":"serving"}`) },
 		Audit: st, Now: c.now,
@@ -44,7 +44,7 @@ func unitServer(t *testing.T, c *clock) *Server {
 		t.Fatalf("error %v", err)
 	}
 	// A complete one: the functions are never called by these tests.
-	s = &Server{cfg: Config{SelfName: "test", Users: map[string][]string{"beheerder": identity.Permissions, "lezer": {identity.PermStatus}},
+	s := &Server{cfg: Config{SelfName: "test", Users: map[string][]string{"beheerder": identity.Permissions, "lezer": {identity.PermStatus}},
 		Now: c.now, Log: nil}, links: map[[32]byte]link{}, sessions: map[[32]byte]*session{}}
 	s.cfg.Log = discard()
 	s.routes()
