@@ -83,7 +83,10 @@ func open(ctx context.Context, t *testing.T, u string) int {
 
 func text(ctx context.Context, t *testing.T, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	// A missing element fails in seconds, not at the browser's deadline.
+	tctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		t.Fatalf("text of %s: %v", sel, err)
 	}
@@ -596,6 +599,45 @@ func TestConsoleHTTPMisuse(t *testing.T) {
 	code, body = post(base+"/proberen", url.Values{"input": {`<script>alert(1)</script>`}, "csrf": {m[1]}})
 	if code != http.StatusOK || strings.Contains(body, "<script>alert") {
 		t.Errorf("tryout echoes markup unescaped (%d)", code)
+	}
+	// The LDV export: every record, one JSON object a line, as
+	// `schakel audit export` writes it.
+	resp, err = c.Get(base + "/logboek/ldv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	export, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var want bytes.Buffer
+	if err := w.audit.Export(context.Background(), &want); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(export, want.Bytes()) || !bytes.Contains(export, []byte(`"schakel.flow":"A1"`)) {
+		t.Errorf("LDV export: %d, %d bytes, want the store's %d", resp.StatusCode, len(export), want.Len())
+	}
+	// A user with the status permission only may see the Logboek, not the export.
+	lezer, err := w.school.Node.ConsoleLogin("lezer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar2, _ := cookiejar.New(nil)
+	c2 := &http.Client{Transport: tr, Jar: jar2, Timeout: 30 * time.Second}
+	for _, step := range []struct {
+		path string
+		want int
+	}{{"", http.StatusOK}, {"/logboek", http.StatusOK}, {"/logboek/ldv", http.StatusForbidden}} {
+		u, want := base+step.path, step.want
+		if step.path == "" {
+			u = lezer
+		}
+		resp, err := c2.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("lezer %s: %d, want %d", u, resp.StatusCode, want)
+		}
 	}
 	// Logout ends the session.
 	if code, _ := post(base+"/logout", url.Values{"csrf": {m[1]}}); code != http.StatusOK {

@@ -93,6 +93,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /proberen", s.guard(identity.PermStatus, s.proberen))
 	m.HandleFunc("POST /proberen", s.guard(identity.PermStatus, s.proberen))
 	m.HandleFunc("GET /logboek", s.guard(identity.PermStatus, s.logboek))
+	m.HandleFunc("GET /logboek/ldv", s.guard(identity.PermInzage, s.ldv))
 	m.HandleFunc("GET /inzage", s.guard(identity.PermInzage, s.inzageForm))
 	m.HandleFunc("POST /inzage", s.guard(identity.PermInzage, s.inzage))
 	m.HandleFunc("GET /verplichtingen", s.guard(identity.PermObligations, s.verplichtingen))
@@ -391,6 +392,21 @@ func (s *Server) logboek(w http.ResponseWriter, r *http.Request, se *session) {
 		VerifyOK              bool
 		Max                   int
 	}{rows, len(all), flows, actions, flow, outcome, action, verify, witness, verifyOK, maxLogRows})
+}
+
+// ldv downloads the audit log in the Logboek Dataverwerkingen shape, as
+// `schakel audit export` writes it. It carries the children's pseudonyms,
+// so it needs the inzage permission, not just status.
+func (s *Server) ldv(w http.ResponseWriter, r *http.Request, se *session) {
+	var buf bytes.Buffer
+	if err := s.cfg.Audit.Export(r.Context(), &buf); err != nil {
+		s.fail(w, r, se, http.StatusInternalServerError, "Het logboek kon niet worden gelezen: "+err.Error())
+		return
+	}
+	s.cfg.Log.Info("console: LDV export", "user", se.user)
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Content-Disposition", `attachment; filename="logboek-ldv.jsonl"`)
+	_, _ = w.Write(buf.Bytes())
 }
 
 func (s *Server) inzageForm(w http.ResponseWriter, r *http.Request, se *session) {
