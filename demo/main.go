@@ -63,6 +63,7 @@ func run(bin, dir, pack string) error {
 		return err
 	}
 	fmt.Printf("demo: %d exchanges, %d released, %d refused\n", w.exchanges, w.released, w.refused)
+	fmt.Printf("demo: console: start the school's node with `schakel serve --config %s`; it logs \"console: URL\", a one-time login link\n", w.node("school").config)
 	return nil
 }
 

@@ -23,6 +23,7 @@ type demoNode struct {
 	gemeente                string // CBS code of a gemeente
 	peerAddr, localAddr     string
 	metricsAddr             string
+	consoleAddr             string
 	dir, config             string
 	late                    bool // started later in the script
 	proc                    *process
@@ -63,6 +64,7 @@ func setup(bin, dir, packDir string) (*world, error) {
 		n.peerAddr = fmt.Sprintf("127.0.0.1:%d", base+1)
 		n.localAddr = fmt.Sprintf("127.0.0.1:%d", base+2)
 		n.metricsAddr = fmt.Sprintf("127.0.0.1:%d", base+3)
+		n.consoleAddr = fmt.Sprintf("127.0.0.1:%d", base+4)
 		n.dir = filepath.Join(dir, n.key)
 		n.config = filepath.Join(n.dir, "node.yaml")
 		w.nodes = append(w.nodes, n)
@@ -143,8 +145,12 @@ policy:
 notify:
   retry_initial: 200ms
   retry_max: 1s
+# The web console on loopback: the node logs "console: URL", a one-time
+# login link (10 minutes) for the console user with every permission.
+console:
+  listen: %[10]s
 peers:
-`, n.key, n.name, n.config, n.oin, n.orgType, n.peerAddr, n.localAddr, n.metricsAddr, n.nodeGemeenteYAML())
+`, n.key, n.name, n.config, n.oin, n.orgType, n.peerAddr, n.localAddr, n.metricsAddr, n.nodeGemeenteYAML(), n.consoleAddr)
 	for _, p := range w.nodes {
 		if p == n {
 			continue

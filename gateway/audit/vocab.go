@@ -39,6 +39,10 @@ const (
 	ActionConsentWithdraw Action = "schakel.consent.withdraw"
 	ActionConsentList     Action = "schakel.consent.list"
 	ActionInzageRead      Action = "schakel.inzage.read"
+	// ActionObligationComplete: a console user ticked an obligation off; the
+	// record's DecisionID is the release's decision, its Subject a
+	// pseudonym of the obligation id (never a child's).
+	ActionObligationComplete Action = "schakel.obligation.complete"
 )
 
 // Status is the LDV status code of a record.
@@ -122,7 +126,8 @@ func (a Action) valid() error {
 	switch a {
 	case ActionRequestDecide, ActionRequestRefuse, ActionRequestReceive, ActionNotifyDecide,
 		ActionNotifyDeliver, ActionNotifyCancel, ActionNotifyDeadLetter, ActionNotifyReceive,
-		ActionConsentRegister, ActionConsentWithdraw, ActionConsentList, ActionInzageRead:
+		ActionConsentRegister, ActionConsentWithdraw, ActionConsentList, ActionInzageRead,
+		ActionObligationComplete:
 		return nil
 	case "":
 		return fmt.Errorf("name is empty")

@@ -47,6 +47,9 @@ type Config struct {
 
 	// Directory is the signed peer directory (trust.go).
 	Directory Directory `yaml:"directory"`
+
+	// Console is the web console (console.go).
+	Console Console `yaml:"console"`
 }
 
 // Tracing exports OpenTelemetry traces over OTLP/gRPC: one trace per
@@ -427,6 +430,7 @@ func (c *Config) Validate() error {
 	}
 	file("local.client_ca", c.Local.ClientCA, true)
 	c.validateTrust(bad, file)
+	c.validateConsole(bad)
 	seen := map[string]bool{}
 	for i, p := range c.Peers {
 		key := fmt.Sprintf("peers[%d]", i)

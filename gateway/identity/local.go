@@ -131,3 +131,14 @@ func LocalClientFrom(ctx context.Context) (LocalClient, bool) {
 	c, ok := ctx.Value(localClientKey{}).(LocalClient)
 	return c, ok
 }
+
+// NewLocalClient returns a local client with the given name and
+// permissions, for callers authenticated by other means than a certificate
+// (the web console's users); Can checks it as it checks a certificate's.
+func NewLocalClient(name string, permissions []string) LocalClient {
+	perms := map[string]bool{}
+	for _, p := range permissions {
+		perms[p] = true
+	}
+	return LocalClient{Name: name, permissions: perms}
+}

@@ -75,6 +75,7 @@ type Node struct {
 	secret            []byte
 	policyPoll        time.Duration
 	Metrics           *server.Metrics
+	console           *consoleState // the web console, when configured (console.go)
 
 	// Addresses actually bound (useful with port 0 in tests).
 	PeerAddr, LocalAddr, MetricsAddr string
@@ -304,6 +305,9 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if err := n.listen(); err != nil {
 		return nil, err
 	}
+	if err := n.setupConsole(keyPair, signer.Public()); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -352,7 +356,7 @@ func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
 // finish, new ones are refused.
 func (n *Node) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	errc := make(chan error, 5)
 	serve := func(f func() error) {
 		wg.Add(1)
 		go func() {
@@ -368,6 +372,7 @@ func (n *Node) Run(ctx context.Context) error {
 	if n.metricsSrv != nil {
 		serve(func() error { return n.metricsSrv.Serve(n.listeners[2]) })
 	}
+	n.serveConsole(serve)
 	go n.refreshLoop(ctx)
 	n.runMarker()
 	go n.policy.Watch(ctx, n.policyPoll)
@@ -416,6 +421,7 @@ func (n *Node) shutdown() {
 		defer cancel()
 		_ = n.metricsSrv.Shutdown(ctx)
 	}
+	n.stopConsole()
 }
 
 func (n *Node) closeAll() {

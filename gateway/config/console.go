@@ -1,0 +1,93 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+
+	"github.com/schakel/schakel/gateway/identity"
+)
+
+// Console is the node's web console (gateway/console): off unless Listen is
+// set. "auto" listens on 127.0.0.1 on a free port. The console serves HTTPS
+// with the node's own certificate; users log in with a one-time link the
+// node writes to its log.
+type Console struct {
+	Listen string `yaml:"listen"`
+	// Permissions are the permissions of the console user the start-up
+	// link logs in (the local API's permission names); empty means all.
+	Permissions []string `yaml:"permissions"`
+	// Users are further named console users, each with its own
+	// permissions; a one-time link for one is minted on request
+	// (node.ConsoleLogin).
+	Users []ConsoleUser `yaml:"users"`
+	// AllowRemote permits a non-loopback listen address. The login link
+	// then travels over the network; off by default.
+	AllowRemote bool `yaml:"allow_remote"`
+}
+
+// ConsoleUser is a named console user.
+type ConsoleUser struct {
+	Name        string   `yaml:"name"`
+	Permissions []string `yaml:"permissions"`
+}
+
+// Enabled reports whether the console is served.
+func (c Console) Enabled() bool { return c.Listen != "" }
+
+// Address is the address to listen on ("auto" is 127.0.0.1:0).
+func (c Console) Address() string {
+	if c.Listen == "auto" {
+		return "127.0.0.1:0"
+	}
+	return c.Listen
+}
+
+// ConsoleAdmin is the name of the console user of the start-up link.
+const ConsoleAdmin = "beheerder"
+
+var consoleUserName = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,62}$`)
+
+func (c *Config) validateConsole(bad func(key, format string, args ...any)) {
+	cs := c.Console
+	if !cs.Enabled() {
+		if len(cs.Users) > 0 || len(cs.Permissions) > 0 {
+			bad("console.listen", "required when console.users or console.permissions are set (\"auto\" for a free loopback port)")
+		}
+		return
+	}
+	host, _, err := net.SplitHostPort(cs.Address())
+	if err != nil {
+		bad("console.listen", "%q is not host:port or \"auto\": %v", cs.Listen, err)
+	} else if ip := net.ParseIP(host); !cs.AllowRemote && (ip == nil || !ip.IsLoopback()) && host != "localhost" {
+		bad("console.listen", "%q is not a loopback address; set console.allow_remote to serve the console to the network", cs.Listen)
+	}
+	known := map[string]bool{}
+	for _, p := range identity.Permissions {
+		known[p] = true
+	}
+	perms := func(key string, ps []string) {
+		for _, p := range ps {
+			if !known[p] {
+				bad(key, "unknown permission %q (known: %s)", p, strings.Join(identity.Permissions, ", "))
+			}
+		}
+	}
+	perms("console.permissions", cs.Permissions)
+	seen := map[string]bool{ConsoleAdmin: true}
+	for i, u := range cs.Users {
+		key := fmt.Sprintf("console.users[%d]", i)
+		switch {
+		case !consoleUserName.MatchString(u.Name):
+			bad(key+".name", "%q: a name of lower-case letters, digits, '.', '_' or '-', starting with a letter", u.Name)
+		case seen[u.Name]:
+			bad(key+".name", "duplicate user %q (%q is the start-up link's user)", u.Name, ConsoleAdmin)
+		}
+		seen[u.Name] = true
+		if len(u.Permissions) == 0 {
+			bad(key+".permissions", "at least one permission is required (one of %s)", strings.Join(identity.Permissions, ", "))
+		}
+		perms(key+".permissions", u.Permissions)
+	}
+}

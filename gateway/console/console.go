@@ -1,0 +1,293 @@
+// Package console is the node's web console for privacy officers, the FG and
+// operators: Dutch pages served by the node itself (html/template, embedded,
+// no JavaScript at all) on their own HTTPS listener, read-mostly.
+//
+// Authentication: the node writes a one-time login link to its log at
+// start (Mint); the link opens a session for a console user whose
+// permissions are local API permissions, checked as local API clients'
+// are (identity.LocalClient.Can). Every change is a POST carrying the
+// session's CSRF token; every response carries a Content-Security-Policy
+// without script sources, X-Frame-Options DENY and no-referrer.
+package console
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/schakel/schakel/gateway/audit"
+	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/policy"
+	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
+)
+
+// Lifetimes of a login link and of a session.
+const (
+	LinkTTL    = 10 * time.Minute
+	SessionTTL = 8 * time.Hour
+)
+
+// CookieName is the session cookie. The __Host- prefix makes the browser
+// insist on Secure, Path=/ and no Domain.
+const CookieName = "__Host-schakel-console"
+
+// PackStatus is the active policy pack as the Regels and Status pages show it.
+type PackStatus struct {
+	Revision, Source string
+	Signers          []Signer
+	Threshold        int
+	LoadedAt         time.Time
+	LastRefused      *Refusal
+	RefusedSinceLoad bool
+}
+
+// Signer is a key that signed the active pack.
+type Signer struct{ Name, Fingerprint string }
+
+// Refusal is the last pack the node refused.
+type Refusal struct {
+	At                  time.Time
+	Revision, Case, Why string
+	FailedTests         []string
+}
+
+// Event is a console action the node writes to its audit log.
+type Event struct {
+	Action audit.Action // audit.ActionInzageRead or audit.ActionObligationComplete
+	User   string       // the console user's client name
+	BSN    string       // inzage
+	// ObligationID and DecisionID: an obligation ticked off.
+	ObligationID, DecisionID string
+	OK                       bool
+	Start                    time.Time
+}
+
+// Config is what the console reads from the node. Every function is required.
+type Config struct {
+	// SelfOIN and SelfName name the node.
+	SelfOIN, SelfName string
+	// Peers maps a peer's OIN to its name.
+	Peers map[string]string
+	// Users maps a console user's name to its permissions.
+	Users map[string][]string
+
+	Status func() PackStatus
+	// Engine is the active pack's engine.
+	Engine func() *policy.Engine
+	// Health is the node's /healthz JSON.
+	Health func() []byte
+	// Audit is the node's audit store (read, and obligations ticked off).
+	Audit audit.Store
+	// Verify checks the audit log (audit.Verify with the node's key).
+	Verify func(ctx context.Context) (audit.Report, error)
+	// Witness describes the witnesses' view of the log; nil: none configured.
+	Witness func(ctx context.Context) string
+	// Records lists the audit records about a child (an inzage).
+	Records func(ctx context.Context, bsn string) ([]audit.Stored, error)
+	// InzageTexts are the report's Dutch texts.
+	InzageTexts func() audit.InzageTexts
+	// Outbox and Inbox list notifications.
+	Outbox func(ctx context.Context) (*localv1.ListNotificationsResponse, error)
+	Inbox  func(ctx context.Context) (*localv1.PullNotificationsResponse, error)
+	// Record writes a console action to the audit log; an error fails the action.
+	Record func(ctx context.Context, ev Event) error
+	// CertNotAfter is the node certificate's expiry.
+	CertNotAfter time.Time
+	Now          func() time.Time
+	Log          *slog.Logger
+}
+
+// Server is the console.
+type Server struct {
+	cfg Config
+	mux *http.ServeMux
+
+	mu       sync.Mutex
+	links    map[[32]byte]link     // sha256(token) -> pending link
+	sessions map[[32]byte]*session // sha256(cookie) -> session
+}
+
+type link struct {
+	user    string
+	expires time.Time
+}
+
+type session struct {
+	user    string
+	client  identity.LocalClient
+	csrf    string
+	expires time.Time
+}
+
+// New returns the console.
+func New(cfg Config) (*Server, error) {
+	if cfg.Status == nil || cfg.Engine == nil || cfg.Health == nil || cfg.Audit == nil || cfg.Verify == nil ||
+		cfg.Records == nil || cfg.InzageTexts == nil || cfg.Outbox == nil || cfg.Inbox == nil || cfg.Record == nil {
+		return nil, errors.New("console: incomplete configuration")
+	}
+	if len(cfg.Users) == 0 {
+		return nil, errors.New("console: no users")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Server{cfg: cfg, links: map[[32]byte]link{}, sessions: map[[32]byte]*session{}}
+	s.routes()
+	return s, nil
+}
+
+// Mint returns a one-time login token for user, valid for LinkTTL.
+func (s *Server) Mint(user string) (string, error) {
+	if _, ok := s.cfg.Users[user]; !ok {
+		return "", fmt.Errorf("console: no user %q", user)
+	}
+	tok := random()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire()
+	s.links[sha256.Sum256([]byte(tok))] = link{user: user, expires: s.cfg.Now().Add(LinkTTL)}
+	return tok, nil
+}
+
+// expire drops expired links and sessions; s.mu is held.
+func (s *Server) expire() {
+	now := s.cfg.Now()
+	for k, l := range s.links {
+		if !now.Before(l.expires) {
+			delete(s.links, k)
+		}
+	}
+	for k, se := range s.sessions {
+		if !now.Before(se.expires) {
+			delete(s.sessions, k)
+		}
+	}
+}
+
+func random() string {
+	b := make([]byte, 32) // 256 bits
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+// login consumes a link token and opens a session.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	key := sha256.Sum256([]byte(tok))
+	s.mu.Lock()
+	s.expire()
+	l, ok := s.links[key]
+	delete(s.links, key) // single use, whatever follows
+	var cookie string
+	if ok && tok != "" {
+		cookie = random()
+		s.sessions[sha256.Sum256([]byte(cookie))] = &session{
+			user:    l.user,
+			client:  identity.NewLocalClient("console:"+l.user, s.cfg.Users[l.user]),
+			csrf:    random(),
+			expires: s.cfg.Now().Add(SessionTTL),
+		}
+	}
+	s.mu.Unlock()
+	if cookie == "" {
+		s.cfg.Log.Warn("console: login refused: unknown, used or expired link")
+		s.fail(w, r, nil, http.StatusUnauthorized, "Deze inloglink is onbekend, al gebruikt of verlopen. Vraag een nieuwe link aan (de node schrijft er een in zijn log bij het starten).")
+		return
+	}
+	s.cfg.Log.Info("console: login", "user", l.user)
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: cookie, Path: "/", HttpOnly: true, Secure: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(SessionTTL / time.Second)})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// logout ends the session.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, se *session) {
+	s.mu.Lock()
+	for k, v := range s.sessions {
+		if v == se {
+			delete(s.sessions, k)
+		}
+	}
+	s.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, Secure: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	s.render(w, r, nil, "uitgelogd", nil)
+}
+
+// sessionOf returns the request's session, nil when none.
+func (s *Server) sessionOf(r *http.Request) *session {
+	c, err := r.Cookie(CookieName)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire()
+	return s.sessions[sha256.Sum256([]byte(c.Value))]
+}
+
+// page is a handler behind authentication, a permission and (for POST) the
+// CSRF check.
+type page func(w http.ResponseWriter, r *http.Request, se *session)
+
+func (s *Server) guard(perm string, h page) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		se := s.sessionOf(r)
+		if se == nil {
+			s.fail(w, r, nil, http.StatusUnauthorized, "U bent niet ingelogd. Open de inloglink die de node in zijn log schrijft.")
+			return
+		}
+		if r.Method == http.MethodPost {
+			if err := r.ParseForm(); err != nil {
+				s.fail(w, r, se, http.StatusBadRequest, "Het formulier kon niet worden gelezen.")
+				return
+			}
+			got := r.PostForm.Get("csrf")
+			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(se.csrf)) != 1 {
+				s.cfg.Log.Warn("console: POST without valid CSRF token refused", "user", se.user, "path", r.URL.Path)
+				s.fail(w, r, se, http.StatusForbidden, "Deze actie is geweigerd: het formulier mist een geldig beveiligingstoken (CSRF). Open de pagina opnieuw en probeer het nog eens.")
+				return
+			}
+		}
+		if perm != "" && !se.client.Can(perm) {
+			s.cfg.Log.Warn("console: permission denied", "user", se.user, "path", r.URL.Path, "permission", perm)
+			s.fail(w, r, se, http.StatusForbidden, fmt.Sprintf("Geen toegang: voor deze pagina heeft u het recht %q nodig, en dat heeft gebruiker %q niet.", perm, se.user))
+			return
+		}
+		h(w, r, se)
+	}
+}
+
+// securityHeaders sets the headers of every response.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", csp)
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cache-Control", "no-store")
+		hd.Set("Strict-Transport-Security", "max-age=31536000")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// csp allows the console's own stylesheet and images, no script at all,
+// forms only to itself, no framing.
+const csp = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// Handler is the console's HTTP handler.
+func (s *Server) Handler() http.Handler { return securityHeaders(s.mux) }
