@@ -235,7 +235,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		Vocabulary: n.policy, Store: notifyStore, Secret: secret,
 		MaxAge: cfg.Notify.MaxAge.D(), RetryInitial: cfg.Notify.RetryInitial.D(), RetryMax: cfg.Notify.RetryMax.D(),
 		PerPeer: cfg.Notify.PerPeer, Timeout: cfg.Limits.RequestTimeout.D(), Registry: n.Metrics.Registry, Now: now,
-		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays,
+		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays, StatementSkew: cfg.Limits.ClockSkew.D(),
 	}, log)
 	if err != nil {
 		return nil, err

@@ -161,6 +161,25 @@ func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) 
 	}
 	tc := n.trace(o)
 	var conn grpc.ClientConnInterface
+	// What this organisation states about the notification and answers for,
+	// signed, and kept with its own record of the delivery.
+	requestID := release.NewID()
+	cats := release.PresentCategories(rec)
+	ss, err := release.SignStatement(n.cfg.Signer, &exchangev1.Statement{
+		RequestId: requestID, HolderOin: n.cfg.Self.OIN, RecipientOin: peer.OIN, Purpose: o.Purpose, Flow: o.Flow,
+		Mode: policy.ModeNotification, SubjectDigest: release.SubjectDigest(requestID, o.BSN), Categories: cats,
+		Role: o.Role, CaseReference: o.CaseReference, JustificationDigest: release.JustificationDigest(o.Justification),
+		IssuedAt: timestamppb.New(start),
+	})
+	if err != nil {
+		n.retry(ctx, o, err)
+		return
+	}
+	own, err := release.StoredStatement(n.cfg.Signer.Public(), ss)
+	if err != nil {
+		n.retry(ctx, o, err)
+		return
+	}
 	// Decided again, also while the peer is down: the current consents and
 	// pack decide what may go now; a withdrawn consent cancels at once. Only
 	// what is released now leaves, and it is recorded, with its
@@ -168,7 +187,7 @@ func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) 
 	out, err := n.cfg.Release.Release(ctx, release.Exchange{
 		Action: audit.ActionNotifyDeliver, DenyAction: audit.ActionNotifyCancel, Mode: policy.ModeNotification, Peer: peer, Trace: tc,
 		BSN: o.BSN, Purpose: o.Purpose, Flow: o.Flow, HolderRole: o.Role, RecipientRole: o.RecipientRole,
-		Justification: o.Justification, CaseReference: o.CaseReference, Categories: release.PresentCategories(rec), Payload: rec,
+		Justification: o.Justification, CaseReference: o.CaseReference, Categories: cats, Payload: rec, Statement: own,
 		ObligationKey: o.ID, Start: start,
 		// Nothing is recorded as delivered while the peer cannot be reached.
 		BeforeRelease: func(ctx context.Context) error {
@@ -195,9 +214,9 @@ func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) 
 	}
 	d, dec, digest := out.Decision, out.Wire, out.Proof.GetPayloadDigest()
 	req := &exchangev1.DeliverNotificationRequest{
-		RequestId: release.NewID(), SentAt: timestamppb.New(start), IdempotencyKey: o.IdempotencyKey,
-		Purpose: o.Purpose, Flow: dec.GetFlow(), Bsn: o.BSN, HolderRole: o.Role, RecipientRole: o.RecipientRole,
-		CaseReference: o.CaseReference, Decision: dec, Record: out.Record, Audit: out.Proof,
+		RequestId: requestID, SentAt: timestamppb.New(start), IdempotencyKey: o.IdempotencyKey,
+		Purpose: o.Purpose, Flow: o.Flow, Bsn: o.BSN, HolderRole: o.Role, RecipientRole: o.RecipientRole,
+		CaseReference: o.CaseReference, Decision: dec, Record: out.Record, Audit: out.Proof, Statement: ss,
 	}
 	cctx, cancel := context.WithTimeout(traceparent.Outgoing(ctx, tc), n.cfg.Timeout)
 	defer cancel()

@@ -96,6 +96,9 @@ type Config struct {
 	Witness *release.Witnessing
 	// FlowRetention is this node's own retention for a flow (0: unknown).
 	FlowRetention func(flow string) int
+	// StatementSkew is how far a sender's statement time may differ from
+	// this node's clock (default 2 minutes).
+	StatementSkew time.Duration
 }
 
 // Notifier implements the local notification API, the peer-facing receiver
@@ -130,6 +133,9 @@ func New(cfg Config, log *slog.Logger) (*Notifier, error) {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.StatementSkew <= 0 {
+		cfg.StatementSkew = 2 * time.Minute
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,7 @@ import (
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
 	"github.com/schakel/schakel/internal/testnode"
+	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
@@ -577,10 +579,19 @@ func TestReceiverDeduplicatesAndVerifies(t *testing.T) {
 		if tamper {
 			rec.Verzuim.UnauthorisedHours_4W = 2
 		}
-		return &exchangev1.DeliverNotificationRequest{RequestId: release.NewID(), SentAt: timestamppb.Now(),
+		dr := &exchangev1.DeliverNotificationRequest{RequestId: release.NewID(), SentAt: timestamppb.Now(),
 			IdempotencyKey: key, Purpose: "handhaving_leerplicht", Flow: "C1", Bsn: tina, HolderRole: "administratie",
 			RecipientRole: "leerplichtambtenaar", Decision: dec, Record: rec, Audit: ap,
 			Witness: &exchangev1.LogWitness{Checkpoint: commit.Checkpoint}} // the recipient has seen none of this log
+		// The sender's signed statement, as a sending node makes it.
+		if dr.Statement, err = release.SignStatement(signer, &exchangev1.Statement{
+			RequestId: dr.GetRequestId(), HolderOin: testnode.School.OIN, RecipientOin: testnode.Gemeente.OIN,
+			Purpose: dr.GetPurpose(), Flow: "C1", Mode: policy.ModeNotification, SubjectDigest: release.SubjectDigest(dr.GetRequestId(), tina),
+			Categories: []string{"identificatie", "verzuim"}, Role: "administratie", IssuedAt: timestamppb.Now(),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return dr
 	}
 	pc := f.PeerClient(gem, cert.TLS)
 	req := deliver("direct-0001", false)
@@ -603,11 +614,28 @@ func TestReceiverDeduplicatesAndVerifies(t *testing.T) {
 	if _, err := pc.DeliverNotification(ctx, deliver("direct-0002", true)); status.Code(err) != codes.DataLoss {
 		t.Errorf("tampered delivery: %v, want DataLoss (verification failed)", err)
 	}
+	// Without the sender's statement, or with one that does not match
+	// (another sending role), nothing is accepted.
+	unstated := deliver("direct-0003", false)
+	unstated.Statement = nil
+	if _, err := pc.DeliverNotification(ctx, unstated); status.Code(err) != codes.DataLoss {
+		t.Errorf("delivery without a statement: %v, want DataLoss (verification failed)", err)
+	}
+	misstated := deliver("direct-0004", false)
+	misstated.HolderRole = "mentor"
+	if _, err := pc.DeliverNotification(ctx, misstated); status.Code(err) != codes.DataLoss {
+		t.Errorf("delivery whose statement names another role: %v, want DataLoss", err)
+	}
 	if got := pullAll(t, gem.Local); len(got) != 1 || got[0].GetNotificationId() != first.GetNotificationId() {
 		t.Errorf("pull = %v, want only the first notification", got)
 	}
 	recs := auditRecords(t, gem.Config, "schakel.notify.")
-	if len(recs) != 2 || recs[0].StatusCode != 1 || recs[1].StatusCode != 2 {
-		t.Errorf("recipient audit = %v, want one receive and one failed verification", recs)
+	if len(recs) != 4 || recs[0].StatusCode != 1 || recs[1].StatusCode != 2 || recs[2].StatusCode != 2 || recs[3].StatusCode != 2 {
+		t.Errorf("recipient audit = %v, want one receive and three failed verifications", recs)
+	}
+	for _, r := range recs[2:] {
+		if codes, _ := r.Attributes["schakel.reason_codes"].([]any); !slices.Contains(codes, any(release.CodeStatementInvalid)) {
+			t.Errorf("refused delivery audited without STATEMENT_INVALID: %v", r.Attributes)
+		}
 	}
 }

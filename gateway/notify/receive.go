@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
@@ -12,6 +14,7 @@ import (
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
+	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 )
 
@@ -39,6 +42,10 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 	}
 	dec := req.GetDecision()
 	rcpt, verr := n.verifySender(ctx, from, req)
+	var stmt *audit.Statement
+	if verr == nil {
+		stmt, verr = n.senderStatement(ctx, from, req, start)
+	}
 	var state *audit.PeerLog
 	if verr == nil {
 		var stale error
@@ -53,6 +60,7 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 		BSN: req.GetBsn(), Purpose: req.GetPurpose(), RecipientRole: req.GetRecipientRole(),
 		Decision: dec, Record: req.GetRecord(), Proof: req.GetAudit(), Receipt: rcpt, VerifyErr: verr,
 		Witness: state, Witnessing: n.cfg.Witness, RetentionDays: n.flowRetention(dec.GetFlow()), Start: start,
+		CaseReference: req.GetCaseReference(), Statement: stmt,
 	}, n.cfg.Now())
 	if err != nil {
 		return nil, err
@@ -198,4 +206,37 @@ func (n *Notifier) flowRetention(flow string) int {
 		return 0
 	}
 	return n.cfg.FlowRetention(flow)
+}
+
+// senderStatement opens the sender's signed statement of the notification
+// with the key of this connection's certificate and checks it against what
+// arrived: the request id, both organisations, purpose, flow, mode, the child
+// (by digest), the sending role, the case reference; every category that
+// arrived must be one the sender stated. The statement is kept with this
+// node's record.
+func (n *Notifier) senderStatement(ctx context.Context, from identity.Peer, req *exchangev1.DeliverNotificationRequest, now time.Time) (*audit.Statement, error) {
+	cert, err := identity.PeerCert(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := release.OpenStatement(cert.PublicKey, req.GetStatement())
+	if err != nil {
+		return nil, err
+	}
+	arrived := release.PresentCategories(req.GetRecord())
+	stated := st.GetCategories()
+	for _, c := range arrived {
+		if !slices.Contains(stated, c) {
+			return nil, fmt.Errorf("%w: category %q arrived but was not stated", release.ErrStatement, c)
+		}
+	}
+	if err := release.CheckStatement(st, release.Stated{
+		RequestID: req.GetRequestId(), HolderOIN: from.OIN, RecipientOIN: n.cfg.Self.OIN, Purpose: req.GetPurpose(),
+		Flow: req.GetFlow(), Mode: policy.ModeNotification, BSN: req.GetBsn(), Categories: stated,
+		Role: req.GetHolderRole(), CaseReference: req.GetCaseReference(),
+		JustificationUnseen: true, // a notification carries its digest only
+	}, now, n.cfg.StatementSkew); err != nil {
+		return nil, err
+	}
+	return release.StoredStatement(cert.PublicKey, req.GetStatement())
 }

@@ -2,6 +2,7 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -70,6 +71,9 @@ func RecordReceived(ctx context.Context, log AuditLog, secret []byte, self ident
 	if x.VerifyErr != nil {
 		ar.Fail("VERIFICATION_FAILED")
 		ar.ReasonCodes = WitnessReasons(ar.ReasonCodes, x.VerifyErr)
+		if errors.Is(x.VerifyErr, ErrStatement) {
+			ar.ReasonCodes = append(ar.ReasonCodes, CodeStatementInvalid)
+		}
 	} else {
 		w.Witness = x.Witness
 		if x.Receipt != nil {

@@ -989,7 +989,10 @@ type DeliverNotificationRequest struct {
 	// the checkpoint it believes the recipient verified last. A recipient that
 	// verified another size refuses with FAILED_PRECONDITION and a LogWitness
 	// detail holding its checkpoint; the sender then proves from that one.
-	Witness       *LogWitness `protobuf:"bytes,13,opt,name=witness,proto3" json:"witness,omitempty"`
+	Witness *LogWitness `protobuf:"bytes,13,opt,name=witness,proto3" json:"witness,omitempty"`
+	// The sender's signed statement of this notification: what it states and
+	// answers for (its role, the case reference, the categories it sends).
+	Statement     *SignedStatement `protobuf:"bytes,14,opt,name=statement,proto3" json:"statement,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1111,6 +1114,13 @@ func (x *DeliverNotificationRequest) GetAudit() *AuditProof {
 func (x *DeliverNotificationRequest) GetWitness() *LogWitness {
 	if x != nil {
 		return x.Witness
+	}
+	return nil
+}
+
+func (x *DeliverNotificationRequest) GetStatement() *SignedStatement {
+	if x != nil {
+		return x.Statement
 	}
 	return nil
 }
@@ -1293,7 +1303,7 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\bdecision\x18\x01 \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision\x121\n" +
 	"\x06record\x18\x02 \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x125\n" +
 	"\x05audit\x18\x03 \x01(\v2\x1f.schakel.exchange.v1.AuditProofR\x05audit\x129\n" +
-	"\awitness\x18\x04 \x01(\v2\x1f.schakel.exchange.v1.LogWitnessR\awitness\"\xa8\x04\n" +
+	"\awitness\x18\x04 \x01(\v2\x1f.schakel.exchange.v1.LogWitnessR\awitness\"\xec\x04\n" +
 	"\x1aDeliverNotificationRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x123\n" +
@@ -1310,7 +1320,8 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	" \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision\x121\n" +
 	"\x06record\x18\v \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x125\n" +
 	"\x05audit\x18\f \x01(\v2\x1f.schakel.exchange.v1.AuditProofR\x05audit\x129\n" +
-	"\awitness\x18\r \x01(\v2\x1f.schakel.exchange.v1.LogWitnessR\awitness\"\xb8\x01\n" +
+	"\awitness\x18\r \x01(\v2\x1f.schakel.exchange.v1.LogWitnessR\awitness\x12B\n" +
+	"\tstatement\x18\x0e \x01(\v2$.schakel.exchange.v1.SignedStatementR\tstatement\"\xb8\x01\n" +
 	"\x1bDeliverNotificationResponse\x12'\n" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1c\n" +
 	"\tduplicate\x18\x02 \x01(\bR\tduplicate\x12+\n" +
@@ -1368,15 +1379,16 @@ var file_schakel_exchange_v1_exchange_proto_depIdxs = []int32{
 	13, // 14: schakel.exchange.v1.DeliverNotificationRequest.record:type_name -> schakel.record.v1.Record
 	7,  // 15: schakel.exchange.v1.DeliverNotificationRequest.audit:type_name -> schakel.exchange.v1.AuditProof
 	8,  // 16: schakel.exchange.v1.DeliverNotificationRequest.witness:type_name -> schakel.exchange.v1.LogWitness
-	0,  // 17: schakel.exchange.v1.ExchangeService.RequestRecord:input_type -> schakel.exchange.v1.RequestRecordRequest
-	10, // 18: schakel.exchange.v1.ExchangeService.DeliverNotification:input_type -> schakel.exchange.v1.DeliverNotificationRequest
-	9,  // 19: schakel.exchange.v1.ExchangeService.RequestRecord:output_type -> schakel.exchange.v1.RequestRecordResponse
-	11, // 20: schakel.exchange.v1.ExchangeService.DeliverNotification:output_type -> schakel.exchange.v1.DeliverNotificationResponse
-	19, // [19:21] is the sub-list for method output_type
-	17, // [17:19] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	3,  // 17: schakel.exchange.v1.DeliverNotificationRequest.statement:type_name -> schakel.exchange.v1.SignedStatement
+	0,  // 18: schakel.exchange.v1.ExchangeService.RequestRecord:input_type -> schakel.exchange.v1.RequestRecordRequest
+	10, // 19: schakel.exchange.v1.ExchangeService.DeliverNotification:input_type -> schakel.exchange.v1.DeliverNotificationRequest
+	9,  // 20: schakel.exchange.v1.ExchangeService.RequestRecord:output_type -> schakel.exchange.v1.RequestRecordResponse
+	11, // 21: schakel.exchange.v1.ExchangeService.DeliverNotification:output_type -> schakel.exchange.v1.DeliverNotificationResponse
+	20, // [20:22] is the sub-list for method output_type
+	18, // [18:20] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_schakel_exchange_v1_exchange_proto_init() }
