@@ -53,6 +53,13 @@ func script(ctx context.Context, w *world) error {
 		return err
 	}
 	w.ask(ctx, zorg, school, tina, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
+	sara := child("Sara")
+	fmt.Printf("  de ouder van %s gaf de jeugdhulpverlener toestemming; jeugdzorg legt die vast en verklaart haar bij de vraag\n", sara.Name)
+	w.attest = []*localv1.Consent{{Bsn: sara.BSN, GivenBy: "ouder", Giver: "ouder-sara-1", RecipientOin: zorg.oin,
+		Purpose: "afstemming_hulp_onderwijs", Categories: []string{"verzuim", "observaties"},
+		GivenAt: timestamppb.New(now.Add(-time.Hour)), ValidUntil: timestamppb.New(now.AddDate(0, 6, 0))}}
+	w.ask(ctx, zorg, school, sara, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "observaties")
+	w.attest = nil
 
 	section("2. De school meldt de gemeente extra ondersteuning terwijl de gemeente-node nog niet draait (flow B1)")
 	if _, err := w.consent(ctx, school, bas, "ouder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement"); err != nil {
@@ -167,7 +174,7 @@ func (w *world) ask(ctx context.Context, from, holder *demoNode, c source.Child,
 	fmt.Printf("  → %s (%s) vraagt %s: %s over %s [%s]\n", from.name, role, holder.name, purpose, who, strings.Join(cats, ", "))
 	resp, err := from.local.RequestRecord(ctx, &localv1.RequestRecordRequest{
 		HolderOin: holder.oin, Purpose: purpose, Bsn: c.BSN, Categories: cats, Role: role, Relation: relation,
-		CaseReference: "demo-" + c.Name,
+		CaseReference: "demo-" + strings.Fields(c.Name + " x")[0], Professional: "medewerker-" + role, AttestedConsents: w.attest,
 	})
 	if err != nil {
 		w.refused++

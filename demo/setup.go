@@ -39,7 +39,8 @@ type world struct {
 	nodes                        []*demoNode
 	byKey                        map[string]*demoNode
 	exchanges, released, refused int
-	unknownBSN                   string // a child the school does not know, asked about
+	unknownBSN                   string             // a child the school does not know, asked about
+	attest                       []*localv1.Consent // consents the asking node attests in its next request
 	inzageBSN, inzageName        string
 	cancelledBSN, cancelledName  string // the child whose notification was cancelled
 	revision, release            string // the signed pack's revision and archive
