@@ -35,7 +35,7 @@ func script(ctx context.Context, w *world) error {
 		}
 		panic("demo: no fixture child " + name)
 	}
-	school, zorg, gemeente := w.node("school"), w.node("zorg"), w.node("gemeente")
+	school, zorg, gemeente, gi := w.node("school"), w.node("zorg"), w.node("gemeente"), w.node("gi")
 	bas, tina, lotte, daan, sem := child("Bas"), child("Tina"), child("Lotte"), child("Daan"), child("Sem")
 	now := time.Now()
 
@@ -110,6 +110,12 @@ func script(ctx context.Context, w *world) error {
 	fmt.Println("  de gemeente probeert de melding van flow B1 zelf op te vragen: B1 is een melding die de school doet")
 	w.ask(ctx, gemeente, school, bas, "afstemming_ondersteuning", "wijkcoach", false, "identificatie", "arrangement")
 
+	fmt.Println("  de gezinsvoogd vraagt gegevens op voor jeugdbescherming (flow G4), eerst zonder zaakkenmerk van de maatregel:")
+	w.noCaseReference = true
+	w.ask(ctx, gi, school, tina, "jeugdbescherming", "gezinsvoogd", false, "identificatie", "gezinssituatie")
+	w.noCaseReference = false
+	w.ask(ctx, gi, school, tina, "jeugdbescherming", "gezinsvoogd", false, "identificatie", "gezinssituatie")
+
 	section("4. De school vraagt de gemeente of er jeugdhulp is (flow B2, nooit een diagnose)")
 	if _, err := w.consent(ctx, gemeente, bas, "ouder", school, "afstemming_ondersteuning", "identificatie", "jeugdhulp_beschikking", "diagnose"); err != nil {
 		return err
@@ -151,6 +157,15 @@ func script(ctx context.Context, w *world) error {
 
 func section(title string) { fmt.Printf("\n%s\n", title) }
 
+// caseReference is the case reference the asking node states ("" when the
+// demo shows a request without one).
+func (w *world) caseReference(c source.Child) string {
+	if w.noCaseReference {
+		return ""
+	}
+	return "demo-" + strings.Fields(c.Name + " x")[0]
+}
+
 func (w *world) consent(ctx context.Context, holder *demoNode, c source.Child, givenBy string, to *demoNode, purpose string, cats ...string) (string, error) {
 	now := time.Now()
 	resp, err := holder.consents.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
@@ -174,7 +189,7 @@ func (w *world) ask(ctx context.Context, from, holder *demoNode, c source.Child,
 	fmt.Printf("  → %s (%s) vraagt %s: %s over %s [%s]\n", from.name, role, holder.name, purpose, who, strings.Join(cats, ", "))
 	resp, err := from.local.RequestRecord(ctx, &localv1.RequestRecordRequest{
 		HolderOin: holder.oin, Purpose: purpose, Bsn: c.BSN, Categories: cats, Role: role, Relation: relation,
-		CaseReference: "demo-" + strings.Fields(c.Name + " x")[0], Professional: "medewerker-" + role, AttestedConsents: w.attest,
+		CaseReference: w.caseReference(c), Professional: "medewerker-" + role, AttestedConsents: w.attest,
 	})
 	if err != nil {
 		w.refused++

@@ -41,6 +41,7 @@ type world struct {
 	exchanges, released, refused int
 	unknownBSN                   string             // a child the school does not know, asked about
 	attest                       []*localv1.Consent // consents the asking node attests in its next request
+	noCaseReference              bool               // the next request states no case reference
 	inzageBSN, inzageName        string
 	cancelledBSN, cancelledName  string // the child whose notification was cancelled
 	revision, release            string // the signed pack's revision and archive
@@ -59,6 +60,8 @@ func setup(bin, dir, packDir string) (*world, error) {
 		// The gemeente's node starts late: the school's notification waits in
 		// the outbox until it is up.
 		{key: "gemeente", name: "Gemeente Enschede", oin: "00000001000000000003", orgType: "gemeente", gemeente: "GM0153", late: true},
+		// A gecertificeerde instelling (jeugdbescherming), for flow G4.
+		{key: "gi", name: "Jeugdbescherming Overijssel", oin: "00000001000000000007", orgType: "gecertificeerde_instelling"},
 	}
 	for i, n := range nodes {
 		base := 18100 + 10*i
