@@ -191,10 +191,10 @@ func TestPeerRefusesRestoredAndForkedHolder(t *testing.T) {
 	for _, s := range stored {
 		// The holder (allowDecider) answered retention_days 30: the recipient
 		// keeps its proof of receipt at least as long as its own fallback.
-		if s.Record.Name == "schakel.request.receive" && s.Record.RetentionDays < audit.FallbackRetentionDays {
+		if s.Record.Name == audit.ActionRequestReceive && s.Record.RetentionDays < audit.FallbackRetentionDays {
 			t.Errorf("receipt record kept %d days, the holder's value; want at least %d", s.Record.RetentionDays, audit.FallbackRetentionDays)
 		}
-		if s.Record.Name == "schakel.request.receive" && slices.Contains(s.Record.ReasonCodes, release.ReasonPeerLogInconsistent) {
+		if s.Record.Name == audit.ActionRequestReceive && slices.Contains(s.Record.ReasonCodes, release.ReasonPeerLogInconsistent) {
 			refused++
 			if s.Record.Allow || len(s.Record.CategoriesReleased) != 0 || s.Record.StatusCode != 2 {
 				t.Errorf("refused receipt recorded as %+v", s.Record)

@@ -87,7 +87,7 @@ func TestRestoredSenderRefused(t *testing.T) {
 		t.Error("no delivery was asked to prove from the recipient's checkpoint")
 	}
 	var refused int
-	for _, l := range auditRecords(t, gem.Config, "schakel.notify.receive") {
+	for _, l := range auditRecords(t, gem.Config, string(audit.ActionNotifyReceive)) {
 		codes, _ := l.Attributes["schakel.reason_codes"].([]any)
 		if slices.Contains(codes, any(release.ReasonPeerLogInconsistent)) && l.StatusCode == 2 {
 			refused++
