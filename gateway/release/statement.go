@@ -25,8 +25,9 @@ import (
 // and both keep it with their audit record (RULES.md "Accountable claims").
 // A notification's sender states the same about what it sends.
 
-// CodeStatementInvalid: the requester's signed statement is missing, does
-// not verify, or does not match the request (POLICY-CONTRACT.md).
+// CodeStatementInvalid is the reason code of a request whose signed
+// statement is missing, does not verify, or does not match the request
+// (POLICY-CONTRACT.md).
 const CodeStatementInvalid = "STATEMENT_INVALID"
 
 // ErrStatement marks a statement that is missing, does not verify or does
