@@ -34,7 +34,6 @@ import (
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/source"
 	"github.com/schakel/schakel/gateway/traceparent"
-	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -527,11 +526,7 @@ func peerCall(conn *grpc.ClientConn, bsn string, signer crypto.Signer) func(ctx 
 		// Signed as the requesting node signs it: the holder refuses a
 		// request without its statement.
 		var err error
-		if req.Statement, err = release.SignStatement(signer, &exchangev1.Statement{
-			RequestId: req.GetRequestId(), HolderOin: school.oin, RecipientOin: zorg.oin, Purpose: req.GetPurpose(),
-			Mode: policy.ModeRequest, SubjectDigest: release.SubjectDigest(req.GetRequestId(), bsn), Categories: req.GetCategories(),
-			Role: req.GetRecipientRole(), Relation: true, CaseReference: "bench", IssuedAt: req.GetSentAt(),
-		}); err != nil {
+		if req.Statement, err = release.SignStatement(signer, release.RequestStatement(req, school.oin, zorg.oin, "", nil)); err != nil {
 			return err
 		}
 		r, err := c.RequestRecord(traceparent.Outgoing(ctx, tc), req)

@@ -361,10 +361,15 @@ func (s *logStore) verifyStatements(ctx context.Context, stated map[int64]string
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	missing := make([]int64, 0, len(stated))
 	for idx := range stated {
 		if !pruned[idx] {
-			return &VerifyError{Index: uint64(idx), Reason: "the statement this record names is missing"}
+			missing = append(missing, idx)
 		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing) // name the first, every time
+		return &VerifyError{Index: uint64(missing[0]), Reason: "the statement this record names is missing"}
 	}
 	return nil
 }

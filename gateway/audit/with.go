@@ -52,8 +52,15 @@ type Statement struct {
 
 // StatementDigest is the digest that binds a stored statement to its record.
 func StatementDigest(st Statement) string {
+	return boundDigest([]byte("schakel-stored-statement/v1"), st.Bytes, st.Signature, st.SignerKey)
+}
+
+// boundDigest is the digest by which a record binds what is stored beside
+// it: "sha256:" and the hex SHA-256 of the parts, each preceded by its
+// length (8 bytes, big-endian), so that no two part lists share a digest.
+func boundDigest(parts ...[]byte) string {
 	h := sha256.New()
-	for _, b := range [][]byte{[]byte("schakel-stored-statement/v1"), st.Bytes, st.Signature, st.SignerKey} {
+	for _, b := range parts {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
 		h.Write(n[:])
@@ -83,24 +90,9 @@ type Obligation struct {
 // digest, holder origin and key, the holder's leaf index, leaf hash, proof,
 // checkpoint and signature), each length-prefixed.
 func ReceiptDigest(rc Receipt) string {
-	h := sha256.New()
-	put := func(b []byte) {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
-	}
-	put([]byte("schakel-stored-receipt/v1"))
-	put([]byte(rc.DecisionID))
-	put([]byte(rc.PayloadDigest))
-	put([]byte(rc.HolderOrigin))
-	put(rc.HolderKey)
-	put(binary.BigEndian.AppendUint64(nil, rc.Commit.Index))
-	put(rc.Commit.LeafHash)
-	put(bytes.Join(rc.Commit.Proof, nil))
-	put(rc.Commit.Checkpoint)
-	put(rc.Signature)
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+	return boundDigest([]byte("schakel-stored-receipt/v1"), []byte(rc.DecisionID), []byte(rc.PayloadDigest),
+		[]byte(rc.HolderOrigin), rc.HolderKey, binary.BigEndian.AppendUint64(nil, rc.Commit.Index), rc.Commit.LeafHash,
+		bytes.Join(rc.Commit.Proof, nil), rc.Commit.Checkpoint, rc.Signature)
 }
 
 func obligationID(key, kind string) string {

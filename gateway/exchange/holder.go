@@ -116,23 +116,16 @@ func (h *Holder) statement(ctx context.Context, from identity.Peer, req *exchang
 	if err != nil {
 		return verifiedStatement{}, err
 	}
-	st, err := release.OpenStatement(cert.PublicKey, req.GetStatement())
-	if err != nil {
-		return verifiedStatement{}, err
-	}
 	skew := h.cfg.Skew
 	if skew <= 0 {
 		skew = 2 * time.Minute
 	}
-	if err := release.CheckStatement(st, release.Stated{
+	st, stored, err := release.VerifyStatement(cert.PublicKey, req.GetStatement(), release.Stated{
 		RequestID: req.GetRequestId(), HolderOIN: h.cfg.Release.Self().OIN, RecipientOIN: from.OIN,
 		Purpose: req.GetPurpose(), Flow: req.GetFlow(), Mode: policy.ModeRequest, BSN: req.GetBsn(),
 		Categories: req.GetCategories(), Role: req.GetRecipientRole(), Relation: req.GetRelation(),
 		CaseReference: req.GetCaseReference(), Justification: req.GetJustification(),
-	}, now, skew); err != nil {
-		return verifiedStatement{}, err
-	}
-	stored, err := release.StoredStatement(cert.PublicKey, req.GetStatement())
+	}, now, skew)
 	if err != nil {
 		return verifiedStatement{}, err
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
 	"github.com/schakel/schakel/gateway/tracing"
-	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -106,14 +105,8 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 		Justification: req.GetJustification(),
 	}
 	// What this organisation claims and answers for, signed per request.
-	if ereq.Statement, err = release.SignStatement(r.cfg.Signer, &exchangev1.Statement{
-		RequestId: ereq.GetRequestId(), HolderOin: holder.OIN, RecipientOin: r.cfg.Self.OIN,
-		Purpose: ereq.GetPurpose(), Flow: ereq.GetFlow(), Mode: policy.ModeRequest,
-		SubjectDigest: release.SubjectDigest(ereq.GetRequestId(), ereq.GetBsn()), Categories: ereq.GetCategories(),
-		Role: ereq.GetRecipientRole(), Relation: ereq.GetRelation(), CaseReference: ereq.GetCaseReference(),
-		JustificationDigest: release.JustificationDigest(ereq.GetJustification()), Professional: req.GetProfessional(),
-		Consents: attested, IssuedAt: timestamppb.New(start),
-	}); err != nil {
+	if ereq.Statement, err = release.SignStatement(r.cfg.Signer,
+		release.RequestStatement(ereq, holder.OIN, r.cfg.Self.OIN, req.GetProfessional(), attested)); err != nil {
 		return nil, err
 	}
 	own, err := release.StoredStatement(r.cfg.Signer.Public(), ereq.GetStatement())

@@ -37,7 +37,6 @@ func prepareDataDir(dir string) error {
 func storeFiles(cfg *config.Config) []string {
 	files := []string{
 		filepath.Join(cfg.DataDir, "consents.db"),
-		filepath.Join(cfg.DataDir, "obligations.db"),
 		notify.DBPath(cfg.DataDir),
 	}
 	if s := cfg.Audit.Store; s != "" && !strings.HasPrefix(s, "postgres://") && !strings.HasPrefix(s, "postgresql://") {
@@ -49,9 +48,10 @@ func storeFiles(cfg *config.Config) []string {
 	return files
 }
 
-// secureStores creates every store file with mode 0600 before SQLite opens
-// it (SQLite gives its -wal and -shm files the database file's mode), and
-// narrows an existing store, or its -wal and -shm, that others may read.
+// secureStores narrows an existing store, or its -wal and -shm, that others
+// may read (an old or restored data folder), and creates a missing one 0600
+// as internal/sqlitedb does (SQLite gives its -wal and -shm files the
+// database file's mode).
 func secureStores(cfg *config.Config, log *slog.Logger) error {
 	for _, db := range storeFiles(cfg) {
 		f, err := os.OpenFile(db, os.O_RDWR|os.O_CREATE, 0o600)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -219,24 +218,12 @@ func (n *Notifier) senderStatement(ctx context.Context, from identity.Peer, req 
 	if err != nil {
 		return nil, err
 	}
-	st, err := release.OpenStatement(cert.PublicKey, req.GetStatement())
-	if err != nil {
-		return nil, err
-	}
-	arrived := release.PresentCategories(req.GetRecord())
-	stated := st.GetCategories()
-	for _, c := range arrived {
-		if !slices.Contains(stated, c) {
-			return nil, fmt.Errorf("%w: category %q arrived but was not stated", release.ErrStatement, c)
-		}
-	}
-	if err := release.CheckStatement(st, release.Stated{
+	_, stored, err := release.VerifyStatement(cert.PublicKey, req.GetStatement(), release.Stated{
 		RequestID: req.GetRequestId(), HolderOIN: from.OIN, RecipientOIN: n.cfg.Self.OIN, Purpose: req.GetPurpose(),
-		Flow: req.GetFlow(), Mode: policy.ModeNotification, BSN: req.GetBsn(), Categories: stated,
-		Role: req.GetHolderRole(), CaseReference: req.GetCaseReference(),
+		Flow: req.GetFlow(), Mode: policy.ModeNotification, BSN: req.GetBsn(),
+		Arrived: release.PresentCategories(req.GetRecord()), // the policy may have released fewer than stated
+		Role:    req.GetHolderRole(), CaseReference: req.GetCaseReference(),
 		JustificationUnseen: true, // a notification carries its digest only
-	}, now, n.cfg.StatementSkew); err != nil {
-		return nil, err
-	}
-	return release.StoredStatement(cert.PublicKey, req.GetStatement())
+	}, now, n.cfg.StatementSkew)
+	return stored, err
 }

@@ -90,6 +90,10 @@ type Stated struct {
 	// JustificationUnseen: the exchange does not carry the justification
 	// itself (a notification), so its digest is not compared.
 	JustificationUnseen bool
+	// Arrived, for a notification, are the categories that arrived: each
+	// must be one the sender stated (the policy may release fewer), instead
+	// of the categories being equal.
+	Arrived []string
 }
 
 // CheckStatement compares a verified statement with the exchange it came
@@ -116,7 +120,14 @@ func CheckStatement(st *exchangev1.Statement, want Stated, now time.Time, skew t
 	if st.GetRelation() != want.Relation {
 		errs = append(errs, errors.New("relation differs from the request"))
 	}
-	if !slices.Equal(st.GetCategories(), want.Categories) {
+	switch {
+	case want.Arrived != nil:
+		for _, c := range want.Arrived {
+			if !slices.Contains(st.GetCategories(), c) {
+				errs = append(errs, fmt.Errorf("category %q arrived but was not stated", c))
+			}
+		}
+	case !slices.Equal(st.GetCategories(), want.Categories):
 		errs = append(errs, errors.New("categories differ from the request"))
 	}
 	if t := st.GetIssuedAt().AsTime(); st.GetIssuedAt() == nil || t.Before(now.Add(-skew)) || t.After(now.Add(skew)) {
@@ -154,4 +165,37 @@ func StoredStatement(pub crypto.PublicKey, ss *exchangev1.SignedStatement) (*aud
 		return nil, err
 	}
 	return &audit.Statement{Bytes: ss.GetStatement(), Signature: ss.GetSignature(), SignerKey: key}, nil
+}
+
+// RequestStatement is the statement a requesting node signs for req to the
+// holder holderOIN: every claim of the request, the child by digest, the
+// professional's reference and the consents it attests, issued when the
+// request was sent.
+func RequestStatement(req *exchangev1.RequestRecordRequest, holderOIN, recipientOIN, professional string, consents []*exchangev1.AttestedConsent) *exchangev1.Statement {
+	return &exchangev1.Statement{
+		RequestId: req.GetRequestId(), HolderOin: holderOIN, RecipientOin: recipientOIN,
+		Purpose: req.GetPurpose(), Flow: req.GetFlow(), Mode: policy.ModeRequest,
+		SubjectDigest: SubjectDigest(req.GetRequestId(), req.GetBsn()), Categories: req.GetCategories(),
+		Role: req.GetRecipientRole(), Relation: req.GetRelation(), CaseReference: req.GetCaseReference(),
+		JustificationDigest: JustificationDigest(req.GetJustification()), Professional: professional,
+		Consents: consents, IssuedAt: req.GetSentAt(),
+	}
+}
+
+// VerifyStatement opens ss with pub (the key of the certificate verified on
+// this connection), checks it against the exchange it came with, and
+// returns it with the form the audit log keeps.
+func VerifyStatement(pub crypto.PublicKey, ss *exchangev1.SignedStatement, want Stated, now time.Time, skew time.Duration) (*exchangev1.Statement, *audit.Statement, error) {
+	st, err := OpenStatement(pub, ss)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := CheckStatement(st, want, now, skew); err != nil {
+		return nil, nil, err
+	}
+	stored, err := StoredStatement(pub, ss)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, stored, nil
 }

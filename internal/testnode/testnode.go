@@ -22,6 +22,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/schakel/schakel/gateway/config"
@@ -30,7 +31,6 @@ import (
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/source"
 	"github.com/schakel/schakel/internal/testpki"
-	"github.com/schakel/schakel/policy"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -324,12 +324,9 @@ func StatementFor(t testing.TB, cert tls.Certificate, holderOIN string, req *exc
 	if issued == nil {
 		issued = timestamppb.Now()
 	}
-	ss, err := release.SignStatement(cert.PrivateKey.(crypto.Signer), &exchangev1.Statement{
-		RequestId: req.GetRequestId(), HolderOin: holderOIN, RecipientOin: from, Purpose: req.GetPurpose(), Flow: req.GetFlow(),
-		Mode: policy.ModeRequest, SubjectDigest: release.SubjectDigest(req.GetRequestId(), req.GetBsn()), Categories: req.GetCategories(),
-		Role: req.GetRecipientRole(), Relation: req.GetRelation(), CaseReference: req.GetCaseReference(),
-		JustificationDigest: release.JustificationDigest(req.GetJustification()), IssuedAt: issued,
-	})
+	r := proto.Clone(req).(*exchangev1.RequestRecordRequest)
+	r.SentAt = issued
+	ss, err := release.SignStatement(cert.PrivateKey.(crypto.Signer), release.RequestStatement(r, holderOIN, from, "", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
