@@ -276,3 +276,53 @@ func TestStatementRequired(t *testing.T) {
 		t.Fatalf("holder's inzage: release with the stated professional %v, %d statement refusals (want 11): %v", found, refusals, inz.GetRecords())
 	}
 }
+
+// TestConsentsAsEvidence: the local API refuses a consent dated in the
+// future or too far back, keeps its giver, and the requesting node refuses
+// to attest a consent given to another organisation; a consent the
+// zorgaanbieder attests releases A1 data the school holds no consent for.
+func TestConsentsAsEvidence(t *testing.T) {
+	_, school, zorg := twoNodes(t, nil)
+	ctx := context.Background()
+	sara := testnode.Child(t, "Sara")
+	now := time.Now()
+	reg := func(givenAt time.Time, giver string) (*localv1.RegisterConsentResponse, error) {
+		return school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
+			Bsn: sara.BSN, GivenBy: "ouder", Giver: giver, RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_ondersteuning",
+			Categories: []string{"identificatie"}, GivenAt: timestamppb.New(givenAt),
+		}})
+	}
+	for name, at := range map[string]time.Time{"tomorrow": now.AddDate(0, 0, 1), "three years ago": now.AddDate(-3, 0, 0)} {
+		if _, err := reg(at, ""); status.Code(err) != codes.InvalidArgument {
+			t.Errorf("consent given %s: %v, want InvalidArgument", name, err)
+		}
+	}
+	if _, err := reg(now.Add(-time.Hour), "ouder-sara-1"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := school.Consent.ListConsents(ctx, &localv1.ListConsentsRequest{Bsn: sara.BSN})
+	if err != nil || len(list.GetConsents()) != 1 || list.GetConsents()[0].GetGiver() != "ouder-sara-1" {
+		t.Fatalf("consents kept: %v, %v", list.GetConsents(), err)
+	}
+	ask := func(attested ...*localv1.Consent) (*localv1.RequestRecordResponse, error) {
+		return zorg.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{
+			HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: sara.BSN, Categories: []string{"observaties"},
+			Role: "jeugdhulpverlener", Relation: true, AttestedConsents: attested,
+		})
+	}
+	consentFor := func(oin string) *localv1.Consent {
+		return &localv1.Consent{Bsn: sara.BSN, GivenBy: "ouder", Giver: "ouder-sara-1", RecipientOin: oin,
+			Purpose: "afstemming_hulp_onderwijs", Categories: []string{"observaties"}, GivenAt: timestamppb.New(now.Add(-time.Hour))}
+	}
+	if _, err := ask(consentFor(testnode.Gemeente.OIN)); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("attesting a consent given to another organisation: %v, want InvalidArgument", err)
+	}
+	without, err := ask()
+	if err != nil || without.GetDecision().GetAllow() {
+		t.Fatalf("A1 without any consent: %v, %v", without.GetDecision(), err)
+	}
+	with, err := ask(consentFor(testnode.Zorg.OIN))
+	if err != nil || !with.GetDecision().GetAllow() || with.GetRecord().GetObservaties() == nil {
+		t.Fatalf("A1 on the consent the zorgaanbieder attests: %v, %v", with.GetDecision(), err)
+	}
+}
