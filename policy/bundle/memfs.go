@@ -167,3 +167,15 @@ func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
 	d.off += n
 	return slices.Clone(rest[:n]), nil
 }
+
+// FilesFS returns files (slash paths to contents, as policy.Pack.Files
+// holds them) as a read-only file system, the way Open returns an
+// archive's files. The map is not copied: do not change it afterwards.
+func FilesFS(files map[string][]byte) (fs.FS, error) {
+	for name := range files {
+		if err := checkName(name); err != nil {
+			return nil, err
+		}
+	}
+	return newMemFS(files)
+}
