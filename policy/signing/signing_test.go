@@ -559,3 +559,38 @@ func TestErrorCase(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckSignaturesBelowThreshold: the console shows a candidate's
+// signers and how many more it needs, so a check below the threshold still
+// names the signers that counted and the signatures that did not.
+func TestCheckSignaturesBelowThreshold(t *testing.T) {
+	archive := defaultArchive(t)
+	trust := Trust{Keys: trusted(t, "privacy-officer", "fg"), Threshold: 2}
+	sigs := []Signature{
+		{Source: "pakket.tar.gz.po.sig", Data: sign(t, "privacy-officer", archive)},
+		{Source: "pakket.tar.gz.vreemd.sig", Data: sign(t, "stranger", archive)},
+	}
+	res, err := CheckSignatures(archive, sigs, trust)
+	if !errors.Is(err, ErrBelowThreshold) {
+		t.Fatalf("one of two: %v", err)
+	}
+	if got := res.SignerNames(); len(got) != 1 || got[0] != "privacy-officer" || res.Threshold != 2 {
+		t.Errorf("signers %q threshold %d", got, res.Threshold)
+	}
+	if len(res.Failures) != 1 || res.Failures[0].Source != "pakket.tar.gz.vreemd.sig" || !errors.Is(res.Failures[0].Err, ErrUntrustedKey) {
+		t.Errorf("failures: %+v", res.Failures)
+	}
+	sigs = append(sigs, Signature{Source: "pakket.tar.gz.fg.sig", Data: sign(t, "fg", archive)})
+	if res, err := CheckSignatures(archive, sigs, trust); err != nil || len(res.Signers) != 2 {
+		t.Errorf("two of two: %v, %q", err, res.SignerNames())
+	}
+	// The same signatures over other bytes: none counts.
+	other := append([]byte{}, archive...)
+	other[len(other)-1] ^= 1
+	if _, err := CheckSignatures(other, sigs, trust); !errors.Is(err, ErrTampered) {
+		t.Errorf("changed archive: %v", err)
+	}
+	if _, err := CheckSignatures(archive, sigs, Trust{Keys: trust.Keys, Threshold: 3}); !errors.Is(err, ErrInvalidThreshold) {
+		t.Errorf("threshold 3 of 2 keys: %v", err)
+	}
+}

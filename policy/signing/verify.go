@@ -205,25 +205,14 @@ type Trust struct {
 	Now time.Time
 }
 
-// verifyFiles reads an archive and its signature files and checks that at
-// least Threshold distinct trusted keys that have not expired signed exactly
-// these bytes, without interpreting them. It returns the verified archive
-// bytes (nil on any error), the archive's revision (once it could be read,
-// also on error, for messages) and the Result (which may list signatures
-// that did not count even on success). A signature by an expired key does
-// not count, and the error then wraps ErrKeyExpired naming the key and when
-// it expired. Packs are loaded through OpenPack, which calls this first.
+// verifyFiles reads an archive and its signature files and checks them
+// with CheckSignatures. It returns the verified archive bytes (nil on any
+// error), the archive's revision (once it could be read, also on error, for
+// messages) and the Result. Packs are loaded through OpenPack, which calls
+// this first.
 func verifyFiles(archivePath string, sigPaths []string, trust Trust) (archive []byte, revision string, res Result, err error) {
-	now := trust.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	distinct := map[string]bool{}
-	for _, k := range trust.Keys {
-		distinct[k.id] = true
-	}
-	if trust.Threshold < 1 || trust.Threshold > len(distinct) {
-		return nil, "", Result{}, fmt.Errorf("signing: threshold %d with %d distinct trusted keys: %w", trust.Threshold, len(distinct), ErrInvalidThreshold)
+	if err := trust.check(); err != nil {
+		return nil, "", Result{}, err
 	}
 	archive, err = bundle.ReadArchive(archivePath)
 	if err != nil {
@@ -238,6 +227,40 @@ func verifyFiles(archivePath string, sigPaths []string, trust Trust) (archive []
 		}
 		sigs = append(sigs, Signature{Source: filepath.Base(p), Data: data})
 	}
+	res, err = CheckSignatures(archive, sigs, trust)
+	if err != nil {
+		return nil, revision, res, fmt.Errorf("policy bundle %s: %w", filepath.Base(archivePath), err)
+	}
+	return archive, revision, res, nil
+}
+
+// check refuses a threshold that no set of the trusted keys can meet.
+func (t Trust) check() error {
+	distinct := map[string]bool{}
+	for _, k := range t.Keys {
+		distinct[k.id] = true
+	}
+	if t.Threshold < 1 || t.Threshold > len(distinct) {
+		return fmt.Errorf("signing: threshold %d with %d distinct trusted keys: %w", t.Threshold, len(distinct), ErrInvalidThreshold)
+	}
+	return nil
+}
+
+// CheckSignatures checks that at least trust.Threshold distinct trusted keys
+// that have not expired signed exactly the archive bytes, without
+// interpreting them. The Result names the signers that counted and the
+// signatures that did not, also when the threshold is not met (the console
+// shows a candidate's signers and how many more are needed). A signature by
+// an expired key does not count, and the error then wraps ErrKeyExpired
+// naming the key and when it expired.
+func CheckSignatures(archive []byte, sigs []Signature, trust Trust) (Result, error) {
+	if err := trust.check(); err != nil {
+		return Result{Threshold: trust.Threshold}, err
+	}
+	now := trust.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
 	var valid []Verifier
 	var expired []TrustedKey
 	for _, k := range trust.Keys {
@@ -247,11 +270,10 @@ func verifyFiles(archivePath string, sigPaths []string, trust Trust) (archive []
 		}
 		valid = append(valid, k)
 	}
-	res, err = Verify(archive, sigs, valid, trust.Threshold)
+	res, err := Verify(archive, sigs, valid, trust.Threshold)
 	if err == nil {
-		return archive, revision, res, nil
+		return res, nil
 	}
-	err = fmt.Errorf("policy bundle %s: %w", filepath.Base(archivePath), err)
 	// A signature no valid key verifies may be one by an expired key: say
 	// so, since that is what the officers must fix (a new key).
 	var notes []string
@@ -270,7 +292,7 @@ func verifyFiles(archivePath string, sigPaths []string, trust Trust) (archive []
 	if len(notes) > 0 {
 		err = fmt.Errorf("%w: %s; %w", ErrKeyExpired, strings.Join(notes, "; "), err)
 	}
-	return nil, revision, res, err
+	return res, err
 }
 
 func readSignatureFile(p string) ([]byte, error) {
