@@ -113,6 +113,7 @@ type world struct {
 	zorg        *testnode.Node
 	audit       audit.Store
 	obligations int
+	policy      config.Policy // the school's signed pack
 }
 
 // start runs a school node with the console on (a restricted user "lezer"
@@ -121,8 +122,10 @@ type world struct {
 func start(t *testing.T) *world {
 	w := &world{f: testnode.New(t)}
 	src := testnode.Child(t, "Bas")
+	w.policy = signedPolicy(t)
 	w.school = w.f.Start(testnode.School, []testnode.Org{testnode.Zorg}, func(cfg *config.Config, o *node.Options) {
 		cfg.Console = config.Console{Listen: "auto", Users: []config.ConsoleUser{{Name: "lezer", Permissions: []string{identity.PermStatus}}}}
+		cfg.Policy = w.policy
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +144,10 @@ func start(t *testing.T) *world {
 		o.Audit = st
 		o.Decider = allowDecider{}
 	})
-	w.zorg = w.f.Start(testnode.Zorg, []testnode.Org{testnode.School}, nil)
+	// The zorgaanbieder's console shows its witness of the school's log.
+	w.zorg = w.f.Start(testnode.Zorg, []testnode.Org{testnode.School}, func(cfg *config.Config, _ *node.Options) {
+		cfg.Console = config.Console{Listen: "auto"}
+	})
 	_, err := w.zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
 		HolderOin: w.school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: src.BSN,
 		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
@@ -193,6 +199,7 @@ func TestConsoleInChromium(t *testing.T) {
 	for _, p := range []struct{ path, sel, want string }{
 		{"/regels", "#stroom-A1", "A1"},
 		{"/proberen", "h1", "Proberen"},
+		{"/verschillen", "h1", "Verschillen"},
 		{"/logboek", "#verificatie", "In orde"},
 		{"/inzage", "h1", "Inzage"},
 		{"/verplichtingen", "#open", "inform_subject"},
@@ -221,6 +228,7 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 
 	t.Run("proberen", func(t *testing.T) { tryout(ctx, t, base) })
+	t.Run("verschillen", func(t *testing.T) { verschillen(ctx, t, base, w) })
 	t.Run("inzage", func(t *testing.T) { inzage(ctx, t, base, w) })
 	t.Run("verplichtingen", func(t *testing.T) { tickOff(ctx, t, base, w) })
 
@@ -259,6 +267,46 @@ func TestConsoleInChromium(t *testing.T) {
 			t.Error("a link was minted for an unknown user")
 		}
 	})
+	// Last: both consoles are on 127.0.0.1, and cookies do not tell ports
+	// apart, so logging in to the zorgaanbieder's ends the school's session.
+	t.Run("getuigen", func(t *testing.T) { witnesses(ctx, t, w) })
+}
+
+// witnesses: the zorgaanbieder asked the school for a record, so its
+// Logboek lists the school's log as witnessed and consistent; the school's
+// own Logboek has no peer log witnessed.
+func witnesses(ctx context.Context, t *testing.T, w *world) {
+	link, err := w.zorg.Node.ConsoleLogin(config.ConsoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := open(ctx, t, link); code != http.StatusOK {
+		t.Fatalf("zorg console login: %d", code)
+	}
+	open(ctx, t, "https://"+w.zorg.Node.ConsoleAddr()+"/logboek")
+	got := text(ctx, t, "#getuigen")
+	if !strings.Contains(got, w.school.Org.OIN) || !strings.Contains(got, "in orde") || strings.Contains(got, "NIET IN ORDE") {
+		t.Errorf("zorg's witness table: %q", got)
+	}
+	var size uint64
+	for _, p := range w.zorg.Node.WitnessStatus() {
+		if p.PeerOIN == w.school.Org.OIN {
+			size = p.Size
+		}
+	}
+	if size == 0 || !strings.Contains(got, fmt.Sprintf("%d records", size)) {
+		t.Errorf("witness table %q does not show the verified size %d", got, size)
+	}
+	screenshot(ctx, t, "logboek-getuigen")
+	link, err = w.school.Node.ConsoleLogin(config.ConsoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open(ctx, t, link)
+	open(ctx, t, "https://"+w.school.Node.ConsoleAddr()+"/logboek")
+	if got := text(ctx, t, "#getuigen"); !strings.Contains(got, "Nog geen logboek van een partner") {
+		t.Errorf("school's witness table: %q", got)
+	}
 }
 
 func tryout(ctx context.Context, t *testing.T, base string) {
@@ -639,6 +687,8 @@ func TestConsoleHTTPMisuse(t *testing.T) {
 			t.Errorf("lezer %s: %d, want %d", u, resp.StatusCode, want)
 		}
 	}
+	uploadMisuse(t, c, base, m[1], w)
+	logFilters(t, c, base, w)
 	// Logout ends the session.
 	if code, _ := post(base+"/logout", url.Values{"csrf": {m[1]}}); code != http.StatusOK {
 		t.Errorf("logout: %d", code)

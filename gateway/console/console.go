@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"sync"
 	"time"
@@ -26,6 +27,8 @@ import (
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/policy"
+	"github.com/schakel/schakel/policy/bundle"
+	"github.com/schakel/schakel/policy/signing"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
 
@@ -59,6 +62,19 @@ type Refusal struct {
 	FailedTests         []string
 }
 
+// PeerLog is this node's witness state of one peer's audit log.
+type PeerLog struct {
+	OIN, Name string
+	// Size is the latest checkpoint of the peer's log this node verified.
+	Size     uint64
+	Verified time.Time
+	// Alarm is the kind of the last inconsistency seen ("" for none), with
+	// its time and text; Alarms counts them.
+	Alarm, AlarmText string
+	AlarmAt          time.Time
+	Alarms           uint64
+}
+
 // Event is a console action the node writes to its audit log.
 type Event struct {
 	Action audit.Action // audit.ActionInzageRead or audit.ActionObligationComplete
@@ -88,8 +104,14 @@ type Config struct {
 	Audit audit.Store
 	// Verify checks the audit log (audit.Verify with the node's key).
 	Verify func(ctx context.Context) (audit.Report, error)
-	// Witness describes the witnesses' view of the log; nil: none configured.
-	Witness func(ctx context.Context) string
+	// Witness lists this node's witness state of its peers' audit logs (the
+	// latest checkpoint it verified of each, and any alarm); nil: the node
+	// keeps none.
+	Witness func() []PeerLog
+	// Trust is what the node trusts a policy pack with (its pinned keys and
+	// threshold), read when a candidate is reviewed; an error when the node
+	// has no signed pack configured.
+	Trust func() (signing.Trust, error)
 	// Records lists the audit records about a child (an inzage).
 	Records func(ctx context.Context, bsn string) ([]audit.Stored, error)
 	// InzageTexts are the report's Dutch texts.
@@ -125,12 +147,15 @@ type session struct {
 	client  identity.LocalClient
 	csrf    string
 	expires time.Time
+	// candidate is the policy pack the user uploaded for review
+	// (Verschillen), tried out on Proberen; guarded by Server.mu.
+	candidate *candidate
 }
 
 // New returns the console.
 func New(cfg Config) (*Server, error) {
 	if cfg.Status == nil || cfg.Engine == nil || cfg.Health == nil || cfg.Audit == nil || cfg.Verify == nil ||
-		cfg.Records == nil || cfg.InzageTexts == nil || cfg.Outbox == nil || cfg.Inbox == nil || cfg.Record == nil {
+		cfg.Records == nil || cfg.InzageTexts == nil || cfg.Outbox == nil || cfg.Inbox == nil || cfg.Record == nil || cfg.Trust == nil {
 		return nil, errors.New("console: incomplete configuration")
 	}
 	if len(cfg.Users) == 0 {
@@ -251,8 +276,14 @@ func (s *Server) guard(perm string, h page) http.HandlerFunc {
 			return
 		}
 		if r.Method == http.MethodPost {
-			if err := r.ParseForm(); err != nil {
-				s.fail(w, r, se, http.StatusBadRequest, "Het formulier kon niet worden gelezen.")
+			if err := parsePost(w, r); err != nil {
+				s.cfg.Log.Warn("console: unreadable form", "user", se.user, "path", r.URL.Path, "err", err)
+				msg := "Het formulier kon niet worden gelezen."
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					msg = fmt.Sprintf("Het formulier is te groot (meer dan %d MiB); er is niets verwerkt.", tooBig.Limit>>20)
+				}
+				s.fail(w, r, se, http.StatusBadRequest, msg)
 				return
 			}
 			got := r.PostForm.Get("csrf")
@@ -269,6 +300,24 @@ func (s *Server) guard(perm string, h page) http.HandlerFunc {
 		}
 		h(w, r, se)
 	}
+}
+
+// Limits on a POST body: a form, or (multipart, Verschillen) a policy
+// archive with its signature files.
+const (
+	maxForm   = 1 << 20
+	maxUpload = bundle.MaxArchiveSize + maxSignatures*signing.MaxSignatureSize + 64<<10
+)
+
+// parsePost reads a POST body within its limit: a multipart form (file
+// uploads) entirely in memory, any other form as URL-encoded.
+func parsePost(w http.ResponseWriter, r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+		return r.ParseMultipartForm(maxUpload)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	return r.ParseForm()
 }
 
 // securityHeaders sets the headers of every response.

@@ -31,6 +31,7 @@ var files embed.FS
 var nav = []struct{ Path, Title, Perm string }{
 	{"/regels", "Regels", identity.PermStatus},
 	{"/proberen", "Proberen", identity.PermStatus},
+	{"/verschillen", "Verschillen", identity.PermStatus},
 	{"/logboek", "Logboek", identity.PermStatus},
 	{"/inzage", "Inzage", identity.PermInzage},
 	{"/verplichtingen", "Verplichtingen", identity.PermObligations},
@@ -92,6 +93,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /regels", s.guard(identity.PermStatus, s.regels))
 	m.HandleFunc("GET /proberen", s.guard(identity.PermStatus, s.proberen))
 	m.HandleFunc("POST /proberen", s.guard(identity.PermStatus, s.proberen))
+	m.HandleFunc("GET /verschillen", s.guard(identity.PermStatus, s.verschillen))
+	m.HandleFunc("POST /verschillen", s.guard(identity.PermStatus, s.upload))
+	m.HandleFunc("POST /verschillen/vergeten", s.guard(identity.PermStatus, s.forget))
 	m.HandleFunc("GET /logboek", s.guard(identity.PermStatus, s.logboek))
 	m.HandleFunc("GET /logboek/ldv", s.guard(identity.PermInzage, s.ldv))
 	m.HandleFunc("GET /inzage", s.guard(identity.PermInzage, s.inzageForm))
@@ -245,11 +249,24 @@ type tryout struct {
 	Withheld    []string
 	Explanation string
 	Revision    string
+	// Candidate is the session's uploaded candidate pack (Verschillen), if
+	// any; OnCandidate: this tryout decides on it, not on the active pack.
+	Candidate   *candidate
+	OnCandidate bool
 }
 
 func (s *Server) proberen(w http.ResponseWriter, r *http.Request, se *session) {
 	engine := s.cfg.Engine()
-	t := tryout{Input: exampleInput, Form: defaultSituation, Pack: engine.Pack().Data(), Revision: engine.Revision()}
+	c := s.candidateOf(se)
+	if c != nil && c.Engine == nil {
+		c = nil // it did not load: nothing to try out on
+	}
+	onCandidate := c != nil && (r.URL.Query().Get("pakket") == "kandidaat" || r.PostForm.Get("pakket") == "kandidaat")
+	if onCandidate {
+		engine = c.Engine
+	}
+	t := tryout{Input: exampleInput, Form: defaultSituation, Pack: engine.Pack().Data(), Revision: engine.Revision(),
+		Candidate: c, OnCandidate: onCandidate}
 	if r.Method == http.MethodPost {
 		t.Input = r.PostForm.Get("input")
 		t.Done = true
@@ -298,6 +315,7 @@ type logEntry struct {
 	Flow, Purpose  string
 	Allow          bool
 	Reasons        string
+	ReasonCodes    []string
 	Peer, PeerName string
 }
 
@@ -339,7 +357,8 @@ func (s *Server) entries(ctx context.Context) ([]logEntry, error) {
 		}
 		a := l.Attributes
 		e := logEntry{Time: time.UnixMilli(l.StartTime), Action: l.Name, Side: str(a, "schakel.side"), Flow: str(a, "schakel.flow"),
-			Purpose: str(a, "schakel.purpose"), Reasons: orNone(strs(a, "schakel.reason_codes"))}
+			Purpose: str(a, "schakel.purpose"), ReasonCodes: strs(a, "schakel.reason_codes")}
+		e.Reasons = orNone(e.ReasonCodes)
 		e.Allow, _ = a["schakel.allow"].(bool)
 		if f, ok := a["schakel.log_index"].(float64); ok {
 			e.Index = uint64(f)
@@ -357,16 +376,60 @@ func (s *Server) entries(ctx context.Context) ([]logEntry, error) {
 	return out, sc.Err()
 }
 
-func (s *Server) logboek(w http.ResponseWriter, r *http.Request, se *session) {
+// logFilter is the Logboek's filter: each field empty for "all".
+type logFilter struct {
+	Flow, Outcome, Action, Reason, Peer string
+	From, To                            string // dates (2006-01-02), inclusive, local time
+	from, to                            time.Time
+}
+
+func logFilterFrom(r *http.Request) (logFilter, string) {
 	q := r.URL.Query()
-	flow, outcome, action := q.Get("stroom"), q.Get("uitkomst"), q.Get("actie")
+	f := logFilter{Flow: q.Get("stroom"), Outcome: q.Get("uitkomst"), Action: q.Get("actie"), Reason: q.Get("reden"),
+		Peer: q.Get("partner"), From: q.Get("vanaf"), To: q.Get("tot")}
+	var problem string
+	if f.From != "" {
+		t, err := time.ParseInLocation("2006-01-02", f.From, time.Local)
+		if err != nil {
+			problem, f.From = fmt.Sprintf("De datum 'vanaf' (%q) is geen datum als 2026-11-30; er is niet op gefilterd.", q.Get("vanaf")), ""
+		}
+		f.from = t
+	}
+	if f.To != "" {
+		t, err := time.ParseInLocation("2006-01-02", f.To, time.Local)
+		if err != nil {
+			problem, f.To = fmt.Sprintf("De datum 'tot en met' (%q) is geen datum als 2026-11-30; er is niet op gefilterd.", q.Get("tot")), ""
+		}
+		f.to = t.AddDate(0, 0, 1)
+	}
+	return f, problem
+}
+
+func (f logFilter) keep(e logEntry) bool {
+	switch {
+	case f.Flow != "" && e.Flow != f.Flow, f.Action != "" && e.Action != f.Action,
+		f.Outcome == "toegestaan" && !e.Allow, f.Outcome == "geweigerd" && e.Allow,
+		f.Reason != "" && !slices.Contains(e.ReasonCodes, f.Reason),
+		f.Peer == "eigen" && e.Peer != "", f.Peer != "" && f.Peer != "eigen" && e.Peer != f.Peer,
+		!f.from.IsZero() && e.Time.Before(f.from), !f.to.IsZero() && !e.Time.Before(f.to):
+		return false
+	}
+	return true
+}
+
+type peerOption struct{ OIN, Name string }
+
+func (s *Server) logboek(w http.ResponseWriter, r *http.Request, se *session) {
+	filter, problem := logFilterFrom(r)
 	all, err := s.entries(r.Context())
 	if err != nil {
 		s.fail(w, r, se, http.StatusInternalServerError, "Het logboek kon niet worden gelezen: "+err.Error())
 		return
 	}
-	var flows, actions []string
+	var flows, actions, reasons []string
+	var peers []peerOption
 	var rows []logEntry
+	matched := 0
 	for i := len(all) - 1; i >= 0; i-- { // newest first
 		e := all[i]
 		if e.Flow != "" && !slices.Contains(flows, e.Flow) {
@@ -375,16 +438,26 @@ func (s *Server) logboek(w http.ResponseWriter, r *http.Request, se *session) {
 		if !slices.Contains(actions, e.Action) {
 			actions = append(actions, e.Action)
 		}
-		if (flow != "" && e.Flow != flow) || (action != "" && e.Action != action) ||
-			(outcome == "toegestaan" && !e.Allow) || (outcome == "geweigerd" && e.Allow) {
+		for _, c := range e.ReasonCodes {
+			if !slices.Contains(reasons, c) {
+				reasons = append(reasons, c)
+			}
+		}
+		if e.Peer != "" && !slices.ContainsFunc(peers, func(p peerOption) bool { return p.OIN == e.Peer }) {
+			peers = append(peers, peerOption{e.Peer, e.PeerName})
+		}
+		if !filter.keep(e) {
 			continue
 		}
+		matched++
 		if len(rows) < maxLogRows {
 			rows = append(rows, e)
 		}
 	}
 	sort.Strings(flows)
 	sort.Strings(actions)
+	sort.Strings(reasons)
+	sort.Slice(peers, func(i, j int) bool { return peers[i].OIN < peers[j].OIN })
 	verify, verifyOK := "", false
 	if rep, err := s.cfg.Verify(r.Context()); err != nil {
 		verify = "NIET IN ORDE: " + err.Error()
@@ -393,19 +466,28 @@ func (s *Server) logboek(w http.ResponseWriter, r *http.Request, se *session) {
 		verify = fmt.Sprintf("In orde: %d records (%d met verlopen bewaartermijn opgeschoond), %d ondertekende checkpoints en %d ontvangstbewijzen gecontroleerd.",
 			rep.Size, rep.Pruned, rep.Checkpoints, rep.Receipts)
 	}
-	witness := "Er zijn geen getuigen (witnesses) geconfigureerd."
-	if s.cfg.Witness != nil {
-		witness = s.cfg.Witness(r.Context())
+	var witness []PeerLog
+	witnessOn := s.cfg.Witness != nil
+	if witnessOn {
+		witness = s.cfg.Witness()
+		for i := range witness {
+			if witness[i].Name == "" {
+				witness[i].Name = s.cfg.Peers[witness[i].OIN]
+			}
+		}
 	}
-	s.render(w, r, se, "logboek", struct {
-		Rows                  []logEntry
-		Total                 int
-		Flows, Actions        []string
-		Flow, Outcome, Action string
-		Verify, Witness       string
-		VerifyOK              bool
-		Max                   int
-	}{rows, len(all), flows, actions, flow, outcome, action, verify, witness, verifyOK, maxLogRows})
+	s.renderStatus(w, r, se, http.StatusOK, "logboek", struct {
+		Rows                    []logEntry
+		Total, Matched          int
+		Flows, Actions, Reasons []string
+		Peers                   []peerOption
+		F                       logFilter
+		Verify                  string
+		VerifyOK                bool
+		WitnessOn               bool
+		Witness                 []PeerLog
+		Max                     int
+	}{rows, len(all), matched, flows, actions, reasons, peers, filter, verify, verifyOK, witnessOn, witness, maxLogRows}, problem)
 }
 
 // ldv downloads the audit log in the Logboek Dataverwerkingen shape, as

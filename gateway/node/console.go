@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/schakel/schakel/gateway/server"
 	"github.com/schakel/schakel/gateway/traceparent"
 	"github.com/schakel/schakel/policy"
+	"github.com/schakel/schakel/policy/signing"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
 
@@ -60,6 +62,7 @@ func (n *Node) setupConsole(keyPair tls.Certificate, pub crypto.PublicKey) error
 			return n.notifier.Pull(ctx, &localv1.PullNotificationsRequest{})
 		},
 		Record: n.auditConsole, CertNotAfter: keyPair.Leaf.NotAfter, Log: n.log,
+		Trust: n.packTrust, Witness: n.consoleWitness,
 	})
 	if err != nil {
 		return err
@@ -136,6 +139,30 @@ func (n *Node) consoleStatus() console.PackStatus {
 	}
 	if r := st.LastRefused; r != nil {
 		out.LastRefused = &console.Refusal{At: r.At, Revision: r.Revision, Case: r.Case, Why: r.Reason, FailedTests: r.FailedTests}
+	}
+	return out
+}
+
+// packTrust is what the node trusts a policy pack with, read from
+// policy.trusted as at a reload (the console's review of a candidate).
+func (n *Node) packTrust() (signing.Trust, error) {
+	pc := n.cfg.Policy
+	if pc.Bundle == "" || pc.Trusted == "" {
+		return signing.Trust{}, errors.New("deze node draait het ingebouwde pakket zonder handtekeningen (policy.bundle en policy.trusted zijn niet ingesteld), dus vertrouwt hij geen sleutels")
+	}
+	keys, err := signing.LoadTrustedDir(pc.Trusted)
+	if err != nil {
+		return signing.Trust{}, fmt.Errorf("de vertrouwde sleutels (policy.trusted) konden niet worden gelezen: %w", err)
+	}
+	return signing.Trust{Keys: keys, Threshold: pc.Threshold}, nil
+}
+
+// consoleWitness is the witness state of the peers' logs for the Logboek.
+func (n *Node) consoleWitness() []console.PeerLog {
+	var out []console.PeerLog
+	for _, p := range n.WitnessStatus() {
+		out = append(out, console.PeerLog{OIN: p.PeerOIN, Size: p.Size, Verified: p.Updated, Alarm: p.Alarm,
+			AlarmText: p.AlarmText, AlarmAt: p.AlarmAt, Alarms: p.Alarms})
 	}
 	return out
 }
