@@ -45,13 +45,8 @@ func run(bin, dir, pack string) error {
 	defer w.stopAll()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for _, n := range w.nodes {
-		if n.late {
-			continue
-		}
-		if err := w.start(ctx, n); err != nil {
-			return err
-		}
+	if err := w.startAll(ctx); err != nil {
+		return err
 	}
 	if err := script(ctx, w); err != nil {
 		return err
@@ -64,6 +59,19 @@ func run(bin, dir, pack string) error {
 	}
 	fmt.Printf("demo: %d exchanges, %d released, %d refused\n", w.exchanges, w.released, w.refused)
 	fmt.Printf("demo: console: start the school's node with `schakel serve --config %s`; it logs \"console: URL\", a one-time login link\n", w.node("school").config)
+	return nil
+}
+
+// startAll starts every node but the late ones (the script starts those).
+func (w *world) startAll(ctx context.Context) error {
+	for _, n := range w.nodes {
+		if n.late {
+			continue
+		}
+		if err := w.start(ctx, n); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -50,6 +50,10 @@ type world struct {
 
 func (w *world) node(key string) *demoNode { return w.byKey[key] }
 
+// portBase is where the nodes' loopback ports start (ten per node): peer
+// +1, local +2, metrics +3, console +4. The demo's test moves it.
+var portBase = 18100
+
 // setup creates the development PKI, each node's identity, local client
 // certificate and configuration, and the policy pack signed by two keys.
 func setup(bin, dir, packDir string) (*world, error) {
@@ -64,7 +68,7 @@ func setup(bin, dir, packDir string) (*world, error) {
 		{key: "gi", name: "Jeugdbescherming Overijssel", oin: "00000001000000000007", orgType: "gecertificeerde_instelling"},
 	}
 	for i, n := range nodes {
-		base := 18100 + 10*i
+		base := portBase + 10*i
 		n.peerAddr = fmt.Sprintf("127.0.0.1:%d", base+1)
 		n.localAddr = fmt.Sprintf("127.0.0.1:%d", base+2)
 		n.metricsAddr = fmt.Sprintf("127.0.0.1:%d", base+3)

@@ -13,7 +13,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/node"
+	"github.com/schakel/schakel/internal/browsertest"
 	"github.com/schakel/schakel/internal/testnode"
 	"github.com/schakel/schakel/policy"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
@@ -47,64 +47,21 @@ func (allowDecider) Decide(_ context.Context, in policy.Input) (policy.Decision,
 		RetentionDays: 30, Obligations: []string{"inform_subject"}, Categories: in.Categories}, nil
 }
 
-// browser starts a headless Chromium with a fresh profile that accepts the
-// node's test certificate; the test is skipped when Chromium is absent.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed (apt-get install chromium; .ci/run installs it): the console's browser tests need it")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.IgnoreCertErrors, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1280, 1000),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelB := chromedp.NewContext(actx)
-	ctx, cancelC := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
+func browser(t *testing.T) context.Context { return browsertest.New(t, 3*time.Minute) }
 
-// open navigates to u and returns the HTTP status of the page.
 func open(ctx context.Context, t *testing.T, u string) int {
 	t.Helper()
-	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(u))
-	if err != nil {
-		t.Fatalf("navigate %s: %v", u, err)
-	}
-	return int(resp.Status)
+	return browsertest.Open(ctx, t, u)
 }
 
 func text(ctx context.Context, t *testing.T, sel string) string {
 	t.Helper()
-	// A missing element fails in seconds, not at the browser's deadline.
-	tctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
-	}
-	return strings.TrimSpace(s)
+	return browsertest.Text(ctx, t, sel)
 }
 
 func screenshot(ctx context.Context, t *testing.T, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(artifacts, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.Screenshot(ctx, t, artifacts, name)
 }
 
 type world struct {
