@@ -18,7 +18,7 @@ type stdio struct {
 // Each group's subcommands live in their own files: policy_eval.go (eval,
 // test, explain, data), policy_sign.go (build, keygen, sign, verify),
 // policy_diff.go (diff), policy_status.go (status), audit.go, certs.go,
-// notify.go, serve.go.
+// notify.go, serve.go, console.go.
 var (
 	policyGroup = &group{name: "schakel policy", cmds: []command{
 		{name: "eval", summary: "one decision as JSON (--input FILE|-)", run: cmdPolicyEval},
@@ -55,6 +55,7 @@ var (
 		{name: "certs", summary: "init, issue (development PKI)", sub: certsGroup},
 		{name: "notify", summary: "status", sub: notifyGroup},
 		{name: "directory", summary: "build, sign, verify, diff (signed peer directory)", sub: directoryGroup},
+		{name: "console", summary: "login (a new one-time link to the web console)", sub: consoleGroup},
 		{name: "version", summary: "version, commit and policy contract version [--json]", run: cmdVersion},
 	}}
 )

@@ -67,21 +67,7 @@ func cmdPolicyStatus(args []string, s stdio) int {
 }
 
 func policyStatusAPI(cfg *config.Config, certPath, keyPath string) (*localv1.GetPolicyStatusResponse, error) {
-	kp, err := identity.LoadKeyPair(certPath, keyPath)
-	if err != nil {
-		return nil, err
-	}
-	roots, err := identity.LoadPool(cfg.Trust.Anchors...)
-	if err != nil {
-		return nil, fmt.Errorf("trust.anchors: %w", err)
-	}
-	addr := cfg.Listen.Local
-	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
-		addr = net.JoinHostPort("127.0.0.1", port)
-	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{
-		MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{kp}, RootCAs: roots,
-	})))
+	conn, addr, err := dialLocal(cfg, certPath, keyPath)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +79,31 @@ func policyStatusAPI(cfg *config.Config, certPath, keyPath string) (*localv1.Get
 		return nil, fmt.Errorf("%s: %w", addr, err)
 	}
 	return st, nil
+}
+
+// dialLocal connects to the node's local API (listen.local, on loopback
+// when it listens on every address) as the local client of certPath and
+// keyPath, trusting the node's certificate by the configured anchors.
+func dialLocal(cfg *config.Config, certPath, keyPath string) (*grpc.ClientConn, string, error) {
+	kp, err := identity.LoadKeyPair(certPath, keyPath)
+	if err != nil {
+		return nil, "", err
+	}
+	roots, err := identity.LoadPool(cfg.Trust.Anchors...)
+	if err != nil {
+		return nil, "", fmt.Errorf("trust.anchors: %w", err)
+	}
+	addr := cfg.Listen.Local
+	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{
+		MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{kp}, RootCAs: roots,
+	})))
+	if err != nil {
+		return nil, "", err
+	}
+	return conn, addr, nil
 }
 
 func printPolicyStatus(s stdio, st *localv1.GetPolicyStatusResponse, from string) {

@@ -185,6 +185,12 @@ func (s *Server) Mint(user string) (string, error) {
 	return tok, nil
 }
 
+// Permissions returns a console user's permissions; false for no such user.
+func (s *Server) Permissions(user string) ([]string, bool) {
+	p, ok := s.cfg.Users[user]
+	return p, ok
+}
+
 // expire drops expired links and sessions; s.mu is held.
 func (s *Server) expire() {
 	now := s.cfg.Now()

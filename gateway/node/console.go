@@ -30,8 +30,9 @@ type consoleState struct {
 }
 
 // setupConsole builds the console and binds its listener (HTTPS with the
-// node's own certificate).
-func (n *Node) setupConsole(keyPair tls.Certificate, pub crypto.PublicKey) error {
+// node's own certificate), and lets api (the local ConsoleService) mint
+// login links.
+func (n *Node) setupConsole(keyPair tls.Certificate, pub crypto.PublicKey, api *server.Console) error {
 	cs := n.cfg.Console
 	if !cs.Enabled() {
 		return nil
@@ -73,6 +74,11 @@ func (n *Node) setupConsole(keyPair tls.Certificate, pub crypto.PublicKey) error
 	}
 	n.listeners = append(n.listeners, ln)
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{keyPair}, NextProtos: []string{"h2", "http/1.1"}}
+	api.Permissions = srv.Permissions
+	api.Login = func(user string) (string, time.Time, error) {
+		url, err := n.ConsoleLogin(user)
+		return url, time.Now().Add(console.LinkTTL), err
+	}
 	n.console = &consoleState{srv: srv, ln: tls.NewListener(ln, tlsCfg), addr: ln.Addr().String(),
 		http: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}}

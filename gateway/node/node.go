@@ -291,6 +291,8 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		Status:     func() *localv1.GetPolicyStatusResponse { return StatusProto(n.policy.Status()) },
 		Vocabulary: n.policy.Vocabulary,
 	})
+	consoleAPI := &server.Console{DefaultUser: config.ConsoleAdmin, Log: log}
+	localv1.RegisterConsoleServiceServer(n.localSrv, consoleAPI)
 	healthpb.RegisterHealthServer(n.localSrv, n.health)
 	if cfg.Local.ReflectionEnabled() {
 		// Server reflection on the local listener only, never on the peer port.
@@ -305,7 +307,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if err := n.listen(); err != nil {
 		return nil, err
 	}
-	if err := n.setupConsole(keyPair, signer.Public()); err != nil {
+	if err := n.setupConsole(keyPair, signer.Public(), consoleAPI); err != nil {
 		return nil, err
 	}
 	return n, nil

@@ -32,6 +32,8 @@ var localPermissions = map[string]string{
 	localv1.ConsentService_WithdrawConsent_FullMethodName:  identity.PermConsentsWrite,
 	localv1.ConsentService_ListConsents_FullMethodName:     identity.PermConsentsRead,
 	localv1.PolicyService_GetPolicyStatus_FullMethodName:   identity.PermStatus,
+	// The handler also requires every permission of the console user.
+	localv1.ConsoleService_CreateLoginLink_FullMethodName: identity.PermStatus,
 	// The vocabulary and the API's schema (reflection) are what every
 	// client's system needs to speak to the node; status covers them.
 	localv1.PolicyService_GetVocabulary_FullMethodName:                     identity.PermStatus,

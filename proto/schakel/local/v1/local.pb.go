@@ -2685,6 +2685,116 @@ func (x *InzageRecord) GetProfessional() string {
 	return ""
 }
 
+// CreateLoginLinkRequest names the console user.
+type CreateLoginLinkRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The console user; empty means "beheerder".
+	User          string `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateLoginLinkRequest) Reset() {
+	*x = CreateLoginLinkRequest{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateLoginLinkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateLoginLinkRequest) ProtoMessage() {}
+
+func (x *CreateLoginLinkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateLoginLinkRequest.ProtoReflect.Descriptor instead.
+func (*CreateLoginLinkRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *CreateLoginLinkRequest) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+// CreateLoginLinkResponse is the link.
+type CreateLoginLinkResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The console user the link logs in as.
+	User string `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	// The link: https://HOST:PORT/login?token=... on the console listener.
+	Url string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	// When the link stops working if unused.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateLoginLinkResponse) Reset() {
+	*x = CreateLoginLinkResponse{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateLoginLinkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateLoginLinkResponse) ProtoMessage() {}
+
+func (x *CreateLoginLinkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateLoginLinkResponse.ProtoReflect.Descriptor instead.
+func (*CreateLoginLinkResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *CreateLoginLinkResponse) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *CreateLoginLinkResponse) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *CreateLoginLinkResponse) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 var File_schakel_local_v1_local_proto protoreflect.FileDescriptor
 
 const file_schakel_local_v1_local_proto_rawDesc = "" +
@@ -2894,7 +3004,14 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\vdecision_id\x18\x10 \x01(\tR\n" +
 	"decisionId\x12%\n" +
 	"\x0ecase_reference\x18\x11 \x01(\tR\rcaseReference\x12\"\n" +
-	"\fprofessional\x18\x12 \x01(\tR\fprofessional*\xde\x01\n" +
+	"\fprofessional\x18\x12 \x01(\tR\fprofessional\",\n" +
+	"\x16CreateLoginLinkRequest\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\tR\x04user\"z\n" +
+	"\x17CreateLoginLinkResponse\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\tR\x04user\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x129\n" +
+	"\n" +
+	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt*\xde\x01\n" +
 	"\x11NotificationState\x12\"\n" +
 	"\x1eNOTIFICATION_STATE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19NOTIFICATION_STATE_QUEUED\x10\x01\x12 \n" +
@@ -2918,7 +3035,9 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\fListConsents\x12%.schakel.local.v1.ListConsentsRequest\x1a&.schakel.local.v1.ListConsentsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/consents:list2\x8d\x02\n" +
 	"\rPolicyService\x12\x81\x01\n" +
 	"\x0fGetPolicyStatus\x12(.schakel.local.v1.GetPolicyStatusRequest\x1a).schakel.local.v1.GetPolicyStatusResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/policy/status\x12x\n" +
-	"\rGetVocabulary\x12&.schakel.local.v1.GetVocabularyRequest\x1a'.schakel.local.v1.GetVocabularyResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/vocabularyB\xbf\x01\n" +
+	"\rGetVocabulary\x12&.schakel.local.v1.GetVocabularyRequest\x1a'.schakel.local.v1.GetVocabularyResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/vocabulary2\x9d\x01\n" +
+	"\x0eConsoleService\x12\x8a\x01\n" +
+	"\x0fCreateLoginLink\x12(.schakel.local.v1.CreateLoginLinkRequest\x1a).schakel.local.v1.CreateLoginLinkResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/console/login-linksB\xbf\x01\n" +
 	"\x14com.schakel.local.v1B\n" +
 	"LocalProtoP\x01Z9github.com/schakel/schakel/proto/schakel/local/v1;localv1\xa2\x02\x03SLX\xaa\x02\x10Schakel.Local.V1\xca\x02\x10Schakel\\Local\\V1\xe2\x02\x1cSchakel\\Local\\V1\\GPBMetadata\xea\x02\x12Schakel::Local::V1b\x06proto3"
 
@@ -2935,7 +3054,7 @@ func file_schakel_local_v1_local_proto_rawDescGZIP() []byte {
 }
 
 var file_schakel_local_v1_local_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_schakel_local_v1_local_proto_goTypes = []any{
 	(NotificationState)(0),             // 0: schakel.local.v1.NotificationState
 	(*RequestRecordRequest)(nil),       // 1: schakel.local.v1.RequestRecordRequest
@@ -2977,82 +3096,87 @@ var file_schakel_local_v1_local_proto_goTypes = []any{
 	(*InzageRequest)(nil),              // 37: schakel.local.v1.InzageRequest
 	(*InzageResponse)(nil),             // 38: schakel.local.v1.InzageResponse
 	(*InzageRecord)(nil),               // 39: schakel.local.v1.InzageRecord
-	nil,                                // 40: schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
-	(*v1.Decision)(nil),                // 41: schakel.exchange.v1.Decision
-	(*v11.Record)(nil),                 // 42: schakel.record.v1.Record
-	(*timestamppb.Timestamp)(nil),      // 43: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),            // 44: google.protobuf.Struct
+	(*CreateLoginLinkRequest)(nil),     // 40: schakel.local.v1.CreateLoginLinkRequest
+	(*CreateLoginLinkResponse)(nil),    // 41: schakel.local.v1.CreateLoginLinkResponse
+	nil,                                // 42: schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
+	(*v1.Decision)(nil),                // 43: schakel.exchange.v1.Decision
+	(*v11.Record)(nil),                 // 44: schakel.record.v1.Record
+	(*timestamppb.Timestamp)(nil),      // 45: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),            // 46: google.protobuf.Struct
 }
 var file_schakel_local_v1_local_proto_depIdxs = []int32{
 	18, // 0: schakel.local.v1.RequestRecordRequest.attested_consents:type_name -> schakel.local.v1.Consent
-	41, // 1: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	42, // 2: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
-	42, // 3: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
-	41, // 4: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
+	43, // 1: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
+	44, // 2: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	44, // 3: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
+	43, // 4: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
 	0,  // 5: schakel.local.v1.SendNotificationResponse.state:type_name -> schakel.local.v1.NotificationState
 	7,  // 6: schakel.local.v1.ListNotificationsResponse.notifications:type_name -> schakel.local.v1.OutgoingNotification
 	0,  // 7: schakel.local.v1.OutgoingNotification.state:type_name -> schakel.local.v1.NotificationState
-	43, // 8: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
-	43, // 9: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
+	45, // 8: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
+	45, // 9: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
 	10, // 10: schakel.local.v1.PullNotificationsResponse.notifications:type_name -> schakel.local.v1.ReceivedNotification
-	42, // 11: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
-	43, // 12: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
+	44, // 11: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
+	45, // 12: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
 	15, // 13: schakel.local.v1.ListObligationsResponse.obligations:type_name -> schakel.local.v1.Obligation
-	43, // 14: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
-	43, // 15: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
-	43, // 16: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
-	43, // 17: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
-	43, // 18: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
+	45, // 14: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
+	45, // 15: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
+	45, // 16: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
+	45, // 17: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
+	45, // 18: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
 	18, // 19: schakel.local.v1.RegisterConsentRequest.consent:type_name -> schakel.local.v1.Consent
 	18, // 20: schakel.local.v1.RegisterConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 21: schakel.local.v1.WithdrawConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 22: schakel.local.v1.ListConsentsResponse.consents:type_name -> schakel.local.v1.Consent
 	27, // 23: schakel.local.v1.GetPolicyStatusResponse.signers:type_name -> schakel.local.v1.PolicySigner
-	43, // 24: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
+	45, // 24: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
 	28, // 25: schakel.local.v1.GetPolicyStatusResponse.last_refused:type_name -> schakel.local.v1.PolicyRefusal
-	43, // 26: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
+	45, // 26: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
 	31, // 27: schakel.local.v1.GetVocabularyResponse.purposes:type_name -> schakel.local.v1.VocabularyPurpose
 	32, // 28: schakel.local.v1.GetVocabularyResponse.flows:type_name -> schakel.local.v1.VocabularyFlow
 	34, // 29: schakel.local.v1.GetVocabularyResponse.roles:type_name -> schakel.local.v1.VocabularyRole
 	35, // 30: schakel.local.v1.GetVocabularyResponse.categories:type_name -> schakel.local.v1.VocabularyCategory
 	36, // 31: schakel.local.v1.GetVocabularyResponse.org_types:type_name -> schakel.local.v1.VocabularyOrgType
-	40, // 32: schakel.local.v1.GetVocabularyResponse.reason_texts:type_name -> schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
+	42, // 32: schakel.local.v1.GetVocabularyResponse.reason_texts:type_name -> schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
 	33, // 33: schakel.local.v1.VocabularyFlow.holder:type_name -> schakel.local.v1.VocabularySide
 	33, // 34: schakel.local.v1.VocabularyFlow.recipient:type_name -> schakel.local.v1.VocabularySide
-	44, // 35: schakel.local.v1.VocabularyFlow.conditions:type_name -> google.protobuf.Struct
+	46, // 35: schakel.local.v1.VocabularyFlow.conditions:type_name -> google.protobuf.Struct
 	39, // 36: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
-	43, // 37: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
-	1,  // 38: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
-	3,  // 39: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
-	5,  // 40: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
-	8,  // 41: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
-	11, // 42: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
-	13, // 43: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
-	16, // 44: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
-	37, // 45: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
-	19, // 46: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
-	21, // 47: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
-	23, // 48: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
-	25, // 49: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
-	29, // 50: schakel.local.v1.PolicyService.GetVocabulary:input_type -> schakel.local.v1.GetVocabularyRequest
-	2,  // 51: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
-	4,  // 52: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
-	6,  // 53: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
-	9,  // 54: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
-	12, // 55: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
-	14, // 56: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
-	17, // 57: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
-	38, // 58: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
-	20, // 59: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
-	22, // 60: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
-	24, // 61: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
-	26, // 62: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
-	30, // 63: schakel.local.v1.PolicyService.GetVocabulary:output_type -> schakel.local.v1.GetVocabularyResponse
-	51, // [51:64] is the sub-list for method output_type
-	38, // [38:51] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	45, // 37: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
+	45, // 38: schakel.local.v1.CreateLoginLinkResponse.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 39: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
+	3,  // 40: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
+	5,  // 41: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
+	8,  // 42: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
+	11, // 43: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
+	13, // 44: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
+	16, // 45: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
+	37, // 46: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
+	19, // 47: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
+	21, // 48: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
+	23, // 49: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
+	25, // 50: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
+	29, // 51: schakel.local.v1.PolicyService.GetVocabulary:input_type -> schakel.local.v1.GetVocabularyRequest
+	40, // 52: schakel.local.v1.ConsoleService.CreateLoginLink:input_type -> schakel.local.v1.CreateLoginLinkRequest
+	2,  // 53: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
+	4,  // 54: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
+	6,  // 55: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
+	9,  // 56: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
+	12, // 57: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
+	14, // 58: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
+	17, // 59: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
+	38, // 60: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
+	20, // 61: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
+	22, // 62: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
+	24, // 63: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
+	26, // 64: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
+	30, // 65: schakel.local.v1.PolicyService.GetVocabulary:output_type -> schakel.local.v1.GetVocabularyResponse
+	41, // 66: schakel.local.v1.ConsoleService.CreateLoginLink:output_type -> schakel.local.v1.CreateLoginLinkResponse
+	53, // [53:67] is the sub-list for method output_type
+	39, // [39:53] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_schakel_local_v1_local_proto_init() }
@@ -3066,9 +3190,9 @@ func file_schakel_local_v1_local_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_schakel_local_v1_local_proto_rawDesc), len(file_schakel_local_v1_local_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   40,
+			NumMessages:   42,
 			NumExtensions: 0,
-			NumServices:   3,
+			NumServices:   4,
 		},
 		GoTypes:           file_schakel_local_v1_local_proto_goTypes,
 		DependencyIndexes: file_schakel_local_v1_local_proto_depIdxs,

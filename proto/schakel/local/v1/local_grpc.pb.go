@@ -761,3 +761,127 @@ var PolicyService_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "schakel/local/v1/local.proto",
 }
+
+const (
+	ConsoleService_CreateLoginLink_FullMethodName = "/schakel.local.v1.ConsoleService/CreateLoginLink"
+)
+
+// ConsoleServiceClient is the client API for ConsoleService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// ConsoleService hands out login links to the node's web console, for an
+// operator on the node's machine whose start-up link has expired (`schakel
+// console login`).
+type ConsoleServiceClient interface {
+	// CreateLoginLink mints a one-time login link (single use, valid ten
+	// minutes) for a console user: "beheerder", the user of the start-up
+	// link, or a name from console.users. The calling client must hold every
+	// permission of that user: a link never grants more than its caller has.
+	// FAILED_PRECONDITION when the console is off, NOT_FOUND for an unknown
+	// user, PERMISSION_DENIED when the caller lacks one of the user's
+	// permissions.
+	CreateLoginLink(ctx context.Context, in *CreateLoginLinkRequest, opts ...grpc.CallOption) (*CreateLoginLinkResponse, error)
+}
+
+type consoleServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewConsoleServiceClient(cc grpc.ClientConnInterface) ConsoleServiceClient {
+	return &consoleServiceClient{cc}
+}
+
+func (c *consoleServiceClient) CreateLoginLink(ctx context.Context, in *CreateLoginLinkRequest, opts ...grpc.CallOption) (*CreateLoginLinkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateLoginLinkResponse)
+	err := c.cc.Invoke(ctx, ConsoleService_CreateLoginLink_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ConsoleServiceServer is the server API for ConsoleService service.
+// All implementations must embed UnimplementedConsoleServiceServer
+// for forward compatibility.
+//
+// ConsoleService hands out login links to the node's web console, for an
+// operator on the node's machine whose start-up link has expired (`schakel
+// console login`).
+type ConsoleServiceServer interface {
+	// CreateLoginLink mints a one-time login link (single use, valid ten
+	// minutes) for a console user: "beheerder", the user of the start-up
+	// link, or a name from console.users. The calling client must hold every
+	// permission of that user: a link never grants more than its caller has.
+	// FAILED_PRECONDITION when the console is off, NOT_FOUND for an unknown
+	// user, PERMISSION_DENIED when the caller lacks one of the user's
+	// permissions.
+	CreateLoginLink(context.Context, *CreateLoginLinkRequest) (*CreateLoginLinkResponse, error)
+	mustEmbedUnimplementedConsoleServiceServer()
+}
+
+// UnimplementedConsoleServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedConsoleServiceServer struct{}
+
+func (UnimplementedConsoleServiceServer) CreateLoginLink(context.Context, *CreateLoginLinkRequest) (*CreateLoginLinkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateLoginLink not implemented")
+}
+func (UnimplementedConsoleServiceServer) mustEmbedUnimplementedConsoleServiceServer() {}
+func (UnimplementedConsoleServiceServer) testEmbeddedByValue()                        {}
+
+// UnsafeConsoleServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to ConsoleServiceServer will
+// result in compilation errors.
+type UnsafeConsoleServiceServer interface {
+	mustEmbedUnimplementedConsoleServiceServer()
+}
+
+func RegisterConsoleServiceServer(s grpc.ServiceRegistrar, srv ConsoleServiceServer) {
+	// If the following call panics, it indicates UnimplementedConsoleServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&ConsoleService_ServiceDesc, srv)
+}
+
+func _ConsoleService_CreateLoginLink_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateLoginLinkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConsoleServiceServer).CreateLoginLink(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConsoleService_CreateLoginLink_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConsoleServiceServer).CreateLoginLink(ctx, req.(*CreateLoginLinkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// ConsoleService_ServiceDesc is the grpc.ServiceDesc for ConsoleService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var ConsoleService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "schakel.local.v1.ConsoleService",
+	HandlerType: (*ConsoleServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "CreateLoginLink",
+			Handler:    _ConsoleService_CreateLoginLink_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "schakel/local/v1/local.proto",
+}
