@@ -46,7 +46,7 @@ func TestGeneratedChildrenLoad(t *testing.T) {
 	if len(ages) != 14 {
 		t.Errorf("ages cover %d values, want 4..17", len(ages))
 	}
-	if _, err := source.OpenSQLite(filepath.Join(t.TempDir(), "source.db"), b); err != nil {
+	if _, err := source.OpenSQLite(filepath.Join(t.TempDir(), "source.db"), b, nil); err != nil {
 		t.Fatalf("the node's SQLite source refuses the fixture: %v", err)
 	}
 }

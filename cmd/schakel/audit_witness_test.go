@@ -85,8 +85,12 @@ func TestAuditVerifyHighWaterMarkAndWitness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	witnessed, err := audit.ParseCheckpoint(w.Last(testnode.School.OIN))
+	if err != nil || witnessed.Size == 0 {
+		t.Fatalf("the zorgaanbieder witnessed no checkpoint of the school's log: %v", err)
+	}
 	var cp []byte
-	for i := range int(w.LastSize(testnode.School.OIN)) {
+	for i := range int(witnessed.Size) {
 		c, err := fork.Append(ctx, forkRecord(i))
 		if err != nil {
 			t.Fatal(err)

@@ -155,7 +155,7 @@ func cmdDirectoryVerify(args []string, s stdio) int {
 			return 1
 		}
 	}
-	v, err := directory.VerifyFiles(*path, sigPaths, trusted, *threshold)
+	v, err := directory.VerifyFiles(*path, sigPaths, signing.Trust{Keys: trusted, Threshold: *threshold})
 	if err != nil {
 		fmt.Fprintf(s.err, "schakel directory verify: REFUSED %s\n  %v\n", *path, err)
 		var ve *signing.VerifyError

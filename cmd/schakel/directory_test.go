@@ -86,3 +86,58 @@ func TestDirectoryBuildSignVerifyDiff(t *testing.T) {
 		t.Errorf("unknown subcommand: exit %d, want 2", code)
 	}
 }
+
+// TestDirectoryVerifyRefusesExpiredKey: `schakel directory verify` applies
+// the trusted keys' Not-After as the node does: a signature by an expired
+// key does not count, and the refusal names the key and its expiry.
+func TestDirectoryVerifyRefusesExpiredKey(t *testing.T) {
+	t.Setenv(passwordEnv, "geheim wachtwoord")
+	keys, trusted, work := t.TempDir(), t.TempDir(), t.TempDir()
+	for _, who := range []string{"federatie", "fg"} {
+		if code, _, stderr := runCmd(t, cmdPolicyKeygen, "--out", filepath.Join(keys, who)); code != 0 {
+			t.Fatalf("keygen %s: %s", who, stderr)
+		}
+	}
+	setTrusted := func(notAfter string) {
+		t.Helper()
+		for _, who := range []string{"federatie", "fg"} {
+			pub, _ := os.ReadFile(filepath.Join(keys, who+".pub"))
+			if who == "fg" {
+				pub = []byte(strings.Replace(string(pub), "-----BEGIN PUBLIC KEY-----\n", "-----BEGIN PUBLIC KEY-----\nNot-After: "+notAfter+"\n\n", 1))
+			}
+			if err := os.WriteFile(filepath.Join(trusted, who+".pub"), pub, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	src := filepath.Join(work, "bron.yaml")
+	if err := os.WriteFile(src, []byte(directorySource), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(work, "directory.yaml")
+	if code, _, stderr := runCmd(t, directoryGroup.run, "build", "--in", src, "--out", file); code != 0 {
+		t.Fatalf("build: %s", stderr)
+	}
+	for _, who := range []string{"federatie", "fg"} {
+		if code, _, stderr := runCmd(t, directoryGroup.run, "sign", "--directory", file, "--key", filepath.Join(keys, who+".key")); code != 0 {
+			t.Fatalf("sign %s: %s", who, stderr)
+		}
+	}
+	setTrusted("2999-12-31")
+	if code, out, stderr := runCmd(t, directoryGroup.run, "verify", "--directory", file, "--trusted", trusted); code != 0 || !strings.Contains(out, "signed by federatie, fg") {
+		t.Fatalf("key with a future Not-After: exit %d %q %q", code, out, stderr)
+	}
+	setTrusted("2020-01-01")
+	code, out, stderr := runCmd(t, directoryGroup.run, "verify", "--directory", file, "--trusted", trusted)
+	if code != 1 || out != "" {
+		t.Fatalf("signature by an expired key: exit %d, stdout %q; want 1 and nothing on stdout", code, out)
+	}
+	for _, want := range []string{"REFUSED", "1 of 2", `trusted key "fg"`, "expired at 2020-01-01T23:59:59Z", "directory.yaml.fg.sig"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if code, out, stderr := runCmd(t, directoryGroup.run, "verify", "--directory", file, "--trusted", trusted, "--threshold", "1"); code != 0 || !strings.Contains(out, "signed by federatie\n") {
+		t.Fatalf("threshold 1 with one unexpired signer: exit %d %q %q", code, out, stderr)
+	}
+}

@@ -70,7 +70,7 @@ func OpenSQLite(path string, cfg Config, signer crypto.Signer, logger *slog.Logg
 	if signer != nil && cfg.Origin == "" {
 		return nil, fmt.Errorf("audit: Config.Origin is required")
 	}
-	db, err := sqlitedb.Open(path, sqlitedb.Options{SecureDelete: true, ManualCheckpoint: true})
+	db, err := sqlitedb.Open(path, sqlitedb.Options{SecureDelete: true, ManualCheckpoint: true, Log: logger})
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}

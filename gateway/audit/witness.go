@@ -226,16 +226,6 @@ func (w *Witness) Last(peerOIN string) []byte {
 	return nil
 }
 
-// LastSize is the size of [Witness.Last] (0 if none).
-func (w *Witness) LastSize(peerOIN string) uint64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if p, ok := w.peers[peerOIN]; ok {
-		return p.Size
-	}
-	return 0
-}
-
 // Status lists the state of every witnessed peer, ordered by OIN.
 func (w *Witness) Status() []PeerLog {
 	w.mu.Lock()

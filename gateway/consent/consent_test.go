@@ -109,7 +109,7 @@ func TestValidate(t *testing.T) {
 
 func open(t *testing.T, path string) *SQLiteStore {
 	t.Helper()
-	s, err := OpenSQLite(path, testVocab)
+	s, err := OpenSQLite(path, testVocab, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestRegisterListWithdraw(t *testing.T) {
 func TestWithdrawalSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "consents.db")
-	s, err := OpenSQLite(path, testVocab)
+	s, err := OpenSQLite(path, testVocab, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestConcurrentRegisters(t *testing.T) {
 }
 
 func TestOpenRequiresVocabulary(t *testing.T) {
-	if _, err := OpenSQLite(filepath.Join(t.TempDir(), "c.db"), nil); err == nil {
+	if _, err := OpenSQLite(filepath.Join(t.TempDir(), "c.db"), nil, nil); err == nil {
 		t.Fatal("OpenSQLite accepted a nil vocabulary")
 	}
 }

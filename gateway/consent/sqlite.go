@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/schakel/schakel/gateway/bsn"
@@ -42,13 +43,15 @@ type SQLiteStore struct {
 
 var _ Store = (*SQLiteStore)(nil)
 
-// OpenSQLite opens (creating if needed) the consent register at path.
-// Registrations are validated against vocab, which must not be nil.
-func OpenSQLite(path string, vocab Vocabulary) (*SQLiteStore, error) {
+// OpenSQLite opens (creating if needed, mode 0600) the consent register at
+// path. Registrations are validated against vocab, which must not be nil.
+// log, when set, gets a warning if an existing file had to be narrowed to
+// 0600 (sqlitedb.Open).
+func OpenSQLite(path string, vocab Vocabulary, log *slog.Logger) (*SQLiteStore, error) {
 	if vocab == nil {
 		return nil, errors.New("consent: a vocabulary is required")
 	}
-	db, err := sqlitedb.Open(path, sqlitedb.Options{})
+	db, err := sqlitedb.Open(path, sqlitedb.Options{Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("consent: open %s: %w", path, err)
 	}

@@ -172,14 +172,11 @@ func ReadFile(path string) ([]byte, error) {
 }
 
 // Verify checks the signatures over the directory's bytes against the
-// trusted keys first, and parses only a directory whose signatures meet
-// the threshold.
-func Verify(payload []byte, sigs []signing.Signature, trusted []signing.TrustedKey, threshold int) (*Verified, error) {
-	verifiers := make([]signing.Verifier, len(trusted))
-	for i, k := range trusted {
-		verifiers[i] = k
-	}
-	res, err := signing.Verify(payload, sigs, verifiers, threshold)
+// trust first (signing.CheckSignatures: Threshold distinct trusted keys,
+// none of them past its Not-After at trust.Now, the same rule as for policy
+// packs), and parses only a directory whose signatures meet the threshold.
+func Verify(payload []byte, sigs []signing.Signature, trust signing.Trust) (*Verified, error) {
+	res, err := signing.CheckSignatures(payload, sigs, trust)
 	if err != nil {
 		return nil, fmt.Errorf("peer directory: %w", err)
 	}
@@ -192,7 +189,7 @@ func Verify(payload []byte, sigs []signing.Signature, trusted []signing.TrustedK
 
 // VerifyFiles reads the directory and its signature files and verifies
 // them (signing.FindSignatures names the default signature files).
-func VerifyFiles(path string, sigPaths []string, trusted []signing.TrustedKey, threshold int) (*Verified, error) {
+func VerifyFiles(path string, sigPaths []string, trust signing.Trust) (*Verified, error) {
 	payload, err := ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("peer directory: %w", err)
@@ -208,7 +205,7 @@ func VerifyFiles(path string, sigPaths []string, trusted []signing.TrustedKey, t
 		}
 		sigs = append(sigs, signing.Signature{Source: filepath.Base(p), Data: b})
 	}
-	return Verify(payload, sigs, trusted, threshold)
+	return Verify(payload, sigs, trust)
 }
 
 // Change is one difference between two directories.

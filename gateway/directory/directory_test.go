@@ -103,12 +103,12 @@ func TestVerifyBeforeParse(t *testing.T) {
 	dir := t.TempDir()
 	path, payload := publish(t, dir, sample(1), priv...)
 	sigs, _ := signing.FindSignatures(path)
-	v, err := VerifyFiles(path, sigs, tk, 2)
+	v, err := VerifyFiles(path, sigs, signing.Trust{Keys: tk, Threshold: 2})
 	if err != nil || v.File.Version != 1 || len(v.Signers) != 2 {
 		t.Fatalf("VerifyFiles = %+v, %v", v, err)
 	}
 	// One signature short of the threshold.
-	if _, err := VerifyFiles(path, sigs[:1], tk, 2); !errors.Is(err, signing.ErrBelowThreshold) {
+	if _, err := VerifyFiles(path, sigs[:1], signing.Trust{Keys: tk, Threshold: 2}); !errors.Is(err, signing.ErrBelowThreshold) {
 		t.Errorf("1 of 2 = %v, want ErrBelowThreshold", err)
 	}
 	// A tampered file that is not even YAML fails on its signatures, not
@@ -117,9 +117,93 @@ func TestVerifyBeforeParse(t *testing.T) {
 	if err := os.WriteFile(path, tampered, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = VerifyFiles(path, sigs, tk, 2)
+	_, err = VerifyFiles(path, sigs, signing.Trust{Keys: tk, Threshold: 2})
 	if !errors.Is(err, signing.ErrTampered) || errors.Is(err, ErrInvalid) {
 		t.Errorf("tampered = %v, want ErrTampered from the signature check", err)
+	}
+}
+
+// setNotAfter gives the trusted key NAME.pub in folder trusted a Not-After
+// header, as policy-pack keys have.
+func setNotAfter(t *testing.T, trusted, name, notAfter string) {
+	t.Helper()
+	path := filepath.Join(trusted, name+".pub")
+	pub, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub = []byte(strings.Replace(string(pub), "-----BEGIN PUBLIC KEY-----\n", "-----BEGIN PUBLIC KEY-----\nNot-After: "+notAfter+"\n\n", 1))
+	if err := os.WriteFile(path, pub, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestVerifyRefusesExpiredKey: a signature by a trusted key past its
+// Not-After does not count toward the threshold, and the refusal names the
+// key and its expiry; before that moment it counts.
+func TestVerifyRefusesExpiredKey(t *testing.T) {
+	trusted, priv := keys(t, 2)
+	setNotAfter(t, trusted, "fg", "2027-06-30")
+	tk, err := signing.LoadTrustedDir(trusted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, _ := publish(t, t.TempDir(), sample(1), priv...)
+	sigs, _ := signing.FindSignatures(path)
+	at := func(s string) time.Time {
+		ts, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ts
+	}
+	v, err := VerifyFiles(path, sigs, signing.Trust{Keys: tk, Threshold: 2, Now: at("2027-06-30T23:59:59Z")})
+	if err != nil || len(v.Signers) != 2 {
+		t.Fatalf("on the key's last day: %+v, %v; want both signatures to count", v, err)
+	}
+	_, err = VerifyFiles(path, sigs, signing.Trust{Keys: tk, Threshold: 2, Now: at("2027-07-01T00:00:00Z")})
+	if !errors.Is(err, signing.ErrKeyExpired) || !errors.Is(err, signing.ErrBelowThreshold) {
+		t.Fatalf("after the key expired: %v, want ErrKeyExpired and ErrBelowThreshold", err)
+	}
+	for _, want := range []string{`trusted key "fg"`, "expired at 2027-06-30T23:59:59Z", "directory.yaml.fg.sig", "1 of 2"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal lacks %q: %v", want, err)
+		}
+	}
+	// At threshold 1 the other key alone suffices; the expired one is not
+	// counted.
+	v, err = VerifyFiles(path, sigs, signing.Trust{Keys: tk, Threshold: 1, Now: at("2027-07-01T00:00:00Z")})
+	if err != nil || strings.Join(v.Signers, ",") != "federatie" {
+		t.Fatalf("threshold 1 after expiry: %+v, %v; want federatie alone", v, err)
+	}
+}
+
+// TestLoaderRefusesExpiredKeyOnReload: a node keeps running while a signing
+// key expires; the next directory signed with it is refused, naming the
+// key's expiry, and the last good one stays in force.
+func TestLoaderRefusesExpiredKeyOnReload(t *testing.T) {
+	trusted, priv := keys(t, 2)
+	setNotAfter(t, trusted, "fg", "2027-06-30")
+	now := time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	path, _ := publish(t, dir, sample(1), priv...)
+	l, err := NewLoader(Source{Path: path, Trusted: trusted, Threshold: 2, Now: func() time.Time { return now }}, nil, func(*Verified) {}, nil)
+	if err != nil {
+		t.Fatalf("before expiry: %v", err)
+	}
+	now = time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC)
+	publish(t, dir, sample(2), priv...)
+	if first, second := l.Poll(), l.Poll(); first || second {
+		t.Fatal("directory signed with an expired key loaded")
+	}
+	st := l.Status()
+	if st.Version != 1 || st.Refused == nil || !strings.Contains(st.Refused.Error, `trusted key "fg"`) ||
+		!strings.Contains(st.Refused.Error, "expired at 2027-06-30T23:59:59Z") {
+		t.Fatalf("after expiry: %+v (refused %+v), want version 1 in force and a refusal naming fg's expiry", st, st.Refused)
+	}
+	// At start, too, a directory the expired key helped sign is refused.
+	if _, err := NewLoader(Source{Path: path, Trusted: trusted, Threshold: 2, Now: func() time.Time { return now }}, nil, func(*Verified) {}, nil); !errors.Is(err, signing.ErrKeyExpired) {
+		t.Fatalf("start after expiry: %v, want ErrKeyExpired", err)
 	}
 }
 

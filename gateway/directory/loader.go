@@ -21,10 +21,14 @@ type Source struct {
 	// Signatures are the signature files; empty means PATH.sig and
 	// PATH.*.sig beside the directory (signing.FindSignatures).
 	Signatures []string
-	// Trusted is a folder of NAME.pub keys; Threshold how many distinct
+	// Trusted is a folder of NAME.pub keys (signing.LoadTrustedDir, with
+	// their optional Not-After); Threshold how many distinct unexpired
 	// trusted keys must have signed.
 	Trusted   string
 	Threshold int
+	// Now is when the keys' Not-After is judged at each load; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // Status is the directory in force and the last refused one, for /healthz.
@@ -115,7 +119,11 @@ func (l *Loader) load(current uint64) (*Verified, error) {
 	if err != nil {
 		return nil, fmt.Errorf("peer directory: %w", err)
 	}
-	v, err := VerifyFiles(l.src.Path, sigs, trusted, l.src.Threshold)
+	trust := signing.Trust{Keys: trusted, Threshold: l.src.Threshold}
+	if l.src.Now != nil {
+		trust.Now = l.src.Now()
+	}
+	v, err := VerifyFiles(l.src.Path, sigs, trust)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 // the organisation key type of the dev PKI).
 func BenchmarkMinimiseAndSign(b *testing.B) {
 	ctx := context.Background()
-	src, err := source.OpenSQLite(filepath.Join(b.TempDir(), "source.db"), source.DefaultFixture)
+	src, err := source.OpenSQLite(filepath.Join(b.TempDir(), "source.db"), source.DefaultFixture, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -124,3 +124,36 @@ func TestSignedDirectoryAddsPeerWithoutRestart(t *testing.T) {
 		t.Error("the refusal is not logged")
 	}
 }
+
+// signedDirectory writes f, signed by two new trusted keys, to a folder of
+// its own and returns the node configuration that loads it.
+func signedDirectory(t *testing.T, f *directory.File) config.Directory {
+	t.Helper()
+	pw := []byte("directory test passphrase")
+	trusted, dir := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "directory.yaml")
+	b, err := directory.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"federatie", "fg"} {
+		priv, pub, err := signing.GenerateKeyPair(pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := signing.Sign(priv, pw, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(trusted, name+".pub"), pub, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+"."+name+".sig", sig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return config.Directory{File: path, Trusted: trusted, Threshold: 2}
+}

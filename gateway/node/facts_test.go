@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/schakel/schakel/gateway/config"
+	"github.com/schakel/schakel/gateway/directory"
 	"github.com/schakel/schakel/gateway/node"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/internal/testnode"
@@ -94,6 +95,45 @@ func TestResidence(t *testing.T) {
 		if strings.Contains(r.GetMessage(), "GM0153") || strings.Contains(r.GetMessage(), "Enschede") {
 			t.Fatalf("the refusal tells the peer where the child lives: %q", r.GetMessage())
 		}
+	}
+}
+
+// TestResidenceFromSignedDirectory: the gemeente's code comes only from the
+// signed peer directory's gemeente_code (four digits; the node makes it
+// GM0164): the school has no peers: entry for Gemeente Hengelo. Its
+// leerplichtambtenaar gets C1 data about Sem, who lives in Hengelo, and is
+// refused NOT_RESIDENT about Lotte, who lives in Enschede.
+func TestResidenceFromSignedDirectory(t *testing.T) {
+	entry := func(o testnode.Org, code string) directory.Entry {
+		return directory.Entry{OIN: o.OIN, Name: o.Name, OrgType: o.OrgType, GemeenteCode: code, Address: "127.0.0.1:1"}
+	}
+	dir := signedDirectory(t, &directory.File{Federation: "Twente", Version: 1, Peers: []directory.Entry{
+		entry(testnode.School, ""), entry(testnode.Hengelo, "0164"), entry(testnode.Gemeente, "0153"),
+	}})
+	f := testnode.New(t)
+	school := f.Start(testnode.School, nil, func(c *config.Config, _ *node.Options) {
+		if len(c.Peers) != 0 {
+			t.Fatalf("the school has peers: %v; the gemeente code must come from the directory alone", c.Peers)
+		}
+		c.Directory = dir
+	})
+	hengelo := f.Start(testnode.Hengelo, []testnode.Org{testnode.School}, nil)
+	ask := func(child string) *exchangev1.Decision {
+		t.Helper()
+		resp, err := hengelo.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
+			HolderOin: school.Org.OIN, Purpose: "handhaving_leerplicht", Flow: "C1", Bsn: testnode.Child(t, child).BSN,
+			Categories: []string{"identificatie", "onderwijs", "verzuim"}, Role: "leerplichtambtenaar",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.GetDecision()
+	}
+	if d := ask("Sem"); !d.GetAllow() {
+		t.Fatalf("Hengelo about Sem, who lives there: %v, want released", d)
+	}
+	if d := ask("Lotte"); d.GetAllow() || !slices.Contains(reasonCodesOf(d), "NOT_RESIDENT") {
+		t.Fatalf("Hengelo about Lotte, who lives in Enschede: %v, want NOT_RESIDENT", d)
 	}
 }
 

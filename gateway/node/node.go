@@ -117,9 +117,6 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if err := prepareDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	if err := secureStores(cfg, log); err != nil {
-		return nil, err
-	}
 	keyPair, err := identity.LoadKeyPair(cfg.Identity.Cert, cfg.Identity.Key)
 	if err != nil {
 		return nil, fmt.Errorf("identity: %w", err)
@@ -164,7 +161,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 			return nil, fmt.Errorf("source: %w", err)
 		}
 	}
-	consents, err := consent.OpenSQLite(filepath.Join(cfg.DataDir, "consents.db"), n.policy)
+	consents, err := consent.OpenSQLite(filepath.Join(cfg.DataDir, "consents.db"), n.policy, log)
 	if err != nil {
 		return nil, fmt.Errorf("consents: %w", err)
 	}
@@ -225,7 +222,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	n.policyPoll = opt.PolicyPoll
-	notifyStore, err := notify.OpenSQLite(notify.DBPath(cfg.DataDir))
+	notifyStore, err := notify.OpenSQLite(notify.DBPath(cfg.DataDir), log)
 	if err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}

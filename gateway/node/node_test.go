@@ -81,7 +81,7 @@ func (s *countingSource) Facts(ctx context.Context, bsn, oin string) (source.Fac
 
 func fixtureSource(t *testing.T) *countingSource {
 	t.Helper()
-	s, err := source.OpenSQLite(t.TempDir()+"/source.db", source.DefaultFixture)
+	s, err := source.OpenSQLite(t.TempDir()+"/source.db", source.DefaultFixture, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

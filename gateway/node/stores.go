@@ -56,7 +56,7 @@ func openSource(cfg *config.Config, n *Node) (source.Source, error) {
 		}
 		fixture = b
 	}
-	s, err := source.OpenSQLite(cfg.Source.SQLite, fixture)
+	s, err := source.OpenSQLite(cfg.Source.SQLite, fixture, n.log)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,9 +72,11 @@ CREATE TABLE IF NOT EXISTS inbox (
 CREATE INDEX IF NOT EXISTS inbox_pull ON inbox (received_ms) WHERE acked_ms IS NULL;
 `
 
-// OpenSQLite opens (creating if needed, mode 0600) the store at path.
-func OpenSQLite(path string) (*SQLiteStore, error) {
-	return openSQLite(path, false)
+// OpenSQLite opens (creating if needed, mode 0600) the store at path. log,
+// when set, gets a warning if an existing file had to be narrowed to 0600
+// (sqlitedb.Open).
+func OpenSQLite(path string, log *slog.Logger) (*SQLiteStore, error) {
+	return openSQLite(path, false, log)
 }
 
 // OpenSQLiteReadOnly opens an existing store for reading only (the status
@@ -82,11 +85,11 @@ func OpenSQLiteReadOnly(path string) (*SQLiteStore, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
-	return openSQLite(path, true)
+	return openSQLite(path, true, nil)
 }
 
-func openSQLite(path string, readOnly bool) (*SQLiteStore, error) {
-	db, err := sqlitedb.Open(path, sqlitedb.Options{ReadOnly: readOnly, MaxConns: 4})
+func openSQLite(path string, readOnly bool, log *slog.Logger) (*SQLiteStore, error) {
+	db, err := sqlitedb.Open(path, sqlitedb.Options{ReadOnly: readOnly, MaxConns: 4, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}

@@ -11,7 +11,7 @@ import (
 func TestSQLiteStoreSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "notify.db")
-	s, err := OpenSQLite(path)
+	s, err := OpenSQLite(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestSQLiteStoreSurvivesReopen(t *testing.T) {
 	}
 	s.Close()
 
-	s, err = OpenSQLite(path)
+	s, err = OpenSQLite(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

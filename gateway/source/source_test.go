@@ -136,7 +136,7 @@ func TestFixtureRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := OpenSQLite(filepath.Join(t.TempDir(), "s.db"), []byte(tt.fixture))
+			_, err := OpenSQLite(filepath.Join(t.TempDir(), "s.db"), []byte(tt.fixture), nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("OpenSQLite = %v, want error containing %q", err, tt.want)
 			}
@@ -164,7 +164,7 @@ func childBSN(t *testing.T, name string) string {
 
 func openDefault(t *testing.T) *SQLite {
 	t.Helper()
-	s, err := OpenSQLite(filepath.Join(t.TempDir(), "source.db"), DefaultFixture)
+	s, err := OpenSQLite(filepath.Join(t.TempDir(), "source.db"), DefaultFixture, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,14 +264,14 @@ func TestSQLiteRecord(t *testing.T) {
 
 func TestSQLiteReopenKeepsData(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "source.db")
-	s, err := OpenSQLite(path, DefaultFixture)
+	s, err := OpenSQLite(path, DefaultFixture, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	// A non-empty database is used as it is: the other fixture is not loaded.
 	other := "children:\n  - {given_name: Ada, family_name: Test, bsn: \"999991073\", birth_date: 2015-01-01}\n"
-	s, err = OpenSQLite(path, []byte(other))
+	s, err = OpenSQLite(path, []byte(other), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

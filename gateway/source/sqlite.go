@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -54,9 +55,11 @@ var _ Source = (*SQLite)(nil)
 // mode. When the database holds no children it is filled from fixture (YAML,
 // see DefaultFixture) in one transaction; a fixture with an invalid BSN, date,
 // OIN or category is refused with an error naming the child. A database that
-// already holds children is used as it is.
-func OpenSQLite(path string, fixture []byte) (*SQLite, error) {
-	db, err := sqlitedb.Open(path, sqlitedb.Options{ForeignKeys: true})
+// already holds children is used as it is. The file is created 0600; log,
+// when set, gets a warning if an existing file had to be narrowed to 0600
+// (sqlitedb.Open).
+func OpenSQLite(path string, fixture []byte, log *slog.Logger) (*SQLite, error) {
+	db, err := sqlitedb.Open(path, sqlitedb.Options{ForeignKeys: true, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("source: open %s: %w", path, err)
 	}

@@ -194,9 +194,9 @@ func decode(data []byte) ([]byte, error) {
 	return raw[:n], nil
 }
 
-// Trust is what a node trusts a pack with: the pinned keys (from
-// LoadTrustedDir, with their Not-After) and how many distinct ones must
-// have signed.
+// Trust is what a node trusts a signed file with (a policy pack, the peer
+// directory): the pinned keys (from LoadTrustedDir, with their Not-After)
+// and how many distinct ones must have signed.
 type Trust struct {
 	Keys      []TrustedKey
 	Threshold int
