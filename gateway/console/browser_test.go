@@ -80,9 +80,14 @@ func start(t *testing.T) *world {
 	w := &world{f: testnode.New(t)}
 	src := testnode.Child(t, "Bas")
 	w.policy = signedPolicy(t)
+	crl := filepath.Join(t.TempDir(), "federatie.crl")
+	if err := os.WriteFile(crl, w.f.CA.CRL(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	w.school = w.f.Start(testnode.School, []testnode.Org{testnode.Zorg}, func(cfg *config.Config, o *node.Options) {
 		cfg.Console = config.Console{Listen: "auto", Users: []config.ConsoleUser{{Name: "lezer", Permissions: []string{identity.PermStatus}}}}
 		cfg.Policy = w.policy
+		cfg.Trust.CRLs = []string{crl}
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -162,6 +167,7 @@ func TestConsoleInChromium(t *testing.T) {
 		{"/verplichtingen", "#open", "inform_subject"},
 		{"/meldingen", "h1", "Meldingen"},
 		{"/status", "#gezondheid", "in bedrijf"},
+		{"/status", "#crls", "actueel"},
 	} {
 		if code := open(ctx, t, base+p.path); code != http.StatusOK {
 			t.Errorf("%s: status %d", p.path, code)

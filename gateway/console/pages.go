@@ -657,9 +657,29 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, se *session) {
 		health.Write(raw)
 	}
 	var h struct {
-		Status string `json:"status"`
+		Status     string `json:"status"`
+		Revocation struct {
+			Status   string            `json:"status"`
+			PeerRaw  []crlRow          `json:"peer"`
+			LocalRaw []crlRow          `json:"local"`
+			Errors   map[string]string `json:"errors"`
+		} `json:"revocation"`
 	}
 	_ = json.Unmarshal(raw, &h)
+	var crls []crlRow
+	for _, c := range h.Revocation.PeerRaw {
+		c.Listener = "partners"
+		crls = append(crls, c)
+	}
+	for _, c := range h.Revocation.LocalRaw {
+		c.Listener = "lokale API"
+		crls = append(crls, c)
+	}
+	var crlErrors []string
+	for src, e := range h.Revocation.Errors {
+		crlErrors = append(crlErrors, src+": "+e)
+	}
+	sort.Strings(crlErrors)
 	type peer struct{ OIN, Name string }
 	var peers []peer
 	for o, n := range s.cfg.Peers {
@@ -674,7 +694,21 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, se *session) {
 		CertDays           int
 		Peers              []peer
 		SelfOIN            string
-	}{h.Status, health.String(), s.cfg.Status(), s.cfg.CertNotAfter, int(left.Hours() / 24), peers, s.cfg.SelfOIN})
+		CRLs               []crlRow
+		CRLErrors          []string
+	}{h.Status, health.String(), s.cfg.Status(), s.cfg.CertNotAfter, int(left.Hours() / 24), peers, s.cfg.SelfOIN, crls, crlErrors})
+}
+
+// crlRow is a certificate revocation list in force, as /healthz reports it.
+type crlRow struct {
+	Listener   string    `json:"-"`
+	Issuer     string    `json:"issuer"`
+	Source     string    `json:"source"`
+	Number     string    `json:"number"`
+	ThisUpdate time.Time `json:"this_update"`
+	NextUpdate time.Time `json:"next_update"`
+	Revoked    int       `json:"revoked"`
+	Stale      bool      `json:"stale"`
 }
 
 // situation is the Proberen form: a situation in a few choices, made into a

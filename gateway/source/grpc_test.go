@@ -88,6 +88,11 @@ func (r *rogueServer) GetFacts(ctx context.Context, _ *sourcev1.GetFactsRequest)
 		select {
 		case <-time.After(r.delay):
 		case <-ctx.Done():
+			// The call was given up. Answering now could still beat the
+			// client's own timer on a loaded machine (the server's deadline
+			// comes from the grpc-timeout header): a real slow source has
+			// nothing to answer yet.
+			return nil, status.FromContextError(ctx.Err()).Err()
 		}
 	}
 	if r.code != codes.OK {
