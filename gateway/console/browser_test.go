@@ -651,7 +651,7 @@ func TestConsoleHTTPMisuse(t *testing.T) {
 		}
 	}
 	uploadMisuse(t, c, base, m[1], w)
-	logFilters(t, c, base, w)
+	logFilters(t, c, base)
 	// Logout ends the session.
 	if code, _ := post(base+"/logout", url.Values{"csrf": {m[1]}}); code != http.StatusOK {
 		t.Errorf("logout: %d", code)

@@ -320,7 +320,7 @@ const (
 func parsePost(w http.ResponseWriter, r *http.Request) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-		return r.ParseMultipartForm(maxUpload)
+		return r.ParseMultipartForm(maxUpload) //nolint:gosec // G120: the body is bounded by the MaxBytesReader above
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	return r.ParseForm()

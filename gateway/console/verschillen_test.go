@@ -36,7 +36,7 @@ var (
 	keyPairs map[string][2][]byte // name -> private, public PEM
 )
 
-func signingKeys(t *testing.T) map[string][2][]byte {
+func signingKeys() map[string][2][]byte {
 	keysOnce.Do(func() {
 		keyPairs = map[string][2][]byte{}
 		for _, n := range []string{"privacy-officer", "fg", "vreemde"} {
@@ -58,7 +58,7 @@ func signFile(t *testing.T, archive, key string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, err := signing.Sign(signingKeys(t)[key][0], keyPassword, data)
+	sig, err := signing.Sign(signingKeys()[key][0], keyPassword, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func signedPolicy(t *testing.T) config.Policy {
 		t.Fatal(err)
 	}
 	for _, n := range []string{"privacy-officer", "fg"} {
-		if err := os.WriteFile(filepath.Join(trusted, n+".pub"), signingKeys(t)[n][1], 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(trusted, n+".pub"), signingKeys()[n][1], 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -356,7 +356,7 @@ func mustRead(t *testing.T, p string) []byte {
 }
 
 // logFilters: the Logboek filters by peer, outcome, reason and date.
-func logFilters(t *testing.T, c *http.Client, base string, w *world) {
+func logFilters(t *testing.T, c *http.Client, base string) {
 	get := func(q string) string {
 		t.Helper()
 		resp, err := c.Get(base + "/logboek?" + q)

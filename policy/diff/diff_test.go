@@ -41,13 +41,13 @@ func pack(t *testing.T, edit func(files map[string][]byte)) *policy.Pack {
 	return p
 }
 
-func replace(t *testing.T, files map[string][]byte, name, old, new string) {
+func replace(t *testing.T, files map[string][]byte, name, old, with string) {
 	t.Helper()
 	s := string(files[name])
 	if !strings.Contains(s, old) {
 		t.Fatalf("%s lacks %q; adjust the test", name, old)
 	}
-	files[name] = []byte(strings.Replace(s, old, new, 1))
+	files[name] = []byte(strings.Replace(s, old, with, 1))
 }
 
 func TestSamePackHasNoChanges(t *testing.T) {
