@@ -17,6 +17,7 @@ import (
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
+	"github.com/schakel/schakel/gateway/consent"
 	"github.com/schakel/schakel/internal/atomicfile"
 )
 
@@ -33,6 +34,9 @@ type auditFlags struct {
 	// From --config: earlier certificates (key history) and the high-water mark file.
 	previousCerts []string
 	markPath      string
+	// From --config: the consent register (data_dir/consents.db), which
+	// verify cross-checks against the log's consent records.
+	consentsPath string
 }
 
 func (f *auditFlags) register(fs *flags) {
@@ -63,6 +67,7 @@ func (f *auditFlags) parse(fs *flags, args []string) (code int, ok bool) {
 	}
 	f.cert, f.secretFile = cfg.Identity.Cert, cfg.Audit.SecretFile
 	f.previousCerts, f.markPath = cfg.Identity.PreviousCerts, filepath.Join(cfg.DataDir, audit.MarkFile)
+	f.consentsPath = filepath.Join(cfg.DataDir, "consents.db")
 	return 0, true
 }
 
@@ -153,11 +158,80 @@ func runAuditVerify(args []string, s stdio) int {
 		if err != nil {
 			return err
 		}
+		consents, err := verifyConsents(ctx, st, rep, f, s)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(s.out, "ok: %d records (%d pruned), %d signed checkpoints, %d receipts\norigin %s\nroot %s\n",
 			rep.Size, rep.Pruned, rep.Checkpoints, rep.Receipts, rep.Origin, base64.StdEncoding.EncodeToString(rep.Root))
 		hist.report(s.out)
+		if consents != "" {
+			fmt.Fprintln(s.out, consents)
+		}
 		return nil
 	})
+}
+
+// verifyConsents cross-checks the consent register (with --config) against
+// the log's consent records, which verify has just checked: every row must
+// match its register record (and withdraw record), every register record
+// must have its row. Tampering fails verify naming each consent; findings
+// that leave a consent merely unused are printed as warnings. It returns
+// the summary line ("" without a register to check).
+func verifyConsents(ctx context.Context, st audit.Store, rep audit.Report, f auditFlags, s stdio) (string, error) {
+	if f.consentsPath == "" {
+		return "", nil
+	}
+	if f.secretFile == "" {
+		return "", errors.New("consents: no audit.secret_file to check consents.db with")
+	}
+	secret, err := audit.LoadSecret(f.secretFile)
+	if err != nil {
+		return "", fmt.Errorf("consents: %w", err)
+	}
+	var rows []consent.Consent
+	if _, err := os.Stat(f.consentsPath); err == nil {
+		cs, err := consent.OpenSQLiteReadOnly(f.consentsPath)
+		if err != nil {
+			return "", err
+		}
+		rows, err = cs.All(ctx)
+		cs.Close()
+		if err != nil {
+			return "", err
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	var recs []audit.Stored
+	if err := st.EachRecord(ctx, func(r audit.Stored) error {
+		if r.Record.Name == audit.ActionConsentRegister || r.Record.Name == audit.ActionConsentWithdraw {
+			recs = append(recs, r)
+		}
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	pruned := func(idx uint64) bool {
+		if idx >= rep.Size {
+			return false
+		}
+		_, err := st.RecordAt(ctx, idx)
+		return errors.Is(err, audit.ErrNoRecord)
+	}
+	findings := consent.CrossCheck(rows, recs, func(bsn string) string { return audit.Pseudonym(secret, bsn) }, pruned)
+	var bad []error
+	for _, fd := range findings {
+		if fd.Tampered {
+			bad = append(bad, errors.New(fd.String()))
+		} else {
+			fmt.Fprintf(s.err, "warning: %s\n", fd)
+		}
+	}
+	if len(bad) > 0 {
+		return "", fmt.Errorf("%w: consents.db does not match the log:\n%w", audit.ErrTampered, errors.Join(bad...))
+	}
+	return fmt.Sprintf("consents: %d in consents.db, checked against the log (%d warnings)", len(rows), len(findings)), nil
 }
 
 func runAuditInzage(args []string, s stdio) int {

@@ -119,6 +119,9 @@ func LDV(st Stored, checkpoint Checkpoint, cfg Config) any {
 	if r.StatementDigest != "" {
 		a["schakel.statement_digest"] = r.StatementDigest
 	}
+	if r.ConsentDigest != "" {
+		a["schakel.consent_digest"] = r.ConsentDigest
+	}
 	l.Attributes = a
 	return l
 }

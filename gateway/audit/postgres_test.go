@@ -241,3 +241,57 @@ func TestPostgresReadOnlyNeedsALog(t *testing.T) {
 	}
 	r.Close()
 }
+
+// TestRecordAtAndEachRecord: RecordAt reads one record by index (with its
+// consent digest), ErrNoRecord past the end and once pruned; EachRecord
+// lists the records with details in log order; on both backends.
+func TestRecordAtAndEachRecord(t *testing.T) {
+	ctx := context.Background()
+	key := newKey(t)
+	for name, open := range map[string]func(t *testing.T) Store{
+		"sqlite": func(t *testing.T) Store { return openTest(t, key) },
+		"postgres": func(t *testing.T) Store {
+			url := pgURL(t)
+			st, err := OpenPostgres(ctx, url, Config{Origin: testOrigin, Schema: pgSchema(t, url)}, key, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			for i := 0; i < 3; i++ {
+				r := sample(i, "111222333")
+				r.Name, r.ConsentsUsed = ActionConsentRegister, []string{fmt.Sprintf("c-%d", i)}
+				r.ConsentDigest = fmt.Sprintf("sha256:%064d", i)
+				r.StartTime = time.Now()
+				if i == 0 { // expired: Prune removes its details
+					r.StartTime = r.StartTime.AddDate(0, 0, -2*r.RetentionDays)
+				}
+				r.EndTime = r.StartTime
+				if _, err := st.Append(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := st.RecordAt(ctx, 1)
+			if err != nil || got.Index != 1 || got.Record.ConsentDigest != fmt.Sprintf("sha256:%064d", 1) || got.Record.ConsentsUsed[0] != "c-1" {
+				t.Fatalf("RecordAt(1) = %+v, %v", got, err)
+			}
+			if _, err := st.RecordAt(ctx, 3); !errors.Is(err, ErrNoRecord) {
+				t.Fatalf("RecordAt past the end: %v, want ErrNoRecord", err)
+			}
+			if n, err := st.Prune(ctx, time.Now()); err != nil || n != 1 {
+				t.Fatalf("prune: %d, %v", n, err)
+			}
+			if _, err := st.RecordAt(ctx, 0); !errors.Is(err, ErrNoRecord) {
+				t.Fatalf("RecordAt of a pruned record: %v, want ErrNoRecord", err)
+			}
+			var idx []uint64
+			if err := st.EachRecord(ctx, func(s Stored) error { idx = append(idx, s.Index); return nil }); err != nil || fmt.Sprint(idx) != "[1 2]" {
+				t.Fatalf("EachRecord: %v, %v", idx, err)
+			}
+		})
+	}
+}

@@ -83,6 +83,9 @@ var (
 	ErrReadOnly = errors.New("audit: store opened read-only (no signer)")
 	// ErrTampered: Verify found a record, checkpoint or receipt that does not match.
 	ErrTampered = errors.New("audit: log does not verify")
+	// ErrNoRecord: [Store.RecordAt] found no record at that index, or only
+	// the leaf entry of a pruned one.
+	ErrNoRecord = errors.New("audit: no such record")
 	// ErrBadSignature: a checkpoint, receipt or proof failed verification.
 	ErrBadSignature = errors.New("audit: signature or proof does not verify")
 )
@@ -133,6 +136,12 @@ type Record struct {
 	CaseReference   string
 	Professional    string
 	StatementDigest string
+
+	// ConsentDigest binds a consent's content into its register or withdraw
+	// record ("sha256:<hex>", see consent.Digest); "" on other records. The
+	// holder uses a consent only while its row matches the digest of its
+	// latest record, and `audit verify --config` compares every row.
+	ConsentDigest string
 }
 
 // Stored is a record as read back from a store.
@@ -191,6 +200,7 @@ type canonicalBody struct {
 	CaseReference   string `json:"case_reference,omitempty"`
 	Professional    string `json:"professional,omitempty"`
 	StatementDigest string `json:"statement_digest,omitempty"`
+	ConsentDigest   string `json:"consent_digest,omitempty"`
 }
 
 func sortedCopy(s []string) []string {
@@ -237,6 +247,7 @@ func CanonicalBody(r *Record) []byte {
 		CaseReference:      r.CaseReference,
 		Professional:       r.Professional,
 		StatementDigest:    r.StatementDigest,
+		ConsentDigest:      r.ConsentDigest,
 	}
 	out, err := json.Marshal(&b)
 	if err != nil { // cannot happen: only strings, ints and bools
@@ -317,6 +328,7 @@ func decodeBody(body []byte) (Record, error) {
 	r.PolicyRevision, r.RetentionDays, r.PayloadDigest = b.PolicyRevision, b.RetentionDays, b.PayloadDigest
 	r.ReceiptDigest = b.ReceiptDigest
 	r.Relation, r.CaseReference, r.Professional, r.StatementDigest = b.Relation, b.CaseReference, b.Professional, b.StatementDigest
+	r.ConsentDigest = b.ConsentDigest
 	return r, nil
 }
 
@@ -368,6 +380,9 @@ func validate(r *Record) error {
 	}
 	if r.ReceiptDigest != "" && !strings.HasPrefix(r.ReceiptDigest, "sha256:") {
 		errs = append(errs, errors.New(`receipt digest must be "sha256:<hex>"`))
+	}
+	if r.ConsentDigest != "" && !strings.HasPrefix(r.ConsentDigest, "sha256:") {
+		errs = append(errs, errors.New(`consent digest must be "sha256:<hex>"`))
 	}
 	strs := []string{r.CaseReference, r.Professional, r.StatementDigest, string(r.Name), r.ForeignEntity, r.DecisionID, r.Flow, r.Purpose, r.Basis,
 		r.HolderOIN, r.RecipientOIN, r.RecipientRole, r.PolicyRevision, r.PayloadDigest}

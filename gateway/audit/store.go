@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,6 +88,12 @@ type Store interface {
 	// BySubject lists every record about a pseudonym (as holder and as recipient),
 	// oldest first. Pruned records are not listed.
 	BySubject(ctx context.Context, subject string) ([]Stored, error)
+	// RecordAt reads the record at index (one primary-key read); ErrNoRecord
+	// when the log has no such index or its details were pruned.
+	RecordAt(ctx context.Context, index uint64) (Stored, error)
+	// EachRecord calls fn with every record that still has its details, in
+	// log order, and stops at fn's first error.
+	EachRecord(ctx context.Context, fn func(Stored) error) error
 	// Prune deletes the details of records whose retention expired at or before now,
 	// keeping their leaf entries so the log still verifies. It returns the number pruned.
 	Prune(ctx context.Context, now time.Time) (int64, error)
@@ -729,6 +736,48 @@ func (s *logStore) BySubject(ctx context.Context, subject string) ([]Stored, err
 	}
 	slices.SortStableFunc(out, func(a, b Stored) int { return a.Record.StartTime.Compare(b.Record.StartTime) })
 	return out, nil
+}
+
+// RecordAt implements [Store.RecordAt].
+func (s *logStore) RecordAt(ctx context.Context, index uint64) (Stored, error) {
+	if index > math.MaxInt64 {
+		return Stored{}, fmt.Errorf("%w: index %d", ErrNoRecord, index)
+	}
+	var entry, body []byte
+	err := s.db.queryRow(ctx, s.q("SELECT entry, body FROM "+s.tables.records+" WHERE idx = ?"), int64(index)).Scan(&entry, &body)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows):
+		return Stored{}, fmt.Errorf("%w: index %d", ErrNoRecord, index)
+	case err != nil:
+		return Stored{}, err
+	case body == nil:
+		return Stored{}, fmt.Errorf("%w: record %d was pruned", ErrNoRecord, index)
+	}
+	return decodeStored(int64(index), entry, body)
+}
+
+// EachRecord implements [Store.EachRecord].
+func (s *logStore) EachRecord(ctx context.Context, fn func(Stored) error) error {
+	rows, err := s.db.query(ctx, "SELECT idx, entry, body FROM "+s.tables.records+" WHERE body IS NOT NULL ORDER BY idx")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var entry, body []byte
+		if err := rows.Scan(&idx, &entry, &body); err != nil {
+			return err
+		}
+		st, err := decodeStored(idx, entry, body)
+		if err != nil {
+			return err
+		}
+		if err := fn(st); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func decodeStored(idx int64, entry, body []byte) (Stored, error) {

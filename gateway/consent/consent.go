@@ -47,6 +47,11 @@ type Consent struct {
 	GivenAt      time.Time
 	ValidUntil   *time.Time // nil: until withdrawn
 	WithdrawnAt  *time.Time // nil: not withdrawn
+	// AuditIndex is the index of the consent's latest audit record (its
+	// register record, after a withdrawal its withdraw record), set by
+	// Store.Bind once that record is durable; nil: not bound, so the
+	// consent does not count (see Digest and Match).
+	AuditIndex *uint64
 }
 
 // Vocabulary says which purposes and categories exist; the policy pack
@@ -66,6 +71,11 @@ type Store interface {
 	// List returns all of a child's consents, including withdrawn and
 	// expired ones, ordered by GivenAt.
 	List(ctx context.Context, bsn string) ([]Consent, error)
+	// Get returns one consent; ErrNotFound.
+	Get(ctx context.Context, id string) (Consent, error)
+	// Bind records that the consent's latest audit record (register or
+	// withdraw, carrying its Digest) is at index; ErrNotFound.
+	Bind(ctx context.Context, id string, index uint64) error
 }
 
 // problem is one validation problem: its text names it, and it wraps

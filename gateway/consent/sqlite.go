@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"strings"
 	"time"
 
 	"github.com/schakel/schakel/gateway/bsn"
@@ -28,7 +30,8 @@ CREATE TABLE IF NOT EXISTS consents (
 	given_at      INTEGER NOT NULL, -- Unix microseconds (all three times)
 	valid_until   INTEGER,
 	withdrawn_at  INTEGER,
-	giver         TEXT NOT NULL DEFAULT ''
+	giver         TEXT NOT NULL DEFAULT '',
+	audit_idx     INTEGER -- index of the consent's latest audit record (Bind); NULL: not bound, not used
 );
 CREATE INDEX IF NOT EXISTS consents_by_bsn ON consents (bsn, given_at, seq);`
 
@@ -39,6 +42,7 @@ type SQLiteStore struct {
 	db    *sql.DB
 	vocab Vocabulary
 	list  *sql.Stmt // List's query, prepared once
+	sel   string    // selectConsent, or its form for a register without audit_idx (read-only)
 }
 
 var _ Store = (*SQLiteStore)(nil)
@@ -73,12 +77,54 @@ func OpenSQLite(path string, vocab Vocabulary, log *slog.Logger) (*SQLiteStore, 
 			return nil, fmt.Errorf("consent: add giver: %w", err)
 		}
 	}
+	// A register made before consents were bound to the audit log: add the
+	// column. Its rows stay unbound, so they do not count until registered
+	// again (see Bind).
+	var hasIdx int
+	if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('consents') WHERE name = 'audit_idx'`).Scan(&hasIdx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("consent: %w", err)
+	}
+	if hasIdx == 0 {
+		if _, err := db.Exec(`ALTER TABLE consents ADD COLUMN audit_idx INTEGER`); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("consent: add audit_idx: %w", err)
+		}
+	}
 	list, err := db.Prepare(selectConsent + ` WHERE bsn = ? ORDER BY given_at, seq`)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("consent: %w", err)
 	}
-	return &SQLiteStore{db: db, vocab: vocab, list: list}, nil
+	return &SQLiteStore{db: db, vocab: vocab, list: list, sel: selectConsent}, nil
+}
+
+// OpenSQLiteReadOnly opens an existing consent register without creating or
+// changing anything (`audit verify --config`). Only Get, List and All may
+// be called on it; a register from before audit_idx reads as unbound.
+func OpenSQLiteReadOnly(path string) (*SQLiteStore, error) {
+	db, err := sqlitedb.Open(path, sqlitedb.Options{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("consent: open %s: %w", path, err)
+	}
+	sel := selectConsent
+	for col, null := range map[string]string{"giver": "'' AS giver", "audit_idx": "NULL AS audit_idx"} {
+		var has int
+		if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('consents') WHERE name = ?`, col).Scan(&has); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("consent: %w", err)
+		}
+		if has == 0 {
+			sel = strings.Replace(sel, " "+col+",", " "+null+",", 1)
+			sel = strings.Replace(sel, " "+col+" FROM", " "+null+" FROM", 1)
+		}
+	}
+	list, err := db.Prepare(sel + ` WHERE bsn = ? ORDER BY given_at, seq`)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("consent: %w", err)
+	}
+	return &SQLiteStore{db: db, list: list, sel: sel}, nil
 }
 
 // Close closes the database.
@@ -129,7 +175,7 @@ func (s *SQLiteStore) Withdraw(ctx context.Context, id string, at time.Time) (Co
 		return Consent{}, fmt.Errorf("consent: withdraw: %w", err)
 	}
 	defer tx.Rollback()
-	c, err := scanConsent(tx.QueryRowContext(ctx, selectConsent+` WHERE id = ?`, id))
+	c, err := scanConsent(tx.QueryRowContext(ctx, s.sel+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Consent{}, ErrNotFound
 	}
@@ -151,6 +197,55 @@ func (s *SQLiteStore) Withdraw(ctx context.Context, id string, at time.Time) (Co
 	}
 	c.WithdrawnAt = &at
 	return c, nil
+}
+
+// Get implements Store.
+func (s *SQLiteStore) Get(ctx context.Context, id string) (Consent, error) {
+	c, err := scanConsent(s.db.QueryRowContext(ctx, s.sel+` WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Consent{}, ErrNotFound
+	}
+	if err != nil {
+		return Consent{}, fmt.Errorf("consent: get: %w", err)
+	}
+	return c, nil
+}
+
+// Bind implements Store.
+func (s *SQLiteStore) Bind(ctx context.Context, id string, index uint64) error {
+	if index > math.MaxInt64 {
+		return fmt.Errorf("consent: bind: index %d out of range", index)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE consents SET audit_idx = ? WHERE id = ?`, int64(index), id)
+	if err != nil {
+		return fmt.Errorf("consent: bind: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// All returns every consent in the register, in the order registered
+// (`audit verify --config`).
+func (s *SQLiteStore) All(ctx context.Context) ([]Consent, error) {
+	rows, err := s.db.QueryContext(ctx, s.sel+` ORDER BY seq`)
+	if err != nil {
+		return nil, fmt.Errorf("consent: all: %w", err)
+	}
+	defer rows.Close()
+	var out []Consent
+	for rows.Next() {
+		c, err := scanConsent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("consent: all: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("consent: all: %w", err)
+	}
+	return out, nil
 }
 
 // List implements Store. An invalid BSN is an error wrapping ErrInvalid and
@@ -178,7 +273,7 @@ func (s *SQLiteStore) List(ctx context.Context, id string) ([]Consent, error) {
 	return out, nil
 }
 
-const selectConsent = `SELECT id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until, withdrawn_at, giver FROM consents`
+const selectConsent = `SELECT id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until, withdrawn_at, giver, audit_idx FROM consents`
 
 func scanConsent(row interface{ Scan(...any) error }) (Consent, error) {
 	var (
@@ -186,8 +281,9 @@ func scanConsent(row interface{ Scan(...any) error }) (Consent, error) {
 		cats             string
 		given            int64
 		until, withdrawn sql.NullInt64
+		idx              sql.NullInt64
 	)
-	if err := row.Scan(&c.ID, &c.BSN, &c.GivenBy, &c.RecipientOIN, &c.Purpose, &cats, &given, &until, &withdrawn, &c.Giver); err != nil {
+	if err := row.Scan(&c.ID, &c.BSN, &c.GivenBy, &c.RecipientOIN, &c.Purpose, &cats, &given, &until, &withdrawn, &c.Giver, &idx); err != nil {
 		return Consent{}, err
 	}
 	if err := json.Unmarshal([]byte(cats), &c.Categories); err != nil {
@@ -196,6 +292,10 @@ func scanConsent(row interface{ Scan(...any) error }) (Consent, error) {
 	c.GivenAt = time.UnixMicro(given).UTC()
 	c.ValidUntil = timePtr(until)
 	c.WithdrawnAt = timePtr(withdrawn)
+	if idx.Valid && idx.Int64 >= 0 {
+		i := uint64(idx.Int64)
+		c.AuditIndex = &i
+	}
 	return c, nil
 }
 

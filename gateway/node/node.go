@@ -54,12 +54,14 @@ import (
 
 // Node is a running gateway node.
 type Node struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	self    identity.Peer
-	policy  *Policy
-	audit   audit.Store
-	closers []func() error
+	cfg    *config.Config
+	log    *slog.Logger
+	self   identity.Peer
+	policy *Policy
+	audit  audit.Store
+	// consents is the register; decisions read it through boundConsents.
+	consents *consent.SQLiteStore
+	closers  []func() error
 
 	peerSrv, localSrv *grpc.Server
 	metricsSrv        *http.Server
@@ -179,6 +181,12 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		return nil, err
 	}
 
+	bound, err := newBoundConsents(consents, n.audit, secret, log, n.Metrics.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	n.consents = consents
+
 	check := n.trust.peer.CheckChain
 	n.pool = outbound.New(outbound.Config{Cert: keyPair, Anchors: n.trust.anchors.Pool, Check: check, MaxMessageBytes: cfg.Limits.MaxMessageBytes,
 		MaxAge: cfg.Trust.MaxConnectionAge.D(), MaxAgeGrace: cfg.Trust.MaxConnectionAgeGrace.D()})
@@ -194,7 +202,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	// The one release core: the holder's answers, notifications when sent
 	// and every delivery attempt decide and record through it.
 	releaser := release.New(release.Config{
-		Self: n.self, Signer: signer, Decider: decider, Audit: n.audit, Source: src, Consents: consents,
+		Self: n.self, Signer: signer, Decider: decider, Audit: n.audit, Source: src, Consents: bound,
 		Secret: secret, Purposes: n.policy, Now: now,
 	}, log)
 	holder := exchange.NewHolder(exchange.HolderConfig{
