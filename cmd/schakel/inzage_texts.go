@@ -21,30 +21,9 @@ func inzageTexts(configPath string) (audit.InzageTexts, error) {
 	if err != nil {
 		return audit.InzageTexts{}, err
 	}
-	tx := audit.InzageTexts{SelfOIN: cfg.Node.OIN, SelfName: cfg.Node.Name, Organisations: map[string]string{},
-		Purposes: map[string]string{}, Flows: map[string]string{}, Categories: map[string]string{}, Reasons: map[string]string{}}
-	for _, p := range cfg.Peers {
-		tx.Organisations[p.OIN] = p.Name
-	}
 	pol, err := node.LoadPolicy(cfg.Policy, slog.New(slog.NewTextHandler(io.Discard, nil)), node.PolicyOptions{})
 	if err != nil {
 		return audit.InzageTexts{}, err
 	}
-	v, err := pol.Vocabulary()
-	if err != nil {
-		return audit.InzageTexts{}, err
-	}
-	for _, p := range v.GetPurposes() {
-		tx.Purposes[p.GetId()] = p.GetDescription()
-	}
-	for _, f := range v.GetFlows() {
-		tx.Flows[f.GetId()] = f.GetTitle()
-	}
-	for _, c := range v.GetCategories() {
-		tx.Categories[c.GetId()] = c.GetDescription()
-	}
-	for k, t := range v.GetReasonTexts() {
-		tx.Reasons[k] = t
-	}
-	return tx, nil
+	return node.InzageTexts(cfg, pol)
 }

@@ -175,15 +175,26 @@ func (n *Node) consoleWitness() []console.PeerLog {
 
 // inzageTexts are the names and Dutch texts of an inzage report.
 func (n *Node) inzageTexts() audit.InzageTexts {
-	tx := audit.InzageTexts{SelfOIN: n.self.OIN, SelfName: n.self.Name, Organisations: map[string]string{},
-		Purposes: map[string]string{}, Flows: map[string]string{}, Categories: map[string]string{}, Reasons: map[string]string{}}
-	for _, p := range n.cfg.Peers {
-		tx.Organisations[p.OIN] = p.Name
-	}
-	v, err := n.policy.Vocabulary()
+	tx, err := InzageTexts(n.cfg, n.policy)
 	if err != nil {
 		n.log.Warn("console: vocabulary", "err", err)
-		return tx
+	}
+	return tx
+}
+
+// InzageTexts are what a parent's report names: the node's and its peers'
+// names from cfg, and the Dutch texts (purposes, flows, categories, reason
+// texts) of the pack pol runs. On an error the names are still filled in.
+// The console and `schakel audit inzage` both use it.
+func InzageTexts(cfg *config.Config, pol *Policy) (audit.InzageTexts, error) {
+	tx := audit.InzageTexts{SelfOIN: cfg.Node.OIN, SelfName: cfg.Node.Name, Organisations: map[string]string{},
+		Purposes: map[string]string{}, Flows: map[string]string{}, Categories: map[string]string{}, Reasons: map[string]string{}}
+	for _, p := range cfg.Peers {
+		tx.Organisations[p.OIN] = p.Name
+	}
+	v, err := pol.Vocabulary()
+	if err != nil {
+		return tx, err
 	}
 	for _, p := range v.GetPurposes() {
 		tx.Purposes[p.GetId()] = p.GetDescription()
@@ -197,7 +208,7 @@ func (n *Node) inzageTexts() audit.InzageTexts {
 	for k, t := range v.GetReasonTexts() {
 		tx.Reasons[k] = t
 	}
-	return tx
+	return tx, nil
 }
 
 // auditConsole records a console user's inzage or obligation tick-off, with
