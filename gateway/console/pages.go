@@ -659,21 +659,19 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, se *session) {
 	var h struct {
 		Status     string `json:"status"`
 		Revocation struct {
-			Status   string            `json:"status"`
-			PeerRaw  []crlRow          `json:"peer"`
-			LocalRaw []crlRow          `json:"local"`
-			Errors   map[string]string `json:"errors"`
+			Status string               `json:"status"`
+			Peer   []identity.CRLStatus `json:"peer"`
+			Local  []identity.CRLStatus `json:"local"`
+			Errors map[string]string    `json:"errors"`
 		} `json:"revocation"`
 	}
 	_ = json.Unmarshal(raw, &h)
 	var crls []crlRow
-	for _, c := range h.Revocation.PeerRaw {
-		c.Listener = "partners"
-		crls = append(crls, c)
+	for _, c := range h.Revocation.Peer {
+		crls = append(crls, crlRow{"partners", c})
 	}
-	for _, c := range h.Revocation.LocalRaw {
-		c.Listener = "lokale API"
-		crls = append(crls, c)
+	for _, c := range h.Revocation.Local {
+		crls = append(crls, crlRow{"lokale API", c})
 	}
 	var crlErrors []string
 	for src, e := range h.Revocation.Errors {
@@ -699,16 +697,11 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, se *session) {
 	}{h.Status, health.String(), s.cfg.Status(), s.cfg.CertNotAfter, int(left.Hours() / 24), peers, s.cfg.SelfOIN, crls, crlErrors})
 }
 
-// crlRow is a certificate revocation list in force, as /healthz reports it.
+// crlRow is a certificate revocation list in force, as /healthz reports
+// it, with the listener whose clients it checks.
 type crlRow struct {
-	Listener   string    `json:"-"`
-	Issuer     string    `json:"issuer"`
-	Source     string    `json:"source"`
-	Number     string    `json:"number"`
-	ThisUpdate time.Time `json:"this_update"`
-	NextUpdate time.Time `json:"next_update"`
-	Revoked    int       `json:"revoked"`
-	Stale      bool      `json:"stale"`
+	Listener string
+	identity.CRLStatus
 }
 
 // situation is the Proberen form: a situation in a few choices, made into a
