@@ -153,6 +153,9 @@ type logStore struct {
 	fallbackReads atomic.Int64
 	// batches counts committed batches (one checkpoint each).
 	batches atomic.Int64
+	// hot are the committed stored hashes of the latest records, for
+	// consistency proofs without a database read.
+	hot hotHashes
 }
 
 type tableNames struct{ head, records, checkpoints, receipts, obligations, statements string }
@@ -434,6 +437,7 @@ func (s *logStore) writeBatch(batch []*appendReq) (start int64, br *batchResult,
 	var ins strings.Builder
 	ins.WriteString("INSERT INTO " + s.tables.records + " (idx, entry, body, subject, expires_ms, hashes) VALUES ")
 	args := make([]any, 0, 6*len(batch))
+	added := make(map[int64]tlog.Hash, 3*len(batch))
 	leaves = make([]tlog.Hash, len(batch))
 	for i, r := range batch {
 		n := size + int64(i)
@@ -445,6 +449,7 @@ func (s *logStore) writeBatch(batch []*appendReq) (start int64, br *batchResult,
 		blob := make([]byte, 0, len(hs)*tlog.HashSize)
 		for j, h := range hs {
 			mem.m[base+int64(j)] = h
+			added[base+int64(j)] = h
 			blob = append(blob, h[:]...)
 		}
 		leaves[i] = hs[0]
@@ -488,6 +493,7 @@ func (s *logStore) writeBatch(batch []*appendReq) (start int64, br *batchResult,
 		}
 		fr[idx] = h
 	}
+	s.hot.add(size, newSize, s.frontier, added)
 	s.size, s.frontier = newSize, fr
 	return size, &batchResult{size: newSize, checkpoint: cp, hashes: mem}, leaves, batch, nil
 }
@@ -677,6 +683,13 @@ func (s *logStore) InclusionProof(ctx context.Context, index, size uint64) ([][]
 
 // ConsistencyProof implements [Store.ConsistencyProof].
 func (s *logStore) ConsistencyProof(ctx context.Context, oldSize, newSize uint64) ([][]byte, error) {
+	// Between two committed sizes the writer still holds in memory (the
+	// proof a holder sends with each response): no database read.
+	if 0 < oldSize && oldSize < newSize && newSize <= math.MaxInt64 {
+		if p, err := s.hot.consistencyProof(int64(oldSize), int64(newSize)); err == nil {
+			return fromHashes(p), nil
+		}
+	}
 	n, err := s.treeSize(ctx)
 	if err != nil {
 		return nil, err
