@@ -521,3 +521,42 @@ func TestScenariosCoverEveryFlowsMode(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPrecheckDecide is what the holder asks the engine per request
+// about a known child: the precheck on the request alone, then the full
+// decision (the contract's A1 example, an allow).
+func BenchmarkPrecheckDecide(b *testing.B) {
+	e := defaultEngine(b)
+	in, err := ParseInput([]byte(contractExample))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := e.Precheck(ctx, in)
+		if err != nil || !p.Allow {
+			b.Fatal(err, p)
+		}
+		d, err := e.Decide(ctx, in)
+		if err != nil || !d.Allow {
+			b.Fatal(err, d)
+		}
+	}
+}
+
+// BenchmarkPrecheck is the precheck alone (an allow).
+func BenchmarkPrecheck(b *testing.B) {
+	e := defaultEngine(b)
+	in, err := ParseInput([]byte(contractExample))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if p, err := e.Precheck(ctx, in); err != nil || !p.Allow {
+			b.Fatal(err, p)
+		}
+	}
+}
