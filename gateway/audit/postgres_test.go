@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -134,6 +135,7 @@ func TestPostgresTwoStoresConcurrently(t *testing.T) {
 	const workers, per = 16, 25
 	var mu sync.Mutex
 	seen := map[uint64]bool{}
+	checkpoints := map[uint64][]byte{} // size -> signed checkpoint, of either replica
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*workers)
 	for s := range stores {
@@ -152,11 +154,17 @@ func TestPostgresTwoStoresConcurrently(t *testing.T) {
 						errs <- err
 						return
 					}
+					cp, err := ParseCheckpoint(c.Checkpoint)
+					if err != nil {
+						errs <- err
+						return
+					}
 					mu.Lock()
 					if seen[c.Index] {
 						errs <- fmt.Errorf("index %d twice", c.Index)
 					}
 					seen[c.Index] = true
+					checkpoints[cp.Size] = c.Checkpoint
 					mu.Unlock()
 				}
 			}()
@@ -174,6 +182,27 @@ func TestPostgresTwoStoresConcurrently(t *testing.T) {
 		}
 	}
 	t.Logf("batches: %d + %d for %d records", stores[0].batches.Load(), stores[1].batches.Load(), total)
+	// Each replica proves its log consistent between checkpoints either of
+	// them signed: from its memory where it holds the hashes (it wrote the
+	// batches in between), from the database where the other replica did.
+	var sizes []uint64
+	for sz := range checkpoints {
+		sizes = append(sizes, sz)
+	}
+	slices.Sort(sizes)
+	for _, st := range stores {
+		for i := 1; i < len(sizes); i++ {
+			for _, old := range []uint64{sizes[i-1], sizes[0]} {
+				proof, err := st.ConsistencyProof(ctx, old, sizes[i])
+				if err != nil {
+					t.Fatalf("proof %d→%d: %v", old, sizes[i], err)
+				}
+				if err := VerifyConsistency(&key.PublicKey, testOrigin, checkpoints[old], checkpoints[sizes[i]], proof); err != nil {
+					t.Fatalf("proof %d→%d does not verify: %v", old, sizes[i], err)
+				}
+			}
+		}
+	}
 	for _, st := range stores {
 		rep, err := Verify(ctx, st, &key.PublicKey)
 		if err != nil {
