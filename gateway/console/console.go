@@ -38,7 +38,10 @@ const (
 	SessionTTL = 8 * time.Hour
 )
 
-// CookieName is the session cookie. The __Host- prefix makes the browser
+// CookieName is the session cookie, followed by "-" and the node's OIN:
+// browsers do not tell ports apart in cookies, so the consoles of several
+// nodes on one machine (the demo's) would otherwise end each other's
+// sessions. The __Host- prefix makes the browser
 // insist on Secure, Path=/ and no Domain.
 const CookieName = "__Host-schakel-console"
 
@@ -239,7 +242,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Log.Info("console: login", "user", l.user)
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: cookie, Path: "/", HttpOnly: true, Secure: true,
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: cookie, Path: "/", HttpOnly: true, Secure: true,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(SessionTTL / time.Second)})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
@@ -253,14 +256,22 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, se *session) {
 		}
 	}
 	s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, Secure: true,
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", HttpOnly: true, Secure: true,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	s.render(w, r, nil, "uitgelogd", nil)
 }
 
+// cookieName is this node's session cookie.
+func (s *Server) cookieName() string {
+	if s.cfg.SelfOIN == "" {
+		return CookieName
+	}
+	return CookieName + "-" + s.cfg.SelfOIN
+}
+
 // sessionOf returns the request's session, nil when none.
 func (s *Server) sessionOf(r *http.Request) *session {
-	c, err := r.Cookie(CookieName)
+	c, err := r.Cookie(s.cookieName())
 	if err != nil || c.Value == "" {
 		return nil
 	}
