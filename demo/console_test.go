@@ -214,6 +214,14 @@ func TestDemoConsole(t *testing.T) {
 	if !strings.Contains(page, "bewaartermijn: 1825 → 365 dagen") {
 		t.Errorf("the changed flow is not on the page:\n%s", page)
 	}
+	// Proberen on the candidate: the same example, A1 kept 365 days.
+	open("/proberen?pakket=kandidaat")
+	if code := browsertest.Submit(ctx, t, "#beslis"); code != http.StatusOK {
+		t.Fatalf("decide on the candidate: %d", code)
+	}
+	if got, by := txt("#bewaartermijn"), txt("#beslist-door"); got != "365 dagen" || !strings.Contains(by, "kandidaat") {
+		t.Errorf("on the candidate: retention %q, decided by %q", got, by)
+	}
 
 	// Logboek: the log verifies; the school witnessed the gemeente's log.
 	open("/logboek")
