@@ -182,8 +182,8 @@ func TestConsentBindTampering(t *testing.T) {
 	}
 
 	// Clearing the withdrawal and pointing the row back at its register
-	// record passes the check at decision time (see THREATMODEL.md), not
-	// verify.
+	// record (what restoring an older consents.db does) fails verify too;
+	// at decision time TestConsentBindRestoredBackup.
 	db2 := consentsDB(t, school)
 	execOne(t, db2, `UPDATE consents SET audit_idx = ? WHERE id = ?`, basIdx, bas)
 	if code, _, errOut := runAuditCmd("verify", "--config", filepath.Join(f.Dir, "school", "node.yaml")); code != 1 ||
@@ -210,4 +210,55 @@ func counter(t *testing.T, n *testnode.Node, name string) float64 {
 	}
 	t.Fatalf("no metric %s", name)
 	return 0
+}
+
+// TestConsentBindRestoredBackup: an operator restores consents.db from a
+// backup taken before a withdrawal. The restored row is the consent as it
+// was registered, bound to its register record, which it matches; but the
+// log has a later record of the consent (the withdrawal), so the next
+// decision does not use it, and `audit verify --config` names it.
+func TestConsentBindRestoredBackup(t *testing.T) {
+	f, school, register, ask := consentBindFixture(t)
+	db := consentsDB(t, school)
+	bas := register("Bas", "verzuim")
+	if d := ask("Bas", "verzuim"); !d.GetAllow() {
+		t.Fatalf("A1 on Bas's registered consent: %v, want released", d)
+	}
+	backup := filepath.Join(t.TempDir(), "consents-backup.db")
+	if _, err := db.Exec(`VACUUM INTO ?`, backup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := school.Consent.WithdrawConsent(context.Background(), &localv1.WithdrawConsentRequest{Id: bas}); err != nil {
+		t.Fatal(err)
+	}
+	if d := ask("Bas", "verzuim"); d.GetAllow() {
+		t.Fatalf("A1 after the withdrawal: %v, want refused", d)
+	}
+	// The row as the backup has it (a whole-file restore does the same to it).
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{`ATTACH DATABASE '` + backup + `' AS backup`,
+		`UPDATE consents SET withdrawn_at = b.withdrawn_at, audit_idx = b.audit_idx FROM backup.consents AS b WHERE consents.id = b.id`} {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var withdrawn sql.NullInt64
+	if err := conn.QueryRowContext(context.Background(), `SELECT withdrawn_at FROM consents WHERE id = ?`, bas).Scan(&withdrawn); err != nil || withdrawn.Valid {
+		t.Fatalf("the restore did not undo the withdrawal (%v, %v)", withdrawn, err)
+	}
+	if d := ask("Bas", "verzuim"); d.GetAllow() {
+		t.Errorf("A1 on a consent whose withdrawal a restored backup undid: %v, want refused", d)
+	}
+	if !strings.Contains(f.Logs.String(), "latest record is") {
+		t.Error("no log line says the consent's row is older than its latest record")
+	}
+	school.Stop()
+	if code, _, errOut := runAuditCmd("verify", "--config", filepath.Join(f.Dir, "school", "node.yaml")); code != 1 ||
+		!strings.Contains(errOut, "consent "+bas+": withdrawn in the log") {
+		t.Errorf("verify after restoring consents.db: %d %q", code, errOut)
+	}
 }

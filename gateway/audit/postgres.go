@@ -43,7 +43,7 @@ func OpenPostgres(ctx context.Context, url string, cfg Config, signer crypto.Sig
 		return nil, err
 	}
 	sc := `"` + cfg.Schema + `".`
-	t := tableNames{head: sc + "head", records: sc + "records", checkpoints: sc + "checkpoints", receipts: sc + "receipts", obligations: sc + "obligations", statements: sc + "statements"}
+	t := tableNames{head: sc + "head", records: sc + "records", checkpoints: sc + "checkpoints", receipts: sc + "receipts", obligations: sc + "obligations", statements: sc + "statements", consentHeads: sc + "consent_heads"}
 	ls, err := newLogStore(db, dialectPostgres, cfg, signer, logger, t)
 	if err != nil {
 		db.close()
@@ -106,6 +106,7 @@ func createPostgresSchema(ctx context.Context, db *pgPool, schema string) error 
 		`CREATE TABLE IF NOT EXISTS ` + s + `.obligations (
 			id text PRIMARY KEY, kind text NOT NULL, decision_id text NOT NULL, flow text NOT NULL,
 			recipient_oin text NOT NULL, created_ms bigint NOT NULL, done_ms bigint)`,
+		`CREATE TABLE IF NOT EXISTS ` + s + `.consent_heads (consent_id text PRIMARY KEY, idx bigint NOT NULL)`,
 		`CREATE TABLE IF NOT EXISTS ` + s + `.statements (
 			idx bigint PRIMARY KEY, statement bytea NOT NULL, signature bytea NOT NULL, signer_key bytea NOT NULL)`,
 	}

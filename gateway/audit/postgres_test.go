@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -304,11 +305,32 @@ func TestRecordAtAndEachRecord(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// A withdrawal of c-1 (index 3) becomes its head; a change
+			// without a digest does not.
+			w := sample(3, "111222333")
+			w.Name, w.ConsentsUsed, w.ConsentDigest = ActionConsentWithdraw, []string{"c-1"}, "sha256:"+strings.Repeat("f", 64)
+			w.StartTime, w.EndTime = time.Now(), time.Now()
+			u := sample(4, "111222333")
+			u.Name, u.ConsentsUsed = ActionConsentWithdraw, []string{"c-2"}
+			u.StartTime, u.EndTime = time.Now(), time.Now()
+			for _, r := range []*Record{w, u} {
+				if _, err := st.Append(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for id, want := range map[string]uint64{"c-0": 0, "c-1": 3, "c-2": 2} {
+				if got, err := st.ConsentHead(ctx, id); err != nil || got != want {
+					t.Errorf("ConsentHead(%s) = %d, %v; want %d", id, got, err, want)
+				}
+			}
+			if _, err := st.ConsentHead(ctx, "c-9"); !errors.Is(err, ErrNoRecord) {
+				t.Errorf("ConsentHead of an unknown consent: %v, want ErrNoRecord", err)
+			}
 			got, err := st.RecordAt(ctx, 1)
 			if err != nil || got.Index != 1 || got.Record.ConsentDigest != fmt.Sprintf("sha256:%064d", 1) || got.Record.ConsentsUsed[0] != "c-1" {
 				t.Fatalf("RecordAt(1) = %+v, %v", got, err)
 			}
-			if _, err := st.RecordAt(ctx, 3); !errors.Is(err, ErrNoRecord) {
+			if _, err := st.RecordAt(ctx, 5); !errors.Is(err, ErrNoRecord) {
 				t.Fatalf("RecordAt past the end: %v, want ErrNoRecord", err)
 			}
 			if n, err := st.Prune(ctx, time.Now()); err != nil || n != 1 {
@@ -318,7 +340,7 @@ func TestRecordAtAndEachRecord(t *testing.T) {
 				t.Fatalf("RecordAt of a pruned record: %v, want ErrNoRecord", err)
 			}
 			var idx []uint64
-			if err := st.EachRecord(ctx, func(s Stored) error { idx = append(idx, s.Index); return nil }); err != nil || fmt.Sprint(idx) != "[1 2]" {
+			if err := st.EachRecord(ctx, func(s Stored) error { idx = append(idx, s.Index); return nil }); err != nil || fmt.Sprint(idx) != "[1 2 3 4]" {
 				t.Fatalf("EachRecord: %v, %v", idx, err)
 			}
 		})

@@ -51,6 +51,11 @@ CREATE TABLE IF NOT EXISTS obligations (
 	created_ms    INTEGER NOT NULL,
 	done_ms       INTEGER
 );
+-- The latest register or withdraw record of each consent, written with it.
+CREATE TABLE IF NOT EXISTS consent_heads (
+	consent_id TEXT PRIMARY KEY,
+	idx        INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS statements (
 	idx        INTEGER PRIMARY KEY, -- the record's index
 	statement  BLOB NOT NULL,
@@ -80,7 +85,7 @@ func OpenSQLite(path string, cfg Config, signer crypto.Signer, logger *slog.Logg
 		db.Close()
 		return nil, fmt.Errorf("audit: create schema: %w", err)
 	}
-	t := tableNames{head: "head", records: "records", checkpoints: "checkpoints", receipts: "receipts", obligations: "obligations", statements: "statements"}
+	t := tableNames{head: "head", records: "records", checkpoints: "checkpoints", receipts: "receipts", obligations: "obligations", statements: "statements", consentHeads: "consent_heads"}
 	ls, err := newLogStore(stdDB{db}, dialectSQLite, cfg, signer, logger, t)
 	if err != nil {
 		db.Close()

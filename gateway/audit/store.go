@@ -91,6 +91,10 @@ type Store interface {
 	// RecordAt reads the record at index (one primary-key read); ErrNoRecord
 	// when the log has no such index or its details were pruned.
 	RecordAt(ctx context.Context, index uint64) (Stored, error)
+	// ConsentHead is the index of the latest register or withdraw record of
+	// a consent (one primary-key read of a table written in the record's
+	// own transaction); ErrNoRecord when the log has none for it.
+	ConsentHead(ctx context.Context, consentID string) (uint64, error)
 	// EachRecord calls fn with every record that still has its details, in
 	// log order, and stops at fn's first error.
 	EachRecord(ctx context.Context, fn func(Stored) error) error
@@ -158,7 +162,9 @@ type logStore struct {
 	hot hotHashes
 }
 
-type tableNames struct{ head, records, checkpoints, receipts, obligations, statements string }
+type tableNames struct {
+	head, records, checkpoints, receipts, obligations, statements, consentHeads string
+}
 
 type appendReq struct {
 	ctx     context.Context
@@ -173,6 +179,21 @@ type appendReq struct {
 	with                           With
 	decisionID, flow, recipientOIN string
 	startMS                        int64
+	// consentID is set for a consent change bound to its content (a
+	// register or withdraw record with a ConsentDigest): the record becomes
+	// the consent's head (consent_heads) in the same transaction.
+	consentID string
+}
+
+// dependents reports whether rows depending on the record are written with it.
+func (r *appendReq) dependents() bool { return !r.with.empty() || r.consentID != "" }
+
+// consentHeadOf is the consent whose head the record becomes, "" for none.
+func consentHeadOf(r *Record) string {
+	if (r.Name == ActionConsentRegister || r.Name == ActionConsentWithdraw) && r.ConsentDigest != "" && len(r.ConsentsUsed) == 1 {
+		return r.ConsentsUsed[0]
+	}
+	return ""
 }
 
 type appendRes struct {
@@ -262,7 +283,7 @@ func (s *logStore) AppendWith(ctx context.Context, r *Record, w With) (Commit, e
 	exp := Expiry(r).UnixMilli()
 	req := &appendReq{ctx: ctx, entry: makeEntry(exp, body), body: body, subject: r.Subject, expires: exp,
 		res: make(chan appendRes, 1), with: w, decisionID: r.DecisionID, flow: r.Flow, recipientOIN: r.RecipientOIN,
-		startMS: r.StartTime.UnixMilli()}
+		startMS: r.StartTime.UnixMilli(), consentID: consentHeadOf(r)}
 	select {
 	case s.reqs <- req:
 	case <-s.quit:
@@ -504,7 +525,7 @@ func (s *logStore) writeBatch(batch []*appendReq) (start int64, br *batchResult,
 func (s *logStore) writeDependents(ctx context.Context, t tx, size int64, batch []*appendReq) ([]*appendReq, error) {
 	has := false
 	for _, r := range batch {
-		has = has || !r.with.empty()
+		has = has || r.dependents()
 	}
 	if !has {
 		return batch, nil
@@ -512,7 +533,7 @@ func (s *logStore) writeDependents(ctx context.Context, t tx, size int64, batch 
 	kept := batch[:0:0]
 	for _, r := range batch {
 		idx := size + int64(len(kept))
-		if r.with.empty() {
+		if !r.dependents() {
 			kept = append(kept, r)
 			continue
 		}
@@ -767,6 +788,19 @@ func (s *logStore) RecordAt(ctx context.Context, index uint64) (Stored, error) {
 		return Stored{}, fmt.Errorf("%w: record %d was pruned", ErrNoRecord, index)
 	}
 	return decodeStored(int64(index), entry, body)
+}
+
+// ConsentHead implements [Store.ConsentHead].
+func (s *logStore) ConsentHead(ctx context.Context, consentID string) (uint64, error) {
+	var idx int64
+	err := s.db.queryRow(ctx, s.q("SELECT idx FROM "+s.tables.consentHeads+" WHERE consent_id = ?"), consentID).Scan(&idx)
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("%w: no record of consent %s", ErrNoRecord, consentID)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return uint64(idx), nil
 }
 
 // EachRecord implements [Store.EachRecord].

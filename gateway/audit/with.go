@@ -103,6 +103,12 @@ func obligationID(key, kind string) string {
 // writeWith writes what depends on the record at index idx inside the
 // batch's transaction.
 func (s *logStore) writeWith(ctx context.Context, t querier, idx int64, r *appendReq) error {
+	if r.consentID != "" {
+		q := "INSERT INTO " + s.tables.consentHeads + " (consent_id, idx) VALUES (?, ?) ON CONFLICT (consent_id) DO UPDATE SET idx = excluded.idx"
+		if _, err := t.exec(ctx, s.q(q), r.consentID, idx); err != nil {
+			return fmt.Errorf("consent head: %w", err)
+		}
+	}
 	w := r.with
 	key := w.ObligationKey
 	if key == "" {

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,7 +69,17 @@ func (b *boundConsents) check(ctx context.Context, c consent.Consent, subject st
 	if c.AuditIndex == nil {
 		return errors.Join(errUnverified, errors.New("not bound to an audit record (never registered through the local API, or its registration was interrupted)"))
 	}
-	st, err := b.audit.RecordAt(ctx, *c.AuditIndex)
+	// The row must be bound to the consent's latest record: a consents.db
+	// restored from an older backup has a withdrawn consent bound to its
+	// register record, which it matches.
+	head, err := b.audit.ConsentHead(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if head != *c.AuditIndex {
+		return errors.Join(errUnverified, fmt.Errorf("bound to audit record %d, but the consent's latest record is %d (consents.db older than the audit log: restored from a backup?)", *c.AuditIndex, head))
+	}
+	st, err := b.audit.RecordAt(ctx, head)
 	if err != nil {
 		return err
 	}
