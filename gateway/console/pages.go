@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -319,61 +318,31 @@ type logEntry struct {
 	Peer, PeerName string
 }
 
-type ldvLine struct {
-	Name       string         `json:"name"`
-	StartTime  int64          `json:"start_time"`
-	Attributes map[string]any `json:"attributes"`
-}
-
-func str(m map[string]any, k string) string { v, _ := m[k].(string); return v }
-
-func strs(m map[string]any, k string) []string {
-	var out []string
-	if xs, ok := m[k].([]any); ok {
-		for _, x := range xs {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
 // maxLogRows bounds the Logboek table.
 const maxLogRows = 500
 
 func (s *Server) entries(ctx context.Context) ([]logEntry, error) {
-	var buf bytes.Buffer
-	if err := s.cfg.Audit.Export(ctx, &buf); err != nil {
-		return nil, err
-	}
 	var out []logEntry
-	sc := bufio.NewScanner(&buf)
-	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-	for sc.Scan() {
-		var l ldvLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			return nil, err
-		}
-		a := l.Attributes
-		e := logEntry{Time: time.UnixMilli(l.StartTime), Action: l.Name, Side: str(a, "schakel.side"), Flow: str(a, "schakel.flow"),
-			Purpose: str(a, "schakel.purpose"), ReasonCodes: strs(a, "schakel.reason_codes")}
+	err := s.cfg.Audit.EachRecord(ctx, func(st audit.Stored) error {
+		r := st.Record
+		e := logEntry{Index: st.Index, Time: r.StartTime.Local(), Action: string(r.Name), Side: string(r.Side), Flow: r.Flow,
+			Purpose: r.Purpose, Allow: r.Allow, ReasonCodes: r.ReasonCodes}
 		e.Reasons = orNone(e.ReasonCodes)
-		e.Allow, _ = a["schakel.allow"].(bool)
-		if f, ok := a["schakel.log_index"].(float64); ok {
-			e.Index = uint64(f)
-		}
-		e.Peer = str(a, "schakel.recipient_oin")
-		if e.Side == string(audit.SideRecipient) {
-			e.Peer = str(a, "schakel.holder_oin")
+		e.Peer = r.RecipientOIN
+		if r.Side == audit.SideRecipient {
+			e.Peer = r.HolderOIN
 		}
 		if e.Peer == s.cfg.SelfOIN {
 			e.Peer = "" // a local action: the organisation's own systems or the console
 		}
 		e.PeerName = s.cfg.Peers[e.Peer]
 		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 // logFilter is the Logboek's filter: each field empty for "all".
