@@ -77,6 +77,21 @@ func (d Decisions) Changed() int {
 // Compare describes the changes from pack a to pack b. The scenarios come
 // from the built-in set and from each pack's testdata/scenarios.
 func Compare(ctx context.Context, a, b *policy.Pack) (*Report, error) {
+	ea, err := policy.NewEngine(a)
+	if err != nil {
+		return nil, fmt.Errorf("old pack: %w", err)
+	}
+	eb, err := policy.NewEngine(b)
+	if err != nil {
+		return nil, fmt.Errorf("new pack: %w", err)
+	}
+	return CompareEngines(ctx, ea, eb)
+}
+
+// CompareEngines is [Compare] for packs already compiled: it describes the
+// changes from engine a's pack to engine b's, deciding with the engines given.
+func CompareEngines(ctx context.Context, ea, eb *policy.Engine) (*Report, error) {
+	a, b := ea.Pack(), eb.Pack()
 	r := &Report{}
 	r.Sections, r.Unchanged = packSections(a, b)
 	for _, s := range r.Sections {
@@ -87,7 +102,7 @@ func Compare(ctx context.Context, a, b *policy.Pack) (*Report, error) {
 		}
 	}
 	var err error
-	if r.Decisions, err = decisions(ctx, a, b); err != nil {
+	if r.Decisions, err = decisions(ctx, ea, eb); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -125,15 +140,8 @@ func (r *Report) WriteText(w io.Writer) {
 
 // decisions re-runs every scenario (the built-in ones and each pack's own)
 // under both packs and lists, grouped by flow, every decision that changes.
-func decisions(ctx context.Context, a, b *policy.Pack) (Decisions, error) {
-	ea, err := policy.NewEngine(a)
-	if err != nil {
-		return Decisions{}, fmt.Errorf("old pack: %w", err)
-	}
-	eb, err := policy.NewEngine(b)
-	if err != nil {
-		return Decisions{}, fmt.Errorf("new pack: %w", err)
-	}
+func decisions(ctx context.Context, ea, eb *policy.Engine) (Decisions, error) {
+	a, b := ea.Pack(), eb.Pack()
 	fa, err := bundle.FilesFS(a.Files())
 	if err != nil {
 		return Decisions{}, fmt.Errorf("old pack: %w", err)
