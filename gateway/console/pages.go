@@ -20,6 +20,7 @@ import (
 	"github.com/schakel/schakel/gateway/bsn"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/policy"
+	"github.com/schakel/schakel/policy/diff"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
 
@@ -154,44 +155,24 @@ func side(sd policy.Side) string { return strings.Join(sd.OrgTypes, ", ") }
 func flowRows(d *policy.Data) []flowRow {
 	var rows []flowRow
 	for _, f := range d.Flows {
-		var cond []string
-		rq := f.Requires
-		for _, c := range []struct {
-			on   bool
-			text string
-		}{{rq.Relation, "hulprelatie verklaard"}, {rq.Justification, "schriftelijke onderbouwing"},
-			{rq.Residence, "woongemeente"}, {rq.CaseReference, "zaakkenmerk"},
-			{rq.Enrolment, "ingeschreven"}, {rq.Inzage, "inzage door ouders"}, {rq.Beroepsgeheim, "rol met beroepsgeheim"}} {
-			if c.on {
-				cond = append(cond, c.text)
-			}
-		}
+		cond := diff.Conditions(f.Requires)
 		if f.MinAge > 0 || f.MaxAge != nil {
 			age := fmt.Sprintf("leeftijd vanaf %d", f.MinAge)
 			if f.MaxAge != nil {
 				age += fmt.Sprintf(" tot en met %d", *f.MaxAge)
 			}
-			cond = append(cond, age)
+			if f.Requires == (policy.Requirements{}) {
+				cond = age
+			} else {
+				cond += ", " + age
+			}
 		}
 		roles := "houder: " + orAny(f.Holder.Roles) + "; ontvanger: " + orAny(f.Recipient.Roles)
 		rows = append(rows, flowRow{ID: f.ID, Title: f.Title, Holder: side(f.Holder), Recipient: side(f.Recipient), Roles: roles,
 			Categories: strings.Join(f.Categories, ", "), Never: strings.Join(f.Never, ", "), Purpose: f.Purpose, Basis: f.Basis,
-			Consent: f.Consent, Mode: dutchMode(f.Mode), Conditions: orNone(cond), Obligations: orNone(f.Obligations), Retention: f.RetentionDays})
+			Consent: f.Consent, Mode: diff.ModeText(f.Mode), Conditions: cond, Obligations: orNone(f.Obligations), Retention: f.RetentionDays})
 	}
 	return rows
-}
-
-// dutchMode says who may start a flow.
-func dutchMode(m string) string {
-	switch m {
-	case "request":
-		return "vraag (de ontvanger vraagt)"
-	case "notification":
-		return "melding (de houder stuurt)"
-	case "both":
-		return "vraag of melding"
-	}
-	return m
 }
 
 func orAny(s []string) string {
