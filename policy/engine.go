@@ -179,18 +179,28 @@ func (e *Engine) Pack() *Pack { return e.pack }
 // Revision is the pack's revision, reported in every decision.
 func (e *Engine) Revision() string { return e.pack.revision }
 
+// checkInput is what Decide and Precheck check before they evaluate: the
+// input has a time, the context is not done, and its enumerations are known.
+// Every failure wraps ErrEvaluation.
+func checkInput(ctx context.Context, in Input) error {
+	if in.Now.IsZero() {
+		return fmt.Errorf("%w: input has no time (now)", ErrEvaluation)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %v", ErrEvaluation, err)
+	}
+	if err := in.checkEnums(); err != nil {
+		return fmt.Errorf("%w: %v", ErrEvaluation, err)
+	}
+	return nil
+}
+
 // Decide evaluates one input. It fills in PolicyRevision and a fresh
 // DecisionID. An error (wrapping ErrEvaluation) is not a decision: the caller
 // must release nothing.
 func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
-	if in.Now.IsZero() {
-		return Decision{}, fmt.Errorf("%w: input has no time (now)", ErrEvaluation)
-	}
-	if err := ctx.Err(); err != nil {
-		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
-	}
-	if err := in.checkEnums(); err != nil {
-		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+	if err := checkInput(ctx, in); err != nil {
+		return Decision{}, err
 	}
 	d, err := e.eval(ctx, e.query, Query, in)
 	if err != nil {
@@ -214,14 +224,8 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 // never releases a category. An error (wrapping ErrEvaluation) must be
 // treated as a deny.
 func (e *Engine) Precheck(ctx context.Context, in Input) (Decision, error) {
-	if in.Now.IsZero() {
-		return Decision{}, fmt.Errorf("%w: input has no time (now)", ErrEvaluation)
-	}
-	if err := ctx.Err(); err != nil {
-		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
-	}
-	if err := in.checkEnums(); err != nil {
-		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
+	if err := checkInput(ctx, in); err != nil {
+		return Decision{}, err
 	}
 	in.Subject, in.Consents = Subject{}, nil
 	d, err := e.eval(ctx, e.precheck, PrecheckQuery, in)

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -21,6 +20,7 @@ import (
 	"github.com/schakel/schakel/gateway/bsn"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/policy"
+	"github.com/schakel/schakel/policy/diff"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
 
@@ -155,44 +155,24 @@ func side(sd policy.Side) string { return strings.Join(sd.OrgTypes, ", ") }
 func flowRows(d *policy.Data) []flowRow {
 	var rows []flowRow
 	for _, f := range d.Flows {
-		var cond []string
-		rq := f.Requires
-		for _, c := range []struct {
-			on   bool
-			text string
-		}{{rq.Relation, "hulprelatie verklaard"}, {rq.Justification, "schriftelijke onderbouwing"},
-			{rq.Residence, "woongemeente"}, {rq.CaseReference, "zaakkenmerk"},
-			{rq.Enrolment, "ingeschreven"}, {rq.Inzage, "inzage door ouders"}, {rq.Beroepsgeheim, "rol met beroepsgeheim"}} {
-			if c.on {
-				cond = append(cond, c.text)
-			}
-		}
+		cond := diff.Conditions(f.Requires)
 		if f.MinAge > 0 || f.MaxAge != nil {
 			age := fmt.Sprintf("leeftijd vanaf %d", f.MinAge)
 			if f.MaxAge != nil {
 				age += fmt.Sprintf(" tot en met %d", *f.MaxAge)
 			}
-			cond = append(cond, age)
+			if f.Requires == (policy.Requirements{}) {
+				cond = age
+			} else {
+				cond += ", " + age
+			}
 		}
 		roles := "houder: " + orAny(f.Holder.Roles) + "; ontvanger: " + orAny(f.Recipient.Roles)
 		rows = append(rows, flowRow{ID: f.ID, Title: f.Title, Holder: side(f.Holder), Recipient: side(f.Recipient), Roles: roles,
 			Categories: strings.Join(f.Categories, ", "), Never: strings.Join(f.Never, ", "), Purpose: f.Purpose, Basis: f.Basis,
-			Consent: f.Consent, Mode: dutchMode(f.Mode), Conditions: orNone(cond), Obligations: orNone(f.Obligations), Retention: f.RetentionDays})
+			Consent: f.Consent, Mode: diff.ModeText(f.Mode), Conditions: cond, Obligations: orNone(f.Obligations), Retention: f.RetentionDays})
 	}
 	return rows
-}
-
-// dutchMode says who may start a flow.
-func dutchMode(m string) string {
-	switch m {
-	case "request":
-		return "vraag (de ontvanger vraagt)"
-	case "notification":
-		return "melding (de houder stuurt)"
-	case "both":
-		return "vraag of melding"
-	}
-	return m
 }
 
 func orAny(s []string) string {
@@ -319,61 +299,31 @@ type logEntry struct {
 	Peer, PeerName string
 }
 
-type ldvLine struct {
-	Name       string         `json:"name"`
-	StartTime  int64          `json:"start_time"`
-	Attributes map[string]any `json:"attributes"`
-}
-
-func str(m map[string]any, k string) string { v, _ := m[k].(string); return v }
-
-func strs(m map[string]any, k string) []string {
-	var out []string
-	if xs, ok := m[k].([]any); ok {
-		for _, x := range xs {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
 // maxLogRows bounds the Logboek table.
 const maxLogRows = 500
 
 func (s *Server) entries(ctx context.Context) ([]logEntry, error) {
-	var buf bytes.Buffer
-	if err := s.cfg.Audit.Export(ctx, &buf); err != nil {
-		return nil, err
-	}
 	var out []logEntry
-	sc := bufio.NewScanner(&buf)
-	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-	for sc.Scan() {
-		var l ldvLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			return nil, err
-		}
-		a := l.Attributes
-		e := logEntry{Time: time.UnixMilli(l.StartTime), Action: l.Name, Side: str(a, "schakel.side"), Flow: str(a, "schakel.flow"),
-			Purpose: str(a, "schakel.purpose"), ReasonCodes: strs(a, "schakel.reason_codes")}
+	err := s.cfg.Audit.EachRecord(ctx, func(st audit.Stored) error {
+		r := st.Record
+		e := logEntry{Index: st.Index, Time: r.StartTime.Local(), Action: string(r.Name), Side: string(r.Side), Flow: r.Flow,
+			Purpose: r.Purpose, Allow: r.Allow, ReasonCodes: r.ReasonCodes}
 		e.Reasons = orNone(e.ReasonCodes)
-		e.Allow, _ = a["schakel.allow"].(bool)
-		if f, ok := a["schakel.log_index"].(float64); ok {
-			e.Index = uint64(f)
-		}
-		e.Peer = str(a, "schakel.recipient_oin")
-		if e.Side == string(audit.SideRecipient) {
-			e.Peer = str(a, "schakel.holder_oin")
+		e.Peer = r.RecipientOIN
+		if r.Side == audit.SideRecipient {
+			e.Peer = r.HolderOIN
 		}
 		if e.Peer == s.cfg.SelfOIN {
 			e.Peer = "" // a local action: the organisation's own systems or the console
 		}
 		e.PeerName = s.cfg.Peers[e.Peer]
 		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 // logFilter is the Logboek's filter: each field empty for "all".

@@ -185,17 +185,16 @@ func (s *Server) review(ctx context.Context, name string, archive []byte, sigs [
 		c.Problem = "Het archief is geen geldig beleidspakket: " + err.Error()
 		return c
 	}
-	var pack *policy.Pack
 	v, err := signing.ValidatePack(ctx, fsys, c.Revision)
 	var pe *signing.PackError
 	switch {
 	case err == nil:
-		pack, c.Engine = v.Pack, v.Engine
+		c.Engine = v.Engine
 		c.Tests.RegoTests, c.Tests.Scenarios = v.RegoTests, v.Scenarios
 	case errors.As(err, &pe) && len(pe.FailedTests) > 0:
 		// The tests fail, but the pack loads: show which, and the diff.
 		c.Tests.Failed = pe.FailedTests
-		if pack, c.Engine, err = signing.LoadUntested(fsys, c.Revision); err != nil {
+		if _, c.Engine, err = signing.LoadUntested(fsys, c.Revision); err != nil {
 			c.Problem = "Het pakket laadt niet: " + err.Error()
 			return c
 		}
@@ -203,7 +202,7 @@ func (s *Server) review(ctx context.Context, name string, archive []byte, sigs [
 		c.Problem = "Het pakket laadt niet, of zijn tests konden niet draaien: " + err.Error()
 		return c
 	}
-	if c.Report, err = diff.Compare(ctx, active.Pack(), pack); err != nil {
+	if c.Report, err = diff.CompareEngines(ctx, active, c.Engine); err != nil {
 		c.Problem = "De verschillen konden niet worden bepaald: " + err.Error()
 	}
 	return c

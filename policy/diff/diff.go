@@ -77,6 +77,21 @@ func (d Decisions) Changed() int {
 // Compare describes the changes from pack a to pack b. The scenarios come
 // from the built-in set and from each pack's testdata/scenarios.
 func Compare(ctx context.Context, a, b *policy.Pack) (*Report, error) {
+	ea, err := policy.NewEngine(a)
+	if err != nil {
+		return nil, fmt.Errorf("old pack: %w", err)
+	}
+	eb, err := policy.NewEngine(b)
+	if err != nil {
+		return nil, fmt.Errorf("new pack: %w", err)
+	}
+	return CompareEngines(ctx, ea, eb)
+}
+
+// CompareEngines is [Compare] for packs already compiled: it describes the
+// changes from engine a's pack to engine b's, deciding with the engines given.
+func CompareEngines(ctx context.Context, ea, eb *policy.Engine) (*Report, error) {
+	a, b := ea.Pack(), eb.Pack()
 	r := &Report{}
 	r.Sections, r.Unchanged = packSections(a, b)
 	for _, s := range r.Sections {
@@ -87,7 +102,7 @@ func Compare(ctx context.Context, a, b *policy.Pack) (*Report, error) {
 		}
 	}
 	var err error
-	if r.Decisions, err = decisions(ctx, a, b); err != nil {
+	if r.Decisions, err = decisions(ctx, ea, eb); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -125,15 +140,8 @@ func (r *Report) WriteText(w io.Writer) {
 
 // decisions re-runs every scenario (the built-in ones and each pack's own)
 // under both packs and lists, grouped by flow, every decision that changes.
-func decisions(ctx context.Context, a, b *policy.Pack) (Decisions, error) {
-	ea, err := policy.NewEngine(a)
-	if err != nil {
-		return Decisions{}, fmt.Errorf("old pack: %w", err)
-	}
-	eb, err := policy.NewEngine(b)
-	if err != nil {
-		return Decisions{}, fmt.Errorf("new pack: %w", err)
-	}
+func decisions(ctx context.Context, ea, eb *policy.Engine) (Decisions, error) {
+	a, b := ea.Pack(), eb.Pack()
 	fa, err := bundle.FilesFS(a.Files())
 	if err != nil {
 		return Decisions{}, fmt.Errorf("old pack: %w", err)
@@ -450,7 +458,7 @@ func describeFlow(d *policy.Data, f policy.Flow, cat func(string) string) []stri
 	out := []string{
 		"doel: " + f.Purpose,
 		"grondslag: " + f.Basis,
-		"modus: " + modeText(f.Mode),
+		"modus: " + ModeText(f.Mode),
 		"toestemming: " + consentText(d, f),
 		"verstrekker: " + side(f.Holder),
 		"ontvanger: " + side(f.Recipient),
@@ -459,7 +467,7 @@ func describeFlow(d *policy.Data, f policy.Flow, cat func(string) string) []stri
 	if len(f.Never) > 0 {
 		out = append(out, "nooit: "+joinMapped(f.Never, cat))
 	}
-	out = append(out, "voorwaarden: "+conditions(f.Requires), "leeftijd: "+ages(f.MinAge, f.MaxAge))
+	out = append(out, "voorwaarden: "+Conditions(f.Requires), "leeftijd: "+ages(f.MinAge, f.MaxAge))
 	out = append(out, "verplichtingen: "+orGeen(f.Obligations), "bewaartermijn: "+days(f.RetentionDays))
 	return out
 }
@@ -470,7 +478,7 @@ func flowChanges(da, db *policy.Data, x, y policy.Flow, ca, cb func(string) stri
 	out = append(out, changed("titel", x.Title, y.Title)...)
 	out = append(out, changed("doel", x.Purpose, y.Purpose)...)
 	out = append(out, changed("grondslag", x.Basis, y.Basis)...)
-	out = append(out, changed("modus", modeText(x.Mode), modeText(y.Mode))...)
+	out = append(out, changed("modus", ModeText(x.Mode), ModeText(y.Mode))...)
 	out = append(out, changed("toestemming", regime(x.Consent), regime(y.Consent))...)
 	if own := ownConsent(x) + " → " + ownConsent(y); ownConsent(x) != ownConsent(y) {
 		out = append(out, "eigen toestemmingsinstelling van de stroom: "+own)
@@ -482,7 +490,7 @@ func flowChanges(da, db *policy.Data, x, y policy.Flow, ca, cb func(string) stri
 	out = append(out, roleChange("rollen ontvanger", x.Recipient.Roles, y.Recipient.Roles)...)
 	out = append(out, listChange("categorieën", x.Categories, y.Categories, ca, cb)...)
 	out = append(out, listChange("nooit te verstrekken", x.Never, y.Never, ca, cb)...)
-	out = append(out, changed("voorwaarden", conditions(x.Requires), conditions(y.Requires))...)
+	out = append(out, changed("voorwaarden", Conditions(x.Requires), Conditions(y.Requires))...)
 	out = append(out, changed("leeftijd", ages(x.MinAge, x.MaxAge), ages(y.MinAge, y.MaxAge))...)
 	out = append(out, listChange("verplichtingen", x.Obligations, y.Obligations, nil, nil)...)
 	if x.RetentionDays != y.RetentionDays {
@@ -600,7 +608,10 @@ func regime(c string) string {
 	return "regime " + c
 }
 
-func conditions(r policy.Requirements) string {
+// Conditions describes in Dutch what a flow requires beyond its consent
+// ("geen" for nothing), as `schakel policy diff` and the console's Regels
+// page show it.
+func Conditions(r policy.Requirements) string {
 	var out []string
 	if r.Relation {
 		out = append(out, "hulprelatie vereist")
@@ -750,7 +761,8 @@ func attested(b bool) string {
 	return "telt niet"
 }
 
-func modeText(m string) string {
+// ModeText describes in Dutch who may start a flow of mode m.
+func ModeText(m string) string {
 	switch m {
 	case policy.ModeRequest:
 		return "alleen op vraag van de ontvanger"
