@@ -28,6 +28,10 @@ type Party struct {
 	// Gemeente is the CBS municipality code (GM and four digits) of a party
 	// whose org type is gemeente; "" for other parties.
 	Gemeente string `json:"gemeente"`
+	// DesignatedGemeente is, on a school side, the CBS code of the gemeente
+	// the peer directory designates for that school ("" for none; contract
+	// version 3).
+	DesignatedGemeente string `json:"designated_gemeente"`
 }
 
 // Subject is what the decision needs to know about the child.
@@ -38,6 +42,13 @@ type Subject struct {
 	// Gemeente is the child's woongemeente as the holder's records give it
 	// (a CBS code), "" when they do not.
 	Gemeente string `json:"gemeente"`
+	// The facts of contract version 3, from the holder's records. A parsed
+	// input defaults EnrolledAtHolder to true and ParentsWithGezag to 2 when
+	// absent; the gateway always sets both from the source record.
+	EnrolledAtHolder           bool     `json:"enrolled_at_holder"`
+	ParentsWithGezag           int      `json:"parents_with_gezag"` // 1 or 2
+	UnauthorisedAbsenceHours4w float64  `json:"unauthorised_absence_hours_4w"`
+	OpenVerzuimMeldingen       []string `json:"open_verzuim_meldingen"`
 }
 
 // The modes of an exchange (Input.Mode).
@@ -53,6 +64,7 @@ var Modes = []string{ModeRequest, ModeNotification}
 const (
 	HeldByHolder    = "holder"    // the holder keeps the consent
 	HeldByRecipient = "recipient" // the requester attested it in its signed statement
+	HeldByCase      = "case"      // a team consent of a case (K1 only)
 )
 
 // HeldBys are the values of Consent.HeldBy.
@@ -74,6 +86,51 @@ type Consent struct {
 	GivenAt      time.Time  `json:"given_at"`
 	ValidUntil   *time.Time `json:"valid_until"`
 	WithdrawnAt  *time.Time `json:"withdrawn_at"`
+	// Contract version 3: HolderOIN names the holder a consent is for (""
+	// for any; required to match for an attested consent); AnnouncedAt is
+	// when the holder itself told the givers (from the holder's own store,
+	// never from a request); CaseID and Grants belong to a team consent.
+	HolderOIN   string     `json:"holder_oin"`
+	AnnouncedAt *time.Time `json:"announced_at"`
+	CaseID      string     `json:"case_id"`
+	Grants      []Grant    `json:"grants"`
+}
+
+// Grant is a team consent's entry for one case member: the categories that
+// member may receive.
+type Grant struct {
+	Member     string   `json:"member"`
+	Categories []string `json:"categories"`
+}
+
+// The rings of a case member (Member.Ring).
+const (
+	RingKern       = "kern"
+	RingTweedeRing = "tweede_ring"
+	RingGast       = "gast"
+)
+
+// Case is the signed case record of a team around a child (K1).
+type Case struct {
+	ID          string     `json:"id"`
+	Purpose     string     `json:"purpose"`
+	OpenedBy    string     `json:"opened_by"`
+	OpenedAt    time.Time  `json:"opened_at"`
+	ClosedAt    *time.Time `json:"closed_at"`
+	Regiehouder string     `json:"regiehouder"`
+	FromConsult string     `json:"from_consult,omitempty"`
+	Members     []Member   `json:"members"`
+}
+
+// Member is one member of a case.
+type Member struct {
+	ID      string     `json:"id"`
+	OIN     string     `json:"oin"`
+	OrgType string     `json:"org_type"`
+	Role    string     `json:"role"`
+	Ring    string     `json:"ring"`
+	From    time.Time  `json:"from"`
+	Until   *time.Time `json:"until"`
 }
 
 // Input is the decision input of POLICY-CONTRACT.md.
@@ -88,7 +145,9 @@ type Input struct {
 	Consents      []Consent `json:"consents"`
 	Justification string    `json:"justification"`
 	CaseReference string    `json:"case_reference"`
-	Now           time.Time `json:"now"`
+	// Case is the signed case record (K1 only; contract version 3).
+	Case *Case     `json:"case,omitempty"`
+	Now  time.Time `json:"now"`
 }
 
 // ErrMalformedInput is wrapped by every ParseInput error (an *InputError).
