@@ -59,13 +59,21 @@ func cmdServe(args []string, s stdio) int {
 	return 0
 }
 
-// cmdValidateConfig loads a configuration with the same loader as serve.
+// cmdValidateConfig loads a configuration with the same loader as serve and
+// applies the node's own file checks, so "valid" means serve will get past them.
 func cmdValidateConfig(args []string, s stdio) int {
-	fs := newFlags(s, "schakel validate-config", "usage: schakel validate-config --config FILE\n\nLoads and checks a node configuration with the loader of serve.")
+	fs := newFlags(s, "schakel validate-config", "usage: schakel validate-config --config FILE\n\n"+
+		"Loads and checks a node configuration with the loader of serve, and the\n"+
+		"file modes serve checks before it starts (node.CheckFiles): the data\n"+
+		"folder (0700), the private keys and the pseudonym secret (0600). Run it\n"+
+		"as the node's user: a file that user cannot read is reported too.")
 	cfgPath := fs.configFlag()
 	cfg, code, ok := fs.parseConfig(args, cfgPath)
 	if !ok {
 		return code
+	}
+	if err := node.CheckFiles(cfg); err != nil {
+		return fs.failf("%s: the node would refuse to start:\n%v", *cfgPath, err)
 	}
 	fmt.Fprintf(s.out, "%s: valid (node %s, %s, %d peers)\n", *cfgPath, cfg.Node.OIN, cfg.Node.OrgType, len(cfg.Peers))
 	return 0

@@ -497,8 +497,8 @@ func loadOrCreateSecret(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%s is readable by group or others (mode %v); chmod 600 it", path, fi.Mode().Perm())
+	if err := checkSecretMode(path, fi); err != nil {
+		return nil, err
 	}
 	return audit.LoadSecret(path)
 }
