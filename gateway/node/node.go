@@ -229,6 +229,13 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	if err := n.trust.register(n.Metrics.Registry); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	notAfter := float64(keyPair.Leaf.NotAfter.Unix())
+	if err := n.Metrics.Registry.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "schakel_certificate_expiry_timestamp_seconds",
+		Help: "NotAfter of the node's organisation certificate (identity.cert), Unix seconds; peers refuse the node after it.",
+	}, func() float64 { return notAfter })); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	n.policyPoll = opt.PolicyPoll
 	notifyStore, err := notify.OpenSQLite(notify.DBPath(cfg.DataDir), log)
 	if err != nil {
