@@ -25,7 +25,7 @@ func TestSystemdUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, opt := range []string{"NoNewPrivileges=true", "ProtectSystem=strict", "ProtectHome=true", "PrivateTmp=true",
-		"PrivateDevices=true", "CapabilityBoundingSet=\n", "StateDirectory=schakel", "StateDirectoryMode=0700\n", "RestrictAddressFamilies=",
+		"PrivateDevices=true", "CapabilityBoundingSet=\n", "StateDirectory=schakel", "StateDirectoryMode=0700\n", "RuntimeDirectory=schakel\n", "RuntimeDirectoryMode=0700\n", "RestrictAddressFamilies=",
 		"SystemCallFilter=@system-service", "MemoryDenyWriteExecute=true", "UMask=0077", "User=schakel",
 		"ExecStartPre=/usr/local/bin/schakel validate-config --config /etc/schakel/node.yaml\n",
 		"ExecStart=/usr/local/bin/schakel serve --config /etc/schakel/node.yaml\n",

@@ -291,6 +291,7 @@ func (c *Config) resolve(base string) {
 	abs(&c.Source.GRPC.Cert)
 	abs(&c.Source.GRPC.Key)
 	abs(&c.DataDir)
+	abs(&c.Console.LinkFile)
 	abs(&c.Policy.Bundle)
 	for i := range c.Policy.Signatures {
 		abs(&c.Policy.Signatures[i])

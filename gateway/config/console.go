@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -12,7 +14,7 @@ import (
 // Console is the node's web console (gateway/console): off unless Listen is
 // set. "auto" listens on 127.0.0.1 on a free port. The console serves HTTPS
 // with the node's own certificate; users log in with a one-time link the
-// node writes to its log.
+// node writes to its log, or to console.link_file.
 type Console struct {
 	Listen string `yaml:"listen"`
 	// Permissions are the permissions of the console user the start-up
@@ -25,6 +27,12 @@ type Console struct {
 	// AllowRemote permits a non-loopback listen address. The login link
 	// then travels over the network; off by default.
 	AllowRemote bool `yaml:"allow_remote"`
+	// LinkFile, when set, receives the start-up login links (mode 0600,
+	// replaced whole at every start) instead of the log, which often ships
+	// to central logging where anyone who reads it could log in. Its
+	// folder must exist and be writable by the node (under systemd:
+	// /run/schakel, the unit's RuntimeDirectory).
+	LinkFile string `yaml:"link_file"`
 }
 
 // ConsoleUser is a named console user.
@@ -52,10 +60,18 @@ var consoleUserName = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,62}$`)
 func (c *Config) validateConsole(bad func(key, format string, args ...any)) {
 	cs := c.Console
 	if !cs.Enabled() {
-		if len(cs.Users) > 0 || len(cs.Permissions) > 0 {
-			bad("console.listen", "required when console.users or console.permissions are set (\"auto\" for a free loopback port)")
+		if len(cs.Users) > 0 || len(cs.Permissions) > 0 || cs.LinkFile != "" {
+			bad("console.listen", "required when console.users, console.permissions or console.link_file are set (\"auto\" for a free loopback port)")
 		}
 		return
+	}
+	if cs.LinkFile != "" {
+		dir := filepath.Dir(cs.LinkFile)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			bad("console.link_file", "folder %s does not exist (the node writes %s there at start)", dir, filepath.Base(cs.LinkFile))
+		} else if fi.Mode().Perm()&0o022 != 0 {
+			bad("console.link_file", "folder %s (mode %04o) is writable by group or others, who could replace the link file", dir, fi.Mode().Perm())
+		}
 	}
 	host, _, err := net.SplitHostPort(cs.Address())
 	if err != nil {

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -51,5 +53,39 @@ console:
 	remote, err := Parse([]byte(strings.Replace(ok, "listen: auto", "listen: 0.0.0.0:8443\n  allow_remote: true", 1)), dir)
 	if err != nil || remote.Console.Address() != "0.0.0.0:8443" {
 		t.Errorf("allow_remote: %v", err)
+	}
+}
+
+// TestConsoleLinkFileKey: console.link_file is resolved against the
+// configuration's folder, needs the console on, and an existing folder that
+// group and others cannot write (they could replace the link file).
+func TestConsoleLinkFileKey(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, "cert.pem", "key.pem", "ca.pem", "local-ca.pem")
+	if err := os.Mkdir(filepath.Join(dir, "run"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	on := valid + "\nconsole:\n  listen: auto\n  link_file: run/console-login\n"
+	c, err := Parse([]byte(on), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "run", "console-login"); c.Console.LinkFile != want {
+		t.Errorf("link_file %q, want %q", c.Console.LinkFile, want)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "open"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(dir, "open"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"console off", valid + "\nconsole:\n  link_file: run/console-login\n", "console.listen"},
+		{"missing folder", strings.Replace(on, "run/", "gone/", 1), "console.link_file: folder"},
+		{"world-writable folder", strings.Replace(on, "run/", "open/", 1), "writable by group or others"},
+	} {
+		if _, err := Parse([]byte(tc.yaml), dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error naming %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/schakel/schakel/gateway/audit"
@@ -16,6 +17,7 @@ import (
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/server"
 	"github.com/schakel/schakel/gateway/traceparent"
+	"github.com/schakel/schakel/internal/atomicfile"
 	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/signing"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
@@ -106,7 +108,8 @@ func (n *Node) ConsoleLogin(user string) (string, error) {
 	return "https://" + n.console.addr + "/login?token=" + tok, nil
 }
 
-// serveConsole serves the console and logs the start-up login link.
+// serveConsole serves the console and hands out the start-up login links:
+// to console.link_file (mode 0600) when set, else to the log.
 func (n *Node) serveConsole(serve func(func() error)) {
 	if n.console == nil {
 		return
@@ -117,14 +120,39 @@ func (n *Node) serveConsole(serve func(func() error)) {
 		n.log.Error("console: no login link", "err", err)
 		return
 	}
-	n.log.Info("console: " + url)
-	// The named users' links go to the same log: whoever reads it can log in
-	// as the user with every permission anyway.
+	links := []consoleLink{{config.ConsoleAdmin, url}}
+	// The named users' links go to the same place: whoever reads it can log
+	// in as the user with every permission anyway.
 	for _, u := range n.cfg.Console.Users {
 		if url, err := n.ConsoleLogin(u.Name); err == nil {
-			n.log.Info("console (" + u.Name + "): " + url)
+			links = append(links, consoleLink{u.Name, url})
 		}
 	}
+	if f := n.cfg.Console.LinkFile; f != "" {
+		if err := writeConsoleLinks(f, links); err != nil {
+			n.log.Error("console: login links not written; none logged (schakel console login makes a new one)", "file", f, "err", err)
+			return
+		}
+		n.log.Info("console: one-time login links written", "file", f, "users", len(links), "valid", console.LinkTTL.String())
+		return
+	}
+	n.log.Info("console: " + url)
+	for _, l := range links[1:] {
+		n.log.Info("console (" + l.user + "): " + l.url)
+	}
+}
+
+type consoleLink struct{ user, url string }
+
+// writeConsoleLinks replaces path, whole, with one "user url" line per
+// link, mode 0600; a link file of an earlier start is overwritten.
+func writeConsoleLinks(path string, links []consoleLink) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Schakel console: one-time login links, valid %s from %s, each usable once.\n", console.LinkTTL, time.Now().UTC().Format(time.RFC3339))
+	for _, l := range links {
+		fmt.Fprintf(&b, "%s %s\n", l.user, l.url)
+	}
+	return atomicfile.Write(path, []byte(b.String()), 0o600)
 }
 
 func (n *Node) stopConsole() {
