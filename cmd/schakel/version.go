@@ -30,6 +30,9 @@ type versionInfo struct {
 	Go              string `json:"go"`
 	ContractVersion int    `json:"contract_version"`
 	LocalAPI        string `json:"local_api"`
+	// StoreSchemas are the SQLite stores' tables and columns as this binary
+	// creates them (schema.go); with --config, compared to the node's.
+	StoreSchemas []storeSchema `json:"store_schemas"`
 }
 
 func buildVersion() versionInfo {
@@ -61,18 +64,48 @@ func buildVersion() versionInfo {
 	return v
 }
 
-// cmdVersion prints the version, commit and contract version.
+// cmdVersion prints the version, commit, contract version and the stores'
+// schemas; with --config it compares the node's stores to this binary's.
 func cmdVersion(args []string, s stdio) int {
-	fs := newFlags(s, "schakel version", "usage: schakel version [--json]\n\nPrints the version, the commit and the policy contract version.")
+	fs := newFlags(s, "schakel version", "usage: schakel version [--json] [--config FILE]\n\n"+
+		"Prints the version, the commit, the policy contract version and the schema\n"+
+		"(tables and columns, as a digest) of each SQLite store this binary creates.\n"+
+		"With --config, also the schema state of the node's stores: same, older (this\n"+
+		"binary adds tables or columns when the node starts: an upgrade), other (the\n"+
+		"store has tables or columns this binary does not know: made by a newer\n"+
+		"release; exit 1), absent. Read-only: the node may run.")
 	asJSON := fs.Bool("json", false, "print JSON")
+	cfgPath := fs.configFlag()
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
+	cfg, code, ok := fs.loadConfig(*cfgPath, false)
+	if !ok {
+		return code
+	}
 	v := buildVersion()
+	schemas, err := binarySchemas()
+	if err != nil {
+		return fs.failf("store schemas: %v", err)
+	}
+	if cfg != nil {
+		if err := compareSchemas(cfg, schemas); err != nil {
+			return fs.failf("store schemas: %v", err)
+		}
+	}
+	v.StoreSchemas = schemas
+	newer := false
+	for _, st := range schemas {
+		newer = newer || st.State == "other"
+	}
+	exit := 0
+	if newer {
+		exit = 1
+	}
 	if *asJSON {
 		b, _ := json.MarshalIndent(v, "", "  ")
 		fmt.Fprintf(s.out, "%s\n", b)
-		return 0
+		return exit
 	}
 	mod := ""
 	if v.Modified {
@@ -83,5 +116,19 @@ func cmdVersion(args []string, s stdio) int {
 		fmt.Fprintf(s.out, "commit time: %s\n", v.BuildTime)
 	}
 	fmt.Fprintf(s.out, "go: %s\npolicy contract version: %d\nlocal API: %s\n", v.Go, v.ContractVersion, v.LocalAPI)
-	return 0
+	fmt.Fprintf(s.out, "store schemas (tables and columns; --json lists them):\n")
+	for _, st := range schemas {
+		state := ""
+		if st.State != "" {
+			state = "  node: " + st.State
+		}
+		fmt.Fprintf(s.out, "  %-9s %-12s %s  %d tables%s\n", st.Store, st.File, st.Digest, len(st.Tables), state)
+		for _, d := range st.Extra {
+			fmt.Fprintf(s.out, "    %s\n", d)
+		}
+	}
+	if newer {
+		fmt.Fprintf(s.err, "schakel version: a store was made by a newer release than this binary; do not start this binary on it (restore the newer binary, or the backup taken before the upgrade)\n")
+	}
+	return exit
 }
