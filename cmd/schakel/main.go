@@ -56,6 +56,8 @@ var (
 		{name: "notify", summary: "status", sub: notifyGroup},
 		{name: "directory", summary: "build, sign, verify, diff (signed peer directory)", sub: directoryGroup},
 		{name: "console", summary: "login (a new one-time link to the web console)", sub: consoleGroup},
+		{name: "backup", summary: "an online copy of the node's stores and secret (--config FILE --out DIR)", run: cmdBackup},
+		{name: "restore", summary: "put a backup back into an empty data folder (--config FILE --from DIR)", run: cmdRestore},
 		{name: "version", summary: "version, commit and policy contract version [--json]", run: cmdVersion},
 	}}
 )
