@@ -71,6 +71,9 @@ func TestBackupRestore(t *testing.T) {
 	if fi, _ := os.Stat(backup); fi.Mode().Perm() != 0o700 {
 		t.Errorf("backup folder mode %04o, want 0700", fi.Mode().Perm())
 	}
+	if code, _, errs := runSchakel("backup", "--config", cfgPath); code != 2 || !strings.Contains(errs, "--out is required") {
+		t.Errorf("backup without --out: exit %d, %q; want a usage error", code, errs)
+	}
 	if code, _, errs := runSchakel("backup", "--config", cfgPath, "--out", backup); code != 1 || !strings.Contains(errs, "not empty") {
 		t.Errorf("backup into a non-empty folder: exit %d, %s", code, errs)
 	}
