@@ -86,7 +86,12 @@ func cmdVersion(args []string, s stdio) int {
 	v := buildVersion()
 	schemas, err := binarySchemas()
 	if err != nil {
-		return fs.failf("store schemas: %v", err)
+		// The version itself is still worth printing (a read-only or
+		// missing temporary folder, say); a comparison is not possible.
+		if cfg != nil {
+			return fs.failf("store schemas: %v", err)
+		}
+		fmt.Fprintf(s.err, "schakel version: store schemas unknown: %v\n", err)
 	}
 	if cfg != nil {
 		if err := compareSchemas(cfg, schemas); err != nil {
@@ -116,7 +121,9 @@ func cmdVersion(args []string, s stdio) int {
 		fmt.Fprintf(s.out, "commit time: %s\n", v.BuildTime)
 	}
 	fmt.Fprintf(s.out, "go: %s\npolicy contract version: %d\nlocal API: %s\n", v.Go, v.ContractVersion, v.LocalAPI)
-	fmt.Fprintf(s.out, "store schemas (tables and columns; --json lists them):\n")
+	if len(schemas) > 0 {
+		fmt.Fprintf(s.out, "store schemas (tables and columns; --json lists them):\n")
+	}
 	for _, st := range schemas {
 		state := ""
 		if st.State != "" {
