@@ -71,7 +71,7 @@ func CheckFiles(cfg *config.Config) error {
 		errs = append(errs, fmt.Errorf("data_dir: %w", err))
 	}
 	if _, err := identity.LoadKeyPair(cfg.Identity.Cert, cfg.Identity.Key); err != nil {
-		errs = append(errs, fmt.Errorf("identity: %w", err))
+		errs = append(errs, err) // "identity: …", naming the file
 	}
 	if g := cfg.Source.GRPC; g.Address != "" {
 		if _, err := identity.LoadKeyPair(g.Cert, g.Key); err != nil {
