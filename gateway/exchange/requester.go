@@ -47,6 +47,10 @@ type RequesterConfig struct {
 	// FlowRetention is this node's own retention for a flow (0: unknown);
 	// nil: none. The record is kept at least that long.
 	FlowRetention func(flow string) int
+	// ConsentMaxAge bounds how long ago an attested consent may have been
+	// given, as RegisterConsent bounds a registered one (zero:
+	// consent.DefaultMaxAge).
+	ConsentMaxAge time.Duration
 }
 
 // Requester asks peers for records on behalf of the organisation's systems.
@@ -87,7 +91,8 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	if p := req.GetProfessional(); len(p) > 64 || !professionalRE.MatchString(p) {
 		errs = append(errs, errors.New("professional: a pseudonymous reference of at most 64 characters [A-Za-z0-9._:-]"))
 	}
-	attested, aerrs := attestedConsents(req.GetAttestedConsents(), r.cfg.Self.OIN)
+	requestID := release.NewID()
+	attested, aerrs := attestedConsents(req.GetAttestedConsents(), r.cfg.Self.OIN, req.GetBsn(), requestID, start, r.cfg.ConsentMaxAge)
 	errs = append(errs, aerrs...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", release.ErrInvalidRequest, errors.Join(errs...))
@@ -99,14 +104,18 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	ctx, tc, span := tracing.ClientSpan(ctx, "schakel.exchange.v1.ExchangeService/RequestRecord", holder.OIN)
 	defer span.End()
 	ereq := &exchangev1.RequestRecordRequest{
-		RequestId: release.NewID(), SentAt: timestamppb.New(start),
+		RequestId: requestID, SentAt: timestamppb.New(start),
 		Purpose: req.GetPurpose(), Flow: req.GetFlow(), Bsn: req.GetBsn(), Categories: req.GetCategories(),
 		RecipientRole: req.GetRole(), Relation: req.GetRelation(), CaseReference: req.GetCaseReference(),
 		Justification: req.GetJustification(),
 	}
-	// What this organisation claims and answers for, signed per request.
-	if ereq.Statement, err = release.SignStatement(r.cfg.Signer,
-		release.RequestStatement(ereq, holder.OIN, r.cfg.Self.OIN, req.GetProfessional(), attested)); err != nil {
+	// What this organisation claims and answers for, signed per request,
+	// within the bounds the holder will check.
+	stmt := release.RequestStatement(ereq, holder.OIN, r.cfg.Self.OIN, req.GetProfessional(), attested)
+	if serrs := release.ValidateStatement(stmt); len(serrs) > 0 {
+		return nil, fmt.Errorf("%w: %w", release.ErrInvalidRequest, errors.Join(serrs...))
+	}
+	if ereq.Statement, err = release.SignStatement(r.cfg.Signer, stmt); err != nil {
 		return nil, err
 	}
 	own, err := release.StoredStatement(r.cfg.Signer.Public(), ereq.GetStatement())
@@ -172,10 +181,15 @@ var professionalRE = regexp.MustCompile(`^[A-Za-z0-9._:-]*$`)
 
 // attestedConsents checks the consents the organisation's system attests and
 // converts them for the statement. Each must be this organisation's
-// (recipient_oin), and well formed.
-func attestedConsents(cs []*localv1.Consent, self string) ([]*exchangev1.AttestedConsent, []error) {
+// (recipient_oin), for the child of this request (its BSN equals the
+// request's; the statement carries it as the request's subject digest),
+// given within the window RegisterConsent accepts, and well formed.
+func attestedConsents(cs []*localv1.Consent, self, childBSN, requestID string, now time.Time, maxAge time.Duration) ([]*exchangev1.AttestedConsent, []error) {
 	var out []*exchangev1.AttestedConsent
 	var errs []error
+	if len(cs) > release.MaxAttestedConsents {
+		return nil, []error{fmt.Errorf("attested_consents: more than %d consents (%d)", release.MaxAttestedConsents, len(cs))}
+	}
 	for i, c := range cs {
 		key := fmt.Sprintf("attested_consents[%d]", i)
 		in := consent.Consent{BSN: c.GetBsn(), GivenBy: c.GetGivenBy(), Giver: c.GetGiver(), RecipientOIN: c.GetRecipientOin(),
@@ -191,13 +205,25 @@ func attestedConsents(cs []*localv1.Consent, self string) ([]*exchangev1.Atteste
 			errs = append(errs, fmt.Errorf("%s: recipient_oin must be this organisation's OIN", key))
 			continue
 		}
+		if c.GetBsn() != childBSN {
+			errs = append(errs, fmt.Errorf("%s: bsn: the consent is for another child than the requested one", key))
+			continue
+		}
+		if err := consent.CheckGivenAt(in.GivenAt, now, maxAge); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+			continue
+		}
+		if id := c.GetId(); id != "" && (len(id) > release.MaxReference || !professionalRE.MatchString(id)) {
+			errs = append(errs, fmt.Errorf("%s: id: a reference of at most %d characters [A-Za-z0-9._:-]", key, release.MaxReference))
+			continue
+		}
 		id := c.GetId()
 		if id == "" {
 			id = "attested-" + release.NewID()[:16]
 		}
 		out = append(out, &exchangev1.AttestedConsent{Id: id, GivenBy: c.GetGivenBy(), Giver: c.GetGiver(),
 			RecipientOin: c.GetRecipientOin(), Purpose: c.GetPurpose(), Categories: c.GetCategories(),
-			GivenAt: c.GetGivenAt(), ValidUntil: c.GetValidUntil()})
+			GivenAt: c.GetGivenAt(), ValidUntil: c.GetValidUntil(), SubjectDigest: release.SubjectDigest(requestID, childBSN)})
 	}
 	return out, errs
 }

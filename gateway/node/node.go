@@ -208,11 +208,12 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	holder := exchange.NewHolder(exchange.HolderConfig{
 		Release: releaser, Vocabulary: n.policy, Now: now,
 		Replay: exchange.NewReplayGuard(cfg.Limits.ClockSkew.D(), now()), Witness: n.Witnessing(), Skew: cfg.Limits.ClockSkew.D(),
+		ConsentMaxAge: cfg.Consents.MaxAge.D(),
 	}, log)
 	requester := exchange.NewRequester(exchange.RequesterConfig{
 		Self: n.self, Signer: signer, Directory: dir, Conns: n.pool, Audit: n.audit, Vocabulary: n.policy,
 		Secret: secret, Timeout: cfg.Limits.RequestTimeout.D(), Now: now,
-		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays,
+		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays, ConsentMaxAge: cfg.Consents.MaxAge.D(),
 	}, log)
 
 	if err := n.policy.register(n.Metrics.Registry); err != nil {
@@ -241,6 +242,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		MaxAge: cfg.Notify.MaxAge.D(), RetryInitial: cfg.Notify.RetryInitial.D(), RetryMax: cfg.Notify.RetryMax.D(),
 		PerPeer: cfg.Notify.PerPeer, Timeout: cfg.Limits.RequestTimeout.D(), Registry: n.Metrics.Registry, Now: now,
 		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays, StatementSkew: cfg.Limits.ClockSkew.D(),
+		ConsentMaxAge: cfg.Consents.MaxAge.D(),
 	}, log)
 	if err != nil {
 		return nil, err

@@ -99,6 +99,9 @@ type Config struct {
 	// StatementSkew is how far a sender's statement time may differ from
 	// this node's clock (default 2 minutes).
 	StatementSkew time.Duration
+	// ConsentMaxAge bounds how long ago a consent a statement attests may
+	// have been given (zero: consent.DefaultMaxAge).
+	ConsentMaxAge time.Duration
 }
 
 // Notifier implements the local notification API, the peer-facing receiver

@@ -224,6 +224,7 @@ func (n *Notifier) senderStatement(ctx context.Context, from identity.Peer, req 
 		Arrived: release.PresentCategories(req.GetRecord()), // the policy may have released fewer than stated
 		Role:    req.GetHolderRole(), CaseReference: req.GetCaseReference(),
 		JustificationUnseen: true, // a notification carries its digest only
+		ConsentMaxAge:       n.cfg.ConsentMaxAge,
 	}, now, n.cfg.StatementSkew)
 	return stored, err
 }
