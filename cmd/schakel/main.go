@@ -56,6 +56,7 @@ var (
 		{name: "notify", summary: "status", sub: notifyGroup},
 		{name: "directory", summary: "build, sign, verify, diff (signed peer directory)", sub: directoryGroup},
 		{name: "console", summary: "login (a new one-time link to the web console)", sub: consoleGroup},
+		{name: "allow-downgrade", summary: "let a stopped node go back to an older policy pack or peer directory (audited)", run: cmdAllowDowngrade},
 		{name: "version", summary: "version, commit and policy contract version [--json]", run: cmdVersion},
 	}}
 )

@@ -58,7 +58,9 @@ type Node struct {
 	log    *slog.Logger
 	self   identity.Peer
 	policy *Policy
-	audit  audit.Store
+	// versions is the highest pack and directory version accepted.
+	versions *versionFloor
+	audit    audit.Store
 	// consents is the register; decisions read it through boundConsents.
 	consents *consent.SQLiteStore
 	closers  []func() error
@@ -140,7 +142,12 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	}
 	n.secret = secret
 
-	n.policy, err = LoadPolicy(cfg.Policy, log, PolicyOptions{StateFile: filepath.Join(cfg.DataDir, StatusFile), Now: opt.Now})
+	// The highest pack and directory versions accepted before: nothing
+	// older is put in force, at start or later.
+	if n.versions, err = openVersionFloor(cfg.DataDir, log); err != nil {
+		return nil, fmt.Errorf("accepted versions: %w", err)
+	}
+	n.policy, err = LoadPolicy(cfg.Policy, log, PolicyOptions{StateFile: filepath.Join(cfg.DataDir, StatusFile), Now: opt.Now, floor: n.versions})
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
@@ -176,6 +183,9 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		}
 	}
 	n.closers = append(n.closers, n.audit.Close)
+	if err := n.auditDowngrades(context.Background()); err != nil {
+		return nil, err
+	}
 	n.Metrics = server.NewMetrics()
 	if err := n.startWitness(context.Background(), cfg, log, n.Metrics.Registry); err != nil {
 		return nil, err
@@ -217,6 +227,9 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	}, log)
 
 	if err := n.policy.register(n.Metrics.Registry); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if err := n.versions.register(n.Metrics.Registry); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	if c, ok := n.audit.(interface{ Commits() int64 }); ok {
