@@ -286,7 +286,8 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	n.peerSrv = grpc.NewServer(append(common,
 		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, n.trust.anchors.Pool, check))),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("peer", n.Metrics, log),
-			server.NewPeerLimits(cfg.Limits.PeerRate, cfg.Limits.PeerBurst, cfg.Limits.PeerConcurrency).Interceptor()),
+			server.NewPeerLimits(cfg.Limits.PeerRate, cfg.Limits.PeerBurst, cfg.Limits.PeerConcurrency).
+				WithDenials(cfg.Limits.PeerDenialRate, cfg.Limits.PeerDenialBurst).Interceptor()),
 		grpc.MaxConcurrentStreams(uint32(cfg.Limits.PeerConcurrency)),
 	)...)
 	exchangev1.RegisterExchangeServiceServer(n.peerSrv, &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier})
