@@ -255,7 +255,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		MaxAge: cfg.Notify.MaxAge.D(), RetryInitial: cfg.Notify.RetryInitial.D(), RetryMax: cfg.Notify.RetryMax.D(),
 		PerPeer: cfg.Notify.PerPeer, Timeout: cfg.Limits.RequestTimeout.D(), Registry: n.Metrics.Registry, Now: now,
 		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays, StatementSkew: cfg.Limits.ClockSkew.D(),
-		ConsentMaxAge: cfg.Consents.MaxAge.D(),
+		ConsentMaxAge: cfg.Consents.MaxAge.D(), Flows: n.policy,
 	}, log)
 	if err != nil {
 		return nil, err

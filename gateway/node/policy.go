@@ -347,6 +347,9 @@ func (p *Policy) Precheck(ctx context.Context, in policy.Input) (policy.Decision
 // Revision is the active pack's revision.
 func (p *Policy) Revision() string { return p.active.Load().revision }
 
+// Flow is the active pack's flow id.
+func (p *Policy) Flow(id string) (policy.Flow, bool) { return p.active.Load().pack.Flow(id) }
+
 // KnownPurpose reports whether the active pack knows the purpose.
 func (p *Policy) KnownPurpose(s string) bool { return p.active.Load().pack.HasPurpose(s) }
 

@@ -45,6 +45,10 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 	if verr == nil {
 		stmt, verr = n.senderStatement(ctx, from, req, start)
 	}
+	if verr == nil {
+		// The receiver decides too: its own pack, not the sender's.
+		verr = n.checkOwnFlow(from, req)
+	}
 	var state *audit.PeerLog
 	if verr == nil {
 		var stale error
@@ -63,6 +67,12 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 	}, n.cfg.Now())
 	if err != nil {
 		return nil, err
+	}
+	if errors.Is(verr, release.ErrNotInFlow) {
+		n.m.refusedByOwnPolicy()
+		n.log.WarnContext(ctx, "notification refused by this node's own policy pack", "peer_oin", from.OIN,
+			"decision_id", dec.GetDecisionId(), "flow", dec.GetFlow(), "err", verr, "audit_index", commit.Index)
+		return nil, verr
 	}
 	if verr != nil {
 		n.log.ErrorContext(ctx, "notification failed verification", "peer_oin", from.OIN, "decision_id", dec.GetDecisionId(), "err", verr)
@@ -98,6 +108,15 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 		"decision_id", dec.GetDecisionId(), "audit_index", commit.Index)
 	return &exchangev1.DeliverNotificationResponse{NotificationId: in.ID, Duplicate: dup,
 		ReceiptSignature: in.ReceiptSignature, PayloadDigest: in.PayloadDigest}, nil
+}
+
+// checkOwnFlow applies this node's own pack to an arriving notification
+// (flowcheck.go); without a pack every notification is refused.
+func (n *Notifier) checkOwnFlow(from identity.Peer, req *exchangev1.DeliverNotificationRequest) error {
+	if n.cfg.Flows == nil {
+		return &release.NotInFlow{Code: "NO_MATCHING_FLOW", Problem: "this node has no policy pack to check notifications against"}
+	}
+	return checkOwnFlow(n.cfg.Flows, n.cfg.Self, from, req)
 }
 
 // verifySender checks the sender's proof: the release verifies against the
@@ -146,6 +165,7 @@ type metrics struct {
 	outcomes    *prometheus.CounterVec
 	deadLetters prometheus.Counter
 	receipts    *prometheus.CounterVec
+	ownPolicy   prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -162,9 +182,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "schakel_notify_received_total",
 			Help: "Notifications received from peers, by whether the delivery was a duplicate.",
 		}, []string{"duplicate"}),
+		ownPolicy: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "schakel_notify_refused_by_own_policy_total",
+			Help: "Notifications that verified but that this node's own policy pack would not let their flow carry (refused, audited, not stored).",
+		}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.outcomes, m.deadLetters, m.receipts} {
+		for _, c := range []prometheus.Collector{m.outcomes, m.deadLetters, m.receipts, m.ownPolicy} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("notify metrics: %w", err)
 			}
@@ -174,6 +198,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) outcome(o string) { m.outcomes.WithLabelValues(o).Inc() }
+
+func (m *metrics) refusedByOwnPolicy() { m.ownPolicy.Inc() }
 
 func (m *metrics) deadLetter() {
 	m.outcomes.WithLabelValues("dead_letter").Inc()
