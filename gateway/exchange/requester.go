@@ -132,6 +132,20 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 		return nil, err
 	}
 	dec := resp.GetDecision()
+	if derrs := release.ValidateDecision(dec); len(derrs) > 0 {
+		// Out of bounds: recorded as a failed verification without the
+		// holder's fields, and not passed on.
+		r.log.ErrorContext(ctx, "holder decision out of bounds", "peer_oin", holder.OIN, "err", errors.Join(derrs...))
+		if _, err := release.RecordReceived(ctx, r.cfg.Audit, r.cfg.Secret, r.cfg.Self, release.Received{
+			Action: audit.ActionRequestReceive, Holder: holder, Trace: tc, BSN: req.GetBsn(), Purpose: req.GetPurpose(),
+			RecipientRole: req.GetRole(), VerifyErr: fmt.Errorf("decision out of bounds: %w", errors.Join(derrs...)),
+			RetentionDays: r.flowRetention(""), Start: start, Relation: req.GetRelation(), CaseReference: req.GetCaseReference(),
+			Professional: req.GetProfessional(), Statement: own,
+		}, r.cfg.Now()); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: decision out of bounds: %v", release.ErrVerification, errors.Join(derrs...))
+	}
 	rcpt, verr := r.verify(&p, holder, dec, resp)
 	var state *audit.PeerLog
 	if verr == nil && dec != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/schakel/schakel/internal/testnode"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
+	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
 )
 
 // Claims each side checks for itself (issue: attested consents bound to
@@ -262,5 +263,79 @@ func TestPeerClaimsBoundedAtHolder(t *testing.T) {
 		if err == nil && bytes.Contains(b, []byte(marker+marker)) {
 			t.Fatalf("%s holds the peer's text", filepath.Base(p))
 		}
+	}
+}
+
+// TestNotificationFieldsBoundedAtReceiver: the school bounds every field of
+// an arriving notification that it would keep (the claims and the sender's
+// decision) before it verifies or stores anything: each over-long field is
+// refused InvalidArgument naming the field, and nothing of it reaches the
+// audit log or any file. Control: the same notification within bounds gets
+// as far as the proof check (and fails there: its proof is made up).
+func TestNotificationFieldsBoundedAtReceiver(t *testing.T) {
+	f := testnode.New(t)
+	school := f.Start(testnode.School, []testnode.Org{testnode.Gemeente}, nil)
+	peer := f.RawPeerClient(school, f.CA.Issue(t, testnode.Gemeente.OIN, testnode.Gemeente.Name).TLS)
+	ctx := context.Background()
+	const marker = "meldtekst"
+	big := func(n int) string { return strings.Repeat(marker, n/len(marker)+1)[:n] }
+	base := func() *exchangev1.DeliverNotificationRequest {
+		return &exchangev1.DeliverNotificationRequest{
+			RequestId: randomID(), SentAt: timestamppb.Now(), IdempotencyKey: "melding-" + randomID()[:12],
+			Purpose: "afstemming_ondersteuning", Flow: "B2", Bsn: testnode.Child(t, "Lotte").BSN,
+			HolderRole: "wijkcoach", RecipientRole: "zorgcoordinator",
+			Decision: &exchangev1.Decision{DecisionId: randomID(), Allow: true, Flow: "B2", Basis: "toestemming",
+				Categories: []string{"identificatie"}, RetentionDays: 1825, PolicyRevision: "sha256:test"},
+			Record: &recordv1.Record{Identificatie: &recordv1.Identificatie{GivenName: "Lotte"}},
+			Audit:  &exchangev1.AuditProof{PayloadDigest: "sha256:00"},
+		}
+	}
+	cases := []struct {
+		name, field string
+		alter       func(r *exchangev1.DeliverNotificationRequest)
+	}{
+		{"case reference", "case_reference", func(r *exchangev1.DeliverNotificationRequest) { r.CaseReference = big(300) }},
+		{"holder role", "holder_role", func(r *exchangev1.DeliverNotificationRequest) { r.HolderRole = big(100) }},
+		{"64 KB decision id", "decision.decision_id", func(r *exchangev1.DeliverNotificationRequest) { r.Decision.DecisionId = big(64 << 10) }},
+		{"decision basis", "decision.basis", func(r *exchangev1.DeliverNotificationRequest) { r.Decision.Basis = big(200) }},
+		{"64 KB consent used", "decision.consents_used[0]", func(r *exchangev1.DeliverNotificationRequest) {
+			r.Decision.ConsentsUsed = []string{big(64 << 10)}
+		}},
+		{"reason message", "decision.reasons[0].message", func(r *exchangev1.DeliverNotificationRequest) {
+			r.Decision.Reasons = []*exchangev1.Reason{{Code: "X", Message: big(5000)}}
+		}},
+		{"reason code", "decision.reasons[0].code", func(r *exchangev1.DeliverNotificationRequest) {
+			r.Decision.Reasons = []*exchangev1.Reason{{Code: big(100)}}
+		}},
+		{"withheld count", "decision.withheld", func(r *exchangev1.DeliverNotificationRequest) {
+			for range 40 {
+				r.Decision.Withheld = append(r.Decision.Withheld, &exchangev1.Withheld{Category: "diagnose", Code: "X"})
+			}
+		}},
+		{"obligation", "decision.obligations[0]", func(r *exchangev1.DeliverNotificationRequest) { r.Decision.Obligations = []string{big(300)} }},
+		{"policy revision", "decision.policy_revision", func(r *exchangev1.DeliverNotificationRequest) { r.Decision.PolicyRevision = big(4000) }},
+		{"retention", "decision.retention_days", func(r *exchangev1.DeliverNotificationRequest) { r.Decision.RetentionDays = -1 }},
+	}
+	before := auditCommits(t, school)
+	for _, c := range cases {
+		req := base()
+		c.alter(req)
+		_, err := peer.DeliverNotification(ctx, req)
+		if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), c.field) || strings.Contains(err.Error(), marker) {
+			t.Errorf("%s: %v, want InvalidArgument naming %s (not repeating the value)", c.name, err, c.field)
+		}
+	}
+	if after := auditCommits(t, school); after != before {
+		t.Fatalf("out-of-bounds notifications were recorded (%v -> %v commits)", before, after)
+	}
+	files, _ := filepath.Glob(filepath.Join(school.Config.DataDir, "*"))
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil && bytes.Contains(b, []byte(marker+marker)) {
+			t.Fatalf("%s holds the peer's text", filepath.Base(p))
+		}
+	}
+	// The control: within bounds it passes validation and fails at the proof.
+	if _, err := peer.DeliverNotification(ctx, base()); status.Code(err) == codes.InvalidArgument || err == nil {
+		t.Fatalf("notification within bounds: %v, want it refused only by the proof check", err)
 	}
 }

@@ -147,6 +147,9 @@ func validateDeliver(req *exchangev1.DeliverNotificationRequest) error {
 	})
 	if req.GetDecision() == nil || !req.GetDecision().GetAllow() {
 		errs = append(errs, errors.New("decision: an allowing decision is required"))
+	} else {
+		// Kept in this node's audit record: bounded here, before anything.
+		errs = append(errs, release.ValidateDecision(req.GetDecision())...)
 	}
 	if len(release.PresentCategories(req.GetRecord())) == 0 {
 		errs = append(errs, errors.New("record: at least one category must be present"))

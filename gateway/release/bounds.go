@@ -231,3 +231,84 @@ func asField(prefix string, err error) error {
 	}
 	return &FieldError{Field: prefix + "claims", Problem: s}
 }
+
+// Bounds of a peer's decision (a holder's answer, a notification's
+// decision): the receiver keeps its fields in its own audit record.
+const (
+	MaxDecisionReasons     = 32
+	MaxReasonMessage       = 1000
+	MaxDecisionConsents    = 32
+	MaxDecisionObligations = 16
+	MaxRetentionDays       = 36500
+)
+
+var (
+	codeRE     = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,63}$`)
+	revisionRE = regexp.MustCompile(`^[A-Za-z0-9._:+-]{1,80}$`)
+)
+
+// ValidateDecision bounds every field of a decision another node sent:
+// decision id, flow, basis, categories, withheld, reasons (codes and
+// messages), obligations, consents used, retention and policy revision.
+func ValidateDecision(d *exchangev1.Decision) []error {
+	var errs []error
+	if d == nil {
+		return []error{fieldErr("decision", "required")}
+	}
+	if !consentIDRE.MatchString(d.GetDecisionId()) {
+		errs = append(errs, fieldErr("decision.decision_id", "must be 1 to 64 characters [A-Za-z0-9._:-], got %d", len(d.GetDecisionId())))
+	}
+	if f := d.GetFlow(); f != "" && !flowIDRE.MatchString(f) {
+		errs = append(errs, fieldErr("decision.flow", "must be a flow id, got %d characters", len(f)))
+	}
+	if b := d.GetBasis(); b != "" && !vocabWordRE.MatchString(b) {
+		errs = append(errs, fieldErr("decision.basis", "must be a basis id, got %d characters", len(b)))
+	}
+	errs = append(errs, categoryList("decision.categories", d.GetCategories(), false)...)
+	if n := len(d.GetWithheld()); n > MaxStatedCategories {
+		errs = append(errs, fieldErr("decision.withheld", "more than %d entries (%d)", MaxStatedCategories, n))
+	} else {
+		for i, w := range d.GetWithheld() {
+			if !categoryIDRE.MatchString(w.GetCategory()) || !codeRE.MatchString(w.GetCode()) {
+				errs = append(errs, fieldErr(fmt.Sprintf("decision.withheld[%d]", i), "must be a category id and a reason code"))
+			}
+		}
+	}
+	if n := len(d.GetReasons()); n > MaxDecisionReasons {
+		errs = append(errs, fieldErr("decision.reasons", "more than %d reasons (%d)", MaxDecisionReasons, n))
+	} else {
+		for i, r := range d.GetReasons() {
+			if !codeRE.MatchString(r.GetCode()) {
+				errs = append(errs, fieldErr(fmt.Sprintf("decision.reasons[%d].code", i), "must be a reason code (capitals, digits, _; at most 64)"))
+			}
+			if err := boundedText(fmt.Sprintf("decision.reasons[%d].message", i), r.GetMessage(), MaxReasonMessage); err != nil {
+				errs = append(errs, asField("", err))
+			}
+		}
+	}
+	if n := len(d.GetObligations()); n > MaxDecisionObligations {
+		errs = append(errs, fieldErr("decision.obligations", "more than %d obligations (%d)", MaxDecisionObligations, n))
+	} else {
+		for i, o := range d.GetObligations() {
+			if !vocabWordRE.MatchString(o) {
+				errs = append(errs, fieldErr(fmt.Sprintf("decision.obligations[%d]", i), "must be an obligation id"))
+			}
+		}
+	}
+	if n := len(d.GetConsentsUsed()); n > MaxDecisionConsents {
+		errs = append(errs, fieldErr("decision.consents_used", "more than %d consents (%d)", MaxDecisionConsents, n))
+	} else {
+		for i, c := range d.GetConsentsUsed() {
+			if !consentIDRE.MatchString(c) {
+				errs = append(errs, fieldErr(fmt.Sprintf("decision.consents_used[%d]", i), "must be a consent id of at most 64 characters [A-Za-z0-9._:-]"))
+			}
+		}
+	}
+	if r := d.GetRetentionDays(); r < 0 || r > MaxRetentionDays {
+		errs = append(errs, fieldErr("decision.retention_days", "must be 0 to %d", MaxRetentionDays))
+	}
+	if r := d.GetPolicyRevision(); r != "" && !revisionRE.MatchString(r) {
+		errs = append(errs, fieldErr("decision.policy_revision", "must be a revision of at most 80 characters, got %d", len(r)))
+	}
+	return errs
+}
