@@ -102,6 +102,15 @@ func TestPolicyRollbackRefusedLiveAndAtRestart(t *testing.T) {
 	if n := len(downgradeRecords(t, cfg.Audit.Store)); n != 1 {
 		t.Fatalf("%d downgrade records after a second start, want 1", n)
 	}
+	// The log with the downgrade record still verifies.
+	ro, err := audit.OpenSQLite(cfg.Audit.Store, audit.Config{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := audit.Verify(context.Background(), ro, school.Cert.X509.PublicKey); err != nil {
+		t.Fatalf("audit verify after the downgrade: %v", err)
+	}
 }
 
 func downgradeRecords(t *testing.T, store string) []audit.Record {
