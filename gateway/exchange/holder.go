@@ -92,6 +92,9 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc traceparent.C
 		return &exchangev1.RequestRecordResponse{Decision: out.Wire}, nil
 	}
 	x.Statement, x.Professional, x.Attested = st.stored, st.st.GetProfessional(), release.AttestedConsents(st.st)
+	// Split-view detection: the requester's checkpoints of third parties'
+	// logs against this node's (alarm and evidence only, never a refusal).
+	h.cfg.Witness.CompareGossip(ctx, from.OIN, h.cfg.Release.Self().OIN, req.GetGossip())
 	// 3. Decision input, 4. decision, 5. fetch of only the released
 	// categories, 6. one durable audit transaction with the obligations,
 	// 7. proof: gateway/release, the same code for every path.

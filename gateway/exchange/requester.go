@@ -124,6 +124,7 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	}
 	witnessed := r.cfg.Witness.Last(holder.OIN)
 	ereq.WitnessedCheckpoint = witnessed
+	ereq.Gossip = r.cfg.Witness.Gossip(holder.OIN) // split-view detection
 	cctx, cancel := context.WithTimeout(traceparent.Outgoing(ctx, tc), r.cfg.Timeout)
 	defer cancel()
 	var p grpcpeer.Peer

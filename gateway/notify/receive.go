@@ -46,6 +46,9 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 		stmt, verr = n.senderStatement(ctx, from, req, start)
 	}
 	if verr == nil {
+		// Split-view detection: the sender's checkpoints of third parties'
+		// logs against this node's (alarm and evidence only).
+		n.cfg.Witness.CompareGossip(ctx, from.OIN, n.cfg.Self.OIN, req.GetGossip())
 		// The receiver decides too: its own pack, not the sender's.
 		verr = n.checkOwnFlow(from, req)
 	}
