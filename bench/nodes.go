@@ -166,6 +166,8 @@ data_dir: data
 limits:
   peer_rate: 1000000
   peer_burst: 1000000
+  peer_denial_rate: 1000000
+  peer_denial_burst: 1000000
 `, n.org.oin, n.org.name, n.org.orgType, n.peer, n.local, n.metrics, n.org.oin, n.org.oin)
 	if n.policy != "" {
 		b.WriteString("policy:\n" + n.policy)

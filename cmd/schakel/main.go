@@ -58,6 +58,7 @@ var (
 		{name: "console", summary: "login (a new one-time link to the web console)", sub: consoleGroup},
 		{name: "backup", summary: "an online copy of the node's stores and secret (--config FILE --out DIR)", run: cmdBackup},
 		{name: "restore", summary: "put a backup back into an empty data folder (--config FILE --from DIR)", run: cmdRestore},
+		{name: "allow-downgrade", summary: "let a stopped node go back to an older policy pack or peer directory (audited)", run: cmdAllowDowngrade},
 		{name: "version", summary: "version, commit and policy contract version [--json]", run: cmdVersion},
 	}}
 )

@@ -182,6 +182,12 @@ func TestInvalidRecordsRefused(t *testing.T) {
 		"invalid utf8":     func(r *Record) { r.Purpose = "\xff" },
 		"bad status code":  func(r *Record) { r.StatusCode = 7 },
 		"empty event name": func(r *Record) { r.Name = "" },
+		// Bounds: the most a record (a denial included) stores.
+		"256 KB professional": func(r *Record) { r.Professional = strings.Repeat("p", 256<<10) },
+		"4097-byte case ref":  func(r *Record) { r.CaseReference = strings.Repeat("c", MaxFieldBytes+1) },
+		"65 consents used":    func(r *Record) { r.ConsentsUsed = make([]string, MaxListEntries+1) },
+		"64 KB consent id":    func(r *Record) { r.ConsentsUsed = []string{strings.Repeat("i", 64<<10)} },
+		"65 withheld":         func(r *Record) { r.CategoriesWithheld = make([]string, MaxListEntries+1) },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {

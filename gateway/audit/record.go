@@ -354,6 +354,16 @@ func isPseudonym(s string) bool {
 	return true
 }
 
+// Bounds of one record, the last line behind the bounds every receiver
+// applies to what a peer sends (release.ValidateStatement, ValidateClaims):
+// whatever reaches the log, a denial included, stores at most
+// MaxFieldBytes per field and MaxListEntries per list. A record over them
+// is refused (and so is what it records: fail closed).
+const (
+	MaxFieldBytes  = 4096
+	MaxListEntries = 64
+)
+
 // validate refuses records that must never be written.
 func validate(r *Record) error {
 	var errs []error
@@ -389,9 +399,21 @@ func validate(r *Record) error {
 	for _, l := range [][]string{r.CategoriesReleased, r.CategoriesWithheld, r.ReasonCodes, r.Obligations, r.ConsentsUsed} {
 		strs = append(strs, l...)
 	}
+	for _, l := range [][]string{r.CategoriesReleased, r.CategoriesWithheld, r.ReasonCodes, r.Obligations, r.ConsentsUsed} {
+		if len(l) > MaxListEntries {
+			errs = append(errs, fmt.Errorf("a list field has %d entries (at most %d)", len(l), MaxListEntries))
+			break
+		}
+	}
 	for _, s := range strs {
 		if !utf8.ValidString(s) {
 			errs = append(errs, errors.New("a field is not valid UTF-8"))
+			break
+		}
+	}
+	for _, s := range strs {
+		if len(s) > MaxFieldBytes {
+			errs = append(errs, fmt.Errorf("a field is %d bytes long (at most %d)", len(s), MaxFieldBytes))
 			break
 		}
 	}

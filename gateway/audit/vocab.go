@@ -43,6 +43,12 @@ const (
 	// record's DecisionID is the release's decision, its Subject a
 	// pseudonym of the obligation id (never a child's).
 	ActionObligationComplete Action = "schakel.obligation.complete"
+	// ActionVersionDowngrade: the node put in force a policy pack or peer
+	// directory older than one it accepted before, because an operator
+	// allowed it (`schakel node allow-downgrade`); ReasonCodes name the
+	// kind (POLICY_DOWNGRADE, DIRECTORY_DOWNGRADE), CaseReference the
+	// versions and the operator's reason. No child: Subject is empty.
+	ActionVersionDowngrade Action = "schakel.version.downgrade"
 )
 
 // Status is the LDV status code of a record.
@@ -127,7 +133,7 @@ func (a Action) valid() error {
 	case ActionRequestDecide, ActionRequestRefuse, ActionRequestReceive, ActionNotifyDecide,
 		ActionNotifyDeliver, ActionNotifyCancel, ActionNotifyDeadLetter, ActionNotifyReceive,
 		ActionConsentRegister, ActionConsentWithdraw, ActionConsentList, ActionInzageRead,
-		ActionObligationComplete:
+		ActionObligationComplete, ActionVersionDowngrade:
 		return nil
 	case "":
 		return fmt.Errorf("name is empty")

@@ -357,6 +357,11 @@ func (w *Witness) alarm(ctx context.Context, peerOIN, kind, text string) error {
 	if kind == AlarmRolledBack {
 		base = ErrPeerRolledBack
 	}
+	return w.alarmKind(ctx, peerOIN, kind, base, text)
+}
+
+// alarmKind is alarm with the error to wrap.
+func (w *Witness) alarmKind(ctx context.Context, peerOIN, kind string, base error, text string) error {
 	now := w.now().UTC()
 	w.mu.Lock()
 	cur, ok := w.peers[peerOIN]

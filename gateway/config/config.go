@@ -195,6 +195,12 @@ type Limits struct {
 	PeerRate        float64  `yaml:"peer_rate"`
 	PeerBurst       int      `yaml:"peer_burst"`
 	PeerConcurrency int      `yaml:"peer_concurrency"`
+	// PeerDenialRate and PeerDenialBurst bound the refusals (denials,
+	// invalid statements, malformed requests, replays) one peer may cause:
+	// each costs a durable audit commit. Once used up, all of the peer's
+	// calls are refused until the bucket refills.
+	PeerDenialRate  float64 `yaml:"peer_denial_rate"`
+	PeerDenialBurst int     `yaml:"peer_denial_burst"`
 }
 
 // Consents bounds the consents the organisation's systems register.
@@ -333,10 +339,16 @@ func (c *Config) defaults(base string) {
 		c.Limits.RequestTimeout = Duration(10 * time.Second)
 	}
 	if c.Limits.PeerRate == 0 {
-		c.Limits.PeerRate = 2000
+		c.Limits.PeerRate = 200
 	}
 	if c.Limits.PeerBurst == 0 {
-		c.Limits.PeerBurst = 4000
+		c.Limits.PeerBurst = 400
+	}
+	if c.Limits.PeerDenialRate == 0 {
+		c.Limits.PeerDenialRate = 5
+	}
+	if c.Limits.PeerDenialBurst == 0 {
+		c.Limits.PeerDenialBurst = 50
 	}
 	if c.Limits.PeerConcurrency == 0 {
 		c.Limits.PeerConcurrency = 256
@@ -515,6 +527,8 @@ func (c *Config) Validate() error {
 	positive("limits.request_timeout", c.Limits.RequestTimeout > 0)
 	positive("limits.peer_rate", c.Limits.PeerRate > 0)
 	positive("limits.peer_burst", c.Limits.PeerBurst > 0)
+	positive("limits.peer_denial_rate", c.Limits.PeerDenialRate > 0)
+	positive("limits.peer_denial_burst", c.Limits.PeerDenialBurst > 0)
 	positive("limits.peer_concurrency", c.Limits.PeerConcurrency > 0)
 	positive("source.timeout", c.Source.Timeout > 0)
 	positive("notify.max_age", c.Notify.MaxAge > 0)

@@ -29,6 +29,14 @@ type Source struct {
 	// Now is when the keys' Not-After is judged at each load; nil means
 	// time.Now.
 	Now func() time.Time
+	// Accept, when set, is asked before a verified directory is put in
+	// force, at start and at every reload: the node refuses a version
+	// below the highest it accepted before (persisted across restarts) and
+	// records a higher one. An error refuses the directory.
+	Accept func(version uint64) error
+	// Floor, when set, refuses a version below the highest accepted before
+	// without recording anything (checked before the version in force).
+	Floor func(version uint64) error
 }
 
 // Status is the directory in force and the last refused one, for /healthz.
@@ -127,11 +135,21 @@ func (l *Loader) load(current uint64) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
+	if l.src.Floor != nil {
+		if err := l.src.Floor(v.File.Version); err != nil {
+			return nil, fmt.Errorf("peer directory version %d: %w", v.File.Version, err)
+		}
+	}
 	if v.File.Version <= current {
 		return nil, fmt.Errorf("%w: version %d is not above %d, the directory in force", ErrRollback, v.File.Version, current)
 	}
 	if l.check != nil {
 		if err := l.check(v.File); err != nil {
+			return nil, fmt.Errorf("peer directory version %d: %w", v.File.Version, err)
+		}
+	}
+	if l.src.Accept != nil {
+		if err := l.src.Accept(v.File.Version); err != nil {
 			return nil, fmt.Errorf("peer directory version %d: %w", v.File.Version, err)
 		}
 	}

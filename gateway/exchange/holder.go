@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/schakel/schakel/gateway/audit"
@@ -24,7 +25,10 @@ type HolderConfig struct {
 	Witness *release.Witnessing
 	// Skew is how far a statement's time may differ from this node's clock.
 	Skew time.Duration
-	Now  func() time.Time
+	// ConsentMaxAge bounds how long ago an attested consent may have been
+	// given (zero: consent.DefaultMaxAge), as for a registered one.
+	ConsentMaxAge time.Duration
+	Now           func() time.Time
 }
 
 // Holder serves peers' requests for records this organisation holds.
@@ -77,14 +81,20 @@ func (h *Holder) Serve(ctx context.Context, from identity.Peer, tc traceparent.C
 	st, serr := h.statement(ctx, from, req, start)
 	if serr != nil {
 		h.log.WarnContext(ctx, "request statement refused", "peer_oin", from.OIN, "err", serr)
-		out, err := h.cfg.Release.Deny(ctx, x, release.CodeStatementInvalid,
-			"De verklaring van de vragende organisatie ontbreekt, is niet geldig ondertekend of past niet bij het verzoek; er is niets gedeeld.")
+		msg := "De verklaring van de vragende organisatie ontbreekt, is niet geldig ondertekend of past niet bij het verzoek; er is niets gedeeld."
+		if fs := release.Fields(serr); len(fs) > 0 {
+			msg += " Onjuiste velden: " + strings.Join(fs, ", ") + "."
+		}
+		out, err := h.cfg.Release.Deny(ctx, x, release.CodeStatementInvalid, msg)
 		if err != nil {
 			return nil, err
 		}
 		return &exchangev1.RequestRecordResponse{Decision: out.Wire}, nil
 	}
 	x.Statement, x.Professional, x.Attested = st.stored, st.st.GetProfessional(), release.AttestedConsents(st.st)
+	// Split-view detection: the requester's checkpoints of third parties'
+	// logs against this node's (alarm and evidence only, never a refusal).
+	h.cfg.Witness.CompareGossip(ctx, from.OIN, h.cfg.Release.Self().OIN, req.GetGossip())
 	// 3. Decision input, 4. decision, 5. fetch of only the released
 	// categories, 6. one durable audit transaction with the obligations,
 	// 7. proof: gateway/release, the same code for every path.
@@ -125,6 +135,7 @@ func (h *Holder) statement(ctx context.Context, from identity.Peer, req *exchang
 		Purpose: req.GetPurpose(), Flow: req.GetFlow(), Mode: policy.ModeRequest, BSN: req.GetBsn(),
 		Categories: req.GetCategories(), Role: req.GetRecipientRole(), Relation: req.GetRelation(),
 		CaseReference: req.GetCaseReference(), Justification: req.GetJustification(),
+		ConsentMaxAge: h.cfg.ConsentMaxAge,
 	}, now, skew)
 	if err != nil {
 		return verifiedStatement{}, err

@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"errors"
+	"fmt"
 	"github.com/schakel/schakel/gateway/release"
 	"testing"
 	"time"
@@ -45,5 +46,34 @@ func TestReplayGuardRefusesRequestsFromBeforeStart(t *testing.T) {
 	}
 	if err := g.Check("A", "id-2", boot.Add(time.Second), boot.Add(2*time.Second)); err != nil {
 		t.Errorf("fresh request refused: %v", err)
+	}
+}
+
+// TestReplayMemoryIsPerPeer: a peer that fills its replay memory with
+// unique ids is refused itself; another peer is still served, and the
+// flooding peer is served again once its ids expire.
+func TestReplayMemoryIsPerPeer(t *testing.T) {
+	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	skew := 2 * time.Minute
+	g := NewReplayGuardPerPeer(skew, start.Add(-time.Hour), 100)
+	for i := range 100 {
+		if err := g.Check("A", fmt.Sprintf("flood-%d", i), start, start); err != nil {
+			t.Fatalf("flood id %d refused before the memory was full: %v", i, err)
+		}
+	}
+	if err := g.Check("A", "flood-100", start, start); !errors.Is(err, ErrClockSkew) {
+		t.Fatalf("the flooding peer's 101st id: %v, want refused (memory full)", err)
+	}
+	for i := range 100 {
+		if err := g.Check("B", fmt.Sprintf("b-%d", i), start, start); err != nil {
+			t.Fatalf("another peer's request %d refused while A's memory is full: %v", i, err)
+		}
+	}
+	if err := g.Check("B", "b-0", start, start); !errors.Is(err, ErrReplay) {
+		t.Fatalf("B's replay: %v, want ErrReplay", err)
+	}
+	later := start.Add(2*skew + time.Second)
+	if err := g.Check("A", "after", later, later); err != nil {
+		t.Fatalf("A after its ids expired: %v", err)
 	}
 }

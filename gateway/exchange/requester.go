@@ -47,6 +47,10 @@ type RequesterConfig struct {
 	// FlowRetention is this node's own retention for a flow (0: unknown);
 	// nil: none. The record is kept at least that long.
 	FlowRetention func(flow string) int
+	// ConsentMaxAge bounds how long ago an attested consent may have been
+	// given, as RegisterConsent bounds a registered one (zero:
+	// consent.DefaultMaxAge).
+	ConsentMaxAge time.Duration
 }
 
 // Requester asks peers for records on behalf of the organisation's systems.
@@ -87,7 +91,8 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	if p := req.GetProfessional(); len(p) > 64 || !professionalRE.MatchString(p) {
 		errs = append(errs, errors.New("professional: a pseudonymous reference of at most 64 characters [A-Za-z0-9._:-]"))
 	}
-	attested, aerrs := attestedConsents(req.GetAttestedConsents(), r.cfg.Self.OIN)
+	requestID := release.NewID()
+	attested, aerrs := attestedConsents(req.GetAttestedConsents(), r.cfg.Self.OIN, req.GetBsn(), requestID, start, r.cfg.ConsentMaxAge)
 	errs = append(errs, aerrs...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", release.ErrInvalidRequest, errors.Join(errs...))
@@ -99,14 +104,18 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	ctx, tc, span := tracing.ClientSpan(ctx, "schakel.exchange.v1.ExchangeService/RequestRecord", holder.OIN)
 	defer span.End()
 	ereq := &exchangev1.RequestRecordRequest{
-		RequestId: release.NewID(), SentAt: timestamppb.New(start),
+		RequestId: requestID, SentAt: timestamppb.New(start),
 		Purpose: req.GetPurpose(), Flow: req.GetFlow(), Bsn: req.GetBsn(), Categories: req.GetCategories(),
 		RecipientRole: req.GetRole(), Relation: req.GetRelation(), CaseReference: req.GetCaseReference(),
 		Justification: req.GetJustification(),
 	}
-	// What this organisation claims and answers for, signed per request.
-	if ereq.Statement, err = release.SignStatement(r.cfg.Signer,
-		release.RequestStatement(ereq, holder.OIN, r.cfg.Self.OIN, req.GetProfessional(), attested)); err != nil {
+	// What this organisation claims and answers for, signed per request,
+	// within the bounds the holder will check.
+	stmt := release.RequestStatement(ereq, holder.OIN, r.cfg.Self.OIN, req.GetProfessional(), attested)
+	if serrs := release.ValidateStatement(stmt); len(serrs) > 0 {
+		return nil, fmt.Errorf("%w: %w", release.ErrInvalidRequest, errors.Join(serrs...))
+	}
+	if ereq.Statement, err = release.SignStatement(r.cfg.Signer, stmt); err != nil {
 		return nil, err
 	}
 	own, err := release.StoredStatement(r.cfg.Signer.Public(), ereq.GetStatement())
@@ -115,6 +124,7 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	}
 	witnessed := r.cfg.Witness.Last(holder.OIN)
 	ereq.WitnessedCheckpoint = witnessed
+	ereq.Gossip = r.cfg.Witness.Gossip(holder.OIN) // split-view detection
 	cctx, cancel := context.WithTimeout(traceparent.Outgoing(ctx, tc), r.cfg.Timeout)
 	defer cancel()
 	var p grpcpeer.Peer
@@ -123,6 +133,20 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 		return nil, err
 	}
 	dec := resp.GetDecision()
+	if derrs := release.ValidateDecision(dec); len(derrs) > 0 {
+		// Out of bounds: recorded as a failed verification without the
+		// holder's fields, and not passed on.
+		r.log.ErrorContext(ctx, "holder decision out of bounds", "peer_oin", holder.OIN, "err", errors.Join(derrs...))
+		if _, err := release.RecordReceived(ctx, r.cfg.Audit, r.cfg.Secret, r.cfg.Self, release.Received{
+			Action: audit.ActionRequestReceive, Holder: holder, Trace: tc, BSN: req.GetBsn(), Purpose: req.GetPurpose(),
+			RecipientRole: req.GetRole(), VerifyErr: fmt.Errorf("decision out of bounds: %w", errors.Join(derrs...)),
+			RetentionDays: r.flowRetention(""), Start: start, Relation: req.GetRelation(), CaseReference: req.GetCaseReference(),
+			Professional: req.GetProfessional(), Statement: own,
+		}, r.cfg.Now()); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: decision out of bounds: %v", release.ErrVerification, errors.Join(derrs...))
+	}
 	rcpt, verr := r.verify(&p, holder, dec, resp)
 	var state *audit.PeerLog
 	if verr == nil && dec != nil {
@@ -172,10 +196,15 @@ var professionalRE = regexp.MustCompile(`^[A-Za-z0-9._:-]*$`)
 
 // attestedConsents checks the consents the organisation's system attests and
 // converts them for the statement. Each must be this organisation's
-// (recipient_oin), and well formed.
-func attestedConsents(cs []*localv1.Consent, self string) ([]*exchangev1.AttestedConsent, []error) {
+// (recipient_oin), for the child of this request (its BSN equals the
+// request's; the statement carries it as the request's subject digest),
+// given within the window RegisterConsent accepts, and well formed.
+func attestedConsents(cs []*localv1.Consent, self, childBSN, requestID string, now time.Time, maxAge time.Duration) ([]*exchangev1.AttestedConsent, []error) {
 	var out []*exchangev1.AttestedConsent
 	var errs []error
+	if len(cs) > release.MaxAttestedConsents {
+		return nil, []error{fmt.Errorf("attested_consents: more than %d consents (%d)", release.MaxAttestedConsents, len(cs))}
+	}
 	for i, c := range cs {
 		key := fmt.Sprintf("attested_consents[%d]", i)
 		in := consent.Consent{BSN: c.GetBsn(), GivenBy: c.GetGivenBy(), Giver: c.GetGiver(), RecipientOIN: c.GetRecipientOin(),
@@ -191,13 +220,25 @@ func attestedConsents(cs []*localv1.Consent, self string) ([]*exchangev1.Atteste
 			errs = append(errs, fmt.Errorf("%s: recipient_oin must be this organisation's OIN", key))
 			continue
 		}
+		if c.GetBsn() != childBSN {
+			errs = append(errs, fmt.Errorf("%s: bsn: the consent is for another child than the requested one", key))
+			continue
+		}
+		if err := consent.CheckGivenAt(in.GivenAt, now, maxAge); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+			continue
+		}
+		if id := c.GetId(); id != "" && (len(id) > release.MaxReference || !professionalRE.MatchString(id)) {
+			errs = append(errs, fmt.Errorf("%s: id: a reference of at most %d characters [A-Za-z0-9._:-]", key, release.MaxReference))
+			continue
+		}
 		id := c.GetId()
 		if id == "" {
 			id = "attested-" + release.NewID()[:16]
 		}
 		out = append(out, &exchangev1.AttestedConsent{Id: id, GivenBy: c.GetGivenBy(), Giver: c.GetGiver(),
 			RecipientOin: c.GetRecipientOin(), Purpose: c.GetPurpose(), Categories: c.GetCategories(),
-			GivenAt: c.GetGivenAt(), ValidUntil: c.GetValidUntil()})
+			GivenAt: c.GetGivenAt(), ValidUntil: c.GetValidUntil(), SubjectDigest: release.SubjectDigest(requestID, childBSN)})
 	}
 	return out, errs
 }

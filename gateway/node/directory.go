@@ -51,6 +51,8 @@ func (n *Node) loadDirectory(cfg *config.Config, dir *identity.Directory, log *s
 	}
 	l, err := directory.NewLoader(directory.Source{
 		Path: cfg.Directory.File, Signatures: cfg.Directory.Signatures, Trusted: cfg.Directory.Trusted, Threshold: cfg.Directory.Threshold,
+		Accept: func(v uint64) error { return n.versions.accept("directory", v) },
+		Floor:  func(v uint64) error { return n.versions.check("directory", v) },
 	}, check, apply, log.With("component", "directory"))
 	if err != nil {
 		return nil, fmt.Errorf("directory: %w", err)

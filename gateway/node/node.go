@@ -58,7 +58,9 @@ type Node struct {
 	log    *slog.Logger
 	self   identity.Peer
 	policy *Policy
-	audit  audit.Store
+	// versions is the highest pack and directory version accepted.
+	versions *versionFloor
+	audit    audit.Store
 	// consents is the register; decisions read it through boundConsents.
 	consents *consent.SQLiteStore
 	closers  []func() error
@@ -140,7 +142,12 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	}
 	n.secret = secret
 
-	n.policy, err = LoadPolicy(cfg.Policy, log, PolicyOptions{StateFile: filepath.Join(cfg.DataDir, StatusFile), Now: opt.Now})
+	// The highest pack and directory versions accepted before: nothing
+	// older is put in force, at start or later.
+	if n.versions, err = openVersionFloor(cfg.DataDir, log); err != nil {
+		return nil, fmt.Errorf("accepted versions: %w", err)
+	}
+	n.policy, err = LoadPolicy(cfg.Policy, log, PolicyOptions{StateFile: filepath.Join(cfg.DataDir, StatusFile), Now: opt.Now, floor: n.versions})
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
@@ -176,6 +183,9 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		}
 	}
 	n.closers = append(n.closers, n.audit.Close)
+	if err := n.auditDowngrades(context.Background()); err != nil {
+		return nil, err
+	}
 	n.Metrics = server.NewMetrics()
 	if err := n.startWitness(context.Background(), cfg, log, n.Metrics.Registry); err != nil {
 		return nil, err
@@ -208,14 +218,18 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	holder := exchange.NewHolder(exchange.HolderConfig{
 		Release: releaser, Vocabulary: n.policy, Now: now,
 		Replay: exchange.NewReplayGuard(cfg.Limits.ClockSkew.D(), now()), Witness: n.Witnessing(), Skew: cfg.Limits.ClockSkew.D(),
+		ConsentMaxAge: cfg.Consents.MaxAge.D(),
 	}, log)
 	requester := exchange.NewRequester(exchange.RequesterConfig{
 		Self: n.self, Signer: signer, Directory: dir, Conns: n.pool, Audit: n.audit, Vocabulary: n.policy,
 		Secret: secret, Timeout: cfg.Limits.RequestTimeout.D(), Now: now,
-		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays,
+		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays, ConsentMaxAge: cfg.Consents.MaxAge.D(),
 	}, log)
 
 	if err := n.policy.register(n.Metrics.Registry); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if err := n.versions.register(n.Metrics.Registry); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	if c, ok := n.audit.(interface{ Commits() int64 }); ok {
@@ -248,6 +262,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		MaxAge: cfg.Notify.MaxAge.D(), RetryInitial: cfg.Notify.RetryInitial.D(), RetryMax: cfg.Notify.RetryMax.D(),
 		PerPeer: cfg.Notify.PerPeer, Timeout: cfg.Limits.RequestTimeout.D(), Registry: n.Metrics.Registry, Now: now,
 		Witness: n.Witnessing(), FlowRetention: n.policy.RetentionDays, StatementSkew: cfg.Limits.ClockSkew.D(),
+		ConsentMaxAge: cfg.Consents.MaxAge.D(), Flows: n.policy,
 	}, log)
 	if err != nil {
 		return nil, err
@@ -278,7 +293,8 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	n.peerSrv = grpc.NewServer(append(common,
 		grpc.Creds(credentials.NewTLS(identity.ServerTLS(keyPair, n.trust.anchors.Pool, check))),
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("peer", n.Metrics, log),
-			server.NewPeerLimits(cfg.Limits.PeerRate, cfg.Limits.PeerBurst, cfg.Limits.PeerConcurrency).Interceptor()),
+			server.NewPeerLimits(cfg.Limits.PeerRate, cfg.Limits.PeerBurst, cfg.Limits.PeerConcurrency).
+				WithDenials(cfg.Limits.PeerDenialRate, cfg.Limits.PeerDenialBurst).Interceptor()),
 		grpc.MaxConcurrentStreams(uint32(cfg.Limits.PeerConcurrency)),
 	)...)
 	exchangev1.RegisterExchangeServiceServer(n.peerSrv, &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier})

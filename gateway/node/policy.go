@@ -52,6 +52,9 @@ type Policy struct {
 	reloads *prometheus.CounterVec
 	state   prometheus.Gauge
 
+	// floor refuses a pack older than the one accepted before; nil: none.
+	floor *versionFloor
+
 	// startFP is the fingerprint of the watched files taken just before
 	// the start-up load, so that a change before Watch runs is not missed.
 	startFP string
@@ -62,6 +65,7 @@ type activePack struct {
 	pack     *policy.Pack
 	revision string
 	signers  []SignerInfo
+	version  uint64 // the pack's signed VERSION (0: none)
 	loadedAt time.Time
 	source   string // what the pack was loaded from, as the status shows it
 }
@@ -79,7 +83,7 @@ type Refusal struct {
 	Revision string `json:"revision,omitempty"`
 	// Case names the failure in a word: unsigned, below_threshold,
 	// tampered, untrusted_key, malformed, expired, invalid_threshold,
-	// invalid_pack, unreadable.
+	// invalid_pack, unreadable, rollback.
 	Case   string `json:"case"`
 	Reason string `json:"reason"`
 	// FailedTests names the pack's Rego tests and scenarios that failed.
@@ -96,6 +100,10 @@ type PolicyOptions struct {
 	// and refusal.
 	StateFile string
 	Now       func() time.Time
+	// floor, when set, refuses a pack whose version is below the highest
+	// accepted before (at start and at every reload) and records a higher
+	// one before it is put in force.
+	floor *versionFloor
 }
 
 // LoadPolicy loads the configured pack: the signed bundle (verified against
@@ -104,7 +112,7 @@ type PolicyOptions struct {
 // an unsigned, under-signed, tampered, untrusted, malformed or expired pack
 // with a *PolicyError naming the case.
 func LoadPolicy(cfg config.Policy, log *slog.Logger, opt PolicyOptions) (*Policy, error) {
-	p := &Policy{cfg: cfg, log: log, now: opt.Now, stateFile: opt.StateFile}
+	p := &Policy{cfg: cfg, log: log, now: opt.Now, stateFile: opt.StateFile, floor: opt.floor}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -159,6 +167,20 @@ var builtinPack = sync.OnceValues(func() (*signing.ValidPack, error) {
 // threshold before a byte of it is parsed, then loaded, validated and
 // tested (Rego tests and scenarios).
 func (p *Policy) load() (*activePack, error) {
+	ap, err := p.open()
+	if err != nil {
+		return nil, err
+	}
+	if p.floor != nil {
+		if err := p.floor.accept("policy", ap.version); err != nil {
+			return nil, &PolicyError{Case: "rollback", Revision: ap.revision, Err: err}
+		}
+	}
+	return ap, nil
+}
+
+// open verifies and opens the configured pack.
+func (p *Policy) open() (*activePack, error) {
 	now := p.now().UTC()
 	if p.cfg.Bundle == "" {
 		if !p.cfg.Builtin {
@@ -185,7 +207,8 @@ func (p *Policy) load() (*activePack, error) {
 	for i, s := range sp.Signers {
 		signers[i] = SignerInfo{Name: s.Name, Fingerprint: s.ID}
 	}
-	return &activePack{engine: sp.Engine, pack: sp.Pack, revision: sp.Revision(), signers: signers, loadedAt: now, source: p.cfg.Bundle}, nil
+	return &activePack{engine: sp.Engine, pack: sp.Pack, revision: sp.Revision(), signers: signers, version: sp.Version,
+		loadedAt: now, source: p.cfg.Bundle}, nil
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {
@@ -219,7 +242,8 @@ func (p *Policy) Reload() error {
 	}
 	old := p.active.Swap(ap)
 	p.count("loaded", "ok")
-	p.log.Info("policy pack loaded", "revision", ap.revision, "previous_revision", old.revision, "signers", signerNames(ap.signers))
+	p.log.Info("policy pack loaded", "revision", ap.revision, "version", ap.version, "previous_revision", old.revision,
+		"previous_version", old.version, "signers", signerNames(ap.signers))
 	p.writeState()
 	return nil
 }
@@ -322,6 +346,9 @@ func (p *Policy) Precheck(ctx context.Context, in policy.Input) (policy.Decision
 
 // Revision is the active pack's revision.
 func (p *Policy) Revision() string { return p.active.Load().revision }
+
+// Flow is the active pack's flow id.
+func (p *Policy) Flow(id string) (policy.Flow, bool) { return p.active.Load().pack.Flow(id) }
 
 // KnownPurpose reports whether the active pack knows the purpose.
 func (p *Policy) KnownPurpose(s string) bool { return p.active.Load().pack.HasPurpose(s) }

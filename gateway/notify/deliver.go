@@ -217,6 +217,7 @@ func (n *Notifier) attempt(ctx context.Context, o Outgoing, peer identity.Peer) 
 		RequestId: requestID, SentAt: timestamppb.New(start), IdempotencyKey: o.IdempotencyKey,
 		Purpose: o.Purpose, Flow: o.Flow, Bsn: o.BSN, HolderRole: o.Role, RecipientRole: o.RecipientRole,
 		CaseReference: o.CaseReference, Decision: dec, Record: out.Record, Audit: out.Proof, Statement: ss,
+		Gossip: n.cfg.Witness.Gossip(peer.OIN), // split-view detection
 	}
 	cctx, cancel := context.WithTimeout(traceparent.Outgoing(ctx, tc), n.cfg.Timeout)
 	defer cancel()

@@ -99,6 +99,13 @@ type Config struct {
 	// StatementSkew is how far a sender's statement time may differ from
 	// this node's clock (default 2 minutes).
 	StatementSkew time.Duration
+	// ConsentMaxAge bounds how long ago a consent a statement attests may
+	// have been given (zero: consent.DefaultMaxAge).
+	ConsentMaxAge time.Duration
+	// Flows is this node's own policy pack: an arriving notification must
+	// be one its flow may carry under this node's rules too. Required: a
+	// receiver without its own rules refuses every notification.
+	Flows Flows
 }
 
 // Notifier implements the local notification API, the peer-facing receiver

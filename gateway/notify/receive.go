@@ -45,6 +45,13 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 	if verr == nil {
 		stmt, verr = n.senderStatement(ctx, from, req, start)
 	}
+	if verr == nil {
+		// Split-view detection: the sender's checkpoints of third parties'
+		// logs against this node's (alarm and evidence only).
+		n.cfg.Witness.CompareGossip(ctx, from.OIN, n.cfg.Self.OIN, req.GetGossip())
+		// The receiver decides too: its own pack, not the sender's.
+		verr = n.checkOwnFlow(from, req)
+	}
 	var state *audit.PeerLog
 	if verr == nil {
 		var stale error
@@ -63,6 +70,12 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 	}, n.cfg.Now())
 	if err != nil {
 		return nil, err
+	}
+	if errors.Is(verr, release.ErrNotInFlow) {
+		n.m.refusedByOwnPolicy()
+		n.log.WarnContext(ctx, "notification refused by this node's own policy pack", "peer_oin", from.OIN,
+			"decision_id", dec.GetDecisionId(), "flow", dec.GetFlow(), "err", verr, "audit_index", commit.Index)
+		return nil, verr
 	}
 	if verr != nil {
 		n.log.ErrorContext(ctx, "notification failed verification", "peer_oin", from.OIN, "decision_id", dec.GetDecisionId(), "err", verr)
@@ -100,6 +113,15 @@ func (n *Notifier) Receive(ctx context.Context, from identity.Peer, req *exchang
 		ReceiptSignature: in.ReceiptSignature, PayloadDigest: in.PayloadDigest}, nil
 }
 
+// checkOwnFlow applies this node's own pack to an arriving notification
+// (flowcheck.go); without a pack every notification is refused.
+func (n *Notifier) checkOwnFlow(from identity.Peer, req *exchangev1.DeliverNotificationRequest) error {
+	if n.cfg.Flows == nil {
+		return &release.NotInFlow{Code: "NO_MATCHING_FLOW", Problem: "this node has no policy pack to check notifications against"}
+	}
+	return checkOwnFlow(n.cfg.Flows, n.cfg.Self, from, req)
+}
+
 // verifySender checks the sender's proof: the release verifies against the
 // key of the certificate of this connection, and the sender's audit record
 // is a delivery to this node. It returns the sender's receipt to keep.
@@ -128,6 +150,9 @@ func validateDeliver(req *exchangev1.DeliverNotificationRequest) error {
 	})
 	if req.GetDecision() == nil || !req.GetDecision().GetAllow() {
 		errs = append(errs, errors.New("decision: an allowing decision is required"))
+	} else {
+		// Kept in this node's audit record: bounded here, before anything.
+		errs = append(errs, release.ValidateDecision(req.GetDecision())...)
 	}
 	if len(release.PresentCategories(req.GetRecord())) == 0 {
 		errs = append(errs, errors.New("record: at least one category must be present"))
@@ -146,6 +171,7 @@ type metrics struct {
 	outcomes    *prometheus.CounterVec
 	deadLetters prometheus.Counter
 	receipts    *prometheus.CounterVec
+	ownPolicy   prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -162,9 +188,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "schakel_notify_received_total",
 			Help: "Notifications received from peers, by whether the delivery was a duplicate.",
 		}, []string{"duplicate"}),
+		ownPolicy: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "schakel_notify_refused_by_own_policy_total",
+			Help: "Notifications that verified but that this node's own policy pack would not let their flow carry (refused, audited, not stored).",
+		}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.outcomes, m.deadLetters, m.receipts} {
+		for _, c := range []prometheus.Collector{m.outcomes, m.deadLetters, m.receipts, m.ownPolicy} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("notify metrics: %w", err)
 			}
@@ -174,6 +204,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) outcome(o string) { m.outcomes.WithLabelValues(o).Inc() }
+
+func (m *metrics) refusedByOwnPolicy() { m.ownPolicy.Inc() }
 
 func (m *metrics) deadLetter() {
 	m.outcomes.WithLabelValues("dead_letter").Inc()
@@ -224,6 +256,7 @@ func (n *Notifier) senderStatement(ctx context.Context, from identity.Peer, req 
 		Arrived: release.PresentCategories(req.GetRecord()), // the policy may have released fewer than stated
 		Role:    req.GetHolderRole(), CaseReference: req.GetCaseReference(),
 		JustificationUnseen: true, // a notification carries its digest only
+		ConsentMaxAge:       n.cfg.ConsentMaxAge,
 	}, now, n.cfg.StatementSkew)
 	return stored, err
 }

@@ -68,7 +68,13 @@ func RecordReceived(ctx context.Context, log AuditLog, secret []byte, self ident
 	ar.RetentionDays = max(ar.RetentionDays, audit.FallbackRetentionDays, x.RetentionDays)
 	ar.Relation, ar.CaseReference, ar.Professional = x.Relation, x.CaseReference, x.Professional
 	w := audit.With{Statement: x.Statement}
-	if x.VerifyErr != nil {
+	var nf *NotInFlow
+	if errors.As(x.VerifyErr, &nf) {
+		// Verified, but this node's own pack would not let the flow carry
+		// it: refused here, with the receiver's own reason.
+		ar.Fail(nf.Code)
+		ar.CategoriesWithheld = append(ar.CategoriesWithheld, nf.Withheld...)
+	} else if x.VerifyErr != nil {
 		ar.Fail("VERIFICATION_FAILED")
 		ar.ReasonCodes = WitnessReasons(ar.ReasonCodes, x.VerifyErr)
 		if errors.Is(x.VerifyErr, ErrStatement) {
@@ -90,3 +96,23 @@ func RecordReceived(ctx context.Context, log AuditLog, secret []byte, self ident
 	}
 	return c, nil
 }
+
+// ErrNotInFlow is wrapped by a NotInFlow.
+var ErrNotInFlow = errors.New("not allowed by this node's own policy pack for the flow")
+
+// NotInFlow is an arriving notification that verified but that this node's
+// own pack would not let its flow carry: an unknown flow, another purpose,
+// a mode, organisation type or role the flow does not have, or a category
+// not on the flow's list (CATEGORY_NOT_IN_FLOW). The receiver refuses it,
+// records it with Code, and never stores or hands on what arrived.
+type NotInFlow struct {
+	Code string
+	// Withheld are the refused categories as "category:CODE".
+	Withheld []string
+	Problem  string
+}
+
+func (e *NotInFlow) Error() string { return e.Code + ": " + e.Problem }
+
+// Unwrap makes errors.Is(err, ErrNotInFlow) hold.
+func (e *NotInFlow) Unwrap() error { return ErrNotInFlow }

@@ -94,12 +94,25 @@ type Stated struct {
 	// must be one the sender stated (the policy may release fewer), instead
 	// of the categories being equal.
 	Arrived []string
+	// ConsentMaxAge is how long ago an attested consent may have been given
+	// (as for a consent registered at this node; zero:
+	// consent.DefaultMaxAge).
+	ConsentMaxAge time.Duration
 }
 
 // CheckStatement compares a verified statement with the exchange it came
 // with, field by field, and checks its time against now (within skew).
 func CheckStatement(st *exchangev1.Statement, want Stated, now time.Time, skew time.Duration) error {
+	// Every field bounded first: nothing out of bounds is decided on or
+	// stored, and each problem names its field.
+	if errs := ValidateStatement(st); len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrStatement, errors.Join(errs...))
+	}
 	var errs []error
+	subject := SubjectDigest(want.RequestID, want.BSN)
+	for i, c := range st.GetConsents() {
+		errs = append(errs, CheckAttestedConsent(fmt.Sprintf("statement.consents[%d]", i), c, subject, now, want.ConsentMaxAge)...)
+	}
 	eq := func(field, got, w string) {
 		if got != w {
 			errs = append(errs, fmt.Errorf("%s differs from the request", field))
@@ -111,7 +124,7 @@ func CheckStatement(st *exchangev1.Statement, want Stated, now time.Time, skew t
 	eq("purpose", st.GetPurpose(), want.Purpose)
 	eq("flow", st.GetFlow(), want.Flow)
 	eq("mode", st.GetMode(), want.Mode)
-	eq("subject_digest", st.GetSubjectDigest(), SubjectDigest(want.RequestID, want.BSN))
+	eq("subject_digest", st.GetSubjectDigest(), subject)
 	eq("role", st.GetRole(), want.Role)
 	eq("case_reference", st.GetCaseReference(), want.CaseReference)
 	if !want.JustificationUnseen {

@@ -37,6 +37,10 @@ type Witnessing struct {
 	Logger      *slog.Logger
 
 	mu sync.Mutex
+	// keys are the peers' organisation keys, as learned from the
+	// certificates of verified exchanges with them (split-view detection
+	// verifies gossiped checkpoints with them; lost on restart).
+	keys map[string]crypto.PublicKey
 	// sent is, per recipient, the last checkpoint of this node's log that the
 	// recipient verified, as far as this node knows (notifications).
 	sent map[string][]byte
@@ -117,6 +121,7 @@ func (w *Witnessing) Check(ctx context.Context, peerOIN string, pub crypto.Publi
 		}
 		return nil, nil
 	}
+	w.learnKey(peerOIN, pub)
 	return w.Witness.CheckDeferred(ctx, peerOIN, pub, from, lw.GetCheckpoint(), lw.GetConsistencyProof())
 }
 
@@ -228,6 +233,7 @@ func (w *Witnessing) CheckDelivery(ctx context.Context, peerOIN string, pub cryp
 		}
 		return st.Err(), nil, nil
 	}
+	w.learnKey(peerOIN, pub)
 	state, err = w.Witness.CheckDeferred(ctx, peerOIN, pub, last, lw.GetCheckpoint(), lw.GetConsistencyProof())
 	return nil, state, err
 }
@@ -238,4 +244,65 @@ func WitnessReasons(codes []string, err error) []string {
 		return append(codes, ReasonPeerLogInconsistent)
 	}
 	return codes
+}
+
+// MaxGossip is how many third-party checkpoints one exchange carries.
+const MaxGossip = 16
+
+func (w *Witnessing) learnKey(peerOIN string, pub crypto.PublicKey) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.keys == nil {
+		w.keys = map[string]crypto.PublicKey{}
+	}
+	w.keys[peerOIN] = pub
+}
+
+// Gossip is what this node hands another node (to) for split-view
+// detection: the latest checkpoint it verified of each other peer's log,
+// at most MaxGossip.
+func (w *Witnessing) Gossip(to string) []*exchangev1.ThirdPartyCheckpoint {
+	if w == nil || w.Witness == nil {
+		return nil
+	}
+	var out []*exchangev1.ThirdPartyCheckpoint
+	for _, p := range w.Witness.Status() {
+		if p.PeerOIN == to || len(p.Checkpoint) == 0 || len(out) == MaxGossip {
+			continue
+		}
+		out = append(out, &exchangev1.ThirdPartyCheckpoint{LogOin: p.PeerOIN, Checkpoint: p.Checkpoint})
+	}
+	return out
+}
+
+// CompareGossip compares the third-party checkpoints a peer (from) handed
+// over with what this node verified of the same logs, each verified with
+// that organisation's own key (audit.Witness.CompareGossip). A split view
+// raises the witness alarm of that log and is kept as evidence; it never
+// refuses the exchange with from (the inconsistency is the third party's).
+// Checkpoints of this node's own log or of from's log, of logs whose key
+// this node has not learned since it started, beyond MaxGossip or over
+// 4 KB are ignored.
+func (w *Witnessing) CompareGossip(ctx context.Context, from, self string, gossip []*exchangev1.ThirdPartyCheckpoint) {
+	if w == nil || w.Witness == nil {
+		return
+	}
+	for i, g := range gossip {
+		if i == MaxGossip {
+			break
+		}
+		log := g.GetLogOin()
+		if log == from || log == self || len(g.GetCheckpoint()) > 4096 {
+			continue
+		}
+		w.mu.Lock()
+		pub := w.keys[log]
+		w.mu.Unlock()
+		if pub == nil {
+			continue
+		}
+		if err := w.Witness.CompareGossip(ctx, log, from, pub, g.GetCheckpoint()); err != nil && w.Logger != nil {
+			w.Logger.ErrorContext(ctx, "split view of a peer's audit log", "log_oin", log, "from_oin", from, "err", err)
+		}
+	}
 }

@@ -35,6 +35,9 @@ type errorRule struct {
 // errorTable is the one place where domain errors become gRPC statuses.
 var errorTable = []errorRule{
 	{release.ErrInvalidRequest, codes.InvalidArgument, "INVALID_REQUEST", true, ""},
+	// A notification this node's own pack would not let its flow carry:
+	// InvalidArgument, so the sender does not retry it.
+	{release.ErrNotInFlow, codes.InvalidArgument, "CATEGORY_NOT_IN_FLOW", true, ""},
 	{bsn.ErrInvalid, codes.InvalidArgument, "INVALID_BSN", true, ""},
 	{consent.ErrInvalid, codes.InvalidArgument, "INVALID_CONSENT", true, ""},
 	{consent.ErrNotFound, codes.NotFound, "CONSENT_NOT_FOUND", true, ""},

@@ -175,6 +175,8 @@ type SignedPack struct {
 	// logs them.
 	Ignored   []Failure
 	Threshold int
+	// Version is the pack's signed VERSION (0: none).
+	Version uint64
 }
 
 // OpenPack is how a signed pack is loaded, by the node at start and at every
@@ -202,9 +204,13 @@ func OpenPack(ctx context.Context, src Source) (*SignedPack, error) {
 	if err != nil {
 		return nil, &PackError{Case: "invalid_pack", Revision: revision, Err: err}
 	}
+	version, err := PackVersion(fsys)
+	if err != nil {
+		return nil, &PackError{Case: "invalid_pack", Revision: revision, Err: err}
+	}
 	v, err := ValidatePack(ctx, fsys, revision)
 	if err != nil {
 		return nil, err
 	}
-	return &SignedPack{ValidPack: v, Signers: res.Signers, Ignored: res.Failures, Threshold: res.Threshold}, nil
+	return &SignedPack{ValidPack: v, Signers: res.Signers, Ignored: res.Failures, Threshold: res.Threshold, Version: version}, nil
 }

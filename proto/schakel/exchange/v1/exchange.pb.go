@@ -58,7 +58,13 @@ type RequestRecordRequest struct {
 	// The requesting organisation's signed statement of this request: what it
 	// claims and answers for (role, relation, case reference, justification,
 	// the professional, attested consents). Required.
-	Statement     *SignedStatement `protobuf:"bytes,12,opt,name=statement,proto3" json:"statement,omitempty"`
+	Statement *SignedStatement `protobuf:"bytes,12,opt,name=statement,proto3" json:"statement,omitempty"`
+	// Split-view detection: the latest checkpoints of third parties' audit
+	// logs that the requesting node verified (at most 16). The holder
+	// compares each with the checkpoint of the same log it verified itself;
+	// two signed checkpoints of one size with different roots are a split
+	// view, raise its witness alarm and are kept as evidence.
+	Gossip        []*ThirdPartyCheckpoint `protobuf:"bytes,13,rep,name=gossip,proto3" json:"gossip,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -177,6 +183,67 @@ func (x *RequestRecordRequest) GetStatement() *SignedStatement {
 	return nil
 }
 
+func (x *RequestRecordRequest) GetGossip() []*ThirdPartyCheckpoint {
+	if x != nil {
+		return x.Gossip
+	}
+	return nil
+}
+
+// ThirdPartyCheckpoint is another organisation's signed checkpoint as the
+// sending node verified it.
+type ThirdPartyCheckpoint struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LogOin        string                 `protobuf:"bytes,1,opt,name=log_oin,json=logOin,proto3" json:"log_oin,omitempty"`
+	Checkpoint    []byte                 `protobuf:"bytes,2,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ThirdPartyCheckpoint) Reset() {
+	*x = ThirdPartyCheckpoint{}
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ThirdPartyCheckpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ThirdPartyCheckpoint) ProtoMessage() {}
+
+func (x *ThirdPartyCheckpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ThirdPartyCheckpoint.ProtoReflect.Descriptor instead.
+func (*ThirdPartyCheckpoint) Descriptor() ([]byte, []int) {
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ThirdPartyCheckpoint) GetLogOin() string {
+	if x != nil {
+		return x.LogOin
+	}
+	return ""
+}
+
+func (x *ThirdPartyCheckpoint) GetCheckpoint() []byte {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return nil
+}
+
 // Statement is what one organisation states about one exchange and answers
 // for: the holder cannot see the role, the support relation, the case
 // reference or the justification for itself (RULES.md "Accountable claims").
@@ -212,7 +279,7 @@ type Statement struct {
 
 func (x *Statement) Reset() {
 	*x = Statement{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[1]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -224,7 +291,7 @@ func (x *Statement) String() string {
 func (*Statement) ProtoMessage() {}
 
 func (x *Statement) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[1]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -237,7 +304,7 @@ func (x *Statement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Statement.ProtoReflect.Descriptor instead.
 func (*Statement) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{1}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Statement) GetRequestId() string {
@@ -350,20 +417,24 @@ type AttestedConsent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// "ouder" or "jeugdige".
-	GivenBy       string                 `protobuf:"bytes,2,opt,name=given_by,json=givenBy,proto3" json:"given_by,omitempty"`
-	Giver         string                 `protobuf:"bytes,3,opt,name=giver,proto3" json:"giver,omitempty"`
-	RecipientOin  string                 `protobuf:"bytes,4,opt,name=recipient_oin,json=recipientOin,proto3" json:"recipient_oin,omitempty"`
-	Purpose       string                 `protobuf:"bytes,5,opt,name=purpose,proto3" json:"purpose,omitempty"`
-	Categories    []string               `protobuf:"bytes,6,rep,name=categories,proto3" json:"categories,omitempty"`
-	GivenAt       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=given_at,json=givenAt,proto3" json:"given_at,omitempty"`
-	ValidUntil    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	GivenBy      string                 `protobuf:"bytes,2,opt,name=given_by,json=givenBy,proto3" json:"given_by,omitempty"`
+	Giver        string                 `protobuf:"bytes,3,opt,name=giver,proto3" json:"giver,omitempty"`
+	RecipientOin string                 `protobuf:"bytes,4,opt,name=recipient_oin,json=recipientOin,proto3" json:"recipient_oin,omitempty"`
+	Purpose      string                 `protobuf:"bytes,5,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	Categories   []string               `protobuf:"bytes,6,rep,name=categories,proto3" json:"categories,omitempty"`
+	GivenAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=given_at,json=givenAt,proto3" json:"given_at,omitempty"`
+	ValidUntil   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	// The child the consent is for, bound to this request: hex SHA-256 of
+	// "schakel-subject/v1\n" || request_id || "\n" || bsn (the statement's
+	// subject_digest). The holder refuses a consent for another child.
+	SubjectDigest string `protobuf:"bytes,9,opt,name=subject_digest,json=subjectDigest,proto3" json:"subject_digest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AttestedConsent) Reset() {
 	*x = AttestedConsent{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[2]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -375,7 +446,7 @@ func (x *AttestedConsent) String() string {
 func (*AttestedConsent) ProtoMessage() {}
 
 func (x *AttestedConsent) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[2]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -388,7 +459,7 @@ func (x *AttestedConsent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttestedConsent.ProtoReflect.Descriptor instead.
 func (*AttestedConsent) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{2}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *AttestedConsent) GetId() string {
@@ -447,6 +518,13 @@ func (x *AttestedConsent) GetValidUntil() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *AttestedConsent) GetSubjectDigest() string {
+	if x != nil {
+		return x.SubjectDigest
+	}
+	return ""
+}
+
 // SignedStatement is a Statement in its deterministic encoding and the
 // signature of the stating organisation's key over it.
 type SignedStatement struct {
@@ -459,7 +537,7 @@ type SignedStatement struct {
 
 func (x *SignedStatement) Reset() {
 	*x = SignedStatement{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[3]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +549,7 @@ func (x *SignedStatement) String() string {
 func (*SignedStatement) ProtoMessage() {}
 
 func (x *SignedStatement) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[3]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +562,7 @@ func (x *SignedStatement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedStatement.ProtoReflect.Descriptor instead.
 func (*SignedStatement) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{3}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SignedStatement) GetStatement() []byte {
@@ -523,7 +601,7 @@ type Decision struct {
 
 func (x *Decision) Reset() {
 	*x = Decision{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[4]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -535,7 +613,7 @@ func (x *Decision) String() string {
 func (*Decision) ProtoMessage() {}
 
 func (x *Decision) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[4]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -548,7 +626,7 @@ func (x *Decision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decision.ProtoReflect.Descriptor instead.
 func (*Decision) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{4}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Decision) GetDecisionId() string {
@@ -639,7 +717,7 @@ type Withheld struct {
 
 func (x *Withheld) Reset() {
 	*x = Withheld{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -651,7 +729,7 @@ func (x *Withheld) String() string {
 func (*Withheld) ProtoMessage() {}
 
 func (x *Withheld) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -664,7 +742,7 @@ func (x *Withheld) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Withheld.ProtoReflect.Descriptor instead.
 func (*Withheld) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Withheld) GetCategory() string {
@@ -692,7 +770,7 @@ type Reason struct {
 
 func (x *Reason) Reset() {
 	*x = Reason{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +782,7 @@ func (x *Reason) String() string {
 func (*Reason) ProtoMessage() {}
 
 func (x *Reason) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +795,7 @@ func (x *Reason) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reason.ProtoReflect.Descriptor instead.
 func (*Reason) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Reason) GetCode() string {
@@ -756,7 +834,7 @@ type AuditProof struct {
 
 func (x *AuditProof) Reset() {
 	*x = AuditProof{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -768,7 +846,7 @@ func (x *AuditProof) String() string {
 func (*AuditProof) ProtoMessage() {}
 
 func (x *AuditProof) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -781,7 +859,7 @@ func (x *AuditProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditProof.ProtoReflect.Descriptor instead.
 func (*AuditProof) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AuditProof) GetRecord() []byte {
@@ -843,7 +921,7 @@ type LogWitness struct {
 
 func (x *LogWitness) Reset() {
 	*x = LogWitness{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[8]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -855,7 +933,7 @@ func (x *LogWitness) String() string {
 func (*LogWitness) ProtoMessage() {}
 
 func (x *LogWitness) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[8]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -868,7 +946,7 @@ func (x *LogWitness) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogWitness.ProtoReflect.Descriptor instead.
 func (*LogWitness) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{8}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *LogWitness) GetCheckpoint() []byte {
@@ -908,7 +986,7 @@ type RequestRecordResponse struct {
 
 func (x *RequestRecordResponse) Reset() {
 	*x = RequestRecordResponse{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[9]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -920,7 +998,7 @@ func (x *RequestRecordResponse) String() string {
 func (*RequestRecordResponse) ProtoMessage() {}
 
 func (x *RequestRecordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[9]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -933,7 +1011,7 @@ func (x *RequestRecordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestRecordResponse.ProtoReflect.Descriptor instead.
 func (*RequestRecordResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{9}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RequestRecordResponse) GetDecision() *Decision {
@@ -992,14 +1070,16 @@ type DeliverNotificationRequest struct {
 	Witness *LogWitness `protobuf:"bytes,13,opt,name=witness,proto3" json:"witness,omitempty"`
 	// The sender's signed statement of this notification: what it states and
 	// answers for (its role, the case reference, the categories it sends).
-	Statement     *SignedStatement `protobuf:"bytes,14,opt,name=statement,proto3" json:"statement,omitempty"`
+	Statement *SignedStatement `protobuf:"bytes,14,opt,name=statement,proto3" json:"statement,omitempty"`
+	// Split-view detection, as RequestRecordRequest.gossip.
+	Gossip        []*ThirdPartyCheckpoint `protobuf:"bytes,15,rep,name=gossip,proto3" json:"gossip,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeliverNotificationRequest) Reset() {
 	*x = DeliverNotificationRequest{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[10]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1011,7 +1091,7 @@ func (x *DeliverNotificationRequest) String() string {
 func (*DeliverNotificationRequest) ProtoMessage() {}
 
 func (x *DeliverNotificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[10]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1024,7 +1104,7 @@ func (x *DeliverNotificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverNotificationRequest.ProtoReflect.Descriptor instead.
 func (*DeliverNotificationRequest) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{10}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DeliverNotificationRequest) GetRequestId() string {
@@ -1125,6 +1205,13 @@ func (x *DeliverNotificationRequest) GetStatement() *SignedStatement {
 	return nil
 }
 
+func (x *DeliverNotificationRequest) GetGossip() []*ThirdPartyCheckpoint {
+	if x != nil {
+		return x.Gossip
+	}
+	return nil
+}
+
 // DeliverNotificationResponse acknowledges a notification.
 type DeliverNotificationResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1145,7 +1232,7 @@ type DeliverNotificationResponse struct {
 
 func (x *DeliverNotificationResponse) Reset() {
 	*x = DeliverNotificationResponse{}
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[11]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1157,7 +1244,7 @@ func (x *DeliverNotificationResponse) String() string {
 func (*DeliverNotificationResponse) ProtoMessage() {}
 
 func (x *DeliverNotificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[11]
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1170,7 +1257,7 @@ func (x *DeliverNotificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverNotificationResponse.ProtoReflect.Descriptor instead.
 func (*DeliverNotificationResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{11}
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeliverNotificationResponse) GetNotificationId() string {
@@ -1205,7 +1292,7 @@ var File_schakel_exchange_v1_exchange_proto protoreflect.FileDescriptor
 
 const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\n" +
-	"\"schakel/exchange/v1/exchange.proto\x12\x13schakel.exchange.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eschakel/record/v1/record.proto\"\xd1\x03\n" +
+	"\"schakel/exchange/v1/exchange.proto\x12\x13schakel.exchange.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eschakel/record/v1/record.proto\"\x94\x04\n" +
 	"\x14RequestRecordRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x123\n" +
@@ -1222,7 +1309,13 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\rjustification\x18\n" +
 	" \x01(\tR\rjustification\x121\n" +
 	"\x14witnessed_checkpoint\x18\v \x01(\fR\x13witnessedCheckpoint\x12B\n" +
-	"\tstatement\x18\f \x01(\v2$.schakel.exchange.v1.SignedStatementR\tstatement\"\xa0\x04\n" +
+	"\tstatement\x18\f \x01(\v2$.schakel.exchange.v1.SignedStatementR\tstatement\x12A\n" +
+	"\x06gossip\x18\r \x03(\v2).schakel.exchange.v1.ThirdPartyCheckpointR\x06gossip\"O\n" +
+	"\x14ThirdPartyCheckpoint\x12\x17\n" +
+	"\alog_oin\x18\x01 \x01(\tR\x06logOin\x12\x1e\n" +
+	"\n" +
+	"checkpoint\x18\x02 \x01(\fR\n" +
+	"checkpoint\"\xa0\x04\n" +
 	"\tStatement\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
@@ -1243,7 +1336,7 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x14justification_digest\x18\f \x01(\tR\x13justificationDigest\x12\"\n" +
 	"\fprofessional\x18\r \x01(\tR\fprofessional\x12@\n" +
 	"\bconsents\x18\x0e \x03(\v2$.schakel.exchange.v1.AttestedConsentR\bconsents\x127\n" +
-	"\tissued_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\"\xa5\x02\n" +
+	"\tissued_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\"\xcc\x02\n" +
 	"\x0fAttestedConsent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bgiven_by\x18\x02 \x01(\tR\agivenBy\x12\x14\n" +
@@ -1255,7 +1348,8 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"categories\x125\n" +
 	"\bgiven_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\agivenAt\x12;\n" +
 	"\vvalid_until\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"validUntil\"M\n" +
+	"validUntil\x12%\n" +
+	"\x0esubject_digest\x18\t \x01(\tR\rsubjectDigest\"M\n" +
 	"\x0fSignedStatement\x12\x1c\n" +
 	"\tstatement\x18\x01 \x01(\fR\tstatement\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\"\x94\x03\n" +
@@ -1303,7 +1397,7 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\bdecision\x18\x01 \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision\x121\n" +
 	"\x06record\x18\x02 \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x125\n" +
 	"\x05audit\x18\x03 \x01(\v2\x1f.schakel.exchange.v1.AuditProofR\x05audit\x129\n" +
-	"\awitness\x18\x04 \x01(\v2\x1f.schakel.exchange.v1.LogWitnessR\awitness\"\xec\x04\n" +
+	"\awitness\x18\x04 \x01(\v2\x1f.schakel.exchange.v1.LogWitnessR\awitness\"\xaf\x05\n" +
 	"\x1aDeliverNotificationRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x123\n" +
@@ -1321,7 +1415,8 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x06record\x18\v \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x125\n" +
 	"\x05audit\x18\f \x01(\v2\x1f.schakel.exchange.v1.AuditProofR\x05audit\x129\n" +
 	"\awitness\x18\r \x01(\v2\x1f.schakel.exchange.v1.LogWitnessR\awitness\x12B\n" +
-	"\tstatement\x18\x0e \x01(\v2$.schakel.exchange.v1.SignedStatementR\tstatement\"\xb8\x01\n" +
+	"\tstatement\x18\x0e \x01(\v2$.schakel.exchange.v1.SignedStatementR\tstatement\x12A\n" +
+	"\x06gossip\x18\x0f \x03(\v2).schakel.exchange.v1.ThirdPartyCheckpointR\x06gossip\"\xb8\x01\n" +
 	"\x1bDeliverNotificationResponse\x12'\n" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1c\n" +
 	"\tduplicate\x18\x02 \x01(\bR\tduplicate\x12+\n" +
@@ -1344,51 +1439,54 @@ func file_schakel_exchange_v1_exchange_proto_rawDescGZIP() []byte {
 	return file_schakel_exchange_v1_exchange_proto_rawDescData
 }
 
-var file_schakel_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_schakel_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_schakel_exchange_v1_exchange_proto_goTypes = []any{
 	(*RequestRecordRequest)(nil),        // 0: schakel.exchange.v1.RequestRecordRequest
-	(*Statement)(nil),                   // 1: schakel.exchange.v1.Statement
-	(*AttestedConsent)(nil),             // 2: schakel.exchange.v1.AttestedConsent
-	(*SignedStatement)(nil),             // 3: schakel.exchange.v1.SignedStatement
-	(*Decision)(nil),                    // 4: schakel.exchange.v1.Decision
-	(*Withheld)(nil),                    // 5: schakel.exchange.v1.Withheld
-	(*Reason)(nil),                      // 6: schakel.exchange.v1.Reason
-	(*AuditProof)(nil),                  // 7: schakel.exchange.v1.AuditProof
-	(*LogWitness)(nil),                  // 8: schakel.exchange.v1.LogWitness
-	(*RequestRecordResponse)(nil),       // 9: schakel.exchange.v1.RequestRecordResponse
-	(*DeliverNotificationRequest)(nil),  // 10: schakel.exchange.v1.DeliverNotificationRequest
-	(*DeliverNotificationResponse)(nil), // 11: schakel.exchange.v1.DeliverNotificationResponse
-	(*timestamppb.Timestamp)(nil),       // 12: google.protobuf.Timestamp
-	(*v1.Record)(nil),                   // 13: schakel.record.v1.Record
+	(*ThirdPartyCheckpoint)(nil),        // 1: schakel.exchange.v1.ThirdPartyCheckpoint
+	(*Statement)(nil),                   // 2: schakel.exchange.v1.Statement
+	(*AttestedConsent)(nil),             // 3: schakel.exchange.v1.AttestedConsent
+	(*SignedStatement)(nil),             // 4: schakel.exchange.v1.SignedStatement
+	(*Decision)(nil),                    // 5: schakel.exchange.v1.Decision
+	(*Withheld)(nil),                    // 6: schakel.exchange.v1.Withheld
+	(*Reason)(nil),                      // 7: schakel.exchange.v1.Reason
+	(*AuditProof)(nil),                  // 8: schakel.exchange.v1.AuditProof
+	(*LogWitness)(nil),                  // 9: schakel.exchange.v1.LogWitness
+	(*RequestRecordResponse)(nil),       // 10: schakel.exchange.v1.RequestRecordResponse
+	(*DeliverNotificationRequest)(nil),  // 11: schakel.exchange.v1.DeliverNotificationRequest
+	(*DeliverNotificationResponse)(nil), // 12: schakel.exchange.v1.DeliverNotificationResponse
+	(*timestamppb.Timestamp)(nil),       // 13: google.protobuf.Timestamp
+	(*v1.Record)(nil),                   // 14: schakel.record.v1.Record
 }
 var file_schakel_exchange_v1_exchange_proto_depIdxs = []int32{
-	12, // 0: schakel.exchange.v1.RequestRecordRequest.sent_at:type_name -> google.protobuf.Timestamp
-	3,  // 1: schakel.exchange.v1.RequestRecordRequest.statement:type_name -> schakel.exchange.v1.SignedStatement
-	2,  // 2: schakel.exchange.v1.Statement.consents:type_name -> schakel.exchange.v1.AttestedConsent
-	12, // 3: schakel.exchange.v1.Statement.issued_at:type_name -> google.protobuf.Timestamp
-	12, // 4: schakel.exchange.v1.AttestedConsent.given_at:type_name -> google.protobuf.Timestamp
-	12, // 5: schakel.exchange.v1.AttestedConsent.valid_until:type_name -> google.protobuf.Timestamp
-	5,  // 6: schakel.exchange.v1.Decision.withheld:type_name -> schakel.exchange.v1.Withheld
-	6,  // 7: schakel.exchange.v1.Decision.reasons:type_name -> schakel.exchange.v1.Reason
-	4,  // 8: schakel.exchange.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	13, // 9: schakel.exchange.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
-	7,  // 10: schakel.exchange.v1.RequestRecordResponse.audit:type_name -> schakel.exchange.v1.AuditProof
-	8,  // 11: schakel.exchange.v1.RequestRecordResponse.witness:type_name -> schakel.exchange.v1.LogWitness
-	12, // 12: schakel.exchange.v1.DeliverNotificationRequest.sent_at:type_name -> google.protobuf.Timestamp
-	4,  // 13: schakel.exchange.v1.DeliverNotificationRequest.decision:type_name -> schakel.exchange.v1.Decision
-	13, // 14: schakel.exchange.v1.DeliverNotificationRequest.record:type_name -> schakel.record.v1.Record
-	7,  // 15: schakel.exchange.v1.DeliverNotificationRequest.audit:type_name -> schakel.exchange.v1.AuditProof
-	8,  // 16: schakel.exchange.v1.DeliverNotificationRequest.witness:type_name -> schakel.exchange.v1.LogWitness
-	3,  // 17: schakel.exchange.v1.DeliverNotificationRequest.statement:type_name -> schakel.exchange.v1.SignedStatement
-	0,  // 18: schakel.exchange.v1.ExchangeService.RequestRecord:input_type -> schakel.exchange.v1.RequestRecordRequest
-	10, // 19: schakel.exchange.v1.ExchangeService.DeliverNotification:input_type -> schakel.exchange.v1.DeliverNotificationRequest
-	9,  // 20: schakel.exchange.v1.ExchangeService.RequestRecord:output_type -> schakel.exchange.v1.RequestRecordResponse
-	11, // 21: schakel.exchange.v1.ExchangeService.DeliverNotification:output_type -> schakel.exchange.v1.DeliverNotificationResponse
-	20, // [20:22] is the sub-list for method output_type
-	18, // [18:20] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	13, // 0: schakel.exchange.v1.RequestRecordRequest.sent_at:type_name -> google.protobuf.Timestamp
+	4,  // 1: schakel.exchange.v1.RequestRecordRequest.statement:type_name -> schakel.exchange.v1.SignedStatement
+	1,  // 2: schakel.exchange.v1.RequestRecordRequest.gossip:type_name -> schakel.exchange.v1.ThirdPartyCheckpoint
+	3,  // 3: schakel.exchange.v1.Statement.consents:type_name -> schakel.exchange.v1.AttestedConsent
+	13, // 4: schakel.exchange.v1.Statement.issued_at:type_name -> google.protobuf.Timestamp
+	13, // 5: schakel.exchange.v1.AttestedConsent.given_at:type_name -> google.protobuf.Timestamp
+	13, // 6: schakel.exchange.v1.AttestedConsent.valid_until:type_name -> google.protobuf.Timestamp
+	6,  // 7: schakel.exchange.v1.Decision.withheld:type_name -> schakel.exchange.v1.Withheld
+	7,  // 8: schakel.exchange.v1.Decision.reasons:type_name -> schakel.exchange.v1.Reason
+	5,  // 9: schakel.exchange.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
+	14, // 10: schakel.exchange.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	8,  // 11: schakel.exchange.v1.RequestRecordResponse.audit:type_name -> schakel.exchange.v1.AuditProof
+	9,  // 12: schakel.exchange.v1.RequestRecordResponse.witness:type_name -> schakel.exchange.v1.LogWitness
+	13, // 13: schakel.exchange.v1.DeliverNotificationRequest.sent_at:type_name -> google.protobuf.Timestamp
+	5,  // 14: schakel.exchange.v1.DeliverNotificationRequest.decision:type_name -> schakel.exchange.v1.Decision
+	14, // 15: schakel.exchange.v1.DeliverNotificationRequest.record:type_name -> schakel.record.v1.Record
+	8,  // 16: schakel.exchange.v1.DeliverNotificationRequest.audit:type_name -> schakel.exchange.v1.AuditProof
+	9,  // 17: schakel.exchange.v1.DeliverNotificationRequest.witness:type_name -> schakel.exchange.v1.LogWitness
+	4,  // 18: schakel.exchange.v1.DeliverNotificationRequest.statement:type_name -> schakel.exchange.v1.SignedStatement
+	1,  // 19: schakel.exchange.v1.DeliverNotificationRequest.gossip:type_name -> schakel.exchange.v1.ThirdPartyCheckpoint
+	0,  // 20: schakel.exchange.v1.ExchangeService.RequestRecord:input_type -> schakel.exchange.v1.RequestRecordRequest
+	11, // 21: schakel.exchange.v1.ExchangeService.DeliverNotification:input_type -> schakel.exchange.v1.DeliverNotificationRequest
+	10, // 22: schakel.exchange.v1.ExchangeService.RequestRecord:output_type -> schakel.exchange.v1.RequestRecordResponse
+	12, // 23: schakel.exchange.v1.ExchangeService.DeliverNotification:output_type -> schakel.exchange.v1.DeliverNotificationResponse
+	22, // [22:24] is the sub-list for method output_type
+	20, // [20:22] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_schakel_exchange_v1_exchange_proto_init() }
@@ -1402,7 +1500,7 @@ func file_schakel_exchange_v1_exchange_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_schakel_exchange_v1_exchange_proto_rawDesc), len(file_schakel_exchange_v1_exchange_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
