@@ -121,13 +121,19 @@ fuzz:
 		else echo "$$out"; echo "fuzz: $$name FAILED (reproducer, if any, in $$dir)"; fail=1; fi; \
 	done; exit $$fail
 
+# buf generate, then docs/overlay merges docs/openapi-extra.yaml (mTLS,
+# error responses and reasons, examples) into docs/openapi.yaml.
+OVERLAY := $(GO) run ./docs/overlay -extra docs/openapi-extra.yaml
+
 generate:
 	$(TOOL) buf generate
+	$(OVERLAY) docs/openapi.yaml
 
 # Regenerate into a scratch folder and compare with the committed code.
 generate-check:
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
 	$(TOOL) buf generate -o $$tmp && \
+	$(OVERLAY) $$tmp/docs/openapi.yaml && \
 	for f in $$(cd $$tmp/proto && find . -name '*.go'); do \
 		cmp -s $$tmp/proto/$$f proto/$$f || { echo "generate-check: proto/$$f is stale; run make generate"; exit 1; }; \
 	done && \

@@ -109,7 +109,11 @@ type RequestRecordRequest struct {
 	// Consents this organisation holds for the holder's data (e.g. the parents
 	// gave the jeugdhulpverlener consent to obtain the school's information);
 	// attested in the signed statement, they count where the flow accepts
-	// them (held_by recipient).
+	// them (held_by recipient). Each needs bsn (the child's), given_by,
+	// recipient_oin (this organisation's own OIN), purpose, categories and
+	// given_at; id may be empty (the node then makes one up). The holder
+	// records the attested consent in its audit log; it does not see the
+	// consent form itself.
 	AttestedConsents []*Consent `protobuf:"bytes,11,rep,name=attested_consents,json=attestedConsents,proto3" json:"attested_consents,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
@@ -2799,15 +2803,15 @@ var File_schakel_local_v1_local_proto protoreflect.FileDescriptor
 
 const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\n" +
-	"\x1cschakel/local/v1/local.proto\x12\x10schakel.local.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"schakel/exchange/v1/exchange.proto\x1a\x1eschakel/record/v1/record.proto\"\xfe\x02\n" +
-	"\x14RequestRecordRequest\x12\x1d\n" +
+	"\x1cschakel/local/v1/local.proto\x12\x10schakel.local.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"schakel/exchange/v1/exchange.proto\x1a\x1eschakel/record/v1/record.proto\"\x96\x03\n" +
+	"\x14RequestRecordRequest\x12#\n" +
 	"\n" +
-	"holder_oin\x18\x01 \x01(\tR\tholderOin\x12\x18\n" +
-	"\apurpose\x18\x02 \x01(\tR\apurpose\x12\x12\n" +
-	"\x04flow\x18\x03 \x01(\tR\x04flow\x12\x10\n" +
-	"\x03bsn\x18\x04 \x01(\tR\x03bsn\x12\x1e\n" +
+	"holder_oin\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\tholderOin\x12\x1e\n" +
+	"\apurpose\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\apurpose\x12\x12\n" +
+	"\x04flow\x18\x03 \x01(\tR\x04flow\x12\x16\n" +
+	"\x03bsn\x18\x04 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\x12$\n" +
 	"\n" +
-	"categories\x18\x05 \x03(\tR\n" +
+	"categories\x18\x05 \x03(\tB\x04\xe2A\x01\x02R\n" +
 	"categories\x12\x12\n" +
 	"\x04role\x18\x06 \x01(\tR\x04role\x12\x1a\n" +
 	"\brelation\x18\a \x01(\bR\brelation\x12%\n" +
@@ -2819,16 +2823,16 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x15RequestRecordResponse\x129\n" +
 	"\bdecision\x18\x01 \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision\x121\n" +
 	"\x06record\x18\x02 \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x12#\n" +
-	"\rreceipt_index\x18\x03 \x01(\x04R\freceiptIndex\"\xe2\x02\n" +
-	"\x17SendNotificationRequest\x12#\n" +
-	"\rrecipient_oin\x18\x01 \x01(\tR\frecipientOin\x12\x18\n" +
-	"\apurpose\x18\x02 \x01(\tR\apurpose\x12\x12\n" +
-	"\x04flow\x18\x03 \x01(\tR\x04flow\x12\x10\n" +
-	"\x03bsn\x18\x04 \x01(\tR\x03bsn\x12\x12\n" +
+	"\rreceipt_index\x18\x03 \x01(\x04R\freceiptIndex\"\x80\x03\n" +
+	"\x17SendNotificationRequest\x12)\n" +
+	"\rrecipient_oin\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\frecipientOin\x12\x1e\n" +
+	"\apurpose\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\apurpose\x12\x12\n" +
+	"\x04flow\x18\x03 \x01(\tR\x04flow\x12\x16\n" +
+	"\x03bsn\x18\x04 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\x12\x12\n" +
 	"\x04role\x18\x05 \x01(\tR\x04role\x12%\n" +
-	"\x0erecipient_role\x18\x06 \x01(\tR\rrecipientRole\x121\n" +
-	"\x06record\x18\a \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x12'\n" +
-	"\x0fidempotency_key\x18\b \x01(\tR\x0eidempotencyKey\x12%\n" +
+	"\x0erecipient_role\x18\x06 \x01(\tR\rrecipientRole\x127\n" +
+	"\x06record\x18\a \x01(\v2\x19.schakel.record.v1.RecordB\x04\xe2A\x01\x02R\x06record\x12-\n" +
+	"\x0fidempotency_key\x18\b \x01(\tB\x04\xe2A\x01\x02R\x0eidempotencyKey\x12%\n" +
 	"\x0ecase_reference\x18\t \x01(\tR\rcaseReference\x12$\n" +
 	"\rjustification\x18\n" +
 	" \x01(\tR\rjustification\"\xb9\x01\n" +
@@ -2866,9 +2870,9 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x0erecipient_role\x18\x06 \x01(\tR\rrecipientRole\x121\n" +
 	"\x06record\x18\a \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x12;\n" +
 	"\vreceived_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"receivedAt\"A\n" +
-	"\x16AckNotificationRequest\x12'\n" +
-	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\"\x19\n" +
+	"receivedAt\"G\n" +
+	"\x16AckNotificationRequest\x12-\n" +
+	"\x0fnotification_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x0enotificationId\"\x19\n" +
 	"\x17AckNotificationResponse\";\n" +
 	"\x16ListObligationsRequest\x12!\n" +
 	"\finclude_done\x18\x01 \x01(\bR\vincludeDone\"Y\n" +
@@ -2885,35 +2889,35 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x12\n" +
 	"\x04done\x18\a \x01(\bR\x04done\x123\n" +
-	"\adone_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06doneAt\"+\n" +
-	"\x19CompleteObligationRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x1c\n" +
-	"\x1aCompleteObligationResponse\"\xee\x02\n" +
+	"\adone_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06doneAt\"1\n" +
+	"\x19CompleteObligationRequest\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x02id\"\x1c\n" +
+	"\x1aCompleteObligationResponse\"\x8c\x03\n" +
 	"\aConsent\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
-	"\x03bsn\x18\x02 \x01(\tR\x03bsn\x12\x19\n" +
-	"\bgiven_by\x18\x03 \x01(\tR\agivenBy\x12#\n" +
-	"\rrecipient_oin\x18\x04 \x01(\tR\frecipientOin\x12\x18\n" +
-	"\apurpose\x18\x05 \x01(\tR\apurpose\x12\x1e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x03bsn\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\x12\x1f\n" +
+	"\bgiven_by\x18\x03 \x01(\tB\x04\xe2A\x01\x02R\agivenBy\x12)\n" +
+	"\rrecipient_oin\x18\x04 \x01(\tB\x04\xe2A\x01\x02R\frecipientOin\x12\x1e\n" +
+	"\apurpose\x18\x05 \x01(\tB\x04\xe2A\x01\x02R\apurpose\x12$\n" +
 	"\n" +
-	"categories\x18\x06 \x03(\tR\n" +
+	"categories\x18\x06 \x03(\tB\x04\xe2A\x01\x02R\n" +
 	"categories\x125\n" +
 	"\bgiven_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\agivenAt\x12;\n" +
 	"\vvalid_until\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"validUntil\x12=\n" +
 	"\fwithdrawn_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vwithdrawnAt\x12\x14\n" +
 	"\x05giver\x18\n" +
-	" \x01(\tR\x05giver\"M\n" +
-	"\x16RegisterConsentRequest\x123\n" +
-	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\"N\n" +
+	" \x01(\tR\x05giver\"S\n" +
+	"\x16RegisterConsentRequest\x129\n" +
+	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentB\x04\xe2A\x01\x02R\aconsent\"N\n" +
 	"\x17RegisterConsentResponse\x123\n" +
-	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\"(\n" +
-	"\x16WithdrawConsentRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"N\n" +
+	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\".\n" +
+	"\x16WithdrawConsentRequest\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x02id\"N\n" +
 	"\x17WithdrawConsentResponse\x123\n" +
-	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\"'\n" +
-	"\x13ListConsentsRequest\x12\x10\n" +
-	"\x03bsn\x18\x01 \x01(\tR\x03bsn\"M\n" +
+	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\"-\n" +
+	"\x13ListConsentsRequest\x12\x16\n" +
+	"\x03bsn\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\"M\n" +
 	"\x14ListConsentsResponse\x125\n" +
 	"\bconsents\x18\x01 \x03(\v2\x19.schakel.local.v1.ConsentR\bconsents\"\x18\n" +
 	"\x16GetPolicyStatusRequest\"\xd0\x02\n" +
@@ -2978,9 +2982,9 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x11VocabularyOrgType\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x12\n" +
-	"\x04care\x18\x03 \x01(\bR\x04care\"!\n" +
-	"\rInzageRequest\x12\x10\n" +
-	"\x03bsn\x18\x01 \x01(\tR\x03bsn\"J\n" +
+	"\x04care\x18\x03 \x01(\bR\x04care\"'\n" +
+	"\rInzageRequest\x12\x16\n" +
+	"\x03bsn\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\"J\n" +
 	"\x0eInzageResponse\x128\n" +
 	"\arecords\x18\x01 \x03(\v2\x1e.schakel.local.v1.InzageRecordR\arecords\"\xdf\x04\n" +
 	"\fInzageRecord\x12\x14\n" +
