@@ -5,7 +5,7 @@ TOOL    := $(GO) tool -modfile=tools/go.mod
 BIN     := bin/schakel
 PKGS    := ./...
 
-.PHONY: all build image test test-short demo bench notify-load lint generate generate-check fmt vet fuzz clean
+.PHONY: all build image test test-short demo demo-up demo-down bench notify-load lint generate generate-check fmt vet fuzz clean
 
 all: build
 
@@ -53,13 +53,22 @@ test-short:
 demo: build
 	$(GO) run ./demo --bin $(BIN) --dir demo/run
 
-# Issue 7: micro-benchmarks, embedded vs OPA-over-HTTP decision, gateway vs a bare
+# The demo, then its four nodes started again and left running (pids in
+# demo/run/pids), so that the examples and the consoles can be tried;
+# make demo-down stops them (make demo and demo-up stop them first too).
+demo-up: build
+	$(GO) run ./demo --bin $(BIN) --dir demo/run --up
+
+demo-down:
+	$(GO) run ./demo --dir demo/run --down
+
+# Micro-benchmarks, embedded vs OPA-over-HTTP decision, gateway vs a bare
 # two-hop mTLS forward at c1/c8/c64, peak RSS, replica scaling on PostgreSQL;
 # writes bench/results/latest.json and BENCHMARKS.md (see there). BENCH_FLAGS adds options.
 bench: build
 	$(GO) run ./bench --bin $(BIN) $(BENCH_FLAGS)
 
-# Issue 6's load: 10,000 notifications while the receiver restarts; prints the counts.
+# The notification load test: 10,000 notifications while the receiver restarts; prints the counts.
 notify-load:
 	$(GO) test -count=1 -run '^TestLoad$$' -v -timeout 20m ./gateway/notify/
 
