@@ -121,6 +121,10 @@ func printPolicyStatus(s stdio, st *localv1.GetPolicyStatusResponse, from string
 		fmt.Fprintf(w, "drempel:           %d van %d vereist\n", len(st.GetSigners()), st.GetThreshold())
 	}
 	fmt.Fprintf(w, "geladen op:        %s\n", st.GetLoadedAt().AsTime().Format(time.RFC3339))
+	if wt := st.GetWaiting(); wt != nil {
+		fmt.Fprintf(w, "wacht op:          een nieuw archief en handtekeningen die nog niet bij elkaar horen (%s), sinds %s; het actieve pakket beslist, tot uiterlijk %s niets wordt geweigerd\n",
+			wt.GetCase(), wt.GetSince().AsTime().Format(time.RFC3339), wt.GetUntil().AsTime().Format(time.RFC3339))
+	}
 	if r := st.GetLastRefused(); r != nil {
 		fmt.Fprintf(w, "laatst geweigerd:  %s  %s (%s)\n", r.GetAt().AsTime().Format(time.RFC3339), orNone(r.GetRevision()), r.GetCase())
 		fmt.Fprintf(w, "  reden:           %s\n", r.GetReason())

@@ -521,5 +521,8 @@ func StatusProto(st Status) *localv1.GetPolicyStatusResponse {
 	if r := st.LastRefused; r != nil {
 		out.LastRefused = &localv1.PolicyRefusal{At: timestamppb.New(r.At), Revision: r.Revision, Case: r.Case, Reason: r.Reason}
 	}
+	if w := st.Waiting; w != nil {
+		out.Waiting = &localv1.PolicyWaiting{Since: timestamppb.New(w.Since), Until: timestamppb.New(w.Until), Case: w.Case, Revision: w.Revision}
+	}
 	return out
 }

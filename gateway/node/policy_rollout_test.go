@@ -61,17 +61,25 @@ func TestPolicyRolloutWithoutFalseAlarm(t *testing.T) {
 	roll := func(name string, first, second func(), want []byte) {
 		t.Helper()
 		first()
-		sawWaiting := false
+		sawWaiting, fileWaiting := false, false
 		deadline := time.Now().Add(3 * time.Second)
 		for time.Now().Before(deadline) {
-			if w := school.Node.PolicyStatus().Waiting; w != nil {
+			st := school.Node.PolicyStatus()
+			if st.Waiting != nil {
 				sawWaiting = true
+				if node.StatusProto(st).GetWaiting().GetCase() != st.Waiting.Case {
+					t.Errorf("%s: GetPolicyStatus does not show the wait", name)
+				}
+			}
+			// What `schakel policy status` reads without --cert.
+			if fst, err := node.ReadStatusFile(school.Config.DataDir); err == nil && fst.Waiting != nil {
+				fileWaiting = true
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 		noAlarm(name + ", between the two copies")
-		if !sawWaiting {
-			t.Errorf("%s: the node never reported that it was waiting for the other file", name)
+		if !sawWaiting || !fileWaiting {
+			t.Errorf("%s: the node never reported that it was waiting for the other file (status %v, status file %v)", name, sawWaiting, fileWaiting)
 		}
 		second()
 		waitFor(t, name+": the new pack active", func() bool { return school.Node.PolicyStatus().Revision == bundle.Revision(want) })

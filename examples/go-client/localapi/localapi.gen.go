@@ -204,6 +204,10 @@ type SchakelLocalV1GetPolicyStatusResponse struct {
 
 	// Threshold Distinct trusted signers required.
 	Threshold *int32 `json:"threshold,omitempty"`
+
+	// Waiting Set while the node waits for a newly copied archive and its signature
+	//  files to verify together (policy.reload_wait); not a refusal.
+	Waiting *SchakelLocalV1PolicyWaiting `json:"waiting,omitempty"`
 }
 
 // SchakelLocalV1GetVocabularyResponse GetVocabularyResponse is the active pack's vocabulary.
@@ -331,6 +335,20 @@ type SchakelLocalV1PolicySigner struct {
 
 	// Name The key's file name in the trusted keys folder, without ".pub".
 	Name *string `json:"name,omitempty"`
+}
+
+// SchakelLocalV1PolicyWaiting PolicyWaiting is a copy of policy files in progress: the archive and the
+//
+//	signatures changed but do not verify together yet. The active pack keeps
+//	deciding; at until the node refuses them if they still do not.
+type SchakelLocalV1PolicyWaiting struct {
+	// Case What a refusal would say now, e.g. tampered.
+	Case *string `json:"case,omitempty"`
+
+	// Revision Digest of the archive now in place.
+	Revision *string    `json:"revision,omitempty"`
+	Since    *time.Time `json:"since,omitempty"`
+	Until    *time.Time `json:"until,omitempty"`
 }
 
 // SchakelLocalV1PullNotificationsRequest PullNotificationsRequest asks for unacknowledged received notifications.
