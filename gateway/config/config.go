@@ -177,7 +177,7 @@ type Policy struct {
 	// ReloadWait is how long a running node waits, after its policy files
 	// changed, for an archive and signatures that do not verify together
 	// (one copied before the other) to come to belong together, before it
-	// refuses them; default 60s. Meanwhile the active pack keeps deciding
+	// refuses them; default (unset or 0) 60s. Meanwhile the active pack keeps deciding
 	// and nothing is reported as refused.
 	ReloadWait Duration `yaml:"reload_wait"`
 }
@@ -523,7 +523,9 @@ func (c *Config) Validate() error {
 	}
 	positive("limits.max_message_bytes", c.Limits.MaxMessageBytes > 0)
 	positive("limits.clock_skew", c.Limits.ClockSkew > 0)
-	positive("policy.reload_wait", c.Policy.ReloadWait > 0)
+	if c.Policy.ReloadWait < 0 {
+		bad("policy.reload_wait", "must not be negative (unset or 0 means %s)", DefaultPolicyReloadWait)
+	}
 	positive("limits.request_timeout", c.Limits.RequestTimeout > 0)
 	positive("limits.peer_rate", c.Limits.PeerRate > 0)
 	positive("limits.peer_burst", c.Limits.PeerBurst > 0)
