@@ -5,7 +5,7 @@ TOOL    := $(GO) tool -modfile=tools/go.mod
 BIN     := bin/schakel
 PKGS    := ./...
 
-.PHONY: all build image test test-short demo bench notify-load lint generate generate-check fmt vet fuzz clean
+.PHONY: all build image test test-short demo demo-up demo-down bench notify-load lint generate generate-check fmt vet fuzz clean
 
 all: build
 
@@ -53,13 +53,22 @@ test-short:
 demo: build
 	$(GO) run ./demo --bin $(BIN) --dir demo/run
 
-# Issue 7: micro-benchmarks, embedded vs OPA-over-HTTP decision, gateway vs a bare
+# The demo, then its four nodes started again and left running (pids in
+# demo/run/pids), so that the examples and the consoles can be tried;
+# make demo-down stops them (make demo and demo-up stop them first too).
+demo-up: build
+	$(GO) run ./demo --bin $(BIN) --dir demo/run --up
+
+demo-down:
+	$(GO) run ./demo --dir demo/run --down
+
+# Micro-benchmarks, embedded vs OPA-over-HTTP decision, gateway vs a bare
 # two-hop mTLS forward at c1/c8/c64, peak RSS, replica scaling on PostgreSQL;
 # writes bench/results/latest.json and BENCHMARKS.md (see there). BENCH_FLAGS adds options.
 bench: build
 	$(GO) run ./bench --bin $(BIN) $(BENCH_FLAGS)
 
-# Issue 6's load: 10,000 notifications while the receiver restarts; prints the counts.
+# The notification load test: 10,000 notifications while the receiver restarts; prints the counts.
 notify-load:
 	$(GO) test -count=1 -run '^TestLoad$$' -v -timeout 20m ./gateway/notify/
 
@@ -121,20 +130,34 @@ fuzz:
 		else echo "$$out"; echo "fuzz: $$name FAILED (reproducer, if any, in $$dir)"; fail=1; fi; \
 	done; exit $$fail
 
+# buf generate, then docs/overlay merges docs/openapi-extra.yaml (mTLS,
+# error responses and reasons, examples) into docs/openapi.yaml.
+OVERLAY := $(GO) run ./docs/overlay -extra docs/openapi-extra.yaml
+
+# The Go client a vendor generates from docs/openapi.yaml with oapi-codegen
+# (examples/go-client, tested against real nodes).
+OAPI_CONFIG := examples/go-client/oapi-codegen.yaml
+
 generate:
 	$(TOOL) buf generate
+	$(OVERLAY) docs/openapi.yaml
+	$(TOOL) oapi-codegen -config $(OAPI_CONFIG) docs/openapi.yaml
 
 # Regenerate into a scratch folder and compare with the committed code.
 generate-check:
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
 	$(TOOL) buf generate -o $$tmp && \
+	$(OVERLAY) $$tmp/docs/openapi.yaml && \
 	for f in $$(cd $$tmp/proto && find . -name '*.go'); do \
 		cmp -s $$tmp/proto/$$f proto/$$f || { echo "generate-check: proto/$$f is stale; run make generate"; exit 1; }; \
 	done && \
 	n1=$$(cd $$tmp/proto && find . -name '*.go' | wc -l) && n2=$$(find proto -name '*.go' | wc -l) && \
 	test $$n1 -eq $$n2 || { echo "generate-check: generated file set differs; run make generate"; exit 1; }; \
 	cmp -s $$tmp/docs/openapi.yaml docs/openapi.yaml || { echo "generate-check: docs/openapi.yaml is stale; run make generate"; exit 1; }; \
-	echo "generate-check: generated code and docs/openapi.yaml are up to date"
+	sed "s#^output: .*#output: $$tmp/localapi.gen.go#" $(OAPI_CONFIG) > $$tmp/oapi.yaml && \
+	$(TOOL) oapi-codegen -config $$tmp/oapi.yaml $$tmp/docs/openapi.yaml && \
+	cmp -s $$tmp/localapi.gen.go examples/go-client/localapi/localapi.gen.go || { echo "generate-check: examples/go-client/localapi is stale; run make generate"; exit 1; }; \
+	echo "generate-check: generated code, docs/openapi.yaml and the Go client are up to date"
 
 clean:
 	rm -rf bin demo/run

@@ -3,7 +3,9 @@
 // demo/run/, starts the nodes as separate processes on loopback, runs a
 // scripted set of exchanges through the requesting nodes' local API, prints a
 // transcript and stops the nodes. It can be run again and again: every run
-// starts from a fresh demo/run/.
+// starts from a fresh demo/run/. With --up (make demo-up) it starts the
+// nodes again at the end and leaves them running, their pids in
+// demo/run/pids; --down (make demo-down) stops them.
 package main
 
 import (
@@ -23,17 +25,30 @@ func main() {
 	bin := flag.String("bin", "bin/schakel", "the schakel binary")
 	dir := flag.String("dir", "demo/run", "working folder (wiped at start)")
 	pack := flag.String("pack", "policy/pack", "policy pack folder to build, sign and run")
+	up := flag.Bool("up", false, "leave the nodes running after the script (pids in DIR/pids; stop them with --down)")
+	downOnly := flag.Bool("down", false, "only stop the nodes a previous --up left running in DIR")
 	flag.Parse()
-	if err := run(*bin, *dir, *pack); err != nil {
+	if *downOnly {
+		if err := down(*dir); err != nil {
+			fmt.Fprintf(os.Stderr, "demo: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*bin, *dir, *pack, *up); err != nil {
 		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, dir, pack string) error {
+func run(bin, dir, pack string, up bool) error {
 	bin, err := filepath.Abs(bin)
 	if err != nil {
 		return err
+	}
+	// Nodes a previous --up left running hold the ports and the folder.
+	if err := down(dir); err != nil {
+		return fmt.Errorf("stopping the nodes of the previous demo-up: %w", err)
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return err
@@ -58,6 +73,17 @@ func run(bin, dir, pack string) error {
 		return err
 	}
 	fmt.Printf("demo: %d exchanges, %d released, %d refused\n", w.exchanges, w.released, w.refused)
+	if up {
+		section("De nodes blijven draaien (make demo-down stopt ze)")
+		uctx, ucancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer ucancel()
+		if err := w.keepUp(uctx); err != nil {
+			return err
+		}
+		fmt.Printf("demo: the nodes are running; the examples work now (sh examples/curl/request-record.sh, node examples/node/request-record.mjs);\n")
+		fmt.Printf("demo: console: the one-time login link is the \"console: URL\" line in %s; stop with make demo-down\n", filepath.Join(w.node("school").dir, "node.log"))
+		return nil
+	}
 	fmt.Printf("demo: console: start the school's node with `schakel serve --config %s`; it logs \"console: URL\", a one-time login link\n", w.node("school").config)
 	return nil
 }

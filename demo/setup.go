@@ -148,6 +148,9 @@ policy:
   bundle: policy/pack.tar.gz
   trusted_keys: ../trusted
   threshold: 2
+  # The demo puts a tampered pack in place and shows its refusal: wait
+  # 3 s (not the default 60 s) for a signature copy that never comes.
+  reload_wait: 3s
 # Quick retries, so that the demo's queued notification is delivered soon
 # after the late node starts.
 notify:

@@ -31,6 +31,8 @@ var (
 		{name: "verify", summary: "check an archive as a node would: signatures, key expiry, pack, tests", run: cmdPolicyVerify},
 		{name: "diff", summary: "what changes from pack OLD to pack NEW, in Dutch", run: cmdPolicyDiff},
 		{name: "status", summary: "the pack a node runs and the last one it refused", run: cmdPolicyStatus},
+		{name: "install", summary: "put a signed archive and its signatures in place on this node, atomically", run: cmdPolicyInstall},
+		{name: "export", summary: "the pack a node runs (or the built-in one) as an editable folder", run: cmdPolicyExport},
 	}}
 	auditGroup = &group{name: "schakel audit", footer: auditFooter, cmds: []command{
 		{name: "verify", summary: "recompute the Merkle tree and check every record, checkpoint and receipt", run: runAuditVerify},
@@ -50,7 +52,7 @@ var (
 	rootGroup = &group{name: "schakel", cmds: []command{
 		{name: "serve", summary: "run a gateway node (--config FILE)", run: cmdServe},
 		{name: "validate-config", summary: "check a node configuration (--config FILE)", run: cmdValidateConfig},
-		{name: "policy", summary: "eval, test, explain, data, build, keygen, sign, verify, diff, status", sub: policyGroup},
+		{name: "policy", summary: "eval, test, explain, data, build, keygen, sign, verify, diff, status, install, export", sub: policyGroup},
 		{name: "audit", summary: "verify, inzage, receipts, export, prune, witness", sub: auditGroup},
 		{name: "certs", summary: "init, issue (development PKI)", sub: certsGroup},
 		{name: "notify", summary: "status", sub: notifyGroup},

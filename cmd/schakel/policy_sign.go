@@ -42,7 +42,7 @@ func cmdPolicyBuild(args []string, s stdio) int {
 		return fs.fail(err)
 	}
 	fmt.Fprintf(s.out, "%s\n", bundle.Revision(archive))
-	fmt.Fprintf(s.err, "wrote %s (%d bytes)\n", *out, len(archive))
+	fmt.Fprintf(s.err, "geschreven: %s (%d bytes)\n", *out, len(archive))
 	return 0
 }
 
@@ -80,7 +80,7 @@ func cmdPolicyKeygen(args []string, s stdio) int {
 	if err := atomicfile.WriteNew(pubPath, pubPEM, 0o644); err != nil {
 		return fs.fail(err)
 	}
-	fmt.Fprintf(s.out, "private key: %s (keep it secret, with its passphrase)\npublic key:  %s (install on nodes in the trusted keys folder)\nfingerprint: %s\n",
+	fmt.Fprintf(s.out, "geheime sleutel:  %s (geheim houden, net als de wachtwoordzin)\npublieke sleutel: %s (voor de map met vertrouwde sleutels op de nodes)\nvingerafdruk:     %s (geef die via een ander kanaal door aan de beheerder)\n",
 		keyPath, pubPath, key.Fingerprint())
 	return 0
 }
@@ -127,7 +127,7 @@ func cmdPolicySign(args []string, s stdio) int {
 	if err := atomicfile.Write(*out, sig, 0o644); err != nil {
 		return fs.fail(err)
 	}
-	fmt.Fprintf(s.out, "signed %s\nsignature: %s\n", bundle.Revision(archive), *out)
+	fmt.Fprintf(s.out, "ondertekend:  %s\nhandtekening: %s\n", bundle.Revision(archive), *out)
 	return 0
 }
 
@@ -154,16 +154,16 @@ func cmdPolicyVerify(args []string, s stdio) int {
 	}
 	sp, err := signing.OpenPack(context.Background(), src)
 	if err != nil {
-		fmt.Fprintf(s.err, "schakel policy verify: REFUSED %s (%s)\n", *archivePath, signing.ErrorCase(err))
+		fmt.Fprintf(s.err, "schakel policy verify: GEWEIGERD %s (%s)\n", *archivePath, signing.ErrorCase(err))
 		printRefusal(s, err)
 		return 1
 	}
 	for _, f := range sp.Ignored {
-		fmt.Fprintf(s.err, "warning: %s did not count: %v\n", f.Source, f.Err)
+		fmt.Fprintf(s.err, "let op: %s telt niet mee: %v\n", f.Source, f.Err)
 	}
-	fmt.Fprintf(s.out, "OK %s\nsigned by %s (%d of %d required)\n",
+	fmt.Fprintf(s.out, "OK %s\nondertekend door %s (%d van %d vereist)\n",
 		sp.Revision(), strings.Join(signing.Result{Signers: sp.Signers}.SignerNames(), ", "), len(sp.Signers), sp.Threshold)
-	fmt.Fprintf(s.out, "valid pack: %d Rego tests and %d scenarios of the pack pass\n", sp.RegoTests, sp.Scenarios)
+	fmt.Fprintf(s.out, "geldig pakket: %d Rego-tests en %d scenario's van het pakket slagen\n", sp.RegoTests, sp.Scenarios)
 	return 0
 }
 
@@ -174,11 +174,11 @@ func printRefusal(s stdio, err error) {
 	var pe *signing.PackError
 	switch {
 	case errors.As(err, &ve) && ve.Offered == 0:
-		fmt.Fprintf(s.err, "  unsigned: no signature files (need %d distinct trusted signers)\n", ve.Threshold)
+		fmt.Fprintf(s.err, "  niet ondertekend: geen handtekeningbestanden (nodig: %d verschillende vertrouwde ondertekenaars)\n", ve.Threshold)
 	case errors.As(err, &ve):
-		fmt.Fprintf(s.err, "  %d of %d required trusted signers", len(ve.Signers), ve.Threshold)
+		fmt.Fprintf(s.err, "  %d van %d vereiste vertrouwde ondertekenaars", len(ve.Signers), ve.Threshold)
 		if len(ve.Signers) > 0 {
-			fmt.Fprintf(s.err, " (valid: %s)", strings.Join(ve.SignerNames(), ", "))
+			fmt.Fprintf(s.err, " (geldig: %s)", strings.Join(ve.SignerNames(), ", "))
 		}
 		fmt.Fprintln(s.err)
 		for _, f := range ve.Failures {
@@ -188,7 +188,7 @@ func printRefusal(s stdio, err error) {
 			fmt.Fprintf(s.err, "  %v\n", err)
 		}
 	case errors.As(err, &pe) && len(pe.FailedTests) > 0:
-		fmt.Fprintf(s.err, "  the pack's tests fail:\n")
+		fmt.Fprintf(s.err, "  de tests van het pakket falen:\n")
 		for _, t := range pe.FailedTests {
 			fmt.Fprintf(s.err, "    FAIL %s\n", t)
 		}
@@ -208,7 +208,7 @@ func checkPack(fs *flags, archive []byte, what string) int {
 		_, err = signing.ValidatePack(context.Background(), fsys, bundle.Revision(archive))
 	}
 	if err != nil {
-		fmt.Fprintf(fs.s.err, "%s: %s is not a valid pack (%s)\n", fs.Name(), what, signing.ErrorCase(err))
+		fmt.Fprintf(fs.s.err, "%s: %s is geen geldig pakket (%s)\n", fs.Name(), what, signing.ErrorCase(err))
 		printRefusal(fs.s, err)
 		return 1
 	}

@@ -87,7 +87,7 @@ func TestPolicyKeygen(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("keygen: %d %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "fingerprint: sha256:") {
+	if !strings.Contains(stdout, "vingerafdruk:     sha256:") {
 		t.Errorf("stdout %q", stdout)
 	}
 	for path, want := range map[string]os.FileMode{name + ".key": 0o600, name + ".pub": 0o644} {
@@ -132,7 +132,7 @@ func TestPolicySignVerify(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("sign %s: %s", who, stderr)
 		}
-		if !strings.Contains(stdout, "signed sha256:") {
+		if !strings.Contains(stdout, "ondertekend:  sha256:") {
 			t.Errorf("sign stdout %q", stdout)
 		}
 		return archive + "." + who + ".sig"
@@ -143,14 +143,14 @@ func TestPolicySignVerify(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("verify: %d %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "signed by privacy-officer, fg (2 of 2 required)") {
+	if !strings.Contains(stdout, "ondertekend door privacy-officer, fg (2 van 2 vereist)") {
 		t.Errorf("verify stdout %q", stdout)
 	}
 
 	// Without --sig the signature files beside the archive are found; the
 	// stranger's does not count and is reported as a warning.
 	code, stdout, stderr = runCmd(t, cmdPolicyVerify, "--bundle", archive, "--trusted", trusted)
-	if code != 0 || !strings.Contains(stdout, "2 of 2") || !strings.Contains(stderr, "pack.tar.gz.stranger.sig did not count") {
+	if code != 0 || !strings.Contains(stdout, "2 van 2") || !strings.Contains(stderr, "pack.tar.gz.stranger.sig telt niet mee") {
 		t.Fatalf("verify with discovery: %d %q %q", code, stdout, stderr)
 	}
 
@@ -163,7 +163,7 @@ func TestPolicySignVerify(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"one of two", []string{"--sig", officer}, []string{"1 of 2", "valid: privacy-officer"}},
+		{"one of two", []string{"--sig", officer}, []string{"1 van 2", "geldig: privacy-officer"}},
 		{"untrusted key", []string{"--sig", officer, "--sig", stranger}, []string{"pack.tar.gz.stranger.sig: signature not made by a trusted key"}},
 		{"malformed", []string{"--sig", fg, "--sig", malformed}, []string{"broken.sig: malformed signature"}},
 		{"duplicate", []string{"--sig", fg, "--sig", fg}, []string{"duplicate signature by the same key \"fg\""}},
@@ -191,7 +191,7 @@ func TestPolicySignVerify(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, _, stderr := runCmd(t, cmdPolicyVerify, "--bundle", bad, "--sig", officer, "--sig", fg, "--trusted", trusted)
-		if code == 0 || !strings.Contains(stderr, "0 of 2") || !strings.Contains(stderr, "archive changed after signing") {
+		if code == 0 || !strings.Contains(stderr, "0 van 2") || !strings.Contains(stderr, "archive changed after signing") {
 			t.Fatalf("tampered: %d %q", code, stderr)
 		}
 	})
@@ -250,7 +250,7 @@ func TestPolicyVerifyRefusesExpiredKey(t *testing.T) {
 		}
 	}
 	setTrusted("2999-12-31")
-	if code, stdout, stderr := runCmd(t, cmdPolicyVerify, "--bundle", archive, "--trusted", trusted); code != 0 || !strings.Contains(stdout, "2 of 2") {
+	if code, stdout, stderr := runCmd(t, cmdPolicyVerify, "--bundle", archive, "--trusted", trusted); code != 0 || !strings.Contains(stdout, "2 van 2") {
 		t.Fatalf("key with a future Not-After: exit %d %q %q", code, stdout, stderr)
 	}
 	setTrusted("2020-01-01")
@@ -258,7 +258,7 @@ func TestPolicyVerifyRefusesExpiredKey(t *testing.T) {
 	if code != 1 || stdout != "" {
 		t.Fatalf("signature by an expired key: exit %d, stdout %q; want 1 and nothing on stdout", code, stdout)
 	}
-	for _, want := range []string{"REFUSED", "(expired)", "1 of 2 required trusted signers", `trusted key "fg"`, "expired at 2020-01-01T23:59:59Z", "pack.tar.gz.fg.sig"} {
+	for _, want := range []string{"GEWEIGERD", "(expired)", "1 van 2 vereiste vertrouwde ondertekenaars", `trusted key "fg"`, "expired at 2020-01-01T23:59:59Z", "pack.tar.gz.fg.sig"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

@@ -52,7 +52,7 @@ func cmdPolicyStatus(args []string, s stdio) int {
 	from := ""
 	if *certPath != "" {
 		st, err = policyStatusAPI(cfg, *certPath, *keyPath)
-		from = "node " + cfg.Listen.Local + " (local API)"
+		from = "node " + cfg.Listen.Local + " (lokale API)"
 	} else {
 		var fst node.Status
 		fst, err = node.ReadStatusFile(cfg.DataDir)
@@ -108,40 +108,45 @@ func dialLocal(cfg *config.Config, certPath, keyPath string) (*grpc.ClientConn, 
 
 func printPolicyStatus(s stdio, st *localv1.GetPolicyStatusResponse, from string) {
 	w := s.out
-	fmt.Fprintf(w, "active pack:   %s\n", st.GetRevision())
-	fmt.Fprintf(w, "source:        %s\n", st.GetSource())
+	fmt.Fprintf(w, "actief pakket:     %s\n", st.GetRevision())
+	fmt.Fprintf(w, "bron:              %s\n", st.GetSource())
 	if len(st.GetSigners()) == 0 {
-		fmt.Fprintf(w, "signed by:     - (unsigned built-in default pack)\n")
+		fmt.Fprintf(w, "ondertekend door:  - (niet ondertekend ingebouwd standaardpakket)\n")
 	} else {
 		var names []string
 		for _, sg := range st.GetSigners() {
 			names = append(names, fmt.Sprintf("%s (%s)", sg.GetName(), sg.GetFingerprint()))
 		}
-		fmt.Fprintf(w, "signed by:     %s\n", strings.Join(names, ", "))
-		fmt.Fprintf(w, "threshold:     %d of %d required\n", len(st.GetSigners()), st.GetThreshold())
+		fmt.Fprintf(w, "ondertekend door:  %s\n", strings.Join(names, ", "))
+		fmt.Fprintf(w, "drempel:           %d van %d vereist\n", len(st.GetSigners()), st.GetThreshold())
 	}
-	fmt.Fprintf(w, "loaded at:     %s\n", st.GetLoadedAt().AsTime().Format(time.RFC3339))
+	fmt.Fprintf(w, "geladen op:        %s\n", st.GetLoadedAt().AsTime().Format(time.RFC3339))
+	if wt := st.GetWaiting(); wt != nil {
+		fmt.Fprintf(w, "wacht op:          een nieuw archief en handtekeningen die nog niet bij elkaar horen (%s), sinds %s; het actieve pakket beslist, tot uiterlijk %s niets wordt geweigerd\n",
+			wt.GetCase(), wt.GetSince().AsTime().Format(time.RFC3339), wt.GetUntil().AsTime().Format(time.RFC3339))
+	}
 	if r := st.GetLastRefused(); r != nil {
-		fmt.Fprintf(w, "last refused:  %s  %s (%s)\n", r.GetAt().AsTime().Format(time.RFC3339), orNone(r.GetRevision()), r.GetCase())
-		fmt.Fprintf(w, "  reason:      %s\n", r.GetReason())
+		fmt.Fprintf(w, "laatst geweigerd:  %s  %s (%s)\n", r.GetAt().AsTime().Format(time.RFC3339), orNone(r.GetRevision()), r.GetCase())
+		fmt.Fprintf(w, "  reden:           %s\n", r.GetReason())
 		switch {
 		case !st.GetRefusedSinceLoad():
+			fmt.Fprintf(w, "  vervangen: daarna is het actieve pakket hierboven geladen; deze weigering geldt niet meer\n")
 		case r.GetRevision() == st.GetRevision():
 			// Same archive: its signatures or the trusted keys changed.
-			fmt.Fprintf(w, "  the node refused the active pack's own revision when it checked it again, and keeps serving the active pack above as loaded\n")
+			fmt.Fprintf(w, "  de node weigerde de revisie van het actieve pakket zelf bij een nieuwe controle, en beslist door met het actieve pakket zoals het geladen was\n")
 		default:
 			// Whether the refused pack is newer cannot be told from digests.
-			fmt.Fprintf(w, "  the node refused the pack offered after the active one was loaded, and keeps serving the active pack above (last good)\n")
+			fmt.Fprintf(w, "  de node weigerde het pakket dat na het actieve werd aangeboden, en beslist door met het actieve pakket hierboven (het laatste goede)\n")
 		}
 	} else {
-		fmt.Fprintf(w, "last refused:  none\n")
+		fmt.Fprintf(w, "laatst geweigerd:  geen\n")
 	}
-	fmt.Fprintf(w, "(from %s)\n", from)
+	fmt.Fprintf(w, "(uit %s)\n", from)
 }
 
 func orNone(s string) string {
 	if s == "" {
-		return "(archive unreadable)"
+		return "(archief onleesbaar)"
 	}
 	return s
 }

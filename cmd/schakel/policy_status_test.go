@@ -72,8 +72,8 @@ policy: {bundle: %q, trusted_keys: %q, threshold: 2}
 	if code != 0 {
 		t.Fatalf("status: exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"active pack:   " + bundle.Revision(archive), "privacy-officer (sha256:", "fg (sha256:",
-		"threshold:     2 of 2 required", "last refused:  none", "(local API)"} {
+	for _, want := range []string{"actief pakket:     " + bundle.Revision(archive), "privacy-officer (sha256:", "fg (sha256:",
+		"drempel:           2 van 2 vereist", "laatst geweigerd:  geen", "(lokale API)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
@@ -91,22 +91,22 @@ policy: {bundle: %q, trusted_keys: %q, threshold: 2}
 		if code != 0 {
 			t.Fatalf("status %v: exit %d: %s", args, code, errOut)
 		}
-		for _, want := range []string{"active pack:   " + bundle.Revision(archive), bundle.Revision(tampered) + " (tampered)",
-			"no trusted signature verifies the archive", "keeps serving the active pack above",
+		for _, want := range []string{"actief pakket:     " + bundle.Revision(archive), bundle.Revision(tampered) + " (tampered)",
+			"no trusted signature verifies the archive", "beslist door met het actieve pakket hierboven",
 			"(the pack offered there since was refused)"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("status %v lacks %q:\n%s", args, want, out)
 			}
 		}
 		// A refused pack is not called newer: it may be older.
-		if strings.Contains(out, "newer") {
+		if strings.Contains(out, "nieuwer") || strings.Contains(out, "newer") {
 			t.Errorf("status %v calls the refused pack newer:\n%s", args, out)
 		}
 	}
-	// Issue 19: the refused file is not shown as the active pack's source,
+	// The refused file is not shown as the active pack's source,
 	// and the refused pack is not called newer (digests have no order).
-	if strings.Contains(out, "newer") || strings.Contains(out, "source:        "+archivePath+"\n") ||
-		!strings.Contains(out, "source:        "+archivePath+" as it was at ") {
+	if strings.Contains(out, "nieuwer") || strings.Contains(out, "bron:              "+archivePath+"\n") ||
+		!strings.Contains(out, "bron:              "+archivePath+" as it was at ") {
 		t.Errorf("status after the refusal names the refused file as the source, or calls it newer:\n%s", out)
 	}
 	if !strings.Contains(out, node.StatusFile) {

@@ -174,6 +174,12 @@ type Policy struct {
 	Signatures []string `yaml:"signatures"`
 	Trusted    string   `yaml:"trusted_keys"`
 	Threshold  int      `yaml:"threshold"`
+	// ReloadWait is how long a running node waits, after its policy files
+	// changed, for an archive and signatures that do not verify together
+	// (one copied before the other) to come to belong together, before it
+	// refuses them; default (unset or 0) 60s. Meanwhile the active pack keeps deciding
+	// and nothing is reported as refused.
+	ReloadWait Duration `yaml:"reload_wait"`
 }
 
 // Audit configures the audit log. Store is empty (SQLite in the data
@@ -217,6 +223,9 @@ type Notify struct {
 	RetryMax     Duration `yaml:"retry_max"`
 	PerPeer      int      `yaml:"per_peer"`
 }
+
+// DefaultPolicyReloadWait is policy.reload_wait when unset.
+const DefaultPolicyReloadWait = 60 * time.Second
 
 // Duration is a time.Duration written as "1.5s" in YAML.
 type Duration time.Duration
@@ -331,6 +340,9 @@ func (c *Config) defaults(base string) {
 	}
 	if c.Limits.MaxMessageBytes == 0 {
 		c.Limits.MaxMessageBytes = 4 << 20
+	}
+	if c.Policy.ReloadWait == 0 {
+		c.Policy.ReloadWait = Duration(DefaultPolicyReloadWait)
 	}
 	if c.Limits.ClockSkew == 0 {
 		c.Limits.ClockSkew = Duration(2 * time.Minute)
@@ -524,6 +536,9 @@ func (c *Config) Validate() error {
 	}
 	positive("limits.max_message_bytes", c.Limits.MaxMessageBytes > 0)
 	positive("limits.clock_skew", c.Limits.ClockSkew > 0)
+	if c.Policy.ReloadWait < 0 {
+		bad("policy.reload_wait", "must not be negative (unset or 0 means %s)", DefaultPolicyReloadWait)
+	}
 	positive("limits.request_timeout", c.Limits.RequestTimeout > 0)
 	positive("limits.peer_rate", c.Limits.PeerRate > 0)
 	positive("limits.peer_burst", c.Limits.PeerBurst > 0)

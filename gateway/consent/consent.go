@@ -109,39 +109,39 @@ func Validate(c Consent, vocab Vocabulary) error {
 		errs = append(errs, invalid(err, "%v", err))
 	}
 	if c.GivenBy != GivenByOuder && c.GivenBy != GivenByJeugdige {
-		errs = append(errs, invalid(nil, "given_by must be %q or %q, got %q", GivenByOuder, GivenByJeugdige, c.GivenBy))
+		errs = append(errs, invalid(nil, "given_by: must be %q or %q, got %q", GivenByOuder, GivenByJeugdige, c.GivenBy))
 	}
 	if err := oin.Valid(c.RecipientOIN); err != nil {
-		errs = append(errs, invalid(nil, "recipient_oin must be 20 digits"))
+		errs = append(errs, invalid(nil, "recipient_oin: must be 20 digits"))
 	}
 	switch {
 	case c.Purpose == "":
-		errs = append(errs, invalid(nil, "purpose is required"))
+		errs = append(errs, invalid(nil, "purpose: required"))
 	case vocab != nil && !vocab.KnownPurpose(c.Purpose):
-		errs = append(errs, invalid(nil, "unknown purpose %q", c.Purpose))
+		errs = append(errs, invalid(nil, "purpose: unknown purpose %q", c.Purpose))
 	}
 	if len(c.Categories) == 0 {
-		errs = append(errs, invalid(nil, "at least one category is required"))
+		errs = append(errs, invalid(nil, "categories: at least one category is required"))
 	}
 	seen := map[string]bool{}
 	for _, cat := range c.Categories {
 		switch {
 		case cat == "":
-			errs = append(errs, invalid(nil, "empty category"))
+			errs = append(errs, invalid(nil, "categories: empty category"))
 		case seen[cat]:
-			errs = append(errs, invalid(nil, "category %q listed twice", cat))
+			errs = append(errs, invalid(nil, "categories: category %q listed twice", cat))
 		case vocab != nil && !vocab.KnownCategory(cat):
-			errs = append(errs, invalid(nil, "unknown category %q", cat))
+			errs = append(errs, invalid(nil, "categories: unknown category %q", cat))
 		}
 		seen[cat] = true
 	}
 	if c.GivenAt.IsZero() {
-		errs = append(errs, invalid(nil, "given_at is required"))
+		errs = append(errs, invalid(nil, "given_at: required"))
 	} else if c.ValidUntil != nil && !c.ValidUntil.After(c.GivenAt) {
-		errs = append(errs, invalid(nil, "valid_until must be after given_at"))
+		errs = append(errs, invalid(nil, "valid_until: must be after given_at"))
 	}
 	if len(c.Giver) > 64 || !giverRE.MatchString(c.Giver) {
-		errs = append(errs, invalid(nil, "giver must be a pseudonymous reference of at most 64 characters [A-Za-z0-9._:-]"))
+		errs = append(errs, invalid(nil, "giver: must be a pseudonymous reference of at most 64 characters [A-Za-z0-9._:-]"))
 	}
 	return errors.Join(errs...)
 }
@@ -165,9 +165,9 @@ func CheckGivenAt(givenAt, now time.Time, maxAge time.Duration) error {
 	}
 	switch {
 	case givenAt.After(now.Add(ClockSkew)):
-		return invalid(nil, "given_at lies in the future")
+		return invalid(nil, "given_at: lies in the future")
 	case givenAt.Before(now.Add(-maxAge)):
-		return invalid(nil, "given_at lies further back than %s", maxAge)
+		return invalid(nil, "given_at: lies further back than %s", maxAge)
 	}
 	return nil
 }

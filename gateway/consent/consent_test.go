@@ -60,19 +60,19 @@ func TestValidate(t *testing.T) {
 		{"valid jeugdige without end", func(c *Consent) { c.GivenBy = GivenByJeugdige; c.ValidUntil = nil }, nil},
 		{"bsn", func(c *Consent) { c.BSN = "999990197" }, []string{"bsn: fails the 11-proef"}},
 		{"bsn length", func(c *Consent) { c.BSN = "1234" }, []string{"bsn: must be 9 digits"}},
-		{"given_by", func(c *Consent) { c.GivenBy = "opa" }, []string{`given_by must be "ouder" or "jeugdige", got "opa"`}},
-		{"recipient", func(c *Consent) { c.RecipientOIN = "0000000100000000000X" }, []string{"recipient_oin must be 20 digits"}},
-		{"purpose missing", func(c *Consent) { c.Purpose = "" }, []string{"purpose is required"}},
+		{"given_by", func(c *Consent) { c.GivenBy = "opa" }, []string{`given_by: must be "ouder" or "jeugdige", got "opa"`}},
+		{"recipient", func(c *Consent) { c.RecipientOIN = "0000000100000000000X" }, []string{"recipient_oin: must be 20 digits"}},
+		{"purpose missing", func(c *Consent) { c.Purpose = "" }, []string{"purpose: required"}},
 		{"purpose unknown", func(c *Consent) { c.Purpose = "onderzoek" }, []string{`unknown purpose "onderzoek"`}},
 		{"no categories", func(c *Consent) { c.Categories = nil }, []string{"at least one category"}},
 		{"unknown category", func(c *Consent) { c.Categories = []string{"verzuim", "schoenmaat"} }, []string{`unknown category "schoenmaat"`}},
 		{"duplicate category", func(c *Consent) { c.Categories = []string{"verzuim", "verzuim"} }, []string{`category "verzuim" listed twice`}},
-		{"given_at", func(c *Consent) { c.GivenAt = time.Time{} }, []string{"given_at is required"}},
-		{"valid_until before", func(c *Consent) { c.ValidUntil = &before }, []string{"valid_until must be after given_at"}},
-		{"valid_until equal", func(c *Consent) { c.ValidUntil = &t0 }, []string{"valid_until must be after given_at"}},
+		{"given_at", func(c *Consent) { c.GivenAt = time.Time{} }, []string{"given_at: required"}},
+		{"valid_until before", func(c *Consent) { c.ValidUntil = &before }, []string{"valid_until: must be after given_at"}},
+		{"valid_until equal", func(c *Consent) { c.ValidUntil = &t0 }, []string{"valid_until: must be after given_at"}},
 		{"everything at once", func(c *Consent) {
 			*c = Consent{BSN: "x", GivenBy: "", RecipientOIN: "1", Purpose: "p", Categories: []string{"a", "verzuim"}}
-		}, []string{"bsn: must be 9 digits", "given_by", "recipient_oin", `unknown purpose "p"`, `unknown category "a"`, "given_at is required"}},
+		}, []string{"bsn: must be 9 digits", "given_by", "recipient_oin", `unknown purpose "p"`, `unknown category "a"`, "given_at: required"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,6 +53,15 @@ type PackStatus struct {
 	LoadedAt         time.Time
 	LastRefused      *Refusal
 	RefusedSinceLoad bool
+	// Waiting is set while the node waits for a newly copied archive and
+	// its signatures to belong together (not a refusal).
+	Waiting *PackWaiting
+}
+
+// PackWaiting is a copy of policy files in progress, as the node sees it.
+type PackWaiting struct {
+	Since, Until time.Time
+	Case         string
 }
 
 // Signer is a key that signed the active pack.

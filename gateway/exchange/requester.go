@@ -17,6 +17,7 @@ import (
 	"github.com/schakel/schakel/gateway/bsn"
 	"github.com/schakel/schakel/gateway/consent"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/oin"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
 	"github.com/schakel/schakel/gateway/tracing"
@@ -76,6 +77,11 @@ func NewRequester(cfg RequesterConfig, log *slog.Logger) *Requester {
 // transaction. An unverifiable response is recorded and not passed on.
 func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) (*localv1.RequestRecordResponse, error) {
 	start := r.cfg.Now()
+	// A missing or malformed holder_oin is the caller's mistake in the
+	// request (InvalidArgument naming the field), not an unknown peer.
+	if err := oinField("holder_oin", req.GetHolderOin()); err != nil {
+		return nil, err
+	}
 	holder, ok := r.cfg.Directory.Lookup(req.GetHolderOin())
 	if !ok {
 		return nil, fmt.Errorf("%w: holder_oin %q", identity.ErrUnknownPeer, req.GetHolderOin())
@@ -190,6 +196,18 @@ func (r *Requester) verify(p *grpcpeer.Peer, holder identity.Peer, dec *exchange
 	}
 	_, rcpt, err := release.VerifyAuditProof(cert.PublicKey, holder.OIN, dec, resp.GetRecord(), resp.GetAudit())
 	return rcpt, err
+}
+
+// oinField checks that an OIN field of a local request is present and is 20
+// digits; the error wraps release.ErrInvalidRequest and names the field.
+func oinField(field, v string) error {
+	if v == "" {
+		return fmt.Errorf("%w: %s: required", release.ErrInvalidRequest, field)
+	}
+	if err := oin.Valid(v); err != nil {
+		return fmt.Errorf("%w: %s: %w", release.ErrInvalidRequest, field, err)
+	}
+	return nil
 }
 
 var professionalRE = regexp.MustCompile(`^[A-Za-z0-9._:-]*$`)

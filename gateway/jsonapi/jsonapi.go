@@ -47,6 +47,7 @@ func Handler(grpcSrv http.Handler, maxBytes int) (http.Handler, error) {
 		}),
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithErrorHandler(errorHandler),
 	)
 	conn := &inproc{srv: grpcSrv, max: maxBytes}
 	ctx := context.Background()

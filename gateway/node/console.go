@@ -174,6 +174,9 @@ func (n *Node) consoleStatus() console.PackStatus {
 	if r := st.LastRefused; r != nil {
 		out.LastRefused = &console.Refusal{At: r.At, Revision: r.Revision, Case: r.Case, Why: r.Reason, FailedTests: r.FailedTests}
 	}
+	if w := st.Waiting; w != nil {
+		out.Waiting = &console.PackWaiting{Since: w.Since, Until: w.Until, Case: w.Case}
+	}
 	return out
 }
 

@@ -95,10 +95,21 @@ type jsonError struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
 	Details []struct {
-		Type   string `json:"@type"`
-		Reason string `json:"reason"`
-		Domain string `json:"domain"`
+		Type     string            `json:"@type"`
+		Reason   string            `json:"reason"`
+		Domain   string            `json:"domain"`
+		Metadata map[string]string `json:"metadata"`
 	} `json:"details"`
+}
+
+// field is the ErrorInfo's metadata.field: the field at fault.
+func (e jsonError) field() string {
+	for _, d := range e.Details {
+		if d.Type == "type.googleapis.com/google.rpc.ErrorInfo" {
+			return d.Metadata["field"]
+		}
+	}
+	return ""
 }
 
 func (e jsonError) reason() string {
@@ -169,7 +180,7 @@ func TestJSONSameAsGRPC(t *testing.T) {
 			}
 			viaJSON := &localv1.RequestRecordResponse{}
 			decodeJSON(t, raw, viaJSON)
-			conformsToOpenAPI(t, "RequestRecordResponse", raw)
+			conformsToOpenAPI(t, "schakel.local.v1.RequestRecordResponse", raw)
 			if viaJSON.GetDecision().GetAllow() != tc.allow || viaGRPC.GetDecision().GetAllow() != tc.allow {
 				t.Fatalf("allow: JSON %v, gRPC %v, want %v", viaJSON.GetDecision().GetAllow(), viaGRPC.GetDecision().GetAllow(), tc.allow)
 			}
@@ -215,7 +226,7 @@ func TestJSONSameAsGRPC(t *testing.T) {
 			if err := json.Unmarshal(raw, &je); err != nil {
 				t.Fatalf("error body: %v: %s", err, raw)
 			}
-			conformsToOpenAPI(t, "Status", raw)
+			conformsToOpenAPI(t, "google.rpc.Status", raw)
 			if code != tc.httpCode || je.Code != int(status.Code(gerr)) || je.reason() != tc.reason || grpcReason(gerr) != tc.reason {
 				t.Fatalf("JSON: HTTP %d code %d reason %q; gRPC %v reason %q; want HTTP %d reason %s\n%s",
 					code, je.Code, je.reason(), status.Code(gerr), grpcReason(gerr), tc.httpCode, tc.reason, raw)
@@ -226,19 +237,43 @@ func TestJSONSameAsGRPC(t *testing.T) {
 		})
 	}
 
-	t.Run("unknown field named", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodPost, base+"/v1/record-requests", strings.NewReader(`{"holder_oin":"x","categorie":["verzuim"]}`))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(raw), "categorie") {
-			t.Fatalf("HTTP %d: %s", resp.StatusCode, raw)
-		}
-	})
+	// What a vendor's client gets wrong: each is a 400 whose ErrorInfo
+	// reason says what kind of mistake, and whose metadata.field names the
+	// field (a missing holder_oin is not an unknown peer).
+	for _, tc := range []struct{ name, body, reason, field string }{
+		{"unknown field named", `{"holder_oin":"x","categorie":["verzuim"]}`, "UNKNOWN_FIELD", "categorie"},
+		{"the peer message's field", `{"holder_oin":"` + testnode.School.OIN + `","recipient_role":"jeugdhulpverlener"}`, "UNKNOWN_FIELD", "recipient_role"},
+		{"syntax error", `{"holder_oin": "`, "INVALID_JSON", ""},
+		{"wrong type", `{"holder_oin": 5}`, "INVALID_JSON", "holder_oin"},
+		{"missing holder_oin", `{"purpose":"afstemming_hulp_onderwijs","bsn":"` + bas.BSN + `","categories":["verzuim"]}`, "INVALID_REQUEST", "holder_oin"},
+		{"malformed holder_oin", `{"holder_oin":"school","purpose":"afstemming_hulp_onderwijs","bsn":"` + bas.BSN + `","categories":["verzuim"]}`, "INVALID_REQUEST", "holder_oin"},
+		{"missing purpose", `{"holder_oin":"` + testnode.School.OIN + `","bsn":"` + bas.BSN + `","categories":["verzuim"]}`, "INVALID_REQUEST", "purpose"},
+		{"bad attested consent", `{"holder_oin":"` + testnode.School.OIN + `","purpose":"afstemming_hulp_onderwijs","bsn":"` + bas.BSN +
+			`","categories":["verzuim"],"attested_consents":[{"bsn":"` + bas.BSN + `","given_by":"opa","recipient_oin":"` + testnode.Zorg.OIN +
+			`","purpose":"afstemming_hulp_onderwijs","categories":["verzuim"],"given_at":"2026-01-01T00:00:00Z"}]}`, "INVALID_REQUEST", "attested_consents[0].given_by"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, base+"/v1/record-requests", strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var je jsonError
+			if err := json.Unmarshal(raw, &je); err != nil {
+				t.Fatalf("error body: %v: %s", err, raw)
+			}
+			conformsToOpenAPI(t, "google.rpc.Status", raw)
+			if resp.StatusCode != http.StatusBadRequest || je.reason() != tc.reason || je.field() != tc.field {
+				t.Fatalf("HTTP %d reason %q field %q, want 400 %s %q: %s", resp.StatusCode, je.reason(), je.field(), tc.reason, tc.field, raw)
+			}
+			if tc.reason == "INVALID_REQUEST" && !strings.Contains(je.Message, strings.TrimSuffix(tc.field, ".given_by")) {
+				t.Fatalf("message does not name %s: %s", tc.field, je.Message)
+			}
+		})
+	}
 
 	t.Run("request id and logs", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodGet, base+"/v1/obligations", nil)
@@ -445,7 +480,7 @@ func TestVocabulary(t *testing.T) {
 	}
 	vj := &localv1.GetVocabularyResponse{}
 	decodeJSON(t, raw, vj)
-	conformsToOpenAPI(t, "GetVocabularyResponse", raw)
+	conformsToOpenAPI(t, "schakel.local.v1.GetVocabularyResponse", raw)
 	if !proto.Equal(vj, v) {
 		t.Fatal("JSON vocabulary differs from gRPC's")
 	}

@@ -48,9 +48,14 @@ type Policy struct {
 	mu      sync.Mutex // serialises loads (SIGHUP and the watcher)
 	active  atomic.Pointer[activePack]
 	refused atomic.Pointer[Refusal] // the last pack that failed to load
+	// waiting is set while the watched files changed into an archive and
+	// signatures that do not verify together, for at most wait.
+	waiting atomic.Pointer[Waiting]
+	wait    time.Duration
 
-	reloads *prometheus.CounterVec
-	state   prometheus.Gauge
+	reloads  *prometheus.CounterVec
+	state    prometheus.Gauge
+	waitGage prometheus.Gauge
 
 	// floor refuses a pack older than the one accepted before; nil: none.
 	floor *versionFloor
@@ -90,6 +95,21 @@ type Refusal struct {
 	FailedTests []string `json:"failed_tests,omitempty"`
 }
 
+// Waiting is a change of the policy files that the watcher has not acted
+// on yet: the archive and the signature files do not verify together (one
+// was copied before the other, or a file is still being written). The
+// active pack keeps deciding; nothing is refused, logged as an error or
+// counted as a refusal unless they still do not belong together at Until.
+type Waiting struct {
+	Since time.Time `json:"since"`
+	Until time.Time `json:"until"`
+	// Case and Reason are what a refusal would say now.
+	Case   string `json:"case"`
+	Reason string `json:"reason"`
+	// Revision is the digest of the archive now in place.
+	Revision string `json:"revision,omitempty"`
+}
+
 // PolicyError is why a pack was refused (signing.OpenPack's error); Case is
 // as in Refusal.
 type PolicyError = signing.PackError
@@ -112,9 +132,12 @@ type PolicyOptions struct {
 // an unsigned, under-signed, tampered, untrusted, malformed or expired pack
 // with a *PolicyError naming the case.
 func LoadPolicy(cfg config.Policy, log *slog.Logger, opt PolicyOptions) (*Policy, error) {
-	p := &Policy{cfg: cfg, log: log, now: opt.Now, stateFile: opt.StateFile, floor: opt.floor}
+	p := &Policy{cfg: cfg, log: log, now: opt.Now, stateFile: opt.StateFile, floor: opt.floor, wait: cfg.ReloadWait.D()}
 	if p.now == nil {
 		p.now = time.Now
+	}
+	if p.wait <= 0 {
+		p.wait = config.DefaultPolicyReloadWait
 	}
 	if cfg.Bundle != "" {
 		p.startFP = p.fingerprint()
@@ -138,7 +161,11 @@ func (p *Policy) register(reg prometheus.Registerer) error {
 		Name: "schakel_policy_reload_refused",
 		Help: "1 when the last policy pack offered was refused and an older pack is still active, else 0.",
 	})
-	for _, c := range []prometheus.Collector{p.reloads, p.state} {
+	p.waitGage = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "schakel_policy_reload_waiting",
+		Help: "1 while the policy files changed into an archive and signatures that do not verify together yet (policy.reload_wait), else 0. Not an alarm.",
+	})
+	for _, c := range []prometheus.Collector{p.reloads, p.state, p.waitGage} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}
@@ -222,16 +249,64 @@ func readLimited(path string, limit int64) ([]byte, error) {
 
 // Reload verifies, parses and test-evaluates the configured pack again and
 // swaps it in; on any failure the last good pack stays active and the
-// refusal is recorded (log, metric, health, status).
+// refusal is recorded (log, metric, health, status). An explicit reload
+// (SIGHUP, systemctl reload) does not wait: the operator says the files
+// are in place.
 func (p *Policy) Reload() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.reload(false)
+}
+
+// mismatched reports whether a load failed because the archive and the
+// signature files do not verify together in a way a copy in progress
+// explains: a well-formed signature that no trusted key verifies over these
+// bytes (it may be over the archive still to come, or the one being
+// replaced), a signature file or archive still being written (malformed,
+// unreadable). A pack whose signatures all verify but are too few, or that
+// verifies and is invalid, is not a mismatch.
+func mismatched(err error) bool {
+	return errors.Is(err, signing.ErrTampered) || errors.Is(err, signing.ErrUntrustedKey) ||
+		errors.Is(err, signing.ErrMalformedSignature) || errors.Is(err, signing.ErrUnreadable)
+}
+
+// reload is Reload; with mayWait (the watcher) a mismatch of archive and
+// signatures is first waited on for p.wait.
+func (p *Policy) reload(mayWait bool) error {
 	ap, err := p.load()
+	if err != nil && mayWait && mismatched(err) {
+		now := p.now().UTC()
+		w := p.waiting.Load()
+		if w == nil {
+			w = &Waiting{Since: now, Until: now.Add(p.wait)}
+			p.log.Info("policy files changed; the archive and the signatures do not verify together yet, waiting for the rest of the copy",
+				"case", signing.ErrorCase(err), "wait", p.wait.String(), "until", w.Until, "active_revision", p.Revision())
+		}
+		if now.Before(w.Until) {
+			nw := *w
+			nw.Case, nw.Reason = signing.ErrorCase(err), err.Error()
+			var pe *PolicyError
+			if errors.As(err, &pe) {
+				nw.Revision, nw.Reason = pe.Revision, pe.Err.Error()
+			}
+			p.waiting.Store(&nw)
+			if p.waitGage != nil {
+				p.waitGage.Set(1)
+			}
+			p.writeState()
+			return &WaitingError{Waiting: nw}
+		}
+		err = fmt.Errorf("the archive and the signatures still did not verify together %s after the files changed: %w", p.wait, err)
+	}
+	if p.waiting.Swap(nil) != nil && p.waitGage != nil {
+		p.waitGage.Set(0)
+	}
 	if err != nil {
 		r := &Refusal{At: p.now().UTC(), Case: signing.ErrorCase(err), Reason: err.Error()}
 		var pe *PolicyError
 		if errors.As(err, &pe) {
-			r.Revision, r.Reason, r.FailedTests = pe.Revision, pe.Err.Error(), pe.FailedTests
+			r.Revision, r.FailedTests = pe.Revision, pe.FailedTests
+			r.Reason = strings.Replace(r.Reason, pe.Error(), pe.Err.Error(), 1)
 		}
 		p.refused.Store(r)
 		p.count("refused", r.Case)
@@ -246,6 +321,13 @@ func (p *Policy) Reload() error {
 		"previous_version", old.version, "signers", signerNames(ap.signers))
 	p.writeState()
 	return nil
+}
+
+// WaitingError is what the watcher's reload returns while it waits.
+type WaitingError struct{ Waiting Waiting }
+
+func (e *WaitingError) Error() string {
+	return fmt.Sprintf("policy files do not verify together yet (%s); waiting until %s", e.Waiting.Case, e.Waiting.Until.Format(time.RFC3339))
 }
 
 func (p *Policy) count(result, c string) {
@@ -272,7 +354,10 @@ func signerNames(s []SignerInfo) []string {
 // trusted keys change (size, modification time or content hash), checking
 // every interval, until ctx is done. A change is acted on once it has been
 // stable for one interval, so that a pack and its two signatures copied in
-// one after another are verified together.
+// one after another are verified together. When they still do not verify
+// together (the archive and its signatures copied seconds apart, in either
+// order), the node waits up to policy.reload_wait for the rest of the copy
+// (Waiting) before it refuses them.
 func (p *Policy) Watch(ctx context.Context, interval time.Duration) {
 	if p.cfg.Bundle == "" {
 		return
@@ -294,11 +379,18 @@ func (p *Policy) Watch(ctx context.Context, interval time.Duration) {
 		switch {
 		case fp == last:
 			pending = ""
+			if w := p.waiting.Load(); w != nil && !p.now().Before(w.Until) {
+				p.mu.Lock()
+				_ = p.reload(true) // the wait is over: load or refuse
+				p.mu.Unlock()
+			}
 		case fp != pending:
 			pending = fp // changed; wait until it settles
 		default:
 			p.log.Info("policy files changed; reloading")
-			_ = p.Reload()
+			p.mu.Lock()
+			_ = p.reload(true)
+			p.mu.Unlock()
 			last, pending = fp, ""
 		}
 	}
@@ -370,6 +462,9 @@ type Status struct {
 	Threshold   int       `json:"threshold"`
 	LoadedAt    time.Time `json:"loaded_at"`
 	LastRefused *Refusal  `json:"last_refused,omitempty"`
+	// Waiting is set while the watcher waits for the policy files to
+	// belong together (see Waiting).
+	Waiting *Waiting `json:"waiting,omitempty"`
 	// RefusedSinceLoad is true when the last refusal came after the active
 	// pack was loaded: the pack offered since (another revision, or the
 	// same one with signatures or keys that no longer pass) was refused and
@@ -385,7 +480,7 @@ func (p *Policy) Status() Status {
 		threshold = 0
 	}
 	st := Status{Revision: ap.revision, Source: ap.source, Signers: ap.signers, Threshold: threshold,
-		LoadedAt: ap.loadedAt, LastRefused: p.refused.Load()}
+		LoadedAt: ap.loadedAt, LastRefused: p.refused.Load(), Waiting: p.waiting.Load()}
 	if st.Signers == nil {
 		st.Signers = []SignerInfo{}
 	}
@@ -452,6 +547,9 @@ func StatusProto(st Status) *localv1.GetPolicyStatusResponse {
 	}
 	if r := st.LastRefused; r != nil {
 		out.LastRefused = &localv1.PolicyRefusal{At: timestamppb.New(r.At), Revision: r.Revision, Case: r.Case, Reason: r.Reason}
+	}
+	if w := st.Waiting; w != nil {
+		out.Waiting = &localv1.PolicyWaiting{Since: timestamppb.New(w.Since), Until: timestamppb.New(w.Until), Case: w.Case, Revision: w.Revision}
 	}
 	return out
 }

@@ -46,6 +46,7 @@ import (
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/oin"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/traceparent"
 	"github.com/schakel/schakel/policy"
@@ -173,6 +174,11 @@ func validateCommon(key, childBSN string, c release.Claims) []error {
 // validateSend checks a local send request and reports every problem at once.
 func (n *Notifier) validateSend(req *localv1.SendNotificationRequest) (identity.Peer, []string, error) {
 	var errs []error
+	if v := req.GetRecipientOin(); v == "" {
+		return identity.Peer{}, nil, fmt.Errorf("%w: recipient_oin: required", release.ErrInvalidRequest)
+	} else if err := oin.Valid(v); err != nil {
+		return identity.Peer{}, nil, fmt.Errorf("%w: recipient_oin: %w", release.ErrInvalidRequest, err)
+	}
 	peer, ok := n.cfg.Directory.Lookup(req.GetRecipientOin())
 	if !ok {
 		return identity.Peer{}, nil, fmt.Errorf("%w: recipient_oin %q", identity.ErrUnknownPeer, req.GetRecipientOin())

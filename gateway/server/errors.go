@@ -3,10 +3,13 @@ package server
 import (
 	"context"
 	"errors"
+	"regexp"
+	"strings"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
@@ -69,6 +72,9 @@ func toStatus(err error) error {
 			if r.public {
 				msg = err.Error()
 			}
+			if r.code == codes.InvalidArgument {
+				return withFields(r.reason, msg)
+			}
 			return withInfo(r.code, r.reason, msg)
 		}
 	}
@@ -81,6 +87,66 @@ func toStatus(err error) error {
 func withInfo(c codes.Code, reason, msg string) error {
 	st := status.New(c, msg)
 	if d, err := st.WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain}); err == nil {
+		st = d
+	}
+	return st.Err()
+}
+
+// fieldRE is a field path as validation messages start with it: "bsn",
+// "attested_consents[0]", "consent.given_by".
+var fieldRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\[[0-9]+\])?(\.[a-z][a-z0-9_]*(\[[0-9]+\])?)*$`)
+
+// InvalidFields returns the fields that a validation message names: every
+// line (errors.Join puts one problem per line) is "field: problem", after
+// the sentinel's own "invalid request: " prefix.
+func InvalidFields(msg string) (fields []string, problems []string) {
+	seen := map[string]bool{}
+	for _, line := range strings.Split(msg, "\n") {
+		line = strings.TrimPrefix(line, "invalid request: ")
+		// A consent's problems ("consent: given_by: ...") are fields of the
+		// request's consent.
+		line, inConsent := strings.CutPrefix(line, "consent: ")
+		f, problem, ok := strings.Cut(line, ": ")
+		if !ok || !fieldRE.MatchString(f) {
+			continue
+		}
+		if inConsent {
+			f = "consent." + f
+		}
+		// "attested_consents[0]: consent: given_by: ..." names a field inside.
+		if rest, ok := strings.CutPrefix(problem, "consent: "); ok {
+			if sub, p, ok := strings.Cut(rest, ": "); ok && fieldRE.MatchString(sub) {
+				f, problem = f+"."+sub, p
+			}
+		}
+		if !seen[f] {
+			seen[f] = true
+			fields = append(fields, f)
+			problems = append(problems, problem)
+		}
+	}
+	return fields, problems
+}
+
+// withFields is an InvalidArgument status whose ErrorInfo names the fields
+// at fault (metadata "field": the first, "fields": all, comma-separated) and
+// carries a google.rpc.BadRequest with one violation per field, so that a
+// client can point at the field without parsing the message.
+func withFields(reason, msg string) error {
+	st := status.New(codes.InvalidArgument, msg)
+	info := &errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain}
+	fields, problems := InvalidFields(msg)
+	var details []protoadapt.MessageV1
+	details = append(details, info)
+	if len(fields) > 0 {
+		info.Metadata = map[string]string{"field": fields[0], "fields": strings.Join(fields, ",")}
+		br := &errdetails.BadRequest{}
+		for i, f := range fields {
+			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: f, Description: problems[i]})
+		}
+		details = append(details, br)
+	}
+	if d, err := st.WithDetails(details...); err == nil {
 		st = d
 	}
 	return st.Err()

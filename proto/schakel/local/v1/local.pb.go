@@ -109,7 +109,11 @@ type RequestRecordRequest struct {
 	// Consents this organisation holds for the holder's data (e.g. the parents
 	// gave the jeugdhulpverlener consent to obtain the school's information);
 	// attested in the signed statement, they count where the flow accepts
-	// them (held_by recipient).
+	// them (held_by recipient). Each needs bsn (the child's), given_by,
+	// recipient_oin (this organisation's own OIN), purpose, categories and
+	// given_at; id may be empty (the node then makes one up). The holder
+	// records the attested consent in its audit log; it does not see the
+	// consent form itself.
 	AttestedConsents []*Consent `protobuf:"bytes,11,rep,name=attested_consents,json=attestedConsents,proto3" json:"attested_consents,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
@@ -1650,8 +1654,11 @@ type GetPolicyStatusResponse struct {
 	LastRefused *PolicyRefusal `protobuf:"bytes,6,opt,name=last_refused,json=lastRefused,proto3" json:"last_refused,omitempty"`
 	// True when last_refused came after the active pack was loaded.
 	RefusedSinceLoad bool `protobuf:"varint,7,opt,name=refused_since_load,json=refusedSinceLoad,proto3" json:"refused_since_load,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Set while the node waits for a newly copied archive and its signature
+	// files to verify together (policy.reload_wait); not a refusal.
+	Waiting       *PolicyWaiting `protobuf:"bytes,8,opt,name=waiting,proto3" json:"waiting,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetPolicyStatusResponse) Reset() {
@@ -1733,6 +1740,86 @@ func (x *GetPolicyStatusResponse) GetRefusedSinceLoad() bool {
 	return false
 }
 
+func (x *GetPolicyStatusResponse) GetWaiting() *PolicyWaiting {
+	if x != nil {
+		return x.Waiting
+	}
+	return nil
+}
+
+// PolicyWaiting is a copy of policy files in progress: the archive and the
+// signatures changed but do not verify together yet. The active pack keeps
+// deciding; at until the node refuses them if they still do not.
+type PolicyWaiting struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Since *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=since,proto3" json:"since,omitempty"`
+	Until *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=until,proto3" json:"until,omitempty"`
+	// What a refusal would say now, e.g. tampered.
+	Case string `protobuf:"bytes,3,opt,name=case,proto3" json:"case,omitempty"`
+	// Digest of the archive now in place.
+	Revision      string `protobuf:"bytes,4,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PolicyWaiting) Reset() {
+	*x = PolicyWaiting{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PolicyWaiting) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PolicyWaiting) ProtoMessage() {}
+
+func (x *PolicyWaiting) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PolicyWaiting.ProtoReflect.Descriptor instead.
+func (*PolicyWaiting) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *PolicyWaiting) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *PolicyWaiting) GetUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Until
+	}
+	return nil
+}
+
+func (x *PolicyWaiting) GetCase() string {
+	if x != nil {
+		return x.Case
+	}
+	return ""
+}
+
+func (x *PolicyWaiting) GetRevision() string {
+	if x != nil {
+		return x.Revision
+	}
+	return ""
+}
+
 // PolicySigner is a trusted key that signed the active pack.
 type PolicySigner struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1746,7 +1833,7 @@ type PolicySigner struct {
 
 func (x *PolicySigner) Reset() {
 	*x = PolicySigner{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[26]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1758,7 +1845,7 @@ func (x *PolicySigner) String() string {
 func (*PolicySigner) ProtoMessage() {}
 
 func (x *PolicySigner) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[26]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1771,7 +1858,7 @@ func (x *PolicySigner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicySigner.ProtoReflect.Descriptor instead.
 func (*PolicySigner) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{26}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *PolicySigner) GetName() string {
@@ -1804,7 +1891,7 @@ type PolicyRefusal struct {
 
 func (x *PolicyRefusal) Reset() {
 	*x = PolicyRefusal{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[27]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1816,7 +1903,7 @@ func (x *PolicyRefusal) String() string {
 func (*PolicyRefusal) ProtoMessage() {}
 
 func (x *PolicyRefusal) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[27]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1829,7 +1916,7 @@ func (x *PolicyRefusal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicyRefusal.ProtoReflect.Descriptor instead.
 func (*PolicyRefusal) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{27}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *PolicyRefusal) GetAt() *timestamppb.Timestamp {
@@ -1869,7 +1956,7 @@ type GetVocabularyRequest struct {
 
 func (x *GetVocabularyRequest) Reset() {
 	*x = GetVocabularyRequest{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1881,7 +1968,7 @@ func (x *GetVocabularyRequest) String() string {
 func (*GetVocabularyRequest) ProtoMessage() {}
 
 func (x *GetVocabularyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[28]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1894,7 +1981,7 @@ func (x *GetVocabularyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVocabularyRequest.ProtoReflect.Descriptor instead.
 func (*GetVocabularyRequest) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{28}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{29}
 }
 
 // GetVocabularyResponse is the active pack's vocabulary.
@@ -1916,7 +2003,7 @@ type GetVocabularyResponse struct {
 
 func (x *GetVocabularyResponse) Reset() {
 	*x = GetVocabularyResponse{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1928,7 +2015,7 @@ func (x *GetVocabularyResponse) String() string {
 func (*GetVocabularyResponse) ProtoMessage() {}
 
 func (x *GetVocabularyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[29]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1941,7 +2028,7 @@ func (x *GetVocabularyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVocabularyResponse.ProtoReflect.Descriptor instead.
 func (*GetVocabularyResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{29}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetVocabularyResponse) GetRevision() string {
@@ -2005,7 +2092,7 @@ type VocabularyPurpose struct {
 
 func (x *VocabularyPurpose) Reset() {
 	*x = VocabularyPurpose{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2017,7 +2104,7 @@ func (x *VocabularyPurpose) String() string {
 func (*VocabularyPurpose) ProtoMessage() {}
 
 func (x *VocabularyPurpose) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[30]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2030,7 +2117,7 @@ func (x *VocabularyPurpose) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VocabularyPurpose.ProtoReflect.Descriptor instead.
 func (*VocabularyPurpose) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{30}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *VocabularyPurpose) GetId() string {
@@ -2073,7 +2160,7 @@ type VocabularyFlow struct {
 
 func (x *VocabularyFlow) Reset() {
 	*x = VocabularyFlow{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[31]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2085,7 +2172,7 @@ func (x *VocabularyFlow) String() string {
 func (*VocabularyFlow) ProtoMessage() {}
 
 func (x *VocabularyFlow) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[31]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2098,7 +2185,7 @@ func (x *VocabularyFlow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VocabularyFlow.ProtoReflect.Descriptor instead.
 func (*VocabularyFlow) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{31}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *VocabularyFlow) GetId() string {
@@ -2177,7 +2264,7 @@ type VocabularySide struct {
 
 func (x *VocabularySide) Reset() {
 	*x = VocabularySide{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[32]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2189,7 +2276,7 @@ func (x *VocabularySide) String() string {
 func (*VocabularySide) ProtoMessage() {}
 
 func (x *VocabularySide) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[32]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2202,7 +2289,7 @@ func (x *VocabularySide) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VocabularySide.ProtoReflect.Descriptor instead.
 func (*VocabularySide) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{32}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *VocabularySide) GetOrgTypes() []string {
@@ -2233,7 +2320,7 @@ type VocabularyRole struct {
 
 func (x *VocabularyRole) Reset() {
 	*x = VocabularyRole{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[33]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2245,7 +2332,7 @@ func (x *VocabularyRole) String() string {
 func (*VocabularyRole) ProtoMessage() {}
 
 func (x *VocabularyRole) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[33]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2258,7 +2345,7 @@ func (x *VocabularyRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VocabularyRole.ProtoReflect.Descriptor instead.
 func (*VocabularyRole) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{33}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *VocabularyRole) GetId() string {
@@ -2296,7 +2383,7 @@ type VocabularyCategory struct {
 
 func (x *VocabularyCategory) Reset() {
 	*x = VocabularyCategory{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[34]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2308,7 +2395,7 @@ func (x *VocabularyCategory) String() string {
 func (*VocabularyCategory) ProtoMessage() {}
 
 func (x *VocabularyCategory) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[34]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2321,7 +2408,7 @@ func (x *VocabularyCategory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VocabularyCategory.ProtoReflect.Descriptor instead.
 func (*VocabularyCategory) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{34}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *VocabularyCategory) GetId() string {
@@ -2359,7 +2446,7 @@ type VocabularyOrgType struct {
 
 func (x *VocabularyOrgType) Reset() {
 	*x = VocabularyOrgType{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[35]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2371,7 +2458,7 @@ func (x *VocabularyOrgType) String() string {
 func (*VocabularyOrgType) ProtoMessage() {}
 
 func (x *VocabularyOrgType) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[35]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2384,7 +2471,7 @@ func (x *VocabularyOrgType) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VocabularyOrgType.ProtoReflect.Descriptor instead.
 func (*VocabularyOrgType) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{35}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *VocabularyOrgType) GetId() string {
@@ -2419,7 +2506,7 @@ type InzageRequest struct {
 
 func (x *InzageRequest) Reset() {
 	*x = InzageRequest{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[36]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2431,7 +2518,7 @@ func (x *InzageRequest) String() string {
 func (*InzageRequest) ProtoMessage() {}
 
 func (x *InzageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[36]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2444,7 +2531,7 @@ func (x *InzageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InzageRequest.ProtoReflect.Descriptor instead.
 func (*InzageRequest) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{36}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *InzageRequest) GetBsn() string {
@@ -2464,7 +2551,7 @@ type InzageResponse struct {
 
 func (x *InzageResponse) Reset() {
 	*x = InzageResponse{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[37]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2476,7 +2563,7 @@ func (x *InzageResponse) String() string {
 func (*InzageResponse) ProtoMessage() {}
 
 func (x *InzageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[37]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2489,7 +2576,7 @@ func (x *InzageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InzageResponse.ProtoReflect.Descriptor instead.
 func (*InzageResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{37}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *InzageResponse) GetRecords() []*InzageRecord {
@@ -2531,7 +2618,7 @@ type InzageRecord struct {
 
 func (x *InzageRecord) Reset() {
 	*x = InzageRecord{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[38]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2543,7 +2630,7 @@ func (x *InzageRecord) String() string {
 func (*InzageRecord) ProtoMessage() {}
 
 func (x *InzageRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[38]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2556,7 +2643,7 @@ func (x *InzageRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InzageRecord.ProtoReflect.Descriptor instead.
 func (*InzageRecord) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{38}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *InzageRecord) GetIndex() uint64 {
@@ -2696,7 +2783,7 @@ type CreateLoginLinkRequest struct {
 
 func (x *CreateLoginLinkRequest) Reset() {
 	*x = CreateLoginLinkRequest{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[39]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2708,7 +2795,7 @@ func (x *CreateLoginLinkRequest) String() string {
 func (*CreateLoginLinkRequest) ProtoMessage() {}
 
 func (x *CreateLoginLinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[39]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2721,7 +2808,7 @@ func (x *CreateLoginLinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLoginLinkRequest.ProtoReflect.Descriptor instead.
 func (*CreateLoginLinkRequest) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{39}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CreateLoginLinkRequest) GetUser() string {
@@ -2746,7 +2833,7 @@ type CreateLoginLinkResponse struct {
 
 func (x *CreateLoginLinkResponse) Reset() {
 	*x = CreateLoginLinkResponse{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[40]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2758,7 +2845,7 @@ func (x *CreateLoginLinkResponse) String() string {
 func (*CreateLoginLinkResponse) ProtoMessage() {}
 
 func (x *CreateLoginLinkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[40]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2771,7 +2858,7 @@ func (x *CreateLoginLinkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLoginLinkResponse.ProtoReflect.Descriptor instead.
 func (*CreateLoginLinkResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{40}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CreateLoginLinkResponse) GetUser() string {
@@ -2799,15 +2886,15 @@ var File_schakel_local_v1_local_proto protoreflect.FileDescriptor
 
 const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\n" +
-	"\x1cschakel/local/v1/local.proto\x12\x10schakel.local.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"schakel/exchange/v1/exchange.proto\x1a\x1eschakel/record/v1/record.proto\"\xfe\x02\n" +
-	"\x14RequestRecordRequest\x12\x1d\n" +
+	"\x1cschakel/local/v1/local.proto\x12\x10schakel.local.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"schakel/exchange/v1/exchange.proto\x1a\x1eschakel/record/v1/record.proto\"\x96\x03\n" +
+	"\x14RequestRecordRequest\x12#\n" +
 	"\n" +
-	"holder_oin\x18\x01 \x01(\tR\tholderOin\x12\x18\n" +
-	"\apurpose\x18\x02 \x01(\tR\apurpose\x12\x12\n" +
-	"\x04flow\x18\x03 \x01(\tR\x04flow\x12\x10\n" +
-	"\x03bsn\x18\x04 \x01(\tR\x03bsn\x12\x1e\n" +
+	"holder_oin\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\tholderOin\x12\x1e\n" +
+	"\apurpose\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\apurpose\x12\x12\n" +
+	"\x04flow\x18\x03 \x01(\tR\x04flow\x12\x16\n" +
+	"\x03bsn\x18\x04 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\x12$\n" +
 	"\n" +
-	"categories\x18\x05 \x03(\tR\n" +
+	"categories\x18\x05 \x03(\tB\x04\xe2A\x01\x02R\n" +
 	"categories\x12\x12\n" +
 	"\x04role\x18\x06 \x01(\tR\x04role\x12\x1a\n" +
 	"\brelation\x18\a \x01(\bR\brelation\x12%\n" +
@@ -2819,16 +2906,16 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x15RequestRecordResponse\x129\n" +
 	"\bdecision\x18\x01 \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision\x121\n" +
 	"\x06record\x18\x02 \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x12#\n" +
-	"\rreceipt_index\x18\x03 \x01(\x04R\freceiptIndex\"\xe2\x02\n" +
-	"\x17SendNotificationRequest\x12#\n" +
-	"\rrecipient_oin\x18\x01 \x01(\tR\frecipientOin\x12\x18\n" +
-	"\apurpose\x18\x02 \x01(\tR\apurpose\x12\x12\n" +
-	"\x04flow\x18\x03 \x01(\tR\x04flow\x12\x10\n" +
-	"\x03bsn\x18\x04 \x01(\tR\x03bsn\x12\x12\n" +
+	"\rreceipt_index\x18\x03 \x01(\x04R\freceiptIndex\"\x80\x03\n" +
+	"\x17SendNotificationRequest\x12)\n" +
+	"\rrecipient_oin\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\frecipientOin\x12\x1e\n" +
+	"\apurpose\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\apurpose\x12\x12\n" +
+	"\x04flow\x18\x03 \x01(\tR\x04flow\x12\x16\n" +
+	"\x03bsn\x18\x04 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\x12\x12\n" +
 	"\x04role\x18\x05 \x01(\tR\x04role\x12%\n" +
-	"\x0erecipient_role\x18\x06 \x01(\tR\rrecipientRole\x121\n" +
-	"\x06record\x18\a \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x12'\n" +
-	"\x0fidempotency_key\x18\b \x01(\tR\x0eidempotencyKey\x12%\n" +
+	"\x0erecipient_role\x18\x06 \x01(\tR\rrecipientRole\x127\n" +
+	"\x06record\x18\a \x01(\v2\x19.schakel.record.v1.RecordB\x04\xe2A\x01\x02R\x06record\x12-\n" +
+	"\x0fidempotency_key\x18\b \x01(\tB\x04\xe2A\x01\x02R\x0eidempotencyKey\x12%\n" +
 	"\x0ecase_reference\x18\t \x01(\tR\rcaseReference\x12$\n" +
 	"\rjustification\x18\n" +
 	" \x01(\tR\rjustification\"\xb9\x01\n" +
@@ -2866,9 +2953,9 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x0erecipient_role\x18\x06 \x01(\tR\rrecipientRole\x121\n" +
 	"\x06record\x18\a \x01(\v2\x19.schakel.record.v1.RecordR\x06record\x12;\n" +
 	"\vreceived_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"receivedAt\"A\n" +
-	"\x16AckNotificationRequest\x12'\n" +
-	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\"\x19\n" +
+	"receivedAt\"G\n" +
+	"\x16AckNotificationRequest\x12-\n" +
+	"\x0fnotification_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x0enotificationId\"\x19\n" +
 	"\x17AckNotificationResponse\";\n" +
 	"\x16ListObligationsRequest\x12!\n" +
 	"\finclude_done\x18\x01 \x01(\bR\vincludeDone\"Y\n" +
@@ -2885,38 +2972,38 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x12\n" +
 	"\x04done\x18\a \x01(\bR\x04done\x123\n" +
-	"\adone_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06doneAt\"+\n" +
-	"\x19CompleteObligationRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x1c\n" +
-	"\x1aCompleteObligationResponse\"\xee\x02\n" +
+	"\adone_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06doneAt\"1\n" +
+	"\x19CompleteObligationRequest\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x02id\"\x1c\n" +
+	"\x1aCompleteObligationResponse\"\x8c\x03\n" +
 	"\aConsent\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
-	"\x03bsn\x18\x02 \x01(\tR\x03bsn\x12\x19\n" +
-	"\bgiven_by\x18\x03 \x01(\tR\agivenBy\x12#\n" +
-	"\rrecipient_oin\x18\x04 \x01(\tR\frecipientOin\x12\x18\n" +
-	"\apurpose\x18\x05 \x01(\tR\apurpose\x12\x1e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x03bsn\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\x12\x1f\n" +
+	"\bgiven_by\x18\x03 \x01(\tB\x04\xe2A\x01\x02R\agivenBy\x12)\n" +
+	"\rrecipient_oin\x18\x04 \x01(\tB\x04\xe2A\x01\x02R\frecipientOin\x12\x1e\n" +
+	"\apurpose\x18\x05 \x01(\tB\x04\xe2A\x01\x02R\apurpose\x12$\n" +
 	"\n" +
-	"categories\x18\x06 \x03(\tR\n" +
+	"categories\x18\x06 \x03(\tB\x04\xe2A\x01\x02R\n" +
 	"categories\x125\n" +
 	"\bgiven_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\agivenAt\x12;\n" +
 	"\vvalid_until\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"validUntil\x12=\n" +
 	"\fwithdrawn_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vwithdrawnAt\x12\x14\n" +
 	"\x05giver\x18\n" +
-	" \x01(\tR\x05giver\"M\n" +
-	"\x16RegisterConsentRequest\x123\n" +
-	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\"N\n" +
+	" \x01(\tR\x05giver\"S\n" +
+	"\x16RegisterConsentRequest\x129\n" +
+	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentB\x04\xe2A\x01\x02R\aconsent\"N\n" +
 	"\x17RegisterConsentResponse\x123\n" +
-	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\"(\n" +
-	"\x16WithdrawConsentRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"N\n" +
+	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\".\n" +
+	"\x16WithdrawConsentRequest\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x02id\"N\n" +
 	"\x17WithdrawConsentResponse\x123\n" +
-	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\"'\n" +
-	"\x13ListConsentsRequest\x12\x10\n" +
-	"\x03bsn\x18\x01 \x01(\tR\x03bsn\"M\n" +
+	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\"-\n" +
+	"\x13ListConsentsRequest\x12\x16\n" +
+	"\x03bsn\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\"M\n" +
 	"\x14ListConsentsResponse\x125\n" +
 	"\bconsents\x18\x01 \x03(\v2\x19.schakel.local.v1.ConsentR\bconsents\"\x18\n" +
-	"\x16GetPolicyStatusRequest\"\xd0\x02\n" +
+	"\x16GetPolicyStatusRequest\"\x8b\x03\n" +
 	"\x17GetPolicyStatusResponse\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\tR\brevision\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x128\n" +
@@ -2924,7 +3011,13 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\tthreshold\x18\x04 \x01(\x05R\tthreshold\x127\n" +
 	"\tloaded_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bloadedAt\x12B\n" +
 	"\flast_refused\x18\x06 \x01(\v2\x1f.schakel.local.v1.PolicyRefusalR\vlastRefused\x12,\n" +
-	"\x12refused_since_load\x18\a \x01(\bR\x10refusedSinceLoad\"D\n" +
+	"\x12refused_since_load\x18\a \x01(\bR\x10refusedSinceLoad\x129\n" +
+	"\awaiting\x18\b \x01(\v2\x1f.schakel.local.v1.PolicyWaitingR\awaiting\"\xa3\x01\n" +
+	"\rPolicyWaiting\x120\n" +
+	"\x05since\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x120\n" +
+	"\x05until\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\x12\x12\n" +
+	"\x04case\x18\x03 \x01(\tR\x04case\x12\x1a\n" +
+	"\brevision\x18\x04 \x01(\tR\brevision\"D\n" +
 	"\fPolicySigner\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vfingerprint\x18\x02 \x01(\tR\vfingerprint\"\x83\x01\n" +
@@ -2978,9 +3071,9 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x11VocabularyOrgType\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x12\n" +
-	"\x04care\x18\x03 \x01(\bR\x04care\"!\n" +
-	"\rInzageRequest\x12\x10\n" +
-	"\x03bsn\x18\x01 \x01(\tR\x03bsn\"J\n" +
+	"\x04care\x18\x03 \x01(\bR\x04care\"'\n" +
+	"\rInzageRequest\x12\x16\n" +
+	"\x03bsn\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\"J\n" +
 	"\x0eInzageResponse\x128\n" +
 	"\arecords\x18\x01 \x03(\v2\x1e.schakel.local.v1.InzageRecordR\arecords\"\xdf\x04\n" +
 	"\fInzageRecord\x12\x14\n" +
@@ -3054,7 +3147,7 @@ func file_schakel_local_v1_local_proto_rawDescGZIP() []byte {
 }
 
 var file_schakel_local_v1_local_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_schakel_local_v1_local_proto_goTypes = []any{
 	(NotificationState)(0),             // 0: schakel.local.v1.NotificationState
 	(*RequestRecordRequest)(nil),       // 1: schakel.local.v1.RequestRecordRequest
@@ -3083,100 +3176,104 @@ var file_schakel_local_v1_local_proto_goTypes = []any{
 	(*ListConsentsResponse)(nil),       // 24: schakel.local.v1.ListConsentsResponse
 	(*GetPolicyStatusRequest)(nil),     // 25: schakel.local.v1.GetPolicyStatusRequest
 	(*GetPolicyStatusResponse)(nil),    // 26: schakel.local.v1.GetPolicyStatusResponse
-	(*PolicySigner)(nil),               // 27: schakel.local.v1.PolicySigner
-	(*PolicyRefusal)(nil),              // 28: schakel.local.v1.PolicyRefusal
-	(*GetVocabularyRequest)(nil),       // 29: schakel.local.v1.GetVocabularyRequest
-	(*GetVocabularyResponse)(nil),      // 30: schakel.local.v1.GetVocabularyResponse
-	(*VocabularyPurpose)(nil),          // 31: schakel.local.v1.VocabularyPurpose
-	(*VocabularyFlow)(nil),             // 32: schakel.local.v1.VocabularyFlow
-	(*VocabularySide)(nil),             // 33: schakel.local.v1.VocabularySide
-	(*VocabularyRole)(nil),             // 34: schakel.local.v1.VocabularyRole
-	(*VocabularyCategory)(nil),         // 35: schakel.local.v1.VocabularyCategory
-	(*VocabularyOrgType)(nil),          // 36: schakel.local.v1.VocabularyOrgType
-	(*InzageRequest)(nil),              // 37: schakel.local.v1.InzageRequest
-	(*InzageResponse)(nil),             // 38: schakel.local.v1.InzageResponse
-	(*InzageRecord)(nil),               // 39: schakel.local.v1.InzageRecord
-	(*CreateLoginLinkRequest)(nil),     // 40: schakel.local.v1.CreateLoginLinkRequest
-	(*CreateLoginLinkResponse)(nil),    // 41: schakel.local.v1.CreateLoginLinkResponse
-	nil,                                // 42: schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
-	(*v1.Decision)(nil),                // 43: schakel.exchange.v1.Decision
-	(*v11.Record)(nil),                 // 44: schakel.record.v1.Record
-	(*timestamppb.Timestamp)(nil),      // 45: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),            // 46: google.protobuf.Struct
+	(*PolicyWaiting)(nil),              // 27: schakel.local.v1.PolicyWaiting
+	(*PolicySigner)(nil),               // 28: schakel.local.v1.PolicySigner
+	(*PolicyRefusal)(nil),              // 29: schakel.local.v1.PolicyRefusal
+	(*GetVocabularyRequest)(nil),       // 30: schakel.local.v1.GetVocabularyRequest
+	(*GetVocabularyResponse)(nil),      // 31: schakel.local.v1.GetVocabularyResponse
+	(*VocabularyPurpose)(nil),          // 32: schakel.local.v1.VocabularyPurpose
+	(*VocabularyFlow)(nil),             // 33: schakel.local.v1.VocabularyFlow
+	(*VocabularySide)(nil),             // 34: schakel.local.v1.VocabularySide
+	(*VocabularyRole)(nil),             // 35: schakel.local.v1.VocabularyRole
+	(*VocabularyCategory)(nil),         // 36: schakel.local.v1.VocabularyCategory
+	(*VocabularyOrgType)(nil),          // 37: schakel.local.v1.VocabularyOrgType
+	(*InzageRequest)(nil),              // 38: schakel.local.v1.InzageRequest
+	(*InzageResponse)(nil),             // 39: schakel.local.v1.InzageResponse
+	(*InzageRecord)(nil),               // 40: schakel.local.v1.InzageRecord
+	(*CreateLoginLinkRequest)(nil),     // 41: schakel.local.v1.CreateLoginLinkRequest
+	(*CreateLoginLinkResponse)(nil),    // 42: schakel.local.v1.CreateLoginLinkResponse
+	nil,                                // 43: schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
+	(*v1.Decision)(nil),                // 44: schakel.exchange.v1.Decision
+	(*v11.Record)(nil),                 // 45: schakel.record.v1.Record
+	(*timestamppb.Timestamp)(nil),      // 46: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),            // 47: google.protobuf.Struct
 }
 var file_schakel_local_v1_local_proto_depIdxs = []int32{
 	18, // 0: schakel.local.v1.RequestRecordRequest.attested_consents:type_name -> schakel.local.v1.Consent
-	43, // 1: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	44, // 2: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
-	44, // 3: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
-	43, // 4: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
+	44, // 1: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
+	45, // 2: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	45, // 3: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
+	44, // 4: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
 	0,  // 5: schakel.local.v1.SendNotificationResponse.state:type_name -> schakel.local.v1.NotificationState
 	7,  // 6: schakel.local.v1.ListNotificationsResponse.notifications:type_name -> schakel.local.v1.OutgoingNotification
 	0,  // 7: schakel.local.v1.OutgoingNotification.state:type_name -> schakel.local.v1.NotificationState
-	45, // 8: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
-	45, // 9: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
+	46, // 8: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
+	46, // 9: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
 	10, // 10: schakel.local.v1.PullNotificationsResponse.notifications:type_name -> schakel.local.v1.ReceivedNotification
-	44, // 11: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
-	45, // 12: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
+	45, // 11: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
+	46, // 12: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
 	15, // 13: schakel.local.v1.ListObligationsResponse.obligations:type_name -> schakel.local.v1.Obligation
-	45, // 14: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
-	45, // 15: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
-	45, // 16: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
-	45, // 17: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
-	45, // 18: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
+	46, // 14: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
+	46, // 15: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
+	46, // 16: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
+	46, // 17: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
+	46, // 18: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
 	18, // 19: schakel.local.v1.RegisterConsentRequest.consent:type_name -> schakel.local.v1.Consent
 	18, // 20: schakel.local.v1.RegisterConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 21: schakel.local.v1.WithdrawConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 22: schakel.local.v1.ListConsentsResponse.consents:type_name -> schakel.local.v1.Consent
-	27, // 23: schakel.local.v1.GetPolicyStatusResponse.signers:type_name -> schakel.local.v1.PolicySigner
-	45, // 24: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
-	28, // 25: schakel.local.v1.GetPolicyStatusResponse.last_refused:type_name -> schakel.local.v1.PolicyRefusal
-	45, // 26: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
-	31, // 27: schakel.local.v1.GetVocabularyResponse.purposes:type_name -> schakel.local.v1.VocabularyPurpose
-	32, // 28: schakel.local.v1.GetVocabularyResponse.flows:type_name -> schakel.local.v1.VocabularyFlow
-	34, // 29: schakel.local.v1.GetVocabularyResponse.roles:type_name -> schakel.local.v1.VocabularyRole
-	35, // 30: schakel.local.v1.GetVocabularyResponse.categories:type_name -> schakel.local.v1.VocabularyCategory
-	36, // 31: schakel.local.v1.GetVocabularyResponse.org_types:type_name -> schakel.local.v1.VocabularyOrgType
-	42, // 32: schakel.local.v1.GetVocabularyResponse.reason_texts:type_name -> schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
-	33, // 33: schakel.local.v1.VocabularyFlow.holder:type_name -> schakel.local.v1.VocabularySide
-	33, // 34: schakel.local.v1.VocabularyFlow.recipient:type_name -> schakel.local.v1.VocabularySide
-	46, // 35: schakel.local.v1.VocabularyFlow.conditions:type_name -> google.protobuf.Struct
-	39, // 36: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
-	45, // 37: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
-	45, // 38: schakel.local.v1.CreateLoginLinkResponse.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 39: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
-	3,  // 40: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
-	5,  // 41: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
-	8,  // 42: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
-	11, // 43: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
-	13, // 44: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
-	16, // 45: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
-	37, // 46: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
-	19, // 47: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
-	21, // 48: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
-	23, // 49: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
-	25, // 50: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
-	29, // 51: schakel.local.v1.PolicyService.GetVocabulary:input_type -> schakel.local.v1.GetVocabularyRequest
-	40, // 52: schakel.local.v1.ConsoleService.CreateLoginLink:input_type -> schakel.local.v1.CreateLoginLinkRequest
-	2,  // 53: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
-	4,  // 54: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
-	6,  // 55: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
-	9,  // 56: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
-	12, // 57: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
-	14, // 58: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
-	17, // 59: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
-	38, // 60: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
-	20, // 61: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
-	22, // 62: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
-	24, // 63: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
-	26, // 64: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
-	30, // 65: schakel.local.v1.PolicyService.GetVocabulary:output_type -> schakel.local.v1.GetVocabularyResponse
-	41, // 66: schakel.local.v1.ConsoleService.CreateLoginLink:output_type -> schakel.local.v1.CreateLoginLinkResponse
-	53, // [53:67] is the sub-list for method output_type
-	39, // [39:53] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	28, // 23: schakel.local.v1.GetPolicyStatusResponse.signers:type_name -> schakel.local.v1.PolicySigner
+	46, // 24: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
+	29, // 25: schakel.local.v1.GetPolicyStatusResponse.last_refused:type_name -> schakel.local.v1.PolicyRefusal
+	27, // 26: schakel.local.v1.GetPolicyStatusResponse.waiting:type_name -> schakel.local.v1.PolicyWaiting
+	46, // 27: schakel.local.v1.PolicyWaiting.since:type_name -> google.protobuf.Timestamp
+	46, // 28: schakel.local.v1.PolicyWaiting.until:type_name -> google.protobuf.Timestamp
+	46, // 29: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
+	32, // 30: schakel.local.v1.GetVocabularyResponse.purposes:type_name -> schakel.local.v1.VocabularyPurpose
+	33, // 31: schakel.local.v1.GetVocabularyResponse.flows:type_name -> schakel.local.v1.VocabularyFlow
+	35, // 32: schakel.local.v1.GetVocabularyResponse.roles:type_name -> schakel.local.v1.VocabularyRole
+	36, // 33: schakel.local.v1.GetVocabularyResponse.categories:type_name -> schakel.local.v1.VocabularyCategory
+	37, // 34: schakel.local.v1.GetVocabularyResponse.org_types:type_name -> schakel.local.v1.VocabularyOrgType
+	43, // 35: schakel.local.v1.GetVocabularyResponse.reason_texts:type_name -> schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
+	34, // 36: schakel.local.v1.VocabularyFlow.holder:type_name -> schakel.local.v1.VocabularySide
+	34, // 37: schakel.local.v1.VocabularyFlow.recipient:type_name -> schakel.local.v1.VocabularySide
+	47, // 38: schakel.local.v1.VocabularyFlow.conditions:type_name -> google.protobuf.Struct
+	40, // 39: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
+	46, // 40: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
+	46, // 41: schakel.local.v1.CreateLoginLinkResponse.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 42: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
+	3,  // 43: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
+	5,  // 44: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
+	8,  // 45: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
+	11, // 46: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
+	13, // 47: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
+	16, // 48: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
+	38, // 49: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
+	19, // 50: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
+	21, // 51: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
+	23, // 52: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
+	25, // 53: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
+	30, // 54: schakel.local.v1.PolicyService.GetVocabulary:input_type -> schakel.local.v1.GetVocabularyRequest
+	41, // 55: schakel.local.v1.ConsoleService.CreateLoginLink:input_type -> schakel.local.v1.CreateLoginLinkRequest
+	2,  // 56: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
+	4,  // 57: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
+	6,  // 58: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
+	9,  // 59: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
+	12, // 60: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
+	14, // 61: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
+	17, // 62: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
+	39, // 63: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
+	20, // 64: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
+	22, // 65: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
+	24, // 66: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
+	26, // 67: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
+	31, // 68: schakel.local.v1.PolicyService.GetVocabulary:output_type -> schakel.local.v1.GetVocabularyResponse
+	42, // 69: schakel.local.v1.ConsoleService.CreateLoginLink:output_type -> schakel.local.v1.CreateLoginLinkResponse
+	56, // [56:70] is the sub-list for method output_type
+	42, // [42:56] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_schakel_local_v1_local_proto_init() }
@@ -3190,7 +3287,7 @@ func file_schakel_local_v1_local_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_schakel_local_v1_local_proto_rawDesc), len(file_schakel_local_v1_local_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   42,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   4,
 		},
