@@ -106,7 +106,8 @@ type Options struct {
 func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error) {
 	// n is not the named result: "return nil, err" must not hide it from
 	// the deferred clean-up.
-	n := &Node{cfg: cfg, log: log, self: identity.Peer{OIN: cfg.Node.OIN, Name: cfg.Node.Name, OrgType: cfg.Node.OrgType, Gemeente: cfg.Node.Gemeente}}
+	n := &Node{cfg: cfg, log: log, self: identity.Peer{OIN: cfg.Node.OIN, Name: cfg.Node.Name, OrgType: cfg.Node.OrgType, Gemeente: cfg.Node.Gemeente,
+		DesignatedGemeente: cfg.Node.DesignatedGemeente}}
 	defer func() {
 		if err != nil {
 			n.closeAll()

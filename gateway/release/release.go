@@ -218,7 +218,7 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 	case checked && !out.Decision.Allow:
 		// Refused on the request alone; recorded below, nothing looked up.
 	default:
-		facts, err := r.cfg.Source.Facts(ctx, x.BSN, x.Peer.OIN)
+		facts, err := r.cfg.Source.Facts(ctx, x.BSN, r.cfg.Self.OIN, x.Peer.OIN)
 		if errors.Is(err, source.ErrNotFound) {
 			out.Decision = subjectUnknown(out.Decision, x.Categories)
 			break
@@ -230,8 +230,7 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 		if err != nil {
 			return nil, fmt.Errorf("consents: %w", err)
 		}
-		in.Subject = policy.Subject{Age: source.AgeAt(facts.BirthDate, x.Start), EnrolledAtRecipient: facts.EnrolledAtRecipient,
-			ParentsHadInzage: facts.ParentsHadInzage, Gemeente: facts.Gemeente}
+		in.Subject = SubjectFacts(facts, x.Start)
 		in.Consents = append(PolicyConsents(consents), x.Attested...)
 		// 4. Decide. An engine failure is a denial, never a release.
 		if out.Decision, err = r.cfg.Decider.Decide(ctx, in); err != nil {
@@ -307,13 +306,32 @@ func (r *Releaser) requestInput(x Exchange) policy.Input {
 		Purpose: x.Purpose,
 		Flow:    x.Flow,
 		Mode:    mode,
-		Holder:  policy.Party{OIN: r.cfg.Self.OIN, OrgType: r.cfg.Self.OrgType, Role: x.HolderRole, Gemeente: r.cfg.Self.Gemeente},
+		Holder: policy.Party{OIN: r.cfg.Self.OIN, OrgType: r.cfg.Self.OrgType, Role: x.HolderRole, Gemeente: r.cfg.Self.Gemeente,
+			DesignatedGemeente: r.cfg.Self.DesignatedGemeente},
 		Recipient: policy.Party{OIN: x.Peer.OIN, OrgType: x.Peer.OrgType, Role: x.RecipientRole, Relation: x.Relation,
-			Gemeente: x.Peer.Gemeente},
+			Gemeente: x.Peer.Gemeente, DesignatedGemeente: x.Peer.DesignatedGemeente},
 		Categories:    x.Categories,
 		Justification: x.Justification,
 		CaseReference: x.CaseReference,
 		Now:           x.Start,
+	}
+}
+
+// SubjectFacts is the decision input's subject from the holder's records
+// about the child, at now (the age). Every version-3 fact is set from the
+// source, never left to the contract's defaults; a source that does not
+// know the number of persons with gezag gives 2.
+func SubjectFacts(f source.Facts, now time.Time) policy.Subject {
+	gezag := f.ParentsWithGezag
+	if gezag != 1 {
+		gezag = 2
+	}
+	return policy.Subject{
+		Age: source.AgeAt(f.BirthDate, now), EnrolledAtRecipient: f.EnrolledAtRecipient,
+		ParentsHadInzage: f.ParentsHadInzage, Gemeente: f.Gemeente,
+		EnrolledAtHolder: f.EnrolledAtHolder, ParentsWithGezag: gezag,
+		UnauthorisedAbsenceHours4w: f.UnauthorisedAbsenceHours4w,
+		OpenVerzuimMeldingen:       append([]string{}, f.OpenVerzuimMeldingen...),
 	}
 }
 

@@ -54,10 +54,16 @@ func (a *fakeAudit) AppendWith(_ context.Context, r *audit.Record, w audit.With)
 type fakeSource struct {
 	recordCalls [][]string
 	recordErr   error
+	facts       *source.Facts // nil: a pupil of 14 on the holder's roll
+	askedHolder string        // the holder OIN of the last Facts call
 }
 
-func (s *fakeSource) Facts(context.Context, string, string) (source.Facts, error) {
-	return source.Facts{Found: true, BirthDate: time.Date(2012, 5, 1, 0, 0, 0, 0, time.UTC)}, nil
+func (s *fakeSource) Facts(_ context.Context, _, holder, _ string) (source.Facts, error) {
+	s.askedHolder = holder
+	if s.facts != nil {
+		return *s.facts, nil
+	}
+	return source.Facts{Found: true, BirthDate: time.Date(2012, 5, 1, 0, 0, 0, 0, time.UTC), EnrolledAtHolder: true}, nil
 }
 
 func (s *fakeSource) Record(_ context.Context, _ string, cats []string) (*recordv1.Record, error) {
@@ -269,5 +275,37 @@ func TestDenialAtDeliveryIsACancellationAndBeforeReleaseGuards(t *testing.T) {
 	x.BeforeRelease = func(context.Context) error { return errors.New("peer down") }
 	if _, err := r.Release(context.Background(), x); err == nil || len(a.records) != 0 {
 		t.Fatalf("unreachable peer: err %v, %d records", err, len(a.records))
+	}
+}
+
+// The decision input carries the version-3 facts of the holder's records
+// (asked about this holder) and the designated gemeente of a school side.
+func TestInputCarriesVersion3Facts(t *testing.T) {
+	d := &fakeDecider{d: allowC1}
+	r, _, s := setup(t, d)
+	r.cfg.Self.DesignatedGemeente = "GM0153"
+	s.facts = &source.Facts{Found: true, BirthDate: time.Date(2012, 5, 1, 0, 0, 0, 0, time.UTC), Gemeente: "GM0164",
+		EnrolledAtHolder: true, ParentsWithGezag: 1, UnauthorisedAbsenceHours4w: 17.5, OpenVerzuimMeldingen: []string{"M-2026-0042"}}
+	x := exchangeC1()
+	x.Peer.DesignatedGemeente = "GM0164"
+	if _, err := r.Release(context.Background(), x); err != nil {
+		t.Fatal(err)
+	}
+	in := d.inputs[0]
+	sub := in.Subject
+	if s.askedHolder != "00000001000000000001" || !sub.EnrolledAtHolder || sub.ParentsWithGezag != 1 || sub.UnauthorisedAbsenceHours4w != 17.5 ||
+		!slices.Equal(sub.OpenVerzuimMeldingen, []string{"M-2026-0042"}) || sub.Gemeente != "GM0164" || sub.Age != 14 {
+		t.Errorf("asked about holder %q; subject = %+v", s.askedHolder, sub)
+	}
+	if in.Holder.DesignatedGemeente != "GM0153" || in.Recipient.DesignatedGemeente != "GM0164" {
+		t.Errorf("designated gemeente: holder %q recipient %q", in.Holder.DesignatedGemeente, in.Recipient.DesignatedGemeente)
+	}
+	// A source that does not know the number of persons with gezag: 2.
+	s.facts = &source.Facts{Found: true, BirthDate: time.Date(2012, 5, 1, 0, 0, 0, 0, time.UTC)}
+	if _, err := r.Release(context.Background(), exchangeC1()); err != nil {
+		t.Fatal(err)
+	}
+	if sub := d.inputs[1].Subject; sub.ParentsWithGezag != 2 || sub.EnrolledAtHolder || sub.OpenVerzuimMeldingen == nil {
+		t.Errorf("subject without gezag = %+v, want 2 persons with gezag, not enrolled, no meldingen (empty, not null)", sub)
 	}
 }
