@@ -3,6 +3,7 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/schakel/schakel/gateway/config"
@@ -224,9 +226,16 @@ func TestHugeClaimsRefusedAndNotStored(t *testing.T) {
 // registerConsent registers a consent at holder through its local API.
 func registerConsent(t *testing.T, holder *testnode.Node, bsn, givenBy, to, purpose string, cats ...string) {
 	t.Helper()
+	registerConsentOf(t, holder, bsn, givenBy, "", to, purpose, cats...)
+}
+
+// registerConsentOf registers a consent of one person (giver, a stable
+// pseudonymous reference; two parents are two givers).
+func registerConsentOf(t *testing.T, holder *testnode.Node, bsn, givenBy, giver, to, purpose string, cats ...string) {
+	t.Helper()
 	now := timestamppb.Now()
 	if _, err := holder.Consent.RegisterConsent(context.Background(), &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-		Bsn: bsn, GivenBy: givenBy, RecipientOin: to, Purpose: purpose, Categories: cats,
+		Bsn: bsn, GivenBy: givenBy, Giver: giver, RecipientOin: to, Purpose: purpose, Categories: cats,
 		GivenAt: timestamppb.New(now.AsTime().Add(-60e9)), ValidUntil: timestamppb.New(now.AsTime().AddDate(1, 0, 0)),
 	}}); err != nil {
 		t.Fatal(err)
@@ -364,5 +373,43 @@ func TestConsentsAsEvidence(t *testing.T) {
 	with, err := ask(consentFor(testnode.Zorg.OIN))
 	if err != nil || !with.GetDecision().GetAllow() || with.GetRecord().GetObservaties() == nil {
 		t.Fatalf("A1 on the consent the zorgaanbieder attests: %v, %v", with.GetDecision(), err)
+	}
+}
+
+// TestVerzuimLeavesWithoutReasons (RULES.md "Verzuim"): Bas's basisschool
+// holds a tandarts visit (authorised) and a reason for each absence; A1 to
+// the zorgaanbieder, with both parents' consent and the real pack, releases
+// his verzuim with only the unauthorised periods, their kind and what the
+// school did, and no reason.
+func TestVerzuimLeavesWithoutReasons(t *testing.T) {
+	f := testnode.New(t)
+	school := f.Start(testnode.Basisschool, []testnode.Org{testnode.Zorg}, nil)
+	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.Basisschool}, nil)
+	bas := testnode.Child(t, "Bas")
+	registerConsentOf(t, school, bas.BSN, "ouder", "ouder-moeder", testnode.Zorg.OIN, "afstemming_hulp_onderwijs", "verzuim")
+	registerConsentOf(t, school, bas.BSN, "ouder", "ouder-vader", testnode.Zorg.OIN, "afstemming_hulp_onderwijs", "verzuim")
+	resp, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
+		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Flow: "A1", Bsn: bas.BSN,
+		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !resp.GetDecision().GetAllow() {
+		t.Fatalf("A1 verzuim for Bas refused: %v", resp.GetDecision())
+	}
+	v := resp.GetRecord().GetVerzuim()
+	var got []string
+	for _, p := range v.GetPeriods() {
+		got = append(got, fmt.Sprintf("%s %dh %s", p.GetDate(), p.GetHours(), p.GetKind()))
+		if p.GetAuthorised() || p.GetReason() != "" {
+			t.Errorf("released period %v is authorised or carries a reason", p)
+		}
+	}
+	if !slices.Equal(got, []string{"2026-10-27 2h te_laat", "2026-11-09 3h vermoedelijk_ongeoorloofd"}) || v.GetActions() == "" || v.GetUnauthorisedHours_4W() != 5 {
+		t.Errorf("released verzuim = %v", v)
+	}
+	if b, _ := protojson.Marshal(resp.GetRecord()); bytes.Contains(b, []byte("tandarts")) || bytes.Contains(b, []byte("2026-11-02")) {
+		t.Errorf("the tandarts visit left the school: %s", b)
 	}
 }
