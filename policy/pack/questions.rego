@@ -35,7 +35,7 @@ consult_clean if {
 consult_value_ok(spec, value) if {
 	not spec.list
 	is_string(value)
-	value in spec.values
+	spec.values[value]
 }
 
 consult_value_ok(spec, value) if {
@@ -43,7 +43,7 @@ consult_value_ok(spec, value) if {
 	is_array(value)
 	every v in value {
 		is_string(v)
-		v in spec.values
+		spec.values[v]
 	}
 }
 
@@ -79,7 +79,7 @@ request_problems contains ["MONITORING_FLOW_EXCLUDED", ""] if {
 }
 
 row_ok(row) if {
-	{k | some k, _ in row} == cfg.monitoring.row_keys
+	{k | some k, _ in row} == {k | some k, _ in cfg.monitoring.row_keys}
 	every d in cfg.monitoring.dimensions {
 		is_string(row[d])
 		dimension_ok(d, row[d])
