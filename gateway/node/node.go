@@ -203,7 +203,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	// The one release core: the holder's answers, notifications when sent
 	// and every delivery attempt decide and record through it.
 	releaser := release.New(release.Config{
-		Self: n.self, Signer: signer, Decider: decider, Audit: n.audit, Source: src, Consents: bound,
+		Self: n.self, Signer: signer, Decider: decider, Audit: n.audit, Source: src, Consents: bound, Announcements: consents,
 		Secret: secret, Purposes: n.policy, Now: now,
 	}, log)
 	holder := exchange.NewHolder(exchange.HolderConfig{
@@ -291,7 +291,8 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log), server.LocalAccessInterceptor(access, n.auditLocal, log)),
 		grpc.ChainStreamInterceptor(server.LocalStreamInterceptor(access)),
 	)...)
-	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
+	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier, AuditRecords: n.AuditRecords,
+		Announcer: consents, Now: now})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, MaxAge: cfg.Consents.MaxAge.D(), Now: now})
 	localv1.RegisterPolicyServiceServer(n.localSrv, &server.Policy{
 		Status:     func() *localv1.GetPolicyStatusResponse { return StatusProto(n.policy.Status()) },
