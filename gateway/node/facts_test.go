@@ -64,7 +64,8 @@ func TestNotificationFlowCannotBePulled(t *testing.T) {
 
 // TestResidence: only the leerplichtambtenaar of the child's woongemeente
 // gets C1 data; the gemeente's code comes from the directory, never from
-// the request.
+// the request. (Contract version 3: a C1 request names an open verzuim
+// melding of the school; Tina's and Sem's are in the fixture.)
 func TestResidence(t *testing.T) {
 	f := testnode.New(t)
 	school := f.Start(testnode.School, []testnode.Org{testnode.Gemeente, testnode.Hengelo}, nil)
@@ -75,14 +76,15 @@ func TestResidence(t *testing.T) {
 		resp, err := from.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
 			HolderOin: school.Org.OIN, Purpose: "handhaving_leerplicht", Bsn: testnode.Child(t, child).BSN,
 			Categories: []string{"identificatie", "onderwijs", "verzuim"}, Role: "leerplichtambtenaar",
+			CaseReference: openMelding[child],
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return resp.GetDecision()
 	}
-	if d := ask(enschede, "Lotte"); !d.GetAllow() { // Lotte lives in Enschede
-		t.Fatalf("Enschede about Lotte: %v", d)
+	if d := ask(enschede, "Tina"); !d.GetAllow() { // Tina lives in Enschede
+		t.Fatalf("Enschede about Tina: %v", d)
 	}
 	if d := ask(enschede, "Sem"); d.GetAllow() || !slices.Contains(reasonCodesOf(d), "NOT_RESIDENT") { // Sem lives in Hengelo
 		t.Fatalf("Enschede about Sem: %v", d)
@@ -90,22 +92,27 @@ func TestResidence(t *testing.T) {
 	if d := ask(hengelo, "Sem"); !d.GetAllow() {
 		t.Fatalf("Hengelo about Sem: %v", d)
 	}
-	if d := ask(hengelo, "Lotte"); d.GetAllow() || !slices.Contains(reasonCodesOf(d), "NOT_RESIDENT") {
-		t.Fatalf("Hengelo about Lotte: %v", d)
+	if d := ask(hengelo, "Tina"); d.GetAllow() || !slices.Contains(reasonCodesOf(d), "NOT_RESIDENT") {
+		t.Fatalf("Hengelo about Tina: %v", d)
 	}
 	// The refusal's message says nothing of the school's records.
-	for _, r := range ask(hengelo, "Lotte").GetReasons() {
+	for _, r := range ask(hengelo, "Tina").GetReasons() {
 		if strings.Contains(r.GetMessage(), "GM0153") || strings.Contains(r.GetMessage(), "Enschede") {
 			t.Fatalf("the refusal tells the peer where the child lives: %q", r.GetMessage())
 		}
 	}
 }
 
+// openMelding is the open verzuim melding the VO school made for a child in
+// the fixture: a C1 request names it as its case reference.
+var openMelding = map[string]string{"Tina": "M-2026-0042", "Sem": "M-2026-0051"}
+
 // TestResidenceFromSignedDirectory: the gemeente's code comes only from the
 // signed peer directory's gemeente_code (four digits; the node makes it
 // GM0164): the school has no peers: entry for Gemeente Hengelo. Its
 // leerplichtambtenaar gets C1 data about Sem, who lives in Hengelo, and is
-// refused NOT_RESIDENT about Lotte, who lives in Enschede.
+// refused NOT_RESIDENT about Tina, who lives in Enschede (each asked within
+// the school's open verzuim melding about them).
 func TestResidenceFromSignedDirectory(t *testing.T) {
 	entry := func(o testnode.Org, code string) directory.Entry {
 		return directory.Entry{OIN: o.OIN, Name: o.Name, OrgType: o.OrgType, GemeenteCode: code, Address: "127.0.0.1:1"}
@@ -125,7 +132,7 @@ func TestResidenceFromSignedDirectory(t *testing.T) {
 		t.Helper()
 		resp, err := hengelo.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
 			HolderOin: school.Org.OIN, Purpose: "handhaving_leerplicht", Flow: "C1", Bsn: testnode.Child(t, child).BSN,
-			Categories: []string{"identificatie", "onderwijs", "verzuim"}, Role: "leerplichtambtenaar",
+			Categories: []string{"identificatie", "onderwijs", "verzuim"}, Role: "leerplichtambtenaar", CaseReference: openMelding[child],
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -135,8 +142,8 @@ func TestResidenceFromSignedDirectory(t *testing.T) {
 	if d := ask("Sem"); !d.GetAllow() {
 		t.Fatalf("Hengelo about Sem, who lives there: %v, want released", d)
 	}
-	if d := ask("Lotte"); d.GetAllow() || !slices.Contains(reasonCodesOf(d), "NOT_RESIDENT") {
-		t.Fatalf("Hengelo about Lotte, who lives in Enschede: %v, want NOT_RESIDENT", d)
+	if d := ask("Tina"); d.GetAllow() || !slices.Contains(reasonCodesOf(d), "NOT_RESIDENT") {
+		t.Fatalf("Hengelo about Tina, who lives in Enschede: %v, want NOT_RESIDENT", d)
 	}
 }
 
