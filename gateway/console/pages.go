@@ -696,8 +696,16 @@ func (st situation) input(now time.Time) policy.Input {
 			EnrolledAtHolder: true, ParentsWithGezag: 2},
 		Categories: append([]string{}, st.Categories...), Consents: []policy.Consent{}, Justification: st.Justification, Now: now}
 	for _, g := range st.Consents {
-		in.Consents = append(in.Consents, policy.Consent{ID: "toestemming-" + g, GivenBy: g, RecipientOIN: recipientOIN,
-			Purpose: st.Purpose, Categories: append([]string{}, st.Categories...), GivenAt: now.Add(-24 * time.Hour)})
+		// "ouder" is the consent of both persons with gezag (two givers),
+		// as the contract's version 3 asks for care data.
+		givers := []string{g}
+		if g == "ouder" {
+			givers = []string{"ouder-1", "ouder-2"}
+		}
+		for _, giver := range givers {
+			in.Consents = append(in.Consents, policy.Consent{ID: "toestemming-" + giver, GivenBy: g, Giver: giver, RecipientOIN: recipientOIN,
+				Purpose: st.Purpose, Categories: append([]string{}, st.Categories...), GivenAt: now.Add(-24 * time.Hour)})
+		}
 	}
 	return in
 }
