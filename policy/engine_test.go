@@ -67,7 +67,8 @@ base:
   purpose: handhaving_leerplicht
   holder: {oin: "00000001000000000001", org_type: school_vo, role: administratie}
   recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar, gemeente: GM0153}
-  subject: {age: 13, gemeente: GM0153}
+  subject: {age: 13, gemeente: GM0153, open_verzuim_meldingen: [M-1]}
+  case_reference: M-1
   categories: [identificatie, verzuim, opp]
   now: "2026-11-22T10:00:00Z"
 scenarios:
@@ -102,19 +103,28 @@ scenarios:
 	}
 }
 
+// contractExample is the release example of POLICY-CONTRACT.md (version 3).
 const contractExample = `{
   "purpose": "afstemming_hulp_onderwijs",
   "flow": "A1",
-  "holder":    {"oin": "00000001000000000001", "org_type": "school_vo", "role": "zorgcoordinator"},
-  "recipient": {"oin": "00000001000000000002", "org_type": "zorgaanbieder", "role": "jeugdhulpverlener", "relation": true},
-  "subject":   {"age": 11, "enrolled_at_recipient": false, "parents_had_inzage": false},
+  "mode": "request",
+  "holder":    {"oin": "00000001000000000001", "org_type": "school_vo", "role": "zorgcoordinator", "gemeente": "", "designated_gemeente": ""},
+  "recipient": {"oin": "00000001000000000002", "org_type": "zorgaanbieder", "role": "jeugdhulpverlener", "relation": true, "gemeente": ""},
+  "subject":   {"age": 14, "enrolled_at_holder": true, "enrolled_at_recipient": false, "parents_had_inzage": false,
+                "gemeente": "GM0153", "parents_with_gezag": 1, "unauthorised_absence_hours_4w": 0, "open_verzuim_meldingen": []},
   "categories": ["verzuim", "opp", "gezondheid"],
   "consents": [
-    {"id": "c-1", "given_by": "ouder", "recipient_oin": "00000001000000000002",
+    {"id": "c-1", "given_by": "ouder", "giver": "p-7f3a", "held_by": "holder",
+     "recipient_oin": "00000001000000000002",
+     "purpose": "afstemming_hulp_onderwijs", "categories": ["verzuim", "opp"],
+     "given_at": "2026-09-01T00:00:00Z", "valid_until": "2027-09-01T00:00:00Z", "withdrawn_at": null},
+    {"id": "c-2", "given_by": "jeugdige", "giver": "j-11c0", "held_by": "holder",
+     "recipient_oin": "00000001000000000002",
      "purpose": "afstemming_hulp_onderwijs", "categories": ["verzuim", "opp"],
      "given_at": "2026-09-01T00:00:00Z", "valid_until": "2027-09-01T00:00:00Z", "withdrawn_at": null}
   ],
   "justification": "",
+  "case_reference": "",
   "now": "2026-11-22T10:00:00Z"
 }`
 
@@ -131,7 +141,7 @@ func TestDecideContractExample(t *testing.T) {
 	got, _ := json.Marshal(d)
 	want := `{"allow":true,"flow":"A1","basis":"toestemming","categories":["opp","verzuim"],` +
 		`"withheld":[{"category":"gezondheid","code":"CATEGORY_NOT_IN_FLOW"}],"reasons":[],` +
-		`"obligations":["inform_subject","record_in_pupil_file"],"consents_used":["c-1"],` +
+		`"obligations":["inform_subject","record_in_pupil_file"],"consents_used":["c-1","c-2"],` +
 		`"retention_days":1825,"policy_revision":"` + e.Revision() + `"}`
 	if string(got) != want {
 		t.Errorf("decision\n got %s\nwant %s", got, want)
