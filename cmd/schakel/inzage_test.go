@@ -69,7 +69,8 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 				HolderOIN: g.GetHolderOin(), RecipientOIN: g.GetRecipientOin(), RecipientRole: g.GetRecipientRole(),
 				Flow: g.GetFlow(), Purpose: g.GetPurpose(), Basis: g.GetBasis(), Allowed: g.GetAllowed(),
 				CategoriesReleased: g.GetCategoriesReleased(), CategoriesWithheld: g.GetCategoriesWithheld(),
-				ReasonCodes: g.GetReasonCodes(), ConsentsUsed: g.GetConsentsUsed(), DecisionID: g.GetDecisionId()}
+				ReasonCodes: g.GetReasonCodes(), ConsentsUsed: g.GetConsentsUsed(), DecisionID: g.GetDecisionId(),
+				CaseReference: g.GetCaseReference(), Professional: g.GetProfessional()}
 			gj, _ := json.Marshal(normalize(gi))
 			wj, _ := json.Marshal(normalize(w))
 			if string(gj) != string(wj) {
