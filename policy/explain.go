@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -288,6 +289,20 @@ func (e *Engine) explainConditions(ctx context.Context, w io.Writer, in Input, f
 	}
 	if flow.Requires.CaseReference {
 		p("  zaak- of maatregelnummer vereist: aanwezig: %s", yes(strings.TrimSpace(in.CaseReference) != ""))
+	}
+	if flow.Requires.OwnPupil && e.pack.roll(in.Holder.OrgType) {
+		p("  eigen leerling vereist (het kind staat bij de verstrekker ingeschreven): %s", yes(in.Subject.EnrolledAtHolder))
+	}
+	if flow.Requires.VerzuimMelding {
+		if cmp.Or(in.Mode, ModeRequest) == ModeRequest {
+			p("  verzuimmelding vereist: de vraag noemt een openstaande melding van deze school: %s", yes(slices.Contains(in.Subject.OpenVerzuimMeldingen, in.CaseReference)))
+		} else {
+			p("  verzuimmelding vereist: drempel bereikt of een openstaande melding: %s",
+				yes(in.Subject.UnauthorisedAbsenceHours4w >= e.pack.data.VerzuimThresholdHours || len(in.Subject.OpenVerzuimMeldingen) > 0))
+		}
+	}
+	if flow.Requires.Case {
+		p("  casus vereist: alleen in een geopende casus, tussen huidige leden, met de teamtoestemming")
 	}
 	if flow.Requires.Residence {
 		var sides []string

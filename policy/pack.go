@@ -1305,3 +1305,13 @@ func (p *Pack) residence(orgType string) bool {
 	}
 	return false
 }
+
+// roll reports whether the org type keeps a roll (own_pupil applies).
+func (p *Pack) roll(orgType string) bool {
+	for _, o := range p.data.OrgTypes {
+		if o.ID == orgType {
+			return o.Roll
+		}
+	}
+	return false
+}

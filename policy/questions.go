@@ -104,7 +104,8 @@ type MonitoringInput struct {
 
 // MonitoringDecision is a release decision for an M1 export and, when it
 // may leave, its rows in the same order with every count below the pack's
-// small-cell threshold replaced by the string "<10". A refused export has
+// small-cell threshold replaced by the string "<" and the threshold ("<10"
+// with the default pack). A refused export has
 // no rows.
 type MonitoringDecision struct {
 	Decision

@@ -219,7 +219,7 @@ func TestPolicyEvalBundle(t *testing.T) {
 	}
 	rev := bundle.Revision(raw)
 	for _, b := range []string{dir, archive} {
-		code, out, errOut := schakel(t, "", "policy", "eval", "--bundle", b, "--input", "testdata/policy/contract-decision-input.json")
+		code, out, errOut := schakel(t, "", "policy", "eval", "--bundle", b, "--input", "testdata/policy/contract-v3-input.json")
 		if code != 0 {
 			t.Fatalf("%s: exit %d %s", b, code, errOut)
 		}
@@ -323,7 +323,8 @@ base:
   purpose: handhaving_leerplicht
   holder: {oin: "00000001000000000001", org_type: school_vo, role: administratie}
   recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar, gemeente: GM0153}
-  subject: {age: 13, gemeente: GM0153}
+  subject: {age: 13, gemeente: GM0153, open_verzuim_meldingen: [M-1]}
+  case_reference: M-1
   categories: [verzuim]
   now: "2026-11-22T10:00:00Z"
 scenarios:
@@ -380,7 +381,7 @@ func TestPolicyExplain(t *testing.T) {
 		"directe hulprelatie vereist (need-to-know): verklaard: ja",
 		"regime jeugdhulp; bij 14 jaar is toestemming nodig van: jeugdige en ouder",
 		"toestemming c-1 van ouder voor verzuim, opp: geldig",
-		"toestemming van één ouder nodig; 1 van 1 gevonden",
+		"toestemming van beide ouders nodig; 1 van 2 gevonden",
 		"toestemming van de jeugdige nodig; 0 van 1 gevonden",
 		"modus: op vraag van de ontvanger of als melding (both)",
 		"Waarom geweigerd:\n  - De toestemming van de jeugdige ontbreekt. (CONSENT_MISSING)",
@@ -389,7 +390,7 @@ func TestPolicyExplain(t *testing.T) {
 			t.Errorf("explain does not say %q:\n%s", want, out)
 		}
 	}
-	code, out, _ = schakel(t, "", "policy", "explain", "--input", "testdata/policy/c1-leerplicht-input.json")
+	code, out, _ = schakel(t, "", "policy", "explain", "--input", "testdata/policy/c1-melding-input.json")
 	for _, want := range []string{
 		"Beslissing: TOEGESTAAN: identificatie, verzuim mogen worden verstrekt.",
 		"Gegevensstroom: C1",
@@ -424,7 +425,7 @@ func TestPolicyData(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Schakel.Rules.Flows) != 16 || d.Schakel.Rules.Flows["C1"]["basis"] != "wettelijke_plicht" || d.Schakel.Rules.Routes["acuut_gevaar"] == nil {
+	if len(d.Schakel.Rules.Flows) != 29 || d.Schakel.Rules.Flows["C1"]["basis"] != "wettelijke_plicht" || d.Schakel.Rules.Routes["acuut_gevaar"] == nil {
 		t.Errorf("data: %d flows", len(d.Schakel.Rules.Flows))
 	}
 }

@@ -64,7 +64,8 @@ consult := {
 # dimensions of monitoring.dimensions and a count; each value must be one
 # the dimension knows; a row of an excluded flow (G1 to G4 [choice]) refuses
 # the export. An allowed export answers its rows in order with every count
-# below monitoring.small_cell (zero included) replaced by "<10" [choice].
+# below monitoring.small_cell (zero included) replaced by "<" and the
+# threshold: "<10" by default [choice].
 
 request_problems contains ["MONITORING_DIMENSION_NOT_ALLOWED", ""] if {
 	flow.query == "monitoring"
@@ -127,7 +128,7 @@ default monitoring_rows := {}
 
 monitoring_rows := {"rows": [suppressed(row) | some row in input.rows]} if monitoring_allow
 
-suppressed(row) := object.union(row, {"count": "<10"}) if {
+suppressed(row) := object.union(row, {"count": sprintf("<%d", [cfg.monitoring.small_cell])}) if {
 	row.count < cfg.monitoring.small_cell
 } else := row
 
@@ -190,6 +191,8 @@ inzage_classes := {c |
 	input.subject.age <= b.age_to
 	some c in b.classes
 }
+
+default inzage_entitled := false
 
 inzage_entitled if count(inzage_classes) > 0
 
