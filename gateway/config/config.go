@@ -156,12 +156,22 @@ var gemeenteRE = regexp.MustCompile(`^GM[0-9]{4}$`)
 func ValidGemeente(s string) bool { return gemeenteRE.MatchString(s) }
 
 // Source says where the node fetches the organisation's data: an embedded
-// SQLite file (filled from Fixture when empty) or a gRPC source service.
+// SQLite file (filled from Fixture when empty), a gRPC source service, or a
+// school's LVS export (a directory of CSV files).
 type Source struct {
-	SQLite  string     `yaml:"sqlite"`
-	Fixture string     `yaml:"fixture"`
-	GRPC    SourceGRPC `yaml:"grpc"`
-	Timeout Duration   `yaml:"timeout"`
+	SQLite  string       `yaml:"sqlite"`
+	Fixture string       `yaml:"fixture"`
+	GRPC    SourceGRPC   `yaml:"grpc"`
+	Export  SourceExport `yaml:"export"`
+	Timeout Duration     `yaml:"timeout"`
+}
+
+// SourceExport is a school's LVS export read from files
+// (docs/source-guide.md), reloaded when they change.
+type SourceExport struct {
+	Dir    string   `yaml:"dir"`
+	Format string   `yaml:"format"` // csv (the default; the only one so far)
+	Poll   Duration `yaml:"poll"`   // how often the files are checked; default 10s
 }
 
 // SourceGRPC is a gRPC source service reached over TLS.
@@ -298,6 +308,7 @@ func (c *Config) resolve(base string) {
 	abs(&c.Source.GRPC.CA)
 	abs(&c.Source.GRPC.Cert)
 	abs(&c.Source.GRPC.Key)
+	abs(&c.Source.Export.Dir)
 	abs(&c.DataDir)
 	abs(&c.Policy.Bundle)
 	for i := range c.Policy.Signatures {
@@ -315,7 +326,15 @@ func (c *Config) defaults(base string) {
 	if c.DataDir == "" {
 		c.DataDir = filepath.Join(base, "data")
 	}
-	if c.Source.SQLite == "" && c.Source.GRPC.Address == "" && c.DataDir != "" {
+	if c.Source.Export.Dir != "" {
+		if c.Source.Export.Format == "" {
+			c.Source.Export.Format = "csv"
+		}
+		if c.Source.Export.Poll == 0 {
+			c.Source.Export.Poll = Duration(10 * time.Second)
+		}
+	}
+	if c.Source.SQLite == "" && c.Source.GRPC.Address == "" && c.Source.Export.Dir == "" && c.DataDir != "" {
 		c.Source.SQLite = filepath.Join(c.DataDir, "source.db")
 	}
 	if c.Source.Timeout == 0 {
@@ -468,9 +487,25 @@ func (c *Config) Validate() error {
 		designated(key+".designated_gemeente", p.OrgType, p.DesignatedGemeente)
 		addr(key+".address", p.Address, true)
 	}
+	nsrc := 0
+	for _, set := range []bool{c.Source.SQLite != "", c.Source.GRPC.Address != "", c.Source.Export.Dir != ""} {
+		if set {
+			nsrc++
+		}
+	}
 	switch {
-	case c.Source.SQLite != "" && c.Source.GRPC.Address != "":
-		bad("source", "set either sqlite or grpc, not both")
+	case nsrc > 1:
+		bad("source", "set one of sqlite, grpc or export")
+	case c.Source.Export.Dir != "":
+		if fi, err := os.Stat(c.Source.Export.Dir); err != nil || !fi.IsDir() {
+			bad("source.export.dir", "%s is not a directory", c.Source.Export.Dir)
+		}
+		if c.Source.Export.Format != "csv" {
+			bad("source.export.format", "must be csv, got %q", c.Source.Export.Format)
+		}
+		if c.Source.Export.Poll < Duration(time.Second) {
+			bad("source.export.poll", "must be at least 1s")
+		}
 	case c.Source.GRPC.Address != "":
 		addr("source.grpc.address", c.Source.GRPC.Address, true)
 		file("source.grpc.ca", c.Source.GRPC.CA, true)

@@ -93,3 +93,28 @@ func TestLoadRefusesMistakes(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadSourceExport(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, "cert.pem", "key.pem", "ca.pem", "local-ca.pem")
+	if err := os.Mkdir(filepath.Join(dir, "lvs"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse([]byte(valid+"source: {export: {dir: lvs}}\n"), dir)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if c.Source.Export.Dir != filepath.Join(dir, "lvs") || c.Source.Export.Format != "csv" || c.Source.Export.Poll.D().Seconds() != 10 || c.Source.SQLite != "" {
+		t.Errorf("source = %+v, want the export dir resolved, csv, 10s and no default SQLite", c.Source)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"source: {export: {dir: missing}}\n", "source.export.dir"},
+		{"source: {export: {dir: lvs, format: xls}}\n", "source.export.format"},
+		{"source: {export: {dir: lvs, poll: 10ms}}\n", "source.export.poll"},
+		{"source: {export: {dir: lvs}, sqlite: s.db}\n", "set one of sqlite, grpc or export"},
+	} {
+		if _, err := Parse([]byte(valid+tc.yaml), dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error naming %s", strings.TrimSpace(tc.yaml), err, tc.want)
+		}
+	}
+}
