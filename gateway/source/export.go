@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,13 +88,19 @@ type ExportError struct {
 	Problems []ExportProblem
 }
 
+// Error lists the problems with every BSN in them blanked: the error ends
+// up in the node's log, which must not name a child. The check command
+// prints the problems themselves (ExportProblem.String) to the administrator.
 func (e *ExportError) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
-		lines[i] = p.String()
+		lines[i] = bsnLike.ReplaceAllString(p.String(), "[bsn]")
 	}
 	return "source: export: " + strings.Join(lines, "; ")
 }
+
+// bsnLike matches what could be a BSN (eight or nine digits standing alone).
+var bsnLike = regexp.MustCompile(`\b[0-9]{8,9}\b`)
 
 // exportPupil is one pupil as loaded: only what the source serves. Reasons of
 // absence, authorised absence periods and the names of the persons with gezag

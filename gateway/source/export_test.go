@@ -318,3 +318,21 @@ func TestExportWatch(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestExportErrorNamesNoBSN: the error that reaches the node's log blanks
+// the BSNs the problems name; the problems themselves keep them for the
+// administrator.
+func TestExportErrorNamesNoBSN(t *testing.T) {
+	dir := copyExport(t)
+	if err := os.WriteFile(filepath.Join(dir, FileVerzuim), []byte("bsn;datum;uren;geoorloofd\n999990007;2026-11-02;4;nee\n999990298;2026-11-02;4;nee\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := CheckExport(dir)
+	if err == nil || strings.Contains(err.Error(), "99999") || !strings.Contains(err.Error(), "verzuim.csv regel 2, kolom bsn: [bsn] staat niet in leerlingen.csv") ||
+		!strings.Contains(err.Error(), "verzuim.csv regel 3, kolom bsn: '[bsn]' voldoet niet aan de 11-proef") {
+		t.Errorf("error = %v", err)
+	}
+	if got := problems(t, dir); len(got) == 0 || !strings.Contains(got[0], "999990007 staat niet in leerlingen.csv") {
+		t.Errorf("problems = %q, want the BSN for the administrator", got)
+	}
+}
