@@ -35,7 +35,7 @@ func TestSourceCheck(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("a valid export: exit %d, %s %s", code, out, errOut)
 	}
-	for _, want := range []string{"leerlingen.csv: 3 regels\n", "verzuim.csv: 6 regels\n", "opp.csv: 1 regel\n", dir + ": in orde\n"} {
+	for _, want := range []string{"leerlingen.csv: 4 regels\n", "verzuim.csv: 6 regels\n", "opp.csv: 1 regel\n", dir + ": in orde\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -112,10 +112,16 @@ func loadPupils(path string) (map[string]pupil, error) {
 
 func (s *server) today() string { return s.now().Format("2006-01-02") }
 
-// enrolled: on this school's roll today. (For an onderwijskundig rapport a
-// pupil who left in the last 90 days counts too; add that if you serve it.)
+// enrolled: on this school's roll today.
 func (p pupil) enrolled(today string) bool {
 	return p.EnrolledFrom != "" && p.EnrolledFrom <= today && (p.EnrolledUntil == "" || p.EnrolledUntil > today)
+}
+
+// ownPupil: enrolled, or left in the last 90 days (enrolled_at_holder: the
+// onderwijskundig rapport follows a pupil who has just left).
+func (p pupil) ownPupil(now time.Time) bool {
+	today := now.Format("2006-01-02")
+	return p.enrolled(today) || (p.EnrolledUntil != "" && p.EnrolledUntil <= today && p.EnrolledUntil >= now.AddDate(0, 0, -90).Format("2006-01-02"))
 }
 
 // hours4w is the unauthorised absence of the last four weeks (28 days up to
@@ -146,7 +152,7 @@ func (s *server) GetFacts(_ context.Context, req *sourcev1.GetFactsRequest) (*so
 		BirthDate: p.BirthDate, // the policy computes the age (consent ages 12 and 16)
 		// Only this school's own roll is known here.
 		EnrolledAtRecipient: p.enrolled(today) && req.GetRecipientOin() == s.schoolOIN,
-		EnrolledAtHolder:    p.enrolled(today) && ours,
+		EnrolledAtHolder:    p.ownPupil(s.now()) && ours,
 		ParentsHadInzage:    p.ParentsHadInzage,
 		// Empty when unknown: the residence rule then refuses, as it must.
 		Gemeente: p.Gemeente,

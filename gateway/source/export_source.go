@@ -159,9 +159,17 @@ func (pu *exportPupil) hours4w(today time.Time) float64 {
 	return h
 }
 
+// leftWithin90Days: unenrolled, at most 90 days ago. Such a pupil still
+// counts as the holder's own (schakel.source.v1 enrolled_at_holder: the
+// onderwijskundig rapport follows a pupil who has just left).
+func (pu *exportPupil) leftWithin90Days(today time.Time) bool {
+	return !pu.enrolledUntil.IsZero() && !pu.enrolledUntil.After(today) && !pu.enrolledUntil.Before(today.AddDate(0, 0, -90))
+}
+
 // Facts implements Source. The export is this school's own: the child is
 // enrolled at the holder (or the recipient) only when that is this school,
-// and its meldingen are this school's.
+// and its meldingen are this school's. At the holder, a pupil who left in
+// the last 90 days counts as enrolled, as the source contract asks.
 func (e *Export) Facts(_ context.Context, id, holderOIN, recipientOIN string) (Facts, error) {
 	pu, err := e.pupil(id)
 	if err != nil {
@@ -175,7 +183,7 @@ func (e *Export) Facts(_ context.Context, id, holderOIN, recipientOIN string) (F
 	}
 	f := Facts{
 		Found: true, BirthDate: pu.birth, Gemeente: pu.gemeente, ParentsHadInzage: pu.inzage,
-		EnrolledAtHolder:           onRoll && holderOIN == e.opt.SchoolOIN,
+		EnrolledAtHolder:           (onRoll || pu.leftWithin90Days(today)) && holderOIN == e.opt.SchoolOIN,
 		EnrolledAtRecipient:        onRoll && recipientOIN == e.opt.SchoolOIN,
 		ParentsWithGezag:           gezag,
 		UnauthorisedAbsenceHours4w: pu.hours4w(today),

@@ -85,6 +85,17 @@ func TestExportFacts(t *testing.T) {
 		t.Errorf("Jesse's facts = %+v, want not enrolled, one person with gezag", f)
 	}
 
+	// Sem left on 1 October, within 90 days: still this school's own
+	// pupil (for the onderwijskundig rapport), no longer on the roll as a
+	// recipient.
+	f, err = e.Facts(ctx, "999990779", exportSchool, exportSchool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.EnrolledAtHolder || f.EnrolledAtRecipient {
+		t.Errorf("Sem's facts = %+v, want enrolled at holder (left within 90 days) and not at recipient", f)
+	}
+
 	// Another holder: the export is this school's only.
 	f, err = e.Facts(ctx, "999990299", oinPO, exportSchool)
 	if err != nil {
