@@ -271,7 +271,6 @@ func (p *parser) table(name string, b []byte, columns []string, nreq int) []row 
 	}
 	var rows []row
 	for {
-		line, _ := r.FieldPos(0)
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
@@ -285,7 +284,7 @@ func (p *parser) table(name string, b []byte, columns []string, nreq int) []row 
 			}
 			return nil
 		}
-		line, _ = r.FieldPos(0)
+		line, _ := r.FieldPos(0) // the line the row starts on
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // an empty line
 		}

@@ -200,6 +200,8 @@ func TestExportProblems(t *testing.T) {
 			[]string{"leerlingen.csv regel 2, kolom voornaam: is leeg (verplicht)",
 				"leerlingen.csv regel 2, kolom woongemeente: 'Enschede' is geen CBS-gemeentecode (GM en vier cijfers, bijvoorbeeld GM0153)",
 				"leerlingen.csv regel 3, kolom bsn: 999990299 staat ook op regel 2 (één regel per leerling)"}},
+		{"line numbers count a quoted line break", FileLeerlingen, "bsn;voornaam;achternaam;geboortedatum;inschrijfdatum;verzuim_acties\n999990299;Tina;Vries;2013-05-14;2025-08-25;\"Gesprek;\nmelding\"\n999990196;Bas;Vries;2019-06-32;2023-08-28;\n",
+			[]string{"leerlingen.csv regel 4, kolom geboortedatum: '2019-06-32' is geen datum (JJJJ-MM-DD of DD-MM-JJJJ)"}},
 		{"field count", FileLeerlingen, "bsn;voornaam;achternaam;geboortedatum;inschrijfdatum\n999990299;Tina;de;Vries;2013-05-14;2025-08-25\n",
 			[]string{"leerlingen.csv regel 2: 6 velden, de kopregel heeft er 5 (een scheidingsteken te veel of te weinig?)"}},
 		{"not UTF-8", FileLeerlingen, "bsn;voornaam;achternaam;geboortedatum;inschrijfdatum\n999990299;Tina;Vries;2013-05-14;2025-08-25\n999990196;Ren\xe9;Vries;2019-06-21;2023-08-28\n",
