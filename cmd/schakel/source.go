@@ -12,10 +12,11 @@ var sourceGroup = &group{name: "schakel source", cmds: []command{
 	{name: "check", summary: "check a school's LVS export (--dir DIR or --config FILE); exit 1 on any problem", run: cmdSourceCheck},
 }}
 
-const sourceCheckUsage = `usage: schakel source check (--dir DIR | --config FILE)
+const sourceCheckUsage = `usage: schakel source check (--dir DIR [--format csv|xml] | --config FILE)
 
 Checks a school's LVS export (leerlingen.csv and the optional verzuim.csv,
-gezag.csv, meldingen.csv, opp.csv, observaties.csv; docs/source-guide.md) as
+gezag.csv, meldingen.csv, opp.csv, observaties.csv, or export.xml;
+docs/source-guide.md) as
 the node would load it, and reports in Dutch, per file, line and column, what
 it cannot map. Exit 1 on any problem. It only reads: a running node keeps
 serving its previous export until a valid one is in place.`
@@ -23,6 +24,7 @@ serving its previous export until a valid one is in place.`
 func cmdSourceCheck(args []string, s stdio) int {
 	fs := newFlags(s, "schakel source check", sourceCheckUsage)
 	dir := fs.String("dir", "", "the folder with the export's files")
+	format := fs.String("format", source.FormatCSV, "the export's format with --dir: csv or xml")
 	cfgPath := fs.configFlag()
 	if code, ok := fs.parse(args); !ok {
 		return code
@@ -40,9 +42,12 @@ func cmdSourceCheck(args []string, s stdio) int {
 		if cfg.Source.Export.Dir == "" {
 			return fs.failf("%s: source.export.dir is not set; this node does not read an export", *cfgPath)
 		}
-		*dir = cfg.Source.Export.Dir
+		*dir, *format = cfg.Source.Export.Dir, cfg.Source.Export.Format
 	}
-	sum, err := source.CheckExport(*dir)
+	if *format != source.FormatCSV && *format != source.FormatXML {
+		return fs.usageError(fmt.Sprintf("--format must be csv or xml, got %q", *format))
+	}
+	sum, err := source.CheckExport(*dir, *format)
 	var ee *source.ExportError
 	if errors.As(err, &ee) {
 		for _, p := range ee.Problems {
@@ -65,7 +70,11 @@ func cmdSourceCheck(args []string, s stdio) int {
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		fmt.Fprintf(s.out, "%s: %d %s\n", n, sum.Files[n], plural(sum.Files[n], "regel", "regels"))
+		unit := plural(sum.Files[n], "regel", "regels")
+		if *format == source.FormatXML {
+			unit = plural(sum.Files[n], "element", "elementen")
+		}
+		fmt.Fprintf(s.out, "%s: %d %s\n", n, sum.Files[n], unit)
 	}
 	fmt.Fprintf(s.out, "%s: in orde\n", *dir)
 	return 0

@@ -91,3 +91,18 @@ policy: {builtin: true}
 		t.Errorf("no folder: exit %d, %s", code, errOut)
 	}
 }
+
+func TestSourceCheckXML(t *testing.T) {
+	dir := filepath.Join("..", "..", "gateway", "source", "testdata", "export-xml")
+	code, out, errOut := schakel(t, "", "source", "check", "--dir", dir, "--format", "xml")
+	if code != 0 || !strings.Contains(out, "export.xml <leerling>: 4 elementen\n") || !strings.Contains(out, "export.xml <opp>: 1 element\n") {
+		t.Errorf("the XML export: exit %d,\n%s%s", code, out, errOut)
+	}
+	// The CSV files are not in that folder: as csv it is refused.
+	if code, out, _ := schakel(t, "", "source", "check", "--dir", dir); code != 1 || !strings.Contains(out, "leerlingen.csv: bestand ontbreekt") {
+		t.Errorf("the XML folder read as csv: exit %d, %s", code, out)
+	}
+	if code, _, errOut := schakel(t, "", "source", "check", "--dir", dir, "--format", "xls"); code != 2 || !strings.Contains(errOut, "--format must be csv or xml") {
+		t.Errorf("--format xls: exit %d, %s", code, errOut)
+	}
+}

@@ -170,7 +170,7 @@ type Source struct {
 // (docs/source-guide.md), reloaded when they change.
 type SourceExport struct {
 	Dir    string   `yaml:"dir"`
-	Format string   `yaml:"format"` // csv (the default; the only one so far)
+	Format string   `yaml:"format"` // csv (the default) or xml
 	Poll   Duration `yaml:"poll"`   // how often the files are checked; default 10s
 }
 
@@ -500,8 +500,8 @@ func (c *Config) Validate() error {
 		if fi, err := os.Stat(c.Source.Export.Dir); err != nil || !fi.IsDir() {
 			bad("source.export.dir", "%s is not a directory", c.Source.Export.Dir)
 		}
-		if c.Source.Export.Format != "csv" {
-			bad("source.export.format", "must be csv, got %q", c.Source.Export.Format)
+		if c.Source.Export.Format != "csv" && c.Source.Export.Format != "xml" {
+			bad("source.export.format", "must be csv or xml, got %q", c.Source.Export.Format)
 		}
 		if c.Source.Export.Poll < Duration(time.Second) {
 			bad("source.export.poll", "must be at least 1s")

@@ -107,9 +107,13 @@ func TestLoadSourceExport(t *testing.T) {
 	if c.Source.Export.Dir != filepath.Join(dir, "lvs") || c.Source.Export.Format != "csv" || c.Source.Export.Poll.D().Seconds() != 10 || c.Source.SQLite != "" {
 		t.Errorf("source = %+v, want the export dir resolved, csv, 10s and no default SQLite", c.Source)
 	}
+	if c, err := Parse([]byte(valid+"source: {export: {dir: lvs, format: xml}}\n"), dir); err != nil || c.Source.Export.Format != "xml" {
+		t.Errorf("format xml: %v", err)
+	}
 	for _, tc := range []struct{ yaml, want string }{
 		{"source: {export: {dir: missing}}\n", "source.export.dir"},
 		{"source: {export: {dir: lvs, format: xls}}\n", "source.export.format"},
+		{"source: {export: {dir: lvs, format: xml}, sqlite: s.db}\n", "set one of"},
 		{"source: {export: {dir: lvs, poll: 10ms}}\n", "source.export.poll"},
 		{"source: {export: {dir: lvs}, sqlite: s.db}\n", "set one of sqlite, grpc or export"},
 	} {

@@ -112,7 +112,7 @@ func TestExportSourceEndToEnd(t *testing.T) {
 	leerlingen, _ := os.ReadFile(filepath.Join(dir, source.FileLeerlingen))
 	write(source.FileVerzuim, string(verzuim)+"999990196;2026-11-21;4;nee;spijbelen;\n")
 	write(source.FileLeerlingen, strings.Replace(string(leerlingen), "2019-06-21", "31-02-2019", 1))
-	_, err = source.CheckExport(dir)
+	_, err = source.CheckExport(dir, source.FormatCSV)
 	const problem = "leerlingen.csv regel 3, kolom geboortedatum: '31-02-2019' is geen datum"
 	if err == nil || !strings.Contains(err.Error(), problem) {
 		t.Fatalf("the check of the malformed export = %v, want %q", err, problem)

@@ -49,7 +49,7 @@ func openSource(cfg *config.Config, n *Node) (source.Source, error) {
 		return source.NewGRPC(conn, cfg.Source.Timeout.D()), nil
 	}
 	if cfg.Source.Export.Dir != "" {
-		e, err := source.OpenExport(source.ExportOptions{Dir: cfg.Source.Export.Dir, SchoolOIN: cfg.Node.OIN, SchoolName: cfg.Node.Name,
+		e, err := source.OpenExport(source.ExportOptions{Dir: cfg.Source.Export.Dir, Format: cfg.Source.Export.Format, SchoolOIN: cfg.Node.OIN, SchoolName: cfg.Node.Name,
 			Poll: cfg.Source.Export.Poll.D(), Log: n.log})
 		if err != nil {
 			return nil, err

@@ -40,14 +40,16 @@ const (
 	FileObservaties = "observaties.csv"
 )
 
-// exportFiles lists the files with their columns; required columns first
-// (marked by the required count).
-var exportFiles = []struct {
+// exportFiles lists the CSV files with their columns, required columns
+// first.
+type exportFile struct {
 	name     string
 	required bool
 	columns  []string
 	nreq     int // the first nreq columns are required
-}{
+}
+
+var exportFiles = []exportFile{
 	{FileLeerlingen, true, []string{"bsn", "voornaam", "achternaam", "geboortedatum", "inschrijfdatum",
 		"tussenvoegsel", "uitschrijfdatum", "woongemeente", "groep", "inzage_ouders", "loopbaan", "verzuim_acties"}, 5},
 	{FileVerzuim, false, []string{"bsn", "datum", "uren", "geoorloofd", "soort", "reden"}, 4},
@@ -147,13 +149,22 @@ type exportData struct {
 
 // ExportSummary says what a valid export holds, for the check command.
 type ExportSummary struct {
-	Files map[string]int // data rows per file present
+	// Files: data rows per CSV file present, or for XML the elements per
+	// kind ("export.xml <leerling>").
+	Files map[string]int
 }
 
-// CheckExport parses the export in dir without loading it anywhere: the
-// summary of a valid export, or an *ExportError with every problem found.
-func CheckExport(dir string) (ExportSummary, error) {
-	d, err := loadExport(dir)
+// The export formats.
+const (
+	FormatCSV = "csv"
+	FormatXML = "xml"
+)
+
+// CheckExport parses the export in dir (format csv or xml; "" is csv)
+// without loading it anywhere: the summary of a valid export, or an
+// *ExportError with every problem found.
+func CheckExport(dir, format string) (ExportSummary, error) {
+	d, err := loadExport(dir, format)
 	if err != nil {
 		return ExportSummary{}, err
 	}
@@ -162,10 +173,16 @@ func CheckExport(dir string) (ExportSummary, error) {
 
 // readExportFiles reads the export's files and the hash over them; an absent
 // optional file is nil.
-func readExportFiles(dir string) (map[string][]byte, [32]byte, error) {
+func readExportFiles(dir, format string) (map[string][]byte, [32]byte, error) {
 	h := sha256.New()
 	out := map[string][]byte{}
-	for _, f := range exportFiles {
+	files := exportFiles
+	if format == FormatXML {
+		files = xmlFiles
+	} else if format != "" && format != FormatCSV {
+		return nil, [32]byte{}, fmt.Errorf("source: export format %q is not csv or xml", format)
+	}
+	for _, f := range files {
 		b, err := os.ReadFile(filepath.Join(dir, f.name))
 		if errors.Is(err, os.ErrNotExist) && !f.required {
 			fmt.Fprintf(h, "%s:absent\n", f.name)
@@ -186,8 +203,8 @@ func readExportFiles(dir string) (map[string][]byte, [32]byte, error) {
 	return out, sum, nil
 }
 
-func loadExport(dir string) (*exportData, error) {
-	files, sum, err := readExportFiles(dir)
+func loadExport(dir, format string) (*exportData, error) {
+	files, sum, err := readExportFiles(dir, format)
 	if err != nil {
 		return nil, err
 	}
@@ -202,9 +219,13 @@ func loadExport(dir string) (*exportData, error) {
 // parser collects the problems of one export.
 type parser struct {
 	problems []ExportProblem
+	label    string // when set, the file every problem is in (export.xml)
 }
 
 func (p *parser) add(file string, line int, col, format string, args ...any) {
+	if p.label != "" {
+		file = p.label
+	}
 	if len(p.problems) < maxProblems {
 		p.problems = append(p.problems, ExportProblem{File: file, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)})
 	}
@@ -416,11 +437,21 @@ func splitList(s string) []string {
 	return out
 }
 
-// parseExport parses the files (by name; absent optional files missing).
+// parseExport parses the files (by name; absent optional files missing):
+// the CSV files, or export.xml.
 func parseExport(files map[string][]byte) (*exportData, error) {
 	p := &parser{}
 	d := &exportData{pupils: map[string]*exportPupil{}, counts: map[string]int{}}
 	rows := map[string][]row{}
+	if b, ok := files[FileXML]; ok {
+		p.label = FileXML
+		rows = p.xmlTables(b)
+		for _, x := range xmlKinds {
+			if n := len(rows[x.table]); n > 0 || x.table == FileLeerlingen {
+				d.counts[FileXML+" <"+x.element+">"] = n
+			}
+		}
+	}
 	for _, f := range exportFiles {
 		if b, ok := files[f.name]; ok {
 			rows[f.name] = p.table(f.name, b, f.columns, f.nreq)

@@ -18,6 +18,7 @@ import (
 // ExportOptions configure an Export source.
 type ExportOptions struct {
 	Dir        string // the directory holding the export's files
+	Format     string // csv (the default) or xml
 	SchoolOIN  string // this school's OIN: the node's own
 	SchoolName string // for the record's onderwijs.school_name
 	// Poll is how often the files are checked for a change; 0 means 10s,
@@ -55,7 +56,7 @@ func OpenExport(opt ExportOptions) (*Export, error) {
 	if opt.Poll == 0 {
 		opt.Poll = 10 * time.Second
 	}
-	d, err := loadExport(opt.Dir)
+	d, err := loadExport(opt.Dir, opt.Format)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,7 @@ func (e *Export) watch() {
 func (e *Export) Reload() (bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	files, sum, err := readExportFiles(e.opt.Dir)
+	files, sum, err := readExportFiles(e.opt.Dir, e.opt.Format)
 	if err != nil {
 		e.opt.Log.Error("source export refused; the previous export keeps serving", "dir", e.opt.Dir, "err", err)
 		return false, err

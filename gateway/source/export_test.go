@@ -171,7 +171,7 @@ func TestExportRecord(t *testing.T) {
 // problems loads the export in dir and returns its problems as text.
 func problems(t *testing.T, dir string) []string {
 	t.Helper()
-	_, err := CheckExport(dir)
+	_, err := CheckExport(dir, FormatCSV)
 	var ee *ExportError
 	if !errors.As(err, &ee) {
 		t.Fatalf("CheckExport = %v, want an *ExportError", err)
@@ -244,7 +244,7 @@ func TestExportCommaAndBOM(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, FileLeerlingen), []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := CheckExport(dir)
+	sum, err := CheckExport(dir, FormatCSV)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,12 +340,83 @@ func TestExportErrorNamesNoBSN(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, FileVerzuim), []byte("bsn;datum;uren;geoorloofd\n999990007;2026-11-02;4;nee\n999990298;2026-11-02;4;nee\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := CheckExport(dir)
+	_, err := CheckExport(dir, FormatCSV)
 	if err == nil || strings.Contains(err.Error(), "99999") || !strings.Contains(err.Error(), "verzuim.csv regel 2, kolom bsn: [bsn] staat niet in leerlingen.csv") ||
 		!strings.Contains(err.Error(), "verzuim.csv regel 3, kolom bsn: '[bsn]' voldoet niet aan de 11-proef") {
 		t.Errorf("error = %v", err)
 	}
 	if got := problems(t, dir); len(got) == 0 || !strings.Contains(got[0], "999990007 staat niet in leerlingen.csv") {
 		t.Errorf("problems = %q, want the BSN for the administrator", got)
+	}
+}
+
+// TestExportXMLSameAsCSV: the XML form of the test export serves exactly
+// the facts and records of the CSV form, for every pupil and category.
+func TestExportXMLSameAsCSV(t *testing.T) {
+	csvSrc := openTestExport(t, "testdata/export", nil)
+	xmlSrc, err := OpenExport(ExportOptions{Dir: "testdata/export-xml", Format: FormatXML, SchoolOIN: exportSchool, SchoolName: "Het Twentse College",
+		Poll: -1, Now: func() time.Time { return demoDate }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer xmlSrc.Close()
+	ctx := context.Background()
+	for _, id := range []string{"999990299", "999990196", "999990688", "999990779"} {
+		fc, err1 := csvSrc.Facts(ctx, id, exportSchool, oinJGZ)
+		fx, err2 := xmlSrc.Facts(ctx, id, exportSchool, oinJGZ)
+		if err1 != nil || err2 != nil || !factsEqual(fc, fx) {
+			t.Errorf("%s: facts csv %+v (%v), xml %+v (%v)", id, fc, err1, fx, err2)
+		}
+		rc, err1 := csvSrc.Record(ctx, id, Categories())
+		rx, err2 := xmlSrc.Record(ctx, id, Categories())
+		if err1 != nil || err2 != nil || !proto.Equal(rc, rx) {
+			t.Errorf("%s: record csv %v (%v), xml %v (%v)", id, rc, err1, rx, err2)
+		}
+	}
+	sum, err := CheckExport("testdata/export-xml", FormatXML)
+	if err != nil || sum.Files["export.xml <leerling>"] != 4 || sum.Files["export.xml <verzuim>"] != 6 {
+		t.Errorf("summary = %v, %v", sum, err)
+	}
+}
+
+func TestExportXMLProblems(t *testing.T) {
+	head := "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<export>\n"
+	leerling := "  <leerling><bsn>999990196</bsn><voornaam>Bas</voornaam><achternaam>Vries</achternaam><geboortedatum>2019-06-21</geboortedatum><inschrijfdatum>2023-08-28</inschrijfdatum></leerling>\n"
+	tests := []struct {
+		name, content string
+		want          []string
+	}{
+		{"impossible date", head + leerling + "  <leerling>\n    <bsn>999990299</bsn><voornaam>Tina</voornaam><achternaam>Vries</achternaam>\n    <geboortedatum>31-02-2014</geboortedatum><inschrijfdatum>2023-08-28</inschrijfdatum>\n  </leerling>\n</export>\n",
+			[]string{"export.xml regel 4, kolom geboortedatum: '31-02-2014' is geen datum (JJJJ-MM-DD of DD-MM-JJJJ)"}},
+		{"unknown elements and an empty required one", head + leerling + "  <leerlingen/>\n  <verzuim><bsn>999990196</bsn><datum>2026-11-02</datum><uren>2</uren><geoorloofd>nee</geoorloofd><soort>spijbelen</soort><uur>2</uur></verzuim>\n  <melding><bsn>999990196</bsn><meldingsnummer> </meldingsnummer></melding>\n</export>\n",
+			[]string{"export.xml regel 4: onbekend element <leerlingen> (bekend: leerling, verzuim, gezag, melding, opp, observatie)",
+				"export.xml regel 5, kolom uur: onbekend element in <verzuim> (bekend: bsn, datum, uren, geoorloofd, soort, reden)",
+				"export.xml regel 6, kolom meldingsnummer: is leeg (verplicht)"}},
+		{"syntax", head + leerling + "  <leerling><bsn>999990299</bsn>\n</export>\n",
+			[]string{"export.xml regel 5: geen geldige XML: element <leerling> closed by </export>"}},
+		{"declared Windows-1252", "<?xml version=\"1.0\" encoding=\"windows-1252\"?>\n<export>\n" + leerling + "</export>\n",
+			[]string{"export.xml regel 1: de XML-declaratie noemt codering 'windows-1252'; alleen UTF-8 wordt gelezen (sla het bestand op als UTF-8)"}},
+		{"another root", "<leerlingen>\n" + leerling + "</leerlingen>\n",
+			[]string{"export.xml regel 1: het hoofdelement is <leerlingen>, verwacht <export>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, FileXML), []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := CheckExport(dir, FormatXML)
+			var ee *ExportError
+			if !errors.As(err, &ee) {
+				t.Fatalf("CheckExport = %v", err)
+			}
+			var got []string
+			for _, p := range ee.Problems {
+				got = append(got, p.String())
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("problems:\n got %q\nwant %q", got, tt.want)
+			}
+		})
 	}
 }
