@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/schakel/schakel/gateway/bsn"
+	"github.com/schakel/schakel/gateway/oin"
 )
 
 // An export is what a school can produce from its LVS (leerlingvolgsysteem):
@@ -51,7 +52,7 @@ type exportFile struct {
 
 var exportFiles = []exportFile{
 	{FileLeerlingen, true, []string{"bsn", "voornaam", "achternaam", "geboortedatum", "inschrijfdatum",
-		"tussenvoegsel", "uitschrijfdatum", "woongemeente", "groep", "inzage_ouders", "loopbaan", "verzuim_acties"}, 5},
+		"tussenvoegsel", "uitschrijfdatum", "woongemeente", "groep", "inzage_ouders", "loopbaan", "verzuim_acties", "vervolgschool_oin"}, 5},
 	{FileVerzuim, false, []string{"bsn", "datum", "uren", "geoorloofd", "soort", "reden"}, 4},
 	{FileGezag, false, []string{"bsn", "gezag", "naam", "relatie"}, 2},
 	{FileMeldingen, false, []string{"bsn", "meldingsnummer", "gesloten"}, 2},
@@ -113,6 +114,7 @@ type exportPupil struct {
 	enrolledFrom       time.Time
 	enrolledUntil      time.Time // zero: still enrolled
 	gemeente           string
+	nextSchool         string // OIN of the school the pupil is enrolled at next (for the onderwijskundig rapport); "" unknown
 	grade              string
 	inzage             bool
 	career             []string
@@ -410,6 +412,19 @@ func (p *parser) parseBool(file string, r row, col string, def bool) bool {
 	return def
 }
 
+// parseOIN accepts an OIN (20 digits) or "".
+func (p *parser) parseOIN(file string, r row, col string) string {
+	v := r.vals[col]
+	if v == "" {
+		return ""
+	}
+	if err := oin.Valid(v); err != nil {
+		p.add(file, r.line, col, "'%s' is geen OIN (20 cijfers; een BRIN-nummer is geen OIN)", v)
+		return ""
+	}
+	return v
+}
+
 // parseGemeente accepts a CBS code, GM0153 or 0153; "" is unknown.
 func (p *parser) parseGemeente(file string, r row) string {
 	v := strings.ToUpper(r.vals["woongemeente"])
@@ -487,6 +502,7 @@ func parseExport(files map[string][]byte) (*exportData, error) {
 			inzage:         p.parseBool(FileLeerlingen, r, "inzage_ouders", false),
 			career:         splitList(r.vals["loopbaan"]),
 			verzuimActions: r.vals["verzuim_acties"],
+			nextSchool:     p.parseOIN(FileLeerlingen, r, "vervolgschool_oin"),
 			meldingen:      map[string]bool{},
 		}
 	}

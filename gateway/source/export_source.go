@@ -37,8 +37,11 @@ type Export struct {
 	cur  atomic.Pointer[exportData]
 	mu   sync.Mutex // serialises reloads
 	last [32]byte   // hash of the files last seen, loaded or refused
-	stop chan struct{}
-	done chan struct{}
+	// lastErr is the last read error logged, so that a missing file is
+	// logged once rather than on every poll.
+	lastErr string
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 var _ Source = (*Export)(nil)
@@ -95,9 +98,14 @@ func (e *Export) Reload() (bool, error) {
 	defer e.mu.Unlock()
 	files, sum, err := readExportFiles(e.opt.Dir, e.opt.Format)
 	if err != nil {
-		e.opt.Log.Error("source export refused; the previous export keeps serving", "dir", e.opt.Dir, "err", err)
+		if err.Error() != e.lastErr {
+			e.opt.Log.Error("source export refused; the previous export keeps serving", "dir", e.opt.Dir, "err", err)
+			e.lastErr = err.Error()
+		}
+		e.last = [32]byte{}
 		return false, err
 	}
+	e.lastErr = ""
 	if sum == e.last {
 		return false, nil
 	}
@@ -169,7 +177,8 @@ func (pu *exportPupil) leftWithin90Days(today time.Time) bool {
 
 // Facts implements Source. The export is this school's own: the child is
 // enrolled at the holder (or the recipient) only when that is this school,
-// and its meldingen are this school's. At the holder, a pupil who left in
+// and its meldingen are this school's; at another school the child is
+// enrolled only when the export names it as the vervolgschool. At the holder, a pupil who left in
 // the last 90 days counts as enrolled, as the source contract asks.
 func (e *Export) Facts(_ context.Context, id, holderOIN, recipientOIN string) (Facts, error) {
 	pu, err := e.pupil(id)
@@ -185,7 +194,7 @@ func (e *Export) Facts(_ context.Context, id, holderOIN, recipientOIN string) (F
 	f := Facts{
 		Found: true, BirthDate: pu.birth, Gemeente: pu.gemeente, ParentsHadInzage: pu.inzage,
 		EnrolledAtHolder:           (onRoll || pu.leftWithin90Days(today)) && holderOIN == e.opt.SchoolOIN,
-		EnrolledAtRecipient:        onRoll && recipientOIN == e.opt.SchoolOIN,
+		EnrolledAtRecipient:        (onRoll && recipientOIN == e.opt.SchoolOIN) || (pu.nextSchool != "" && recipientOIN == pu.nextSchool),
 		ParentsWithGezag:           gezag,
 		UnauthorisedAbsenceHours4w: pu.hours4w(today),
 	}

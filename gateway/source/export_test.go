@@ -95,6 +95,14 @@ func TestExportFacts(t *testing.T) {
 	if !f.EnrolledAtHolder || f.EnrolledAtRecipient {
 		t.Errorf("Sem's facts = %+v, want enrolled at holder (left within 90 days) and not at recipient", f)
 	}
+	// ... and enrolled at his vervolgschool (the onderwijskundig rapport),
+	// at no other.
+	if f, _ := e.Facts(ctx, "999990779", exportSchool, oinPO); !f.EnrolledAtRecipient {
+		t.Errorf("Sem at his vervolgschool: %+v, want enrolled at recipient", f)
+	}
+	if f, _ := e.Facts(ctx, "999990779", exportSchool, oinJGZ); f.EnrolledAtRecipient {
+		t.Errorf("Sem at the JGZ: %+v, want not enrolled at recipient", f)
+	}
 
 	// Another holder: the export is this school's only.
 	f, err = e.Facts(ctx, "999990299", oinPO, exportSchool)
@@ -194,7 +202,7 @@ func TestExportProblems(t *testing.T) {
 			[]string{"leerlingen.csv regel 2, kolom bsn: '999990298' voldoet niet aan de 11-proef",
 				"leerlingen.csv regel 3, kolom bsn: '99999029' voldoet niet aan de 11-proef"}},
 		{"missing and unknown column", FileLeerlingen, "bsn;voornaam;achternaam;geboortdatum;inschrijfdatum\n999990299;Tina;Vries;2013-05-14;2025-08-25\n",
-			[]string{"leerlingen.csv regel 1, kolom geboortdatum: onbekende kolom (bekende kolommen: bsn, voornaam, achternaam, geboortedatum, inschrijfdatum, tussenvoegsel, uitschrijfdatum, woongemeente, groep, inzage_ouders, loopbaan, verzuim_acties)",
+			[]string{"leerlingen.csv regel 1, kolom geboortdatum: onbekende kolom (bekende kolommen: bsn, voornaam, achternaam, geboortedatum, inschrijfdatum, tussenvoegsel, uitschrijfdatum, woongemeente, groep, inzage_ouders, loopbaan, verzuim_acties, vervolgschool_oin)",
 				"leerlingen.csv regel 1, kolom geboortedatum: verplichte kolom ontbreekt"}},
 		{"empty required and duplicate", FileLeerlingen, "bsn;voornaam;achternaam;geboortedatum;inschrijfdatum;woongemeente\n999990299;;Vries;2013-05-14;2025-08-25;Enschede\n999990299;Tina;Vries;2013-05-14;2025-08-25;GM0153\n",
 			[]string{"leerlingen.csv regel 2, kolom voornaam: is leeg (verplicht)",
@@ -202,6 +210,8 @@ func TestExportProblems(t *testing.T) {
 				"leerlingen.csv regel 3, kolom bsn: 999990299 staat ook op regel 2 (één regel per leerling)"}},
 		{"line numbers count a quoted line break", FileLeerlingen, "bsn;voornaam;achternaam;geboortedatum;inschrijfdatum;verzuim_acties\n999990299;Tina;Vries;2013-05-14;2025-08-25;\"Gesprek;\nmelding\"\n999990196;Bas;Vries;2019-06-32;2023-08-28;\n",
 			[]string{"leerlingen.csv regel 4, kolom geboortedatum: '2019-06-32' is geen datum (JJJJ-MM-DD of DD-MM-JJJJ)"}},
+		{"brin is no oin", FileLeerlingen, "bsn;voornaam;achternaam;geboortedatum;inschrijfdatum;vervolgschool_oin\n999990299;Tina;Vries;2013-05-14;2025-08-25;12AB\n",
+			[]string{"leerlingen.csv regel 2, kolom vervolgschool_oin: '12AB' is geen OIN (20 cijfers; een BRIN-nummer is geen OIN)"}},
 		{"field count", FileLeerlingen, "bsn;voornaam;achternaam;geboortedatum;inschrijfdatum\n999990299;Tina;de;Vries;2013-05-14;2025-08-25\n",
 			[]string{"leerlingen.csv regel 2: 6 velden, de kopregel heeft er 5 (een scheidingsteken te veel of te weinig?)"}},
 		{"not UTF-8", FileLeerlingen, "bsn;voornaam;achternaam;geboortedatum;inschrijfdatum\n999990299;Tina;Vries;2013-05-14;2025-08-25\n999990196;Ren\xe9;Vries;2019-06-21;2023-08-28\n",
@@ -301,6 +311,13 @@ func TestExportReload(t *testing.T) {
 	}
 	if got := name(); got != "Bastiaan" {
 		t.Errorf("without leerlingen.csv the name is %q, want Bastiaan", got)
+	}
+	// ... and logged once, not on every poll.
+	before := strings.Count(logs.String(), "source export refused")
+	e.Reload()
+	e.Reload()
+	if after := strings.Count(logs.String(), "source export refused"); after != before {
+		t.Errorf("the missing file was logged %d more times", after-before)
 	}
 }
 
