@@ -389,7 +389,7 @@ func (p *parser) parseDate(file string, r row, col string) (time.Time, bool) {
 	if v == "" {
 		return time.Time{}, true
 	}
-	for _, layout := range []string{dateLayout, "02-01-2006"} {
+	for _, layout := range []string{dateLayout, "2-1-2006"} { // 2-1-2006 also reads 02-01-2006
 		if t, err := time.Parse(layout, v); err == nil {
 			return t, true
 		}

@@ -250,7 +250,7 @@ func TestExportProblems(t *testing.T) {
 
 func TestExportCommaAndBOM(t *testing.T) {
 	dir := t.TempDir()
-	csv := "\xef\xbb\xbfBSN,Voornaam,Achternaam,Geboortedatum,Inschrijfdatum\r\n999990196,Bas,de Vries,2019-06-21,2023-08-28\r\n"
+	csv := "\xef\xbb\xbfBSN,Voornaam,Achternaam,Geboortedatum,Inschrijfdatum\r\n999990196,Bas,de Vries,21-6-2019,2023-08-28\r\n"
 	if err := os.WriteFile(filepath.Join(dir, FileLeerlingen), []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -260,6 +260,10 @@ func TestExportCommaAndBOM(t *testing.T) {
 	}
 	if sum.Files[FileLeerlingen] != 1 {
 		t.Errorf("summary = %v", sum)
+	}
+	e := openTestExport(t, dir, nil)
+	if f, err := e.Facts(context.Background(), "999990196", exportSchool, oinJGZ); err != nil || !f.BirthDate.Equal(date("2019-06-21")) {
+		t.Errorf("21-6-2019 read as %v (%v)", f.BirthDate, err)
 	}
 }
 
