@@ -70,6 +70,8 @@ type Engine struct {
 	pack     *Pack
 	query    rego.PreparedEvalQuery
 	precheck rego.PreparedEvalQuery
+	// The other questions (questions.go).
+	inzage, consult, monitoring, regie rego.PreparedEvalQuery
 	// opts are the per-decision evaluation options besides the input: one
 	// read transaction on the pack's immutable store, opened once (reads of
 	// an inmem store are pure, so it is shared by concurrent decisions);
@@ -99,11 +101,19 @@ func NewEngine(p *Pack) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: prepare %s: %v", ErrInvalidPack, PrecheckQuery, err)
 	}
+	others := map[string]*rego.PreparedEvalQuery{}
+	var ins, con, mon, reg rego.PreparedEvalQuery
+	others[InzageQuery], others[ConsultQuery], others[MonitoringQuery], others[RegieQuery] = &ins, &con, &mon, &reg
+	for q, dst := range others {
+		if *dst, err = rego.New(rego.Query(q), rego.Compiler(p.compiler), rego.Store(store)).PrepareForEval(ctx); err != nil {
+			return nil, fmt.Errorf("%w: prepare %s: %v", ErrInvalidPack, q, err)
+		}
+	}
 	txn, err := store.NewTransaction(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidPack, err)
 	}
-	e := &Engine{pack: p, query: pq, precheck: pre, opts: []rego.EvalOption{
+	e := &Engine{pack: p, query: pq, precheck: pre, inzage: ins, consult: con, monitoring: mon, regie: reg, opts: []rego.EvalOption{
 		rego.EvalTransaction(txn),
 		rego.EvalExternalCancel(topdown.NewCancel()),
 		rego.EvalGenerateJSON(keepTerm),
@@ -162,7 +172,7 @@ func sampleInputs() []Input {
 		Purpose:    "afstemming_hulp_onderwijs",
 		Holder:     Party{OIN: "00000001000000000001", OrgType: "school_vo", Role: "zorgcoordinator"},
 		Recipient:  Party{OIN: "00000001000000000002", OrgType: "zorgaanbieder", Role: "jeugdhulpverlener", Relation: true},
-		Subject:    Subject{Age: 10},
+		Subject:    Subject{Age: 10, EnrolledAtHolder: true, ParentsWithGezag: 1},
 		Categories: []string{"verzuim"},
 		Consents: []Consent{{ID: "c-1", GivenBy: "ouder", RecipientOIN: "00000001000000000002",
 			Purpose: "afstemming_hulp_onderwijs", Categories: []string{"verzuim"}, GivenAt: now.Add(-time.Hour)}},

@@ -67,7 +67,8 @@ base:
   purpose: handhaving_leerplicht
   holder: {oin: "00000001000000000001", org_type: school_vo, role: administratie}
   recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar, gemeente: GM0153}
-  subject: {age: 13, gemeente: GM0153}
+  subject: {age: 13, gemeente: GM0153, open_verzuim_meldingen: [M-1]}
+  case_reference: M-1
   categories: [identificatie, verzuim, opp]
   now: "2026-11-22T10:00:00Z"
 scenarios:
@@ -102,19 +103,28 @@ scenarios:
 	}
 }
 
+// contractExample is the release example of POLICY-CONTRACT.md (version 3).
 const contractExample = `{
   "purpose": "afstemming_hulp_onderwijs",
   "flow": "A1",
-  "holder":    {"oin": "00000001000000000001", "org_type": "school_vo", "role": "zorgcoordinator"},
-  "recipient": {"oin": "00000001000000000002", "org_type": "zorgaanbieder", "role": "jeugdhulpverlener", "relation": true},
-  "subject":   {"age": 11, "enrolled_at_recipient": false, "parents_had_inzage": false},
+  "mode": "request",
+  "holder":    {"oin": "00000001000000000001", "org_type": "school_vo", "role": "zorgcoordinator", "gemeente": "", "designated_gemeente": ""},
+  "recipient": {"oin": "00000001000000000002", "org_type": "zorgaanbieder", "role": "jeugdhulpverlener", "relation": true, "gemeente": ""},
+  "subject":   {"age": 14, "enrolled_at_holder": true, "enrolled_at_recipient": false, "parents_had_inzage": false,
+                "gemeente": "GM0153", "parents_with_gezag": 1, "unauthorised_absence_hours_4w": 0, "open_verzuim_meldingen": []},
   "categories": ["verzuim", "opp", "gezondheid"],
   "consents": [
-    {"id": "c-1", "given_by": "ouder", "recipient_oin": "00000001000000000002",
+    {"id": "c-1", "given_by": "ouder", "giver": "p-7f3a", "held_by": "holder",
+     "recipient_oin": "00000001000000000002",
+     "purpose": "afstemming_hulp_onderwijs", "categories": ["verzuim", "opp"],
+     "given_at": "2026-09-01T00:00:00Z", "valid_until": "2027-09-01T00:00:00Z", "withdrawn_at": null},
+    {"id": "c-2", "given_by": "jeugdige", "giver": "j-11c0", "held_by": "holder",
+     "recipient_oin": "00000001000000000002",
      "purpose": "afstemming_hulp_onderwijs", "categories": ["verzuim", "opp"],
      "given_at": "2026-09-01T00:00:00Z", "valid_until": "2027-09-01T00:00:00Z", "withdrawn_at": null}
   ],
   "justification": "",
+  "case_reference": "",
   "now": "2026-11-22T10:00:00Z"
 }`
 
@@ -131,7 +141,7 @@ func TestDecideContractExample(t *testing.T) {
 	got, _ := json.Marshal(d)
 	want := `{"allow":true,"flow":"A1","basis":"toestemming","categories":["opp","verzuim"],` +
 		`"withheld":[{"category":"gezondheid","code":"CATEGORY_NOT_IN_FLOW"}],"reasons":[],` +
-		`"obligations":["inform_subject","record_in_pupil_file"],"consents_used":["c-1"],` +
+		`"obligations":["inform_subject","record_in_pupil_file"],"consents_used":["c-1","c-2"],` +
 		`"retention_days":1825,"policy_revision":"` + e.Revision() + `"}`
 	if string(got) != want {
 		t.Errorf("decision\n got %s\nwant %s", got, want)
@@ -284,8 +294,26 @@ func TestDecideConcurrent(t *testing.T) {
 
 // TestParseInputV2 reads the fields of contract version 2 with their
 // defaults, and refuses a mode or held_by outside the contract.
+// contractExampleV2 is the release example of contract version 2, without
+// any field version 3 added.
+const contractExampleV2 = `{
+  "purpose": "afstemming_hulp_onderwijs",
+  "flow": "A1",
+  "holder":    {"oin": "00000001000000000001", "org_type": "school_vo", "role": "zorgcoordinator"},
+  "recipient": {"oin": "00000001000000000002", "org_type": "zorgaanbieder", "role": "jeugdhulpverlener", "relation": true},
+  "subject":   {"age": 11, "enrolled_at_recipient": false, "parents_had_inzage": false},
+  "categories": ["verzuim", "opp", "gezondheid"],
+  "consents": [
+    {"id": "c-1", "given_by": "ouder", "recipient_oin": "00000001000000000002",
+     "purpose": "afstemming_hulp_onderwijs", "categories": ["verzuim", "opp"],
+     "given_at": "2026-09-01T00:00:00Z", "valid_until": "2027-09-01T00:00:00Z", "withdrawn_at": null}
+  ],
+  "justification": "",
+  "now": "2026-11-22T10:00:00Z"
+}`
+
 func TestParseInputV2(t *testing.T) {
-	in, err := ParseInput([]byte(contractExample))
+	in, err := ParseInput([]byte(contractExampleV2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +325,7 @@ func TestParseInputV2(t *testing.T) {
 			t.Errorf("consent defaults: held_by %q giver %q", c.HeldBy, c.Giver)
 		}
 	}
-	v2 := strings.Replace(contractExample, `"purpose"`, `"mode": "notification", "case_reference": "zaak-1", "purpose"`, 1)
+	v2 := strings.Replace(contractExampleV2, `"purpose"`, `"mode": "notification", "case_reference": "zaak-1", "purpose"`, 1)
 	v2 = strings.Replace(v2, `"given_by": "ouder"`, `"given_by": "ouder", "giver": "p-1", "held_by": "recipient"`, 1)
 	v2 = strings.Replace(v2, `"parents_had_inzage": false`, `"parents_had_inzage": false, "gemeente": "GM0153"`, 1)
 	v2 = strings.Replace(v2, `"role": "jeugdhulpverlener"`, `"role": "jeugdhulpverlener", "gemeente": "GM0363"`, 1)
@@ -310,8 +338,8 @@ func TestParseInputV2(t *testing.T) {
 		t.Errorf("v2 fields not read: %+v", in)
 	}
 	for name, bad := range map[string]string{
-		"mode":                strings.Replace(contractExample, `"purpose"`, `"mode": "push", "purpose"`, 1),
-		"consents[0].held_by": strings.Replace(contractExample, `"given_by": "ouder"`, `"given_by": "ouder", "held_by": "school"`, 1),
+		"mode":                strings.Replace(contractExampleV2, `"purpose"`, `"mode": "push", "purpose"`, 1),
+		"consents[0].held_by": strings.Replace(contractExampleV2, `"given_by": "ouder"`, `"given_by": "ouder", "held_by": "school"`, 1),
 	} {
 		var ie *InputError
 		if _, err := ParseInput([]byte(bad)); !errors.As(err, &ie) || ie.Field != name {
@@ -320,7 +348,7 @@ func TestParseInputV2(t *testing.T) {
 	}
 	// A Go caller (the gateway) gets the same refusal from Decide.
 	e := defaultEngine(t)
-	in, _ = ParseInput([]byte(contractExample))
+	in, _ = ParseInput([]byte(contractExampleV2))
 	in.Mode = "push"
 	if _, err := e.Decide(t.Context(), in); !errors.Is(err, ErrEvaluation) {
 		t.Errorf("unknown mode decided: %v", err)
@@ -329,6 +357,67 @@ func TestParseInputV2(t *testing.T) {
 	in.Consents[0].HeldBy = "school"
 	if _, err := e.Decide(t.Context(), in); !errors.Is(err, ErrEvaluation) {
 		t.Errorf("unknown held_by decided: %v", err)
+	}
+}
+
+// TestParseInputV3 reads a version-2 input with the version-3 defaults
+// (enrolled_at_holder true, parents_with_gezag 2), reads the version-3
+// fields, and refuses a value outside a closed list naming the field.
+func TestParseInputV3(t *testing.T) {
+	in, err := ParseInput([]byte(contractExampleV2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !in.Subject.EnrolledAtHolder || in.Subject.ParentsWithGezag != 2 || in.Case != nil || len(in.Subject.OpenVerzuimMeldingen) != 0 {
+		t.Errorf("v3 defaults: %+v", in.Subject)
+	}
+	// The same input decided through the Go struct with ParentsWithGezag 0
+	// (a gateway that does not fill it) decides as 2: the second parent.
+	e := defaultEngine(t)
+	in.Subject.ParentsWithGezag = 0
+	d, err := e.Decide(t.Context(), in)
+	if err != nil || d.Allow || len(d.Reasons) != 1 || d.Reasons[0].Code != "CONSENT_MISSING" || !strings.Contains(d.Reasons[0].Message, "tweede ouder") {
+		t.Errorf("unknown gezag not decided as two parents: %v %+v", err, d)
+	}
+	v3 := strings.Replace(contractExample, `"unauthorised_absence_hours_4w": 0`, `"unauthorised_absence_hours_4w": 16.5, "enrolled_at_holder": false`, 1)
+	v3 = strings.Replace(v3, `"enrolled_at_holder": true, `, ``, 1)
+	v3 = strings.Replace(v3, `"open_verzuim_meldingen": []`, `"open_verzuim_meldingen": ["M-1"]`, 1)
+	v3 = strings.Replace(v3, `"given_by": "jeugdige", "giver": "j-11c0", "held_by": "holder",`,
+		`"given_by": "jeugdige", "giver": "j-11c0", "held_by": "recipient", "holder_oin": "00000001000000000001", "announced_at": "2026-11-01T00:00:00Z",`, 1)
+	v3 = strings.Replace(v3, `"designated_gemeente": ""}`, `"designated_gemeente": "GM0164"}`, 1)
+	if in, err = ParseInput([]byte(v3)); err != nil {
+		t.Fatal(err)
+	}
+	c := in.Consents[1]
+	if in.Subject.EnrolledAtHolder || in.Subject.UnauthorisedAbsenceHours4w != 16.5 || in.Subject.OpenVerzuimMeldingen[0] != "M-1" ||
+		c.HeldBy != HeldByRecipient || c.HolderOIN != "00000001000000000001" || c.AnnouncedAt == nil || in.Holder.DesignatedGemeente != "GM0164" {
+		t.Errorf("v3 fields not read: %+v", in)
+	}
+	caseJSON := `"case": {"id": "case-1", "purpose": "afstemming_ipt", "opened_by": "00000001000000000001", "opened_at": "2026-10-01T00:00:00Z", "closed_at": null, "regiehouder": "m-1",
+		"members": [{"id": "m-1", "oin": "00000001000000000001", "org_type": "school_vo", "role": "zorgcoordinator", "ring": "RING", "from": "2026-10-01T00:00:00Z", "until": null}]}, "purpose"`
+	withCase := strings.Replace(contractExample, `"purpose"`, caseJSON, 1)
+	if in, err = ParseInput([]byte(strings.Replace(withCase, "RING", "kern", 1))); err != nil || in.Case == nil || in.Case.Members[0].Ring != RingKern {
+		t.Fatalf("case not read: %v %+v", err, in.Case)
+	}
+	for name, bad := range map[string]string{
+		"subject.parents_with_gezag":     strings.Replace(contractExample, `"parents_with_gezag": 1`, `"parents_with_gezag": 3`, 1),
+		"subject.parents_with_gezag ":    strings.Replace(contractExample, `"parents_with_gezag": 1`, `"parents_with_gezag": 1.5`, 1),
+		"consents[0].held_by":            strings.Replace(contractExample, `"held_by": "holder"`, `"held_by": "team"`, 1),
+		"case.members[0].ring":           strings.Replace(withCase, "RING", "lege_stoel", 1),
+		"consents[0].grants[0].member":   strings.Replace(contractExample, `"held_by": "holder",`, `"held_by": "case", "grants": [{"categories": []}],`, 1),
+		"subject.open_verzuim_meldingen": strings.Replace(contractExample, `"open_verzuim_meldingen": []`, `"open_verzuim_meldingen": "M-1"`, 1),
+		"query":                          strings.Replace(contractExample, `"purpose"`, `"query": "inzage", "purpose"`, 1),
+	} {
+		var ie *InputError
+		if _, err := ParseInput([]byte(bad)); !errors.As(err, &ie) || ie.Field != strings.TrimSpace(name) {
+			t.Errorf("%s: got %v", name, err)
+		}
+	}
+	// A Go caller gets the same refusal of a closed list from Decide.
+	in, _ = ParseInput([]byte(contractExample))
+	in.Subject.ParentsWithGezag = 3
+	if _, err := e.Decide(t.Context(), in); !errors.Is(err, ErrEvaluation) {
+		t.Errorf("three parents decided: %v", err)
 	}
 }
 

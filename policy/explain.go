@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -32,6 +33,21 @@ var codeDutch = map[string]string{
 	"INZAGE_REQUIRED":         "de ouders hebben het rapport nog niet ingezien",
 	"BEROEPSGEHEIM_REQUIRED":  "alleen een rol met beroepsgeheim mag het beroepsgeheim doorbreken",
 	"AGE_OUT_OF_SCOPE":        "de gegevensstroom geldt niet voor een kind van deze leeftijd",
+
+	"CONSULT_IDENTIFYING":              "het consult bevat een veld of waarde buiten de vaste lijsten, of gegevens over het kind",
+	"MONITORING_DIMENSION_NOT_ALLOWED": "een rij van de telling heeft een kenmerk of waarde buiten de vaste set",
+	"MONITORING_FLOW_EXCLUDED":         "een rij telt een G-stroom (veiligheid), die nooit wordt geteld",
+	"CASE_NOT_OPEN":                    "er is geen geopende casus",
+	"NOT_A_MEMBER":                     "de verstrekker of ontvanger is geen huidig lid van de casus",
+	"NOT_REGIEHOUDER":                  "de vrager is niet de huidige regiehouder van de casus",
+	"NOT_ENROLLED_AT_HOLDER":           "het kind staat niet ingeschreven bij de verstrekkende school of kinderopvang",
+	"ATTESTED_CONSENT_PENDING":         "alleen een meegestuurde toestemming dekt deze bijzondere gegevens, en de verstrekker heeft die nog niet (of korter dan de termijn geleden) zelf aangekondigd",
+	"VERZUIM_THRESHOLD_NOT_MET":        "er is geen openstaande verzuimmelding en de drempel van ongeoorloofd verzuim is niet bereikt",
+	"VERZUIM_MELDING_REQUIRED":         "de vraag van leerplicht verwijst niet naar een openstaande verzuimmelding van deze school",
+	"INZAGE_NOT_ENTITLED":              "deze vrager heeft geen recht op inzage",
+	"INZAGE_HELD_FOR_SAFETY":           "een veiligheidsverslag dat nog niet is vrijgegeven",
+	"INZAGE_CLASS_NOT_ENTITLED":        "dit soort verslag is bij deze leeftijd niet voor deze vrager",
+	"INZAGE_WITHHELD_BY_PROFESSIONAL":  "de professional houdt dit verslag achter voor de ouders",
 }
 
 // codeRule names the rule of RULES.md ("Principles, as checks") behind each
@@ -54,6 +70,21 @@ var codeRule = map[string]string{
 	"INZAGE_REQUIRED":         "onderwijskundig rapport pas na inzage door de ouders",
 	"BEROEPSGEHEIM_REQUIRED":  "beroepsgeheim (alleen wie het heeft, mag het doorbreken)",
 	"AGE_OUT_OF_SCOPE":        "leeftijdsgrens van de stroom",
+
+	"CONSULT_IDENTIFYING":              "consult zonder naam (alleen de vaste lijsten)",
+	"MONITORING_DIMENSION_NOT_ALLOWED": "geen-monitoring-per-kind (een vaste set kenmerken)",
+	"MONITORING_FLOW_EXCLUDED":         "geen-monitoring-per-kind (G-stromen nooit geteld)",
+	"CASE_NOT_OPEN":                    "casus (alleen een geopende casus)",
+	"NOT_A_MEMBER":                     "need-to-know (lidmaatschap van de casus)",
+	"NOT_REGIEHOUDER":                  "casus (alleen de regiehouder ziet het overzicht)",
+	"NOT_ENROLLED_AT_HOLDER":           "eigen-leerling",
+	"ATTESTED_CONSENT_PENDING":         "toestemming die de ontvanger heeft (eerst zelf aankondigen)",
+	"VERZUIM_THRESHOLD_NOT_MET":        "verzuim (C1 alleen met een melding)",
+	"VERZUIM_MELDING_REQUIRED":         "verzuim (leerplicht vraagt binnen een melding)",
+	"INZAGE_NOT_ENTITLED":              "inzage (wie mag zien)",
+	"INZAGE_HELD_FOR_SAFETY":           "inzage (veiligheid eerst)",
+	"INZAGE_CLASS_NOT_ENTITLED":        "inzage (soort verslag en leeftijd)",
+	"INZAGE_WITHHELD_BY_PROFESSIONAL":  "inzage (goed hulpverlenerschap)",
 }
 
 var obligationDutch = map[string]string{
@@ -62,6 +93,8 @@ var obligationDutch = map[string]string{
 	"inform_parents":           "de ouders informeren over de melding",
 	"record_in_pupil_file":     "de verstrekking vastleggen in het leerlingdossier",
 	"review_break_glass":       "de doorbreking van het beroepsgeheim laten beoordelen",
+	"inform_other_parent":      "de andere ouder met gezag informeren",
+	"inform_before_release":    "de gevers van de meegestuurde toestemming eerst zelf informeren over de komende verstrekking",
 }
 
 var basisDutch = map[string]string{
@@ -70,6 +103,7 @@ var basisDutch = map[string]string{
 	"publieke_taak":         "publieke taak",
 	"meldrecht":             "meldrecht (Wmo 2015 art. 5.2.6)",
 	"conflict_van_plichten": "conflict van plichten",
+	"geen_persoonsgegevens": "geen persoonsgegevens",
 }
 
 // explanation is what the pack's Rego itself says about the consent part of
@@ -256,6 +290,20 @@ func (e *Engine) explainConditions(ctx context.Context, w io.Writer, in Input, f
 	if flow.Requires.CaseReference {
 		p("  zaak- of maatregelnummer vereist: aanwezig: %s", yes(strings.TrimSpace(in.CaseReference) != ""))
 	}
+	if flow.Requires.OwnPupil && e.pack.roll(in.Holder.OrgType) {
+		p("  eigen leerling vereist (het kind staat bij de verstrekker ingeschreven): %s", yes(in.Subject.EnrolledAtHolder))
+	}
+	if flow.Requires.VerzuimMelding {
+		if cmp.Or(in.Mode, ModeRequest) == ModeRequest {
+			p("  verzuimmelding vereist: de vraag noemt een openstaande melding van deze school: %s", yes(slices.Contains(in.Subject.OpenVerzuimMeldingen, in.CaseReference)))
+		} else {
+			p("  verzuimmelding vereist: drempel bereikt of een openstaande melding: %s",
+				yes(in.Subject.UnauthorisedAbsenceHours4w >= e.pack.data.VerzuimThresholdHours || len(in.Subject.OpenVerzuimMeldingen) > 0))
+		}
+	}
+	if flow.Requires.Case {
+		p("  casus vereist: alleen in een geopende casus, tussen huidige leden, met de teamtoestemming")
+	}
 	if flow.Requires.Residence {
 		var sides []string
 		for _, s := range []struct {
@@ -378,4 +426,46 @@ func orNone(s string) string {
 		return "(geen rol)"
 	}
 	return s
+}
+
+// ExplainAnswer prints, in plain Dutch, the answer to a question other than
+// release (inzage, consult, monitoring, regie): the outcome and, per
+// reason or record, what it means and the rule behind it.
+func ExplainAnswer(w io.Writer, p *Pack, q Question, a any) {
+	reasons := func(rs []Reason) {
+		for _, r := range rs {
+			fmt.Fprintf(w, "  - %s: %s (regel: %s)\n", r.Code, codeDutch[r.Code], codeRule[r.Code])
+		}
+	}
+	outcome := func(allow bool, yes, no string) {
+		if allow {
+			fmt.Fprintf(w, "Uitkomst: %s.\n", yes)
+		} else {
+			fmt.Fprintf(w, "Uitkomst: %s, omdat:\n", no)
+		}
+	}
+	switch d := a.(type) {
+	case InzageDecision:
+		fmt.Fprintf(w, "Vraag: inzage door een %s in de beslissingen over een kind.\n", q.Inzage.Requester.Kind)
+		outcome(d.Allow, "de vrager heeft recht op inzage", "geen inzage")
+		reasons(d.Reasons)
+		for _, id := range d.Shown {
+			fmt.Fprintf(w, "  getoond: %s\n", id)
+		}
+		for _, h := range d.HeldBack {
+			fmt.Fprintf(w, "  achtergehouden: %s, %s (%s)\n", h.Record, h.Code, codeDutch[h.Code])
+		}
+	case Decision:
+		fmt.Fprintf(w, "Vraag: mag dit anonieme consult (%s) worden verstuurd?\n", orNone(d.FlowID()))
+		outcome(d.Allow, "het consult mag worden verstuurd; er gaan geen persoonsgegevens mee", "het consult wordt geweigerd")
+		reasons(d.Reasons)
+	case MonitoringDecision:
+		fmt.Fprintf(w, "Vraag: mag deze telling (%s) naar de monitor?\n", orNone(d.FlowID()))
+		outcome(d.Allow, fmt.Sprintf("de telling mag weg; tellingen onder %d gaan als \"<10\"", p.data.Monitoring.SmallCell), "de telling wordt geweigerd")
+		reasons(d.Reasons)
+	case RegieDecision:
+		fmt.Fprintln(w, "Vraag: mag deze vrager het regiehoudersoverzicht van de casus zien?")
+		outcome(d.Allow, "ja, met alleen de velden "+strings.Join(d.Fields, ", "), "nee")
+		reasons(d.Reasons)
+	}
 }

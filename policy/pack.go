@@ -11,6 +11,7 @@ package policy
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -68,6 +69,20 @@ type Data struct {
 	Consent    ConsentRules      `yaml:"consent" json:"consent"`
 	Messages   map[string]string `yaml:"messages" json:"messages"`
 	Flows      []Flow            `yaml:"flows" json:"flows"`
+	// VerzuimThresholdHours is the hours of unauthorised absence in 4
+	// school weeks from which a C1 notification may go without an open
+	// melding (RULES.md "Verzuim").
+	VerzuimThresholdHours float64 `yaml:"verzuim_threshold_hours" json:"verzuim_threshold_hours"`
+	// Inzage is the inzage table (RULES.md "Rights the system serves").
+	Inzage InzageRules `yaml:"inzage" json:"inzage"`
+	// Consult is the closed list of keys of an N1 consult, each with its
+	// closed list of values (RULES.md "Consultation without a name").
+	Consult map[string]ConsultField `yaml:"consult" json:"consult"`
+	// Monitoring fixes the rows of an M1 export (RULES.md "Regional
+	// monitoring").
+	Monitoring MonitoringRules `yaml:"monitoring" json:"monitoring"`
+	// Regie is the regiehouder view of a case (RULES.md "The case team").
+	Regie RegieRules `yaml:"regie" json:"regie"`
 	// DefaultRetentionDays is the retention of a decision that matched no
 	// flow (its audit record is kept as long).
 	DefaultRetentionDays int `yaml:"default_retention_days" json:"default_retention_days"`
@@ -91,6 +106,82 @@ type OrgType struct {
 	// (a gemeente); a flow with the residence condition requires its code
 	// to be the child's woongemeente (RULES.md "Residence").
 	Residence bool `yaml:"residence" json:"residence"`
+	// School: a school side (its designated gemeente counts where a flow
+	// switches it on; holder_school_obligations apply to it).
+	School bool `yaml:"school" json:"school"`
+	// Roll: the party keeps a roll of its children (school, kinderopvang);
+	// own_pupil applies to it.
+	Roll bool `yaml:"roll" json:"roll"`
+}
+
+// InzageRules is the inzage table: which class of decision record a
+// requester may see at which age.
+type InzageRules struct {
+	// DefaultClass is the class of a record whose flow the pack does not
+	// know.
+	DefaultClass string `yaml:"default_class" json:"default_class"`
+	// HeldForSafety are the classes held back from everyone until a
+	// professional marks the record released_for_inzage; once released such
+	// a record follows the column of ReleasedAs.
+	HeldForSafety []string `yaml:"held_for_safety" json:"held_for_safety"`
+	ReleasedAs    string   `yaml:"released_as" json:"released_as"`
+	// Withholdable are the classes a professional may hold back from the
+	// parents (withhold_from_parents).
+	Withholdable []string `yaml:"withholdable" json:"withholdable"`
+	// Requesters are the columns of the table, per kind (and for an ouder
+	// gezag; nil for any).
+	Requesters []InzageRequester `yaml:"requesters" json:"requesters"`
+}
+
+// InzageRequester is one kind of requester: per age band the classes it
+// may see (none: not entitled).
+type InzageRequester struct {
+	Kind  string           `yaml:"kind" json:"kind"`
+	Gezag *bool            `yaml:"gezag" json:"gezag"`
+	ByAge []InzageAgeClass `yaml:"by_age" json:"by_age"`
+}
+
+// InzageAgeClass lists the classes a requester may see from MinAge to
+// MaxAge inclusive; a nil MaxAge has no upper bound.
+type InzageAgeClass struct {
+	MinAge  int      `yaml:"min_age" json:"min_age"`
+	MaxAge  *int     `yaml:"max_age" json:"max_age"`
+	Classes []string `yaml:"classes" json:"classes"`
+}
+
+// InzageClasses are the classes of a decision record (RULES.md "Inzage").
+var InzageClasses = []string{"onderwijs", "zorg", "veiligheid"}
+
+// ConsultField is one key an N1 consult may hold: its closed list of
+// values; List takes a list of them.
+type ConsultField struct {
+	List   bool     `yaml:"list" json:"list"`
+	Values []string `yaml:"values" json:"values"`
+}
+
+// MonitoringRules fix the rows of an M1 export.
+type MonitoringRules struct {
+	// Dimensions every row has, exactly (a subset of MonitoringDimensions).
+	Dimensions []string `yaml:"dimensions" json:"dimensions"`
+	// ExcludedFlows may never be counted (MONITORING_FLOW_EXCLUDED).
+	ExcludedFlows []string `yaml:"excluded_flows" json:"excluded_flows"`
+	// SmallCell: a count below it (zero included) leaves as "<10".
+	SmallCell int `yaml:"small_cell" json:"small_cell"`
+}
+
+// MonitoringDimensions are the dimensions an M1 row may have, each with
+// its own closed set of values (POLICY-CONTRACT.md "monitoring").
+var MonitoringDimensions = []string{"flow", "purpose", "outcome", "reason", "counterpart_org_type", "school_oin", "month"}
+
+// GatewayReasonCodes are the codes the gateway answers with outside the
+// pack (POLICY-CONTRACT.md "Reason codes"); they are valid in an M1 row.
+var GatewayReasonCodes = []string{"SUBJECT_UNKNOWN", "STATEMENT_INVALID"}
+
+// RegieRules are the regiehouder view: the flow whose cases it shows and
+// the fields of the view.
+type RegieRules struct {
+	Flow   string   `yaml:"flow" json:"flow"`
+	Fields []string `yaml:"fields" json:"fields"`
 }
 
 // Role is a professional role. Beroepsgeheim marks professional secrecy.
@@ -115,6 +206,12 @@ type ConsentRules struct {
 	// ParentsRequired is the number of distinct matching "ouder" consents
 	// needed where a parent's consent is required (1: one parent suffices).
 	ParentsRequired int `yaml:"parents_required" json:"parents_required"`
+	// InformOtherParent: a release with the ouder consents of fewer persons
+	// than have gezag carries inform_other_parent (the school regime).
+	InformOtherParent bool `yaml:"inform_other_parent" json:"inform_other_parent"`
+	// AttestedNoticeDays: an attested consent covers a special category
+	// only this many days after the holder announced it (announced_at).
+	AttestedNoticeDays int `yaml:"attested_notice_days" json:"attested_notice_days"`
 	// AttestedConsent: a consent the recipient attests (held_by recipient)
 	// counts, in request mode. Off unless a regime or flow turns it on.
 	AttestedConsent bool              `yaml:"attested_consent" json:"attested_consent"`
@@ -129,18 +226,20 @@ type ConsentRules struct {
 // and optionally its own parents_required and attested_consent (nil
 // inherits the global setting).
 type Regime struct {
-	ByAge           []AgeBand `yaml:"by_age" json:"by_age"`
-	ParentsRequired *int      `yaml:"parents_required" json:"parents_required,omitempty"`
-	AttestedConsent *bool     `yaml:"attested_consent" json:"attested_consent,omitempty"`
+	ByAge             []AgeBand `yaml:"by_age" json:"by_age"`
+	ParentsRequired   *int      `yaml:"parents_required" json:"parents_required,omitempty"`
+	AttestedConsent   *bool     `yaml:"attested_consent" json:"attested_consent,omitempty"`
+	InformOtherParent *bool     `yaml:"inform_other_parent" json:"inform_other_parent,omitempty"`
 }
 
 // ConsentSettings are the consent settings in force for one flow under one
 // regime, after inheritance (see ConsentRules).
 type ConsentSettings struct {
-	Regime          string    `json:"regime"`
-	ByAge           []AgeBand `json:"by_age"`
-	ParentsRequired int       `json:"parents_required"`
-	AttestedConsent bool      `json:"attested_consent"`
+	Regime            string    `json:"regime"`
+	ByAge             []AgeBand `json:"by_age"`
+	ParentsRequired   int       `json:"parents_required"`
+	AttestedConsent   bool      `json:"attested_consent"`
+	InformOtherParent bool      `json:"inform_other_parent"`
 }
 
 // ConsentSettings returns the settings of flow f under regime (the flow's
@@ -151,7 +250,11 @@ func (d *Data) ConsentSettings(f Flow, regime string) (ConsentSettings, bool) {
 	if f.Consent == "none" || !ok {
 		return ConsentSettings{}, false
 	}
-	s := ConsentSettings{Regime: regime, ByAge: r.ByAge, ParentsRequired: d.Consent.ParentsRequired, AttestedConsent: d.Consent.AttestedConsent}
+	s := ConsentSettings{Regime: regime, ByAge: r.ByAge, ParentsRequired: d.Consent.ParentsRequired,
+		AttestedConsent: d.Consent.AttestedConsent, InformOtherParent: d.Consent.InformOtherParent}
+	if r.InformOtherParent != nil {
+		s.InformOtherParent = *r.InformOtherParent
+	}
 	if r.ParentsRequired != nil {
 		s.ParentsRequired = *r.ParentsRequired
 	}
@@ -204,6 +307,22 @@ type Flow struct {
 	// Mode is who starts the exchange: "request", "notification" or "both"
 	// (RULES.md "Flows", mode column).
 	Mode string `yaml:"mode" json:"mode"`
+	// Query is the question that decides the flow: "release" (the default
+	// when empty), "consult" (N1) or "monitoring" (M1).
+	Query string `yaml:"query" json:"query,omitempty"`
+	// StatutoryBasis names the statute that lets a publieke_taak flow carry
+	// special categories (S1: WPO art. 18a); without it the loader refuses
+	// them (principle bijzonder).
+	StatutoryBasis string `yaml:"statutory_basis" json:"statutory_basis,omitempty"`
+	// DesignatedGemeente: the gemeente side also passes the residence check
+	// with the school side's designated gemeente (A1 and B1 only).
+	DesignatedGemeente *bool `yaml:"designated_gemeente" json:"designated_gemeente,omitempty"`
+	// InzageClass is the class of the flow's decision records (onderwijs,
+	// zorg, veiligheid) in the inzage table.
+	InzageClass string `yaml:"inzage_class" json:"inzage_class"`
+	// HolderSchoolObligations are added to a release when the holder's org
+	// type is a school (K1: record_in_pupil_file).
+	HolderSchoolObligations []string `yaml:"holder_school_obligations" json:"holder_school_obligations,omitempty"`
 	// Per-flow consent settings; nil inherits the regime's or the global one.
 	ParentsRequired *int         `yaml:"parents_required" json:"parents_required,omitempty"`
 	AttestedConsent *bool        `yaml:"attested_consent" json:"attested_consent,omitempty"`
@@ -238,22 +357,53 @@ type Requirements struct {
 	Residence bool `yaml:"residence" json:"residence"`
 	// CaseReference: the requester must give a case reference.
 	CaseReference bool `yaml:"case_reference" json:"case_reference"`
+	// OwnPupil: a holder whose org type keeps a roll has the child on it
+	// (subject.enrolled_at_holder; NOT_ENROLLED_AT_HOLDER).
+	OwnPupil bool `yaml:"own_pupil" json:"own_pupil"`
+	// VerzuimMelding: the C1 trigger (RULES.md "Verzuim").
+	VerzuimMelding bool `yaml:"verzuim_melding" json:"verzuim_melding"`
+	// Case: an open case with holder and recipient current members; only
+	// team consents count (RULES.md "The case team").
+	Case bool `yaml:"case" json:"case"`
 }
+
+// DesignatedGemeenteFlows are the only flows on which the designated
+// gemeente may be switched on (RULES.md "Residence": the woonplaatsbeginsel
+// and Lpw art. 16 decide on every other flow).
+var DesignatedGemeenteFlows = []string{"A1", "B1"}
+
+// The questions of the contract (the input's query).
+const (
+	QueryRelease    = "release"
+	QueryInzage     = "inzage"
+	QueryConsult    = "consult"
+	QueryMonitoring = "monitoring"
+	QueryRegie      = "regie"
+)
+
+// Queries are the values of a decision input's query.
+var Queries = []string{QueryRelease, QueryInzage, QueryConsult, QueryMonitoring, QueryRegie}
+
+// FlowQueries are the questions a flow may be decided by.
+var FlowQueries = []string{QueryRelease, QueryConsult, QueryMonitoring}
 
 // FlowModes are the values of a flow's mode; "both" allows either Mode.
 var FlowModes = []string{ModeRequest, ModeNotification, "both"}
 
 // Bases are the legal bases a flow may name (RULES.md "grondslag").
-var Bases = []string{"toestemming", "wettelijke_plicht", "publieke_taak", "meldrecht", "conflict_van_plichten"}
+var Bases = []string{"toestemming", "wettelijke_plicht", "publieke_taak", "meldrecht", "conflict_van_plichten", "geen_persoonsgegevens"}
 
-// ReasonCodes are the reason codes of POLICY-CONTRACT.md; data.yaml must
-// hold a Dutch message for each.
-// (version 2), in the contract's order.
+// ReasonCodes are the reason codes of POLICY-CONTRACT.md (version 3), in
+// the contract's order; data.yaml must hold a Dutch message for each.
 var ReasonCodes = []string{
-	"UNKNOWN_PURPOSE", "NO_MATCHING_FLOW", "MODE_NOT_ALLOWED", "ROLE_NOT_ALLOWED", "RELATION_REQUIRED",
-	"NOT_RESIDENT", "CONSENT_MISSING", "CONSENT_WITHDRAWN", "CONSENT_EXPIRED", "CATEGORY_NOT_IN_FLOW",
-	"CATEGORY_NOT_CONSENTED", "JUSTIFICATION_REQUIRED", "CASE_REFERENCE_REQUIRED", "NOT_ENROLLED",
-	"INZAGE_REQUIRED", "BEROEPSGEHEIM_REQUIRED", "AGE_OUT_OF_SCOPE",
+	"UNKNOWN_PURPOSE", "NO_MATCHING_FLOW", "MODE_NOT_ALLOWED", "ROLE_NOT_ALLOWED", "CONSULT_IDENTIFYING",
+	"MONITORING_DIMENSION_NOT_ALLOWED", "MONITORING_FLOW_EXCLUDED", "RELATION_REQUIRED", "CASE_NOT_OPEN",
+	"NOT_A_MEMBER", "NOT_REGIEHOUDER", "NOT_RESIDENT", "NOT_ENROLLED_AT_HOLDER", "CONSENT_MISSING",
+	"CONSENT_WITHDRAWN", "CONSENT_EXPIRED", "CATEGORY_NOT_IN_FLOW", "CATEGORY_NOT_CONSENTED",
+	"ATTESTED_CONSENT_PENDING", "JUSTIFICATION_REQUIRED", "CASE_REFERENCE_REQUIRED", "NOT_ENROLLED",
+	"INZAGE_REQUIRED", "VERZUIM_THRESHOLD_NOT_MET", "VERZUIM_MELDING_REQUIRED", "BEROEPSGEHEIM_REQUIRED",
+	"AGE_OUT_OF_SCOPE", "INZAGE_NOT_ENTITLED", "INZAGE_HELD_FOR_SAFETY", "INZAGE_CLASS_NOT_ENTITLED",
+	"INZAGE_WITHHELD_BY_PROFESSIONAL",
 }
 
 // messageArgs is how many %s each reason message takes: the values the
@@ -262,6 +412,7 @@ var ReasonCodes = []string{
 var messageArgs = map[string]int{
 	"UNKNOWN_PURPOSE": 1, "ROLE_NOT_ALLOWED": 2, "CONSENT_MISSING": 1, "CONSENT_WITHDRAWN": 1,
 	"CONSENT_EXPIRED": 1, "CATEGORY_NOT_IN_FLOW": 1, "CATEGORY_NOT_CONSENTED": 1,
+	"NOT_A_MEMBER": 1, "ATTESTED_CONSENT_PENDING": 1,
 }
 
 // Givers are the values of a consent's given_by.
@@ -530,7 +681,7 @@ func (d *Data) Validate() error {
 	orgs := set("org type", "org_types", ids(d.OrgTypes, func(x OrgType) string { return x.ID }))
 	roles := set("role", "roles", ids(d.Roles, func(x Role) string { return x.ID }))
 	cats := set("category", "categories", ids(d.Categories, func(x Category) string { return x.ID }))
-	set("flow", "flows", ids(d.Flows, func(x Flow) string { return x.ID }))
+	flowIDs := set("flow", "flows", ids(d.Flows, func(x Flow) string { return x.ID }))
 	special := make(map[string]bool)
 	for _, c := range d.Categories {
 		special[c.ID] = c.Special
@@ -558,6 +709,13 @@ func (d *Data) Validate() error {
 	if d.DefaultRetentionDays <= 0 {
 		at("default_retention_days", "default_retention_days: must be positive")
 	}
+	if d.Consent.AttestedNoticeDays < 0 {
+		at("consent.attested_notice_days", "consent.attested_notice_days: must not be negative")
+	}
+	if d.VerzuimThresholdHours <= 0 {
+		at("verzuim_threshold_hours", "verzuim_threshold_hours: must be positive")
+	}
+	d.validateQuestions(at, flowIDs)
 	checkBands := func(path, what string, bands []AgeBand) {
 		if len(bands) == 0 {
 			at(path, "%s: no age bands (by_age)", what)
@@ -650,6 +808,32 @@ func (d *Data) Validate() error {
 		if f.ConsentByAge != nil {
 			checkBands(fk+".consent_by_age", "flow "+f.ID+": consent_by_age", f.ConsentByAge)
 		}
+		if f.Query != "" && !slices.Contains(FlowQueries, f.Query) {
+			fl("query", "query must be release, consult or monitoring (got %q)", f.Query)
+		}
+		personal := f.Query == "" || f.Query == QueryRelease
+		if personal == (f.Basis == "geen_persoonsgegevens") {
+			fl("basis", "basis geen_persoonsgegevens belongs to a consult or monitoring flow, and only there")
+		}
+		if f.DesignatedGemeente != nil && *f.DesignatedGemeente {
+			if !slices.Contains(DesignatedGemeenteFlows, f.ID) {
+				fl("designated_gemeente", "the designated gemeente may be switched on only on %s (RULES.md \"Residence\": the woongemeente decides elsewhere)", strings.Join(DesignatedGemeenteFlows, " and "))
+			}
+			if !f.Requires.Residence {
+				fl("designated_gemeente", "designated_gemeente on a flow without residence")
+			}
+		}
+		if !slices.Contains(InzageClasses, f.InzageClass) {
+			fl("inzage_class", "inzage_class must be one of %s (got %q)", strings.Join(InzageClasses, ", "), f.InzageClass)
+		}
+		for _, o := range f.HolderSchoolObligations {
+			if o == "" {
+				fl("holder_school_obligations", "empty obligation")
+			}
+		}
+		if f.Requires.Case && f.Consent == "none" {
+			fl("requires.case", "case on a flow without consent (the team consent is its basis)")
+		}
 		if f.AttestedConsent != nil && *f.AttestedConsent && f.Mode == ModeNotification {
 			fl("attested_consent", "attested_consent on a notification flow (an attested consent counts only in request mode)")
 		}
@@ -677,7 +861,7 @@ func (d *Data) Validate() error {
 				fl("requires.residence", "residence on a flow where neither side can be an org type marked residence")
 			}
 		}
-		if len(f.Categories) == 0 {
+		if len(f.Categories) == 0 && f.Query != QueryConsult {
 			fl("categories", "no categories")
 		}
 		for _, c := range f.Categories {
@@ -686,8 +870,8 @@ func (d *Data) Validate() error {
 			}
 			// bijzonder: special categories move only with consent or a
 			// statutory basis, never on publieke_taak alone.
-			if special[c] && f.Basis == "publieke_taak" {
-				fl("categories", "special category %q on basis publieke_taak (needs consent or a statutory basis)", c)
+			if special[c] && f.Basis == "publieke_taak" && strings.TrimSpace(f.StatutoryBasis) == "" {
+				fl("categories", "special category %q on basis publieke_taak without statutory_basis (needs consent or a statutory basis)", c)
 			}
 		}
 		for _, c := range f.Never {
@@ -713,6 +897,8 @@ func (d *Data) Validate() error {
 		f.Recipient.Roles = nonNil(f.Recipient.Roles)
 		f.Never = nonNil(f.Never)
 		f.Obligations = nonNil(f.Obligations)
+		f.HolderSchoolObligations = nonNil(f.HolderSchoolObligations)
+		f.Categories = nonNil(f.Categories)
 	}
 	// Flow selection must be unambiguous.
 	for i, a := range d.Flows {
@@ -724,6 +910,108 @@ func (d *Data) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// validateQuestions checks the data of the other questions: the inzage
+// table, the consult's closed lists, the monitoring rows and the regie view.
+func (d *Data) validateQuestions(at func(path, format string, args ...any), flows map[string]bool) {
+	in := d.Inzage
+	class := func(path, c string) {
+		if !slices.Contains(InzageClasses, c) {
+			at(path, "%s: unknown inzage class %q", path, c)
+		}
+	}
+	class("inzage.default_class", in.DefaultClass)
+	class("inzage.released_as", in.ReleasedAs)
+	for _, c := range in.HeldForSafety {
+		class("inzage.held_for_safety", c)
+		if c == in.ReleasedAs {
+			at("inzage.released_as", "inzage.released_as: a released record cannot follow a class held for safety")
+		}
+	}
+	for _, c := range in.Withholdable {
+		class("inzage.withholdable", c)
+	}
+	if len(in.Requesters) == 0 {
+		at("inzage.requesters", "inzage.requesters: none")
+	}
+	seen := map[string]bool{}
+	for i, r := range in.Requesters {
+		rp := fmt.Sprintf("inzage.requesters[%d]", i)
+		if !slices.Contains(InzageKinds, r.Kind) {
+			at(rp, "%s: kind must be ouder or jeugdige (got %q)", rp, r.Kind)
+		}
+		key := r.Kind + "/any"
+		if r.Gezag != nil {
+			key = fmt.Sprintf("%s/%v", r.Kind, *r.Gezag)
+		}
+		if seen[key] || seen[r.Kind+"/any"] || (r.Gezag == nil && (seen[r.Kind+"/true"] || seen[r.Kind+"/false"])) {
+			at(rp, "%s: a second row for the same requester", rp)
+		}
+		seen[key] = true
+		next := 0
+		for j, b := range r.ByAge {
+			bp := fmt.Sprintf("%s.by_age[%d]", rp, j)
+			if b.MinAge != next {
+				at(bp, "%s: starts at %d, expected %d", bp, b.MinAge, next)
+			}
+			for _, c := range b.Classes {
+				class(bp, c)
+			}
+			if b.MaxAge == nil {
+				next = -1
+				if j != len(r.ByAge)-1 {
+					at(bp, "%s: only the last band may be open-ended", bp)
+				}
+				break
+			}
+			next = *b.MaxAge + 1
+		}
+		if next != -1 {
+			at(rp, "%s: the last band must have no max_age", rp)
+		}
+	}
+	if len(d.Consult) == 0 {
+		at("consult", "consult: no keys")
+	}
+	for k, f := range d.Consult {
+		if len(f.Values) == 0 {
+			at("consult."+k, "consult.%s: no values", k)
+		}
+	}
+	m := d.Monitoring
+	if len(m.Dimensions) == 0 {
+		at("monitoring.dimensions", "monitoring.dimensions: none")
+	}
+	dims := map[string]bool{}
+	for _, x := range m.Dimensions {
+		if !slices.Contains(MonitoringDimensions, x) {
+			at("monitoring.dimensions", "monitoring.dimensions: unknown dimension %q (one of %s)", x, strings.Join(MonitoringDimensions, ", "))
+		}
+		if dims[x] {
+			at("monitoring.dimensions", "monitoring.dimensions: %q twice", x)
+		}
+		dims[x] = true
+	}
+	for _, f := range m.ExcludedFlows {
+		if !flows[f] {
+			at("monitoring.excluded_flows", "monitoring.excluded_flows: unknown flow %q", f)
+		}
+	}
+	if m.SmallCell < 1 {
+		at("monitoring.small_cell", "monitoring.small_cell: must be at least 1")
+	}
+	if !flows[d.Regie.Flow] {
+		at("regie.flow", "regie.flow: unknown flow %q", d.Regie.Flow)
+	} else if f := d.Flows[slices.IndexFunc(d.Flows, func(f Flow) bool { return f.ID == d.Regie.Flow })]; !f.Requires.Case {
+		at("regie.flow", "regie.flow: flow %s has no case (requires.case)", f.ID)
+	}
+	if len(d.Regie.Fields) == 0 {
+		at("regie.fields", "regie.fields: none")
+	}
+}
+
+// InzageKinds are the values of an inzage requester's kind.
+var InzageKinds = []string{"ouder", "jeugdige"}
 
 func ids[T any](xs []T, id func(T) string) []string {
 	out := make([]string, len(xs))
@@ -783,7 +1071,8 @@ func (d *Data) opaData() map[string]any {
 	orgs := make(map[string]any, len(d.OrgTypes))
 	var orgIDs []string
 	for _, o := range d.OrgTypes {
-		orgs[o.ID] = map[string]any{"id": o.ID, "description": o.Description, "care": o.Care, "residence": o.Residence}
+		orgs[o.ID] = map[string]any{"id": o.ID, "description": o.Description, "care": o.Care, "residence": o.Residence,
+			"school": o.School, "roll": o.Roll}
 		orgIDs = append(orgIDs, o.ID)
 	}
 	roles := make(map[string]any, len(d.Roles))
@@ -859,9 +1148,10 @@ func (d *Data) opaData() map[string]any {
 				continue
 			}
 			consent[name] = map[string]any{
-				"by_age":           bandsValue(cs.ByAge),
-				"parents_required": cs.ParentsRequired,
-				"attested_consent": cs.AttestedConsent,
+				"by_age":              bandsValue(cs.ByAge),
+				"parents_required":    cs.ParentsRequired,
+				"attested_consent":    cs.AttestedConsent,
+				"inform_other_parent": cs.InformOtherParent,
 			}
 		}
 		obligations := slices.Clone(f.Obligations)
@@ -875,13 +1165,18 @@ func (d *Data) opaData() map[string]any {
 				"relation": f.Requires.Relation, "justification": f.Requires.Justification,
 				"enrolment": f.Requires.Enrolment, "inzage": f.Requires.Inzage,
 				"beroepsgeheim": f.Requires.Beroepsgeheim, "residence": f.Requires.Residence,
-				"case_reference": f.Requires.CaseReference,
+				"case_reference": f.Requires.CaseReference, "own_pupil": f.Requires.OwnPupil,
+				"verzuim_melding": f.Requires.VerzuimMelding, "case": f.Requires.Case,
 			},
-			"request_checks":   list(requestChecks),
-			"subject_checks":   list(subjectChecks),
-			"residence":        f.Requires.Residence,
-			"consent_settings": consent,
-			"min_age":          f.MinAge, "max_age": maxAge, "age_to": ageTo,
+			"query":                     cmp.Or(f.Query, QueryRelease),
+			"designated_gemeente":       f.DesignatedGemeente != nil && *f.DesignatedGemeente,
+			"inzage_class":              f.InzageClass,
+			"holder_school_obligations": list(f.HolderSchoolObligations),
+			"request_checks":            list(requestChecks),
+			"subject_checks":            list(subjectChecks),
+			"residence":                 f.Requires.Residence,
+			"consent_settings":          consent,
+			"min_age":                   f.MinAge, "max_age": maxAge, "age_to": ageTo,
 			"obligations":    list(obligations),
 			"retention_days": f.RetentionDays,
 		}
@@ -917,16 +1212,57 @@ func (d *Data) opaData() map[string]any {
 	for k, v := range d.Messages {
 		messages[k] = v
 	}
+	requesters := make([]any, len(d.Inzage.Requesters))
+	for i, r := range d.Inzage.Requesters {
+		var gezag any
+		if r.Gezag != nil {
+			gezag = *r.Gezag
+		}
+		bands := make([]any, len(r.ByAge))
+		for j, b := range r.ByAge {
+			hi := MaxAge
+			if b.MaxAge != nil {
+				hi = min(*b.MaxAge, MaxAge)
+			}
+			bands[j] = map[string]any{"min_age": b.MinAge, "age_to": hi, "classes": list(b.Classes)}
+		}
+		requesters[i] = map[string]any{"kind": r.Kind, "gezag": gezag, "by_age": bands}
+	}
+	consult := make(map[string]any, len(d.Consult))
+	for k, f := range d.Consult {
+		consult[k] = map[string]any{"list": f.List, "values": set(f.Values)}
+	}
+	reasons := set(append(slices.Clone(ReasonCodes), GatewayReasonCodes...))
+	reasons[""] = true
 	return map[string]any{"schakel": map[string]any{"rules": map[string]any{
+		"verzuim_threshold_hours": d.VerzuimThresholdHours,
+		"inzage": map[string]any{
+			"default_class":   d.Inzage.DefaultClass,
+			"held_for_safety": set(d.Inzage.HeldForSafety),
+			"released_as":     d.Inzage.ReleasedAs,
+			"withholdable":    set(d.Inzage.Withholdable),
+			"requesters":      requesters,
+		},
+		"consult": consult,
+		"monitoring": map[string]any{
+			"dimensions":     list(d.Monitoring.Dimensions),
+			"row_keys":       set(append(slices.Clone(d.Monitoring.Dimensions), "count")),
+			"excluded_flows": set(d.Monitoring.ExcludedFlows),
+			"small_cell":     d.Monitoring.SmallCell,
+			"reasons":        reasons,
+		},
+		"regie":      map[string]any{"flow": d.Regie.Flow, "fields": list(d.Regie.Fields)},
 		"purposes":   purposes,
 		"org_types":  orgs,
 		"roles":      roles,
 		"categories": cats,
 		"consent": map[string]any{
-			"parents_required": d.Consent.ParentsRequired,
-			"attested_consent": d.Consent.AttestedConsent,
-			"strict_regime":    d.Consent.StrictRegime,
-			"regimes":          regimes,
+			"parents_required":     d.Consent.ParentsRequired,
+			"attested_consent":     d.Consent.AttestedConsent,
+			"attested_notice_days": d.Consent.AttestedNoticeDays,
+			"inform_other_parent":  d.Consent.InformOtherParent,
+			"strict_regime":        d.Consent.StrictRegime,
+			"regimes":              regimes,
 		},
 		"messages":               messages,
 		"flows":                  flows,
@@ -965,6 +1301,16 @@ func (p *Pack) residence(orgType string) bool {
 	for _, o := range p.data.OrgTypes {
 		if o.ID == orgType {
 			return o.Residence
+		}
+	}
+	return false
+}
+
+// roll reports whether the org type keeps a roll (own_pupil applies).
+func (p *Pack) roll(orgType string) bool {
+	for _, o := range p.data.OrgTypes {
+		if o.ID == orgType {
+			return o.Roll
 		}
 	}
 	return false

@@ -25,13 +25,13 @@ func TestLoadPackRefuses(t *testing.T) {
 			f["decision_test.rego"] = replaceOnce(t, f["decision_test.rego"], "codes(d) := [r.code | some r in d.reasons]", "codes(d) := [r.code | some r in reasonz(d)]")
 		}, []string{"decision_test.rego:", "reasonz"}},
 		"yaml syntax error": {func(t *testing.T, f map[string]string) {
-			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "parents_required: 1", "parents_required: [1")
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  parents_required: 1\n", "  parents_required: [1\n")
 		}, []string{"data.yaml:", "yaml:", "line"}},
 		"yaml unknown key": {func(t *testing.T, f map[string]string) {
-			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    requires: {relation: true, residence: true}\n", "    requires: {relation: true, residence: true}\n    bewaren: 3\n")
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    requires: {relation: true, residence: true, own_pupil: true}\n", "    requires: {relation: true, residence: true, own_pupil: true}\n    bewaren: 3\n")
 		}, []string{"data.yaml:", "bewaren"}},
 		"flow names an unknown recipient role": {func(t *testing.T, f map[string]string) {
-			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "roles: [jeugdhulpverlener, wijkcoach, schoolmaatschappelijk_werker, orthopedagoog]", "roles: [jeugdhulpverlener, wijkcoach, schoolmaatschappelijk_werker, orthopedagog]")
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "roles: [jeugdhulpverlener, wijkcoach, schoolmaatschappelijk_werker, orthopedagoog]\n    categories: [identificatie, verzuim", "roles: [jeugdhulpverlener, wijkcoach, schoolmaatschappelijk_werker, orthopedagog]\n    categories: [identificatie, verzuim")
 		}, []string{"data.yaml:", "flow A1", `unknown role "orthopedagog"`}},
 		"flow names an unknown holder role": {func(t *testing.T, f map[string]string) {
 			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "holder: {org_types: [gemeente], roles: [leerplichtambtenaar]}", "holder: {org_types: [gemeente], roles: [leerplicht]}")
@@ -44,7 +44,7 @@ func TestLoadPackRefuses(t *testing.T) {
 		}, []string{"data.yaml:", `flow "C1": duplicate id`}},
 		"two flows for one request": {func(t *testing.T, f map[string]string) {
 			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    purpose: continuiteit_jgz\n", "    purpose: schoolparticipatie\n")
-			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    recipient: {org_types: [jgz], roles: [jeugdverpleegkundige, jeugdarts]}", "    recipient: {org_types: [jgz, school_vo], roles: [jeugdverpleegkundige, jeugdarts]}")
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    recipient: {org_types: [jgz], roles: [jeugdverpleegkundige, jeugdarts]}\n    categories: [identificatie, gezondheid", "    recipient: {org_types: [jgz, school_vo], roles: [jeugdverpleegkundige, jeugdarts]}\n    categories: [identificatie, gezondheid")
 		}, []string{"data.yaml:", "flows D2 and D3"}},
 		"missing message": {func(t *testing.T, f map[string]string) {
 			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  NOT_ENROLLED:", "  NIET_INGESCHREVEN:")
@@ -63,7 +63,7 @@ func TestLoadPackRefuses(t *testing.T) {
 		}, []string{"flow G2: mode must be", `"pull"`}},
 		"parents_required 3 under B1": {func(t *testing.T, f map[string]string) {
 			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  - id: B1\n", "  - id: B1\n    parents_required: 3\n")
-		}, []string{"line 211: flow B1: parents_required must be 1 or 2"}},
+		}, []string{"line 344: flow B1: parents_required must be 1 or 2"}},
 		"consent setting on a flow without consent": {func(t *testing.T, f map[string]string) {
 			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  - id: C1\n", "  - id: C1\n    parents_required: 2\n")
 		}, []string{"flow C1: parents_required on a flow without consent"}},
@@ -71,8 +71,32 @@ func TestLoadPackRefuses(t *testing.T) {
 			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    school:           # education data under the AVG alone\n", "    school:           # education data under the AVG alone\n      ouders: 2\n")
 		}, []string{"data.yaml:", "line ", "unknown key ouders in a consent regime"}},
 		"residence where no side is a gemeente": {func(t *testing.T, f map[string]string) {
-			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    recipient: {org_types: [jgz], roles: [jeugdverpleegkundige, jeugdarts]}\n", "    recipient: {org_types: [jgz], roles: [jeugdverpleegkundige, jeugdarts]}\n    requires: {residence: true}\n")
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    recipient: {org_types: [jgz], roles: [jeugdverpleegkundige, jeugdarts]}\n    categories: [identificatie, gezondheid, gezinssituatie]\n", "    recipient: {org_types: [jgz], roles: [jeugdverpleegkundige, jeugdarts]}\n    categories: [identificatie, gezondheid, gezinssituatie]\n    requires: {residence: true}\n")
 		}, []string{"flow D3: residence on a flow where neither side"}},
+		"designated gemeente switched on outside A1 and B1": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    requires: {residence: true}   # never designated (woonplaatsbeginsel)\n", "    requires: {residence: true}\n    designated_gemeente: true\n")
+		}, []string{"flow B2: the designated gemeente may be switched on only on A1 and B1"}},
+		"designated gemeente on a flow without residence": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    requires: {relation: true, residence: true, own_pupil: true}\n    designated_gemeente: false", "    requires: {relation: true, own_pupil: true}\n    designated_gemeente: true")
+		}, []string{"flow A1: designated_gemeente on a flow without residence"}},
+		"unknown inzage class": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  released_as: zorg\n", "  released_as: medisch\n")
+		}, []string{`inzage.released_as: unknown inzage class "medisch"`}},
+		"monitoring per child": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  dimensions: [flow, purpose,", "  dimensions: [bsn, flow, purpose,")
+		}, []string{`monitoring.dimensions: unknown dimension "bsn"`}},
+		"small cell below 1": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  small_cell: 10\n", "  small_cell: 0\n")
+		}, []string{"monitoring.small_cell: must be at least 1"}},
+		"special category on publieke_taak without a statute": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    statutory_basis: \"WPO art. 18a en de overeenkomstige artikelen van WVO 2020 en WEC\"\n", "")
+		}, []string{"flow S1", `special category "opp" on basis publieke_taak without statutory_basis`}},
+		"personal data on geen_persoonsgegevens": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "    query: consult\n", "")
+		}, []string{"flow N1: basis geen_persoonsgegevens belongs to a consult or monitoring flow"}},
+		"negative notice": {func(t *testing.T, f map[string]string) {
+			f["data.yaml"] = replaceOnce(t, f["data.yaml"], "  attested_notice_days: 7\n", "  attested_notice_days: -1\n")
+		}, []string{"consent.attested_notice_days: must not be negative"}},
 		"no data.yaml": {func(_ *testing.T, f map[string]string) {
 			delete(f, "data.yaml")
 		}, []string{"data.yaml: missing"}},
@@ -163,7 +187,7 @@ func TestConsentSettingsInheritance(t *testing.T) {
 		return Input{Purpose: "afstemming_ondersteuning", Mode: ModeNotification,
 			Holder:    Party{OIN: "00000001000000000001", OrgType: "school_po", Role: "intern_begeleider"},
 			Recipient: Party{OIN: "00000001000000000003", OrgType: "gemeente", Role: "wijkcoach", Gemeente: "GM0153"},
-			Subject:   Subject{Age: age, Gemeente: "GM0153"}, Categories: []string{"identificatie"},
+			Subject:   Subject{Age: age, Gemeente: "GM0153", EnrolledAtHolder: true}, Categories: []string{"identificatie"},
 			Consents: consents, Now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	}
 	consent := func(id, by, giver string) Consent {
@@ -179,8 +203,8 @@ func TestConsentSettingsInheritance(t *testing.T) {
 	}
 
 	t.Run("regime", func(t *testing.T) {
-		e := load(t, [2]string{"    school:           # education data under the AVG alone\n", "    school:           # education data under the AVG alone\n      parents_required: 2\n"})
-		if settings(e, "B1", "school").ParentsRequired != 2 || settings(e, "A1", "jeugdhulp").ParentsRequired != 1 {
+		e := load(t, [2]string{"      parents_required: 1       # one ouder suffices; the other is informed\n", "      parents_required: 2\n"})
+		if settings(e, "B1", "school").ParentsRequired != 2 || settings(e, "E3", "school").ParentsRequired != 2 {
 			t.Error("a regime setting did not reach exactly its regime's flows")
 		}
 		if d := decide(e, b1(9, consent("c1", "ouder", "p-1"))); d.Allow {
@@ -192,9 +216,9 @@ func TestConsentSettingsInheritance(t *testing.T) {
 	})
 	t.Run("flow overrides regime and global", func(t *testing.T) {
 		e := load(t,
-			[2]string{"  parents_required: 1\n", "  parents_required: 2\n"},
+			[2]string{"      parents_required: 1       # one ouder suffices; the other is informed\n", "      parents_required: 2\n"},
 			[2]string{"  - id: B1\n", "  - id: B1\n    parents_required: 1\n"})
-		if settings(e, "B1", "school").ParentsRequired != 1 || settings(e, "B2", "jeugdhulp").ParentsRequired != 2 {
+		if settings(e, "B1", "school").ParentsRequired != 1 || settings(e, "E3", "school").ParentsRequired != 2 {
 			t.Error("the flow's own setting does not win")
 		}
 		if d := decide(e, b1(9, consent("c1", "ouder", "p-1"))); !d.Allow {
@@ -218,8 +242,8 @@ func TestConsentSettingsInheritance(t *testing.T) {
 		in := Input{Purpose: "medische_advisering_verzuim",
 			Holder:    Party{OIN: "00000001000000000001", OrgType: "school_vo", Role: "mentor"},
 			Recipient: Party{OIN: "00000001000000000004", OrgType: "jgz", Role: "jeugdarts"},
-			Subject:   Subject{Age: 10}, Categories: []string{"identificatie"},
-			Consents: []Consent{{ID: "c-a", GivenBy: "ouder", HeldBy: HeldByRecipient, RecipientOIN: "00000001000000000004",
+			Subject:   Subject{Age: 10, EnrolledAtHolder: true, ParentsWithGezag: 1}, Categories: []string{"identificatie"},
+			Consents: []Consent{{ID: "c-a", GivenBy: "ouder", HeldBy: HeldByRecipient, RecipientOIN: "00000001000000000004", HolderOIN: "00000001000000000001",
 				Purpose: "medische_advisering_verzuim", Categories: []string{"identificatie"}, GivenAt: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)}},
 			Now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 		if d := decide(e, in); !d.Allow {

@@ -44,6 +44,13 @@ type Expectation struct {
 	Reasons       *[]string          `yaml:"reasons"`
 	Obligations   *[]string          `yaml:"obligations"`
 	ConsentsUsed  *[]string          `yaml:"consents_used"`
+	// The other questions (an input with a query): the records an inzage
+	// shows and those it holds back (record id to code), the rows of a
+	// monitoring export, the fields of the regie view.
+	Shown    *[]string          `yaml:"shown"`
+	HeldBack *map[string]string `yaml:"held_back"`
+	Rows     *[]map[string]any  `yaml:"rows"`
+	Fields   *[]string          `yaml:"fields"`
 }
 
 // ScenarioResult is the outcome of one scenario: Failures is empty when it
@@ -144,11 +151,8 @@ func RunCases(ctx context.Context, e *Engine, cases []ScenarioCase) []ScenarioRe
 // DecideCase decides a case's input (for policy diff). The error is for an
 // input that does not parse, or an engine failure.
 func DecideCase(ctx context.Context, e *Engine, c ScenarioCase) (Decision, error) {
-	in, err := caseInput(c.Input)
-	if err != nil {
-		return Decision{}, err
-	}
-	return e.Decide(ctx, in)
+	d, _, err := answerCase(ctx, e, c.Input)
+	return d, err
 }
 
 func caseInput(input map[string]any) (Input, error) {
@@ -219,12 +223,45 @@ func PackScenarios(pack fs.FS) (cases []ScenarioCase, replaced []string, err err
 	return append(cases, own...), replaced, nil
 }
 
-func runScenario(ctx context.Context, e *Engine, input map[string]any, x Expectation) (Decision, []string) {
-	in, err := caseInput(input)
-	if err != nil {
-		return Decision{}, []string{err.Error()}
+// answerCase decides a case's input of any question. The Decision carries
+// the common part (for inzage: allow and reasons); extra holds the answer
+// of another question, nil for a release.
+func answerCase(ctx context.Context, e *Engine, input map[string]any) (Decision, any, error) {
+	if q, _ := input["query"].(string); q == "" || q == QueryRelease {
+		in, err := caseInput(input)
+		if err != nil {
+			return Decision{}, nil, err
+		}
+		d, err := e.Decide(ctx, in)
+		return d, nil, err
 	}
-	d, err := e.Decide(ctx, in)
+	raw, err := json.Marshal(input)
+	if err != nil {
+		return Decision{}, nil, fmt.Errorf("input: %w", err)
+	}
+	q, err := ParseQuestion(raw)
+	if err != nil {
+		return Decision{}, nil, fmt.Errorf("input: %w", err)
+	}
+	a, err := e.Answer(ctx, q)
+	if err != nil {
+		return Decision{}, nil, err
+	}
+	switch x := a.(type) {
+	case Decision:
+		return x, x, nil
+	case MonitoringDecision:
+		return x.Decision, x, nil
+	case RegieDecision:
+		return x.Decision, x, nil
+	case InzageDecision:
+		return Decision{Allow: x.Allow, Reasons: x.Reasons, PolicyRevision: x.PolicyRevision}, x, nil
+	}
+	return Decision{}, nil, fmt.Errorf("%w: unknown answer %T", ErrEvaluation, a)
+}
+
+func runScenario(ctx context.Context, e *Engine, input map[string]any, x Expectation) (Decision, []string) {
+	d, extra, err := answerCase(ctx, e, input)
 	if err != nil {
 		return Decision{}, []string{err.Error()}
 	}
@@ -273,6 +310,31 @@ func runScenario(ctx context.Context, e *Engine, input map[string]any, x Expecta
 	if x.ConsentsUsed != nil {
 		check("consents_used", d.ConsentsUsed, sorted(*x.ConsentsUsed))
 	}
+	switch a := extra.(type) {
+	case InzageDecision:
+		if x.Shown != nil {
+			check("shown", a.Shown, sorted(*x.Shown))
+		}
+		if x.HeldBack != nil {
+			got := make(map[string]string, len(a.HeldBack))
+			for _, h := range a.HeldBack {
+				got[h.Record] = h.Code
+			}
+			check("held_back", got, *x.HeldBack)
+		}
+	case MonitoringDecision:
+		if x.Rows != nil {
+			check("rows", a.Rows, *x.Rows)
+		}
+	case RegieDecision:
+		if x.Fields != nil {
+			check("fields", a.Fields, *x.Fields)
+		}
+	}
+	if (x.Shown != nil || x.HeldBack != nil) && !isType[InzageDecision](extra) ||
+		x.Rows != nil && !isType[MonitoringDecision](extra) || x.Fields != nil && !isType[RegieDecision](extra) {
+		fails = append(fails, "expect names a field this question does not answer")
+	}
 	if !d.Allow && len(d.Reasons) == 0 {
 		fails = append(fails, "a deny without reasons")
 	}
@@ -282,6 +344,11 @@ func runScenario(ctx context.Context, e *Engine, input map[string]any, x Expecta
 		}
 	}
 	return d, fails
+}
+
+func isType[T any](v any) bool {
+	_, ok := v.(T)
+	return ok
 }
 
 func sorted(s []string) []string {

@@ -30,7 +30,7 @@ func consentBindFixture(t *testing.T) (f *testnode.Federation, school *testnode.
 		t.Helper()
 		now := time.Now()
 		resp, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-			Bsn: testnode.Child(t, child).BSN, GivenBy: "ouder", Giver: "ouder-" + strings.ToLower(child) + "-1", RecipientOin: testnode.Zorg.OIN,
+			Bsn: testnode.Child(t, child).BSN, GivenBy: "jeugdige", Giver: strings.ToLower(child), RecipientOin: testnode.Zorg.OIN,
 			Purpose: "afstemming_hulp_onderwijs", Categories: cats, GivenAt: timestamppb.New(now.Add(-time.Hour)),
 			ValidUntil: timestamppb.New(now.AddDate(1, 0, 0)),
 		}})
@@ -79,14 +79,14 @@ func execOne(t *testing.T, db *sql.DB, q string, args ...any) {
 // passes, checking consents.db against the log.
 func TestConsentBindHonestPath(t *testing.T) {
 	f, school, register, ask := consentBindFixture(t)
-	id := register("Bas", "verzuim")
-	if d := ask("Bas", "verzuim"); !d.GetAllow() {
+	id := register("Lotte", "verzuim")
+	if d := ask("Lotte", "verzuim"); !d.GetAllow() {
 		t.Fatalf("A1 on a registered consent: %v, want released", d)
 	}
 	if _, err := school.Consent.WithdrawConsent(context.Background(), &localv1.WithdrawConsentRequest{Id: id}); err != nil {
 		t.Fatal(err)
 	}
-	if d := ask("Bas", "verzuim"); d.GetAllow() {
+	if d := ask("Lotte", "verzuim"); d.GetAllow() {
 		t.Fatalf("A1 after the withdrawal: %v, want refused", d)
 	}
 	school.Stop()
@@ -107,44 +107,44 @@ func TestConsentBindTampering(t *testing.T) {
 	ctx := context.Background()
 	db := consentsDB(t, school)
 
-	// Bas: registered and used, later withdrawn and the withdrawal cleared.
-	bas := register("Bas", "verzuim")
-	if d := ask("Bas", "verzuim"); !d.GetAllow() {
-		t.Fatalf("A1 on Bas's registered consent: %v, want released", d)
+	// Lotte: registered and used, later withdrawn and the withdrawal cleared.
+	lotte := register("Lotte", "verzuim")
+	if d := ask("Lotte", "verzuim"); !d.GetAllow() {
+		t.Fatalf("A1 on Lotte's registered consent: %v, want released", d)
 	}
-	var basIdx int64
-	if err := db.QueryRow(`SELECT audit_idx FROM consents WHERE id = ?`, bas).Scan(&basIdx); err != nil {
+	var lotteIdx int64
+	if err := db.QueryRow(`SELECT audit_idx FROM consents WHERE id = ?`, lotte).Scan(&lotteIdx); err != nil {
 		t.Fatal(err)
 	}
 
-	// Sara: registered for verzuim; observaties added in the table.
-	// (Sara and Bas are the fixture's children young enough for a parent's
-	// consent alone.)
-	sara := register("Sara", "verzuim")
-	if d := ask("Sara", "observaties"); d.GetAllow() {
+	// Fleur: registered for verzuim; observaties added in the table.
+	// (Lotte and Fleur are 16 or older: their own consent counts alone,
+	// without their parents; contract version 3 asks both parents for a younger child.)
+	fleur := register("Fleur", "verzuim")
+	if d := ask("Fleur", "observaties"); d.GetAllow() {
 		t.Fatalf("A1 observaties on a consent for verzuim: %v, want refused", d)
 	}
-	execOne(t, db, `UPDATE consents SET categories = '["observaties","verzuim"]' WHERE id = ?`, sara)
-	if d := ask("Sara", "observaties"); d.GetAllow() || slices.Contains(d.GetCategories(), "observaties") {
+	execOne(t, db, `UPDATE consents SET categories = '["observaties","verzuim"]' WHERE id = ?`, fleur)
+	if d := ask("Fleur", "observaties"); d.GetAllow() || slices.Contains(d.GetCategories(), "observaties") {
 		t.Errorf("A1 observaties on a consent widened in consents.db: %v, want refused", d)
 	}
 
-	// Sara again: a row inserted directly, Bas's consent copied for Sara and
-	// observaties, pointing at Bas's register record.
+	// Fleur again: a row inserted directly, Lotte's consent copied for Fleur and
+	// observaties, pointing at Lotte's register record.
 	const inserted = "c-00000000000000000000000000000bad"
 	execOne(t, db, `INSERT INTO consents (id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until, giver, audit_idx)
-		SELECT ?, ?, given_by, recipient_oin, purpose, '["observaties"]', given_at, valid_until, 'ouder-sara-1', audit_idx FROM consents WHERE id = ?`,
-		inserted, testnode.Child(t, "Sara").BSN, bas)
-	if d := ask("Sara", "observaties"); d.GetAllow() {
+		SELECT ?, ?, given_by, recipient_oin, purpose, '["observaties"]', given_at, valid_until, 'ouder-fleur-1', audit_idx FROM consents WHERE id = ?`,
+		inserted, testnode.Child(t, "Fleur").BSN, lotte)
+	if d := ask("Fleur", "observaties"); d.GetAllow() {
 		t.Errorf("A1 on a consent inserted into consents.db: %v, want refused", d)
 	}
 
-	// Bas again: withdrawn through the API, the withdrawal cleared in the table.
-	if _, err := school.Consent.WithdrawConsent(ctx, &localv1.WithdrawConsentRequest{Id: bas}); err != nil {
+	// Lotte again: withdrawn through the API, the withdrawal cleared in the table.
+	if _, err := school.Consent.WithdrawConsent(ctx, &localv1.WithdrawConsentRequest{Id: lotte}); err != nil {
 		t.Fatal(err)
 	}
-	execOne(t, db, `UPDATE consents SET withdrawn_at = NULL WHERE id = ?`, bas)
-	if d := ask("Bas", "verzuim"); d.GetAllow() {
+	execOne(t, db, `UPDATE consents SET withdrawn_at = NULL WHERE id = ?`, lotte)
+	if d := ask("Lotte", "verzuim"); d.GetAllow() {
 		t.Errorf("A1 on a consent whose withdrawal was cleared in consents.db: %v, want refused", d)
 	}
 
@@ -154,7 +154,7 @@ func TestConsentBindTampering(t *testing.T) {
 
 	// Each refused consent is logged by id (never the BSN) and counted.
 	logs := f.Logs.String()
-	for _, id := range []string{inserted, sara, bas} {
+	for _, id := range []string{inserted, fleur, lotte} {
 		if !strings.Contains(logs, `"consent_id":"`+id+`"`) {
 			t.Errorf("no log line names the unused consent %s", id)
 		}
@@ -170,8 +170,8 @@ func TestConsentBindTampering(t *testing.T) {
 	}
 	for id, want := range map[string]string{
 		inserted: "in consents.db but no schakel.consent.register record",
-		sara:     "content differs from its schakel.consent.register record",
-		bas:      "withdrawn in the log",
+		fleur:    "content differs from its schakel.consent.register record",
+		lotte:    "withdrawn in the log",
 		tina:     "not in consents.db (deleted?)",
 	} {
 		if !slices.ContainsFunc(strings.Split(errOut, "\n"), func(l string) bool {
@@ -185,9 +185,9 @@ func TestConsentBindTampering(t *testing.T) {
 	// record (what restoring an older consents.db does) fails verify too;
 	// at decision time TestConsentBindRestoredBackup.
 	db2 := consentsDB(t, school)
-	execOne(t, db2, `UPDATE consents SET audit_idx = ? WHERE id = ?`, basIdx, bas)
+	execOne(t, db2, `UPDATE consents SET audit_idx = ? WHERE id = ?`, lotteIdx, lotte)
 	if code, _, errOut := runAuditCmd("verify", "--config", filepath.Join(f.Dir, "school", "node.yaml")); code != 1 ||
-		!strings.Contains(errOut, "consent "+bas+": withdrawn in the log") {
+		!strings.Contains(errOut, "consent "+lotte+": withdrawn in the log") {
 		t.Errorf("verify after re-pointing the cleared withdrawal: %d %q", code, errOut)
 	}
 }
@@ -220,18 +220,18 @@ func counter(t *testing.T, n *testnode.Node, name string) float64 {
 func TestConsentBindRestoredBackup(t *testing.T) {
 	f, school, register, ask := consentBindFixture(t)
 	db := consentsDB(t, school)
-	bas := register("Bas", "verzuim")
-	if d := ask("Bas", "verzuim"); !d.GetAllow() {
-		t.Fatalf("A1 on Bas's registered consent: %v, want released", d)
+	lotte := register("Lotte", "verzuim")
+	if d := ask("Lotte", "verzuim"); !d.GetAllow() {
+		t.Fatalf("A1 on Lotte's registered consent: %v, want released", d)
 	}
 	backup := filepath.Join(t.TempDir(), "consents-backup.db")
 	if _, err := db.Exec(`VACUUM INTO ?`, backup); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := school.Consent.WithdrawConsent(context.Background(), &localv1.WithdrawConsentRequest{Id: bas}); err != nil {
+	if _, err := school.Consent.WithdrawConsent(context.Background(), &localv1.WithdrawConsentRequest{Id: lotte}); err != nil {
 		t.Fatal(err)
 	}
-	if d := ask("Bas", "verzuim"); d.GetAllow() {
+	if d := ask("Lotte", "verzuim"); d.GetAllow() {
 		t.Fatalf("A1 after the withdrawal: %v, want refused", d)
 	}
 	// The row as the backup has it (a whole-file restore does the same to it).
@@ -247,10 +247,10 @@ func TestConsentBindRestoredBackup(t *testing.T) {
 		}
 	}
 	var withdrawn sql.NullInt64
-	if err := conn.QueryRowContext(context.Background(), `SELECT withdrawn_at FROM consents WHERE id = ?`, bas).Scan(&withdrawn); err != nil || withdrawn.Valid {
+	if err := conn.QueryRowContext(context.Background(), `SELECT withdrawn_at FROM consents WHERE id = ?`, lotte).Scan(&withdrawn); err != nil || withdrawn.Valid {
 		t.Fatalf("the restore did not undo the withdrawal (%v, %v)", withdrawn, err)
 	}
-	if d := ask("Bas", "verzuim"); d.GetAllow() {
+	if d := ask("Lotte", "verzuim"); d.GetAllow() {
 		t.Errorf("A1 on a consent whose withdrawal a restored backup undid: %v, want refused", d)
 	}
 	if !strings.Contains(f.Logs.String(), "latest record is") {
@@ -258,7 +258,7 @@ func TestConsentBindRestoredBackup(t *testing.T) {
 	}
 	school.Stop()
 	if code, _, errOut := runAuditCmd("verify", "--config", filepath.Join(f.Dir, "school", "node.yaml")); code != 1 ||
-		!strings.Contains(errOut, "consent "+bas+": withdrawn in the log") {
+		!strings.Contains(errOut, "consent "+lotte+": withdrawn in the log") {
 		t.Errorf("verify after restoring consents.db: %d %q", code, errOut)
 	}
 }

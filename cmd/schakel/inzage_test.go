@@ -24,11 +24,14 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 	tina, lotte := testnode.Child(t, "Tina"), testnode.Child(t, "Lotte")
 	ctx := context.Background()
 
-	// One release (flow C1, a legal duty) and one denial (no consent) about Tina,
-	// one release about Lotte.
+	// One release (flow C1, a legal duty, within the school's open verzuim
+	// melding about her) and one denial (no consent) about Tina, one C1
+	// request about Lotte (refused: no melding about her; it must not show
+	// in Tina's inzage either way).
 	var tinaDecisions []string
 	for _, r := range []*localv1.RequestRecordRequest{
-		{HolderOin: school.Org.OIN, Purpose: "handhaving_leerplicht", Bsn: tina.BSN, Categories: []string{"identificatie", "verzuim"}, Role: "leerplichtambtenaar"},
+		{HolderOin: school.Org.OIN, Purpose: "handhaving_leerplicht", Bsn: tina.BSN, Categories: []string{"identificatie", "verzuim"}, Role: "leerplichtambtenaar",
+			CaseReference: "M-2026-0042"},
 		{HolderOin: school.Org.OIN, Purpose: "afstemming_ondersteuning", Bsn: tina.BSN, Categories: []string{"observaties"}, Role: "wijkcoach"},
 		{HolderOin: school.Org.OIN, Purpose: "handhaving_leerplicht", Bsn: lotte.BSN, Categories: []string{"verzuim"}, Role: "leerplichtambtenaar"},
 	} {
@@ -66,7 +69,8 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 				HolderOIN: g.GetHolderOin(), RecipientOIN: g.GetRecipientOin(), RecipientRole: g.GetRecipientRole(),
 				Flow: g.GetFlow(), Purpose: g.GetPurpose(), Basis: g.GetBasis(), Allowed: g.GetAllowed(),
 				CategoriesReleased: g.GetCategoriesReleased(), CategoriesWithheld: g.GetCategoriesWithheld(),
-				ReasonCodes: g.GetReasonCodes(), ConsentsUsed: g.GetConsentsUsed(), DecisionID: g.GetDecisionId()}
+				ReasonCodes: g.GetReasonCodes(), ConsentsUsed: g.GetConsentsUsed(), DecisionID: g.GetDecisionId(),
+				CaseReference: g.GetCaseReference(), Professional: g.GetProfessional()}
 			gj, _ := json.Marshal(normalize(gi))
 			wj, _ := json.Marshal(normalize(w))
 			if string(gj) != string(wj) {

@@ -56,6 +56,7 @@ var (
 		{name: "audit", summary: "verify, inzage, receipts, export, prune, witness", sub: auditGroup},
 		{name: "certs", summary: "init, issue (development PKI)", sub: certsGroup},
 		{name: "notify", summary: "status", sub: notifyGroup},
+		{name: "source", summary: "check (a school's LVS export)", sub: sourceGroup},
 		{name: "directory", summary: "build, sign, verify, diff (signed peer directory)", sub: directoryGroup},
 		{name: "console", summary: "login (a new one-time link to the web console)", sub: consoleGroup},
 		{name: "backup", summary: "an online copy of the node's stores and secret (--config FILE --out DIR)", run: cmdBackup},

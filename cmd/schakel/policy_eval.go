@@ -68,50 +68,52 @@ func readInput(name string, s stdio) ([]byte, error) {
 	return b, nil
 }
 
-// decideFromFlags is the common part of eval and explain: flags, input,
-// pack, decision. It returns a non-negative exit code when it is done.
-func decideFromFlags(name string, args []string, s stdio) (*loadedPack, policy.Input, policy.Decision, int) {
+// answerFromFlags is the common part of eval and explain: flags, input,
+// pack, answer. The input may ask any question of the contract (its
+// query); for a release the parsed input and decision are returned too. It
+// returns a non-negative exit code when it is done.
+func answerFromFlags(name string, args []string, s stdio) (*loadedPack, policy.Question, any, int) {
 	fs := newFlags(s, "schakel policy "+name, "usage: schakel policy "+name+" --input FILE|- [--bundle PACK]")
 	bundlePath := fs.String("bundle", "", "pack folder or archive (default: the pack built into the binary)")
-	inputPath := fs.String("input", "", "decision input as JSON, a file or - for standard input (required)")
+	inputPath := fs.String("input", "", "decision input as JSON (any query: release, inzage, consult, monitoring, regie), a file or - for standard input (required)")
 	if code, ok := fs.parse(args); !ok {
-		return nil, policy.Input{}, policy.Decision{}, code
+		return nil, policy.Question{}, nil, code
 	}
 	if *inputPath == "" {
-		return nil, policy.Input{}, policy.Decision{}, fs.usageError("--input is required (a file, or - for standard input)")
+		return nil, policy.Question{}, nil, fs.usageError("--input is required (a file, or - for standard input)")
 	}
 	raw, err := readInput(*inputPath, s)
 	if err != nil {
 		fmt.Fprintf(s.err, "%s: read input: %v\n", fs.Name(), err)
-		return nil, policy.Input{}, policy.Decision{}, 2
+		return nil, policy.Question{}, nil, 2
 	}
-	in, err := policy.ParseInput(raw)
+	q, err := policy.ParseQuestion(raw)
 	if err != nil {
 		fmt.Fprintf(s.err, "%s: malformed input: %v\n", fs.Name(), err)
-		return nil, policy.Input{}, policy.Decision{}, 2
+		return nil, policy.Question{}, nil, 2
 	}
 	lp, err := loadPack(*bundlePath)
 	if err != nil {
 		fmt.Fprintf(s.err, "%s: policy pack refused: %v\n", fs.Name(), err)
-		return nil, policy.Input{}, policy.Decision{}, 1
+		return nil, policy.Question{}, nil, 1
 	}
-	d, err := lp.engine.Decide(context.Background(), in)
+	a, err := lp.engine.Answer(context.Background(), q)
 	if err != nil {
 		fmt.Fprintf(s.err, "%s: %v\n", fs.Name(), err)
-		return nil, policy.Input{}, policy.Decision{}, 1
+		return nil, policy.Question{}, nil, 1
 	}
-	return lp, in, d, -1
+	return lp, q, a, -1
 }
 
-// cmdPolicyEval prints the decision of one input as JSON (POLICY-CONTRACT.md):
-// exit 0 for allow and deny alike, 2 on malformed input, 1 when the pack
-// does not load.
+// cmdPolicyEval prints the answer to one input as JSON (POLICY-CONTRACT.md),
+// whatever its question: exit 0 for allow and deny alike, 2 on malformed
+// input, 1 when the pack does not load.
 func cmdPolicyEval(args []string, s stdio) int {
-	_, _, d, code := decideFromFlags("eval", args, s)
+	_, _, a, code := answerFromFlags("eval", args, s)
 	if code >= 0 {
 		return code
 	}
-	b, err := json.MarshalIndent(d, "", "  ")
+	b, err := json.MarshalIndent(a, "", "  ")
 	if err != nil {
 		fmt.Fprintf(s.err, "schakel policy eval: %v\n", err)
 		return 1
@@ -123,11 +125,15 @@ func cmdPolicyEval(args []string, s stdio) int {
 // cmdPolicyExplain prints, in plain Dutch, which flow and rules decided an
 // input and why.
 func cmdPolicyExplain(args []string, s stdio) int {
-	lp, in, d, code := decideFromFlags("explain", args, s)
+	lp, q, a, code := answerFromFlags("explain", args, s)
 	if code >= 0 {
 		return code
 	}
-	lp.engine.Explain(context.Background(), s.out, in, d)
+	if q.Release != nil {
+		lp.engine.Explain(context.Background(), s.out, *q.Release, a.(policy.Decision))
+		return 0
+	}
+	policy.ExplainAnswer(s.out, lp.pack, q, a)
 	return 0
 }
 

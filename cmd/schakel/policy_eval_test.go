@@ -219,7 +219,7 @@ func TestPolicyEvalBundle(t *testing.T) {
 	}
 	rev := bundle.Revision(raw)
 	for _, b := range []string{dir, archive} {
-		code, out, errOut := schakel(t, "", "policy", "eval", "--bundle", b, "--input", "testdata/policy/contract-decision-input.json")
+		code, out, errOut := schakel(t, "", "policy", "eval", "--bundle", b, "--input", "testdata/policy/contract-v3-input.json")
 		if code != 0 {
 			t.Fatalf("%s: exit %d %s", b, code, errOut)
 		}
@@ -323,7 +323,8 @@ base:
   purpose: handhaving_leerplicht
   holder: {oin: "00000001000000000001", org_type: school_vo, role: administratie}
   recipient: {oin: "00000001000000000003", org_type: gemeente, role: leerplichtambtenaar, gemeente: GM0153}
-  subject: {age: 13, gemeente: GM0153}
+  subject: {age: 13, gemeente: GM0153, open_verzuim_meldingen: [M-1]}
+  case_reference: M-1
   categories: [verzuim]
   now: "2026-11-22T10:00:00Z"
 scenarios:
@@ -380,7 +381,7 @@ func TestPolicyExplain(t *testing.T) {
 		"directe hulprelatie vereist (need-to-know): verklaard: ja",
 		"regime jeugdhulp; bij 14 jaar is toestemming nodig van: jeugdige en ouder",
 		"toestemming c-1 van ouder voor verzuim, opp: geldig",
-		"toestemming van één ouder nodig; 1 van 1 gevonden",
+		"toestemming van beide ouders nodig; 1 van 2 gevonden",
 		"toestemming van de jeugdige nodig; 0 van 1 gevonden",
 		"modus: op vraag van de ontvanger of als melding (both)",
 		"Waarom geweigerd:\n  - De toestemming van de jeugdige ontbreekt. (CONSENT_MISSING)",
@@ -389,7 +390,7 @@ func TestPolicyExplain(t *testing.T) {
 			t.Errorf("explain does not say %q:\n%s", want, out)
 		}
 	}
-	code, out, _ = schakel(t, "", "policy", "explain", "--input", "testdata/policy/c1-leerplicht-input.json")
+	code, out, _ = schakel(t, "", "policy", "explain", "--input", "testdata/policy/c1-melding-input.json")
 	for _, want := range []string{
 		"Beslissing: TOEGESTAAN: identificatie, verzuim mogen worden verstrekt.",
 		"Gegevensstroom: C1",
@@ -424,7 +425,96 @@ func TestPolicyData(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Schakel.Rules.Flows) != 16 || d.Schakel.Rules.Flows["C1"]["basis"] != "wettelijke_plicht" || d.Schakel.Rules.Routes["acuut_gevaar"] == nil {
+	if len(d.Schakel.Rules.Flows) != 29 || d.Schakel.Rules.Flows["C1"]["basis"] != "wettelijke_plicht" || d.Schakel.Rules.Routes["acuut_gevaar"] == nil {
 		t.Errorf("data: %d flows", len(d.Schakel.Rules.Flows))
+	}
+}
+
+// TestPolicyEvalQuestionsMalformed: an input of every question that is
+// malformed exits 2 with a message naming the field, for eval and explain.
+func TestPolicyEvalQuestionsMalformed(t *testing.T) {
+	read := func(name string) map[string]any {
+		b, err := os.ReadFile("testdata/policy/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	edit := func(name string, f func(m map[string]any)) string {
+		m := read(name)
+		f(m)
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	const inz, con, mon, reg = "contract-v3-inzage-input.json", "v3-consult-input.json", "v3-monitoring-input.json", "v3-regie-input.json"
+	row := func(m map[string]any) map[string]any { return m["rows"].([]any)[0].(map[string]any) }
+	cases := map[string]struct{ input, field string }{
+		"unknown query":        {edit(inz, func(m map[string]any) { m["query"] = "inkijk" }), "query: must be one of"},
+		"inzage kind":          {edit(inz, func(m map[string]any) { m["requester"].(map[string]any)["kind"] = "oma" }), "requester.kind: must be one of"},
+		"inzage no records":    {edit(inz, func(m map[string]any) { delete(m, "records") }), "records: required"},
+		"inzage record flow":   {edit(inz, func(m map[string]any) { delete(m["records"].([]any)[1].(map[string]any), "flow") }), "records[1].flow: required"},
+		"inzage duplicate id":  {edit(inz, func(m map[string]any) { m["records"].([]any)[1].(map[string]any)["id"] = "d-101" }), "records[1].id: duplicate"},
+		"inzage unknown field": {edit(inz, func(m map[string]any) { m["bsn"] = "123" }), "bsn: unknown field"},
+		"consult missing":      {edit(con, func(m map[string]any) { delete(m, "consult") }), "consult: required"},
+		"consult not object":   {edit(con, func(m map[string]any) { m["consult"] = "8-11" }), "consult: must be an object"},
+		"consult unknown top":  {edit(con, func(m map[string]any) { m["naam"] = "Sara" }), "naam: unknown field"},
+		"consult mode":         {edit(con, func(m map[string]any) { m["mode"] = "push" }), "mode: must be one of"},
+		"monitoring no count":  {edit(mon, func(m map[string]any) { delete(row(m), "count") }), "rows[0].count: required"},
+		"monitoring count 1.5": {edit(mon, func(m map[string]any) { row(m)["count"] = 1.5 }), "rows[0].count: must be a whole number"},
+		"monitoring count -1":  {edit(mon, func(m map[string]any) { row(m)["count"] = -1 }), "rows[0].count: must not be negative"},
+		"monitoring count str": {edit(mon, func(m map[string]any) { row(m)["count"] = "12" }), "rows[0].count: must be a whole number"},
+		"monitoring rows":      {edit(mon, func(m map[string]any) { m["rows"] = map[string]any{} }), "rows: must be an array"},
+		"regie no role":        {edit(reg, func(m map[string]any) { delete(m["requester"].(map[string]any), "role") }), "requester.role: required"},
+		"regie no case":        {edit(reg, func(m map[string]any) { delete(m, "case") }), "case: required"},
+		"regie ring": {edit(reg, func(m map[string]any) {
+			m["case"].(map[string]any)["members"].([]any)[0].(map[string]any)["ring"] = "stoel"
+		}), "case.members[0].ring: must be one of"},
+		"release gezag 3": {edit("contract-v3-input.json", func(m map[string]any) {
+			m["subject"].(map[string]any)["parents_with_gezag"] = 3
+		}), "subject.parents_with_gezag: must be 1 or 2"},
+		"release held_by": {edit("contract-v3-input.json", func(m map[string]any) {
+			m["consents"].([]any)[0].(map[string]any)["held_by"] = "team"
+		}), "consents[0].held_by: must be one of"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			for _, cmd := range []string{"eval", "explain"} {
+				code, out, errOut := schakel(t, c.input, "policy", cmd, "--input", "-")
+				if code != 2 {
+					t.Errorf("%s: exit %d, want 2 (out %q)", cmd, code, out)
+				}
+				if !strings.Contains(errOut, c.field) {
+					t.Errorf("%s: error %q does not name %q", cmd, errOut, c.field)
+				}
+				if out != "" {
+					t.Errorf("%s: printed %q on malformed input", cmd, out)
+				}
+			}
+		})
+	}
+}
+
+// TestPolicyExplainQuestions: explain answers every question in Dutch with
+// its outcome and, for a refusal, the code and its meaning.
+func TestPolicyExplainQuestions(t *testing.T) {
+	for file, want := range map[string][]string{
+		"contract-v3-inzage-input.json":       {"Vraag: inzage", "getoond: d-101", "achtergehouden: d-103, INZAGE_HELD_FOR_SAFETY"},
+		"v3-consult-identifying-input.json":   {"anonieme consult", "CONSULT_IDENTIFYING", "buiten de vaste lijsten"},
+		"v3-monitoring-input.json":            {"telling", "mag weg", `"<10"`},
+		"v3-regie-not-regiehouder-input.json": {"regiehoudersoverzicht", "NOT_REGIEHOUDER"},
+	} {
+		code, out, errOut := schakel(t, "", "policy", "explain", "--input", "testdata/policy/"+file)
+		if code != 0 {
+			t.Fatalf("%s: exit %d %s", file, code, errOut)
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: explanation lacks %q:\n%s", file, w, out)
+			}
+		}
 	}
 }

@@ -81,6 +81,11 @@ type Node struct {
 	// type is gemeente: the residence rule compares it with the child's
 	// woongemeente. Required for org type gemeente, refused for others.
 	Gemeente string `yaml:"gemeente"`
+	// DesignatedGemeente is, for a school, the CBS code ("GM0153") of the
+	// gemeente designated for it; optional, refused for other org types.
+	// Where the pack switches it on (A1, B1) that gemeente passes the
+	// residence rule for this school's pupils.
+	DesignatedGemeente string `yaml:"designated_gemeente"`
 }
 
 // Listen holds the listen addresses. Peer is the mutual-TLS listener for other
@@ -139,6 +144,9 @@ type Peer struct {
 	// Gemeente is the peer's CBS municipality code when its org type is
 	// gemeente (required then, refused otherwise).
 	Gemeente string `yaml:"gemeente"`
+	// DesignatedGemeente is, for a school peer, the CBS code of the gemeente
+	// designated for it (optional, refused for other org types).
+	DesignatedGemeente string `yaml:"designated_gemeente"`
 }
 
 // gemeenteRE is a CBS municipality code: GM and four digits.
@@ -148,12 +156,22 @@ var gemeenteRE = regexp.MustCompile(`^GM[0-9]{4}$`)
 func ValidGemeente(s string) bool { return gemeenteRE.MatchString(s) }
 
 // Source says where the node fetches the organisation's data: an embedded
-// SQLite file (filled from Fixture when empty) or a gRPC source service.
+// SQLite file (filled from Fixture when empty), a gRPC source service, or a
+// school's LVS export (a directory of CSV files).
 type Source struct {
-	SQLite  string     `yaml:"sqlite"`
-	Fixture string     `yaml:"fixture"`
-	GRPC    SourceGRPC `yaml:"grpc"`
-	Timeout Duration   `yaml:"timeout"`
+	SQLite  string       `yaml:"sqlite"`
+	Fixture string       `yaml:"fixture"`
+	GRPC    SourceGRPC   `yaml:"grpc"`
+	Export  SourceExport `yaml:"export"`
+	Timeout Duration     `yaml:"timeout"`
+}
+
+// SourceExport is a school's LVS export read from files
+// (docs/source-guide.md), reloaded when they change.
+type SourceExport struct {
+	Dir    string   `yaml:"dir"`
+	Format string   `yaml:"format"` // csv (the default) or xml
+	Poll   Duration `yaml:"poll"`   // how often the files are checked; default 10s
 }
 
 // SourceGRPC is a gRPC source service reached over TLS.
@@ -305,6 +323,7 @@ func (c *Config) resolve(base string) {
 	abs(&c.Source.GRPC.CA)
 	abs(&c.Source.GRPC.Cert)
 	abs(&c.Source.GRPC.Key)
+	abs(&c.Source.Export.Dir)
 	abs(&c.DataDir)
 	abs(&c.Console.LinkFile)
 	abs(&c.Policy.Bundle)
@@ -323,7 +342,15 @@ func (c *Config) defaults(base string) {
 	if c.DataDir == "" {
 		c.DataDir = filepath.Join(base, "data")
 	}
-	if c.Source.SQLite == "" && c.Source.GRPC.Address == "" && c.DataDir != "" {
+	if c.Source.Export.Dir != "" {
+		if c.Source.Export.Format == "" {
+			c.Source.Export.Format = "csv"
+		}
+		if c.Source.Export.Poll == 0 {
+			c.Source.Export.Poll = Duration(10 * time.Second)
+		}
+	}
+	if c.Source.SQLite == "" && c.Source.GRPC.Address == "" && c.Source.Export.Dir == "" && c.DataDir != "" {
 		c.Source.SQLite = filepath.Join(c.DataDir, "source.db")
 	}
 	if c.Source.Timeout == 0 {
@@ -436,6 +463,16 @@ func (c *Config) Validate() error {
 		}
 	}
 	gemeente("node.gemeente", c.Node.OrgType, c.Node.Gemeente)
+	designated := func(key, orgType, code string) {
+		switch {
+		case code == "":
+		case orgType != "school_po" && orgType != "school_vo" && orgType != "school_mbo":
+			bad(key, "only for a school (org type school_po, school_vo or school_mbo), not %q", orgType)
+		case !ValidGemeente(code):
+			bad(key, "must be a CBS municipality code GM and four digits, got %q", code)
+		}
+	}
+	designated("node.designated_gemeente", c.Node.OrgType, c.Node.DesignatedGemeente)
 	addr("listen.peer", c.Listen.Peer, true)
 	addr("listen.local", c.Listen.Local, true)
 	addr("listen.metrics", c.Listen.Metrics, false)
@@ -472,11 +509,28 @@ func (c *Config) Validate() error {
 			bad(key+".org_type", "required")
 		}
 		gemeente(key+".gemeente", p.OrgType, p.Gemeente)
+		designated(key+".designated_gemeente", p.OrgType, p.DesignatedGemeente)
 		addr(key+".address", p.Address, true)
 	}
+	nsrc := 0
+	for _, set := range []bool{c.Source.SQLite != "", c.Source.GRPC.Address != "", c.Source.Export.Dir != ""} {
+		if set {
+			nsrc++
+		}
+	}
 	switch {
-	case c.Source.SQLite != "" && c.Source.GRPC.Address != "":
-		bad("source", "set either sqlite or grpc, not both")
+	case nsrc > 1:
+		bad("source", "set one of sqlite, grpc or export")
+	case c.Source.Export.Dir != "":
+		if fi, err := os.Stat(c.Source.Export.Dir); err != nil || !fi.IsDir() {
+			bad("source.export.dir", "%s is not a directory", c.Source.Export.Dir)
+		}
+		if c.Source.Export.Format != "csv" && c.Source.Export.Format != "xml" {
+			bad("source.export.format", "must be csv or xml, got %q", c.Source.Export.Format)
+		}
+		if c.Source.Export.Poll < Duration(time.Second) {
+			bad("source.export.poll", "must be at least 1s")
+		}
 	case c.Source.GRPC.Address != "":
 		addr("source.grpc.address", c.Source.GRPC.Address, true)
 		file("source.grpc.ca", c.Source.GRPC.CA, true)

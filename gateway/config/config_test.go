@@ -71,6 +71,8 @@ func TestLoadRefusesMistakes(t *testing.T) {
 		{"gemeente peer without its code", valid + `  - {oin: "00000001000000000003", name: "Gemeente", org_type: gemeente, address: "127.0.0.1:7103"}` + "\n", []string{"peers[1].gemeente", "required"}},
 		{"gemeente code malformed", valid + `  - {oin: "00000001000000000003", name: "Gemeente", org_type: gemeente, gemeente: "0153", address: "127.0.0.1:7103"}` + "\n", []string{"peers[1].gemeente", "GM"}},
 		{"gemeente code on a school", strings.Replace(valid, "org_type: school_vo}", "org_type: school_vo, gemeente: GM0153}", 1), []string{"node.gemeente", "only for org type gemeente"}},
+		{"designated gemeente on a gemeente", valid + `  - {oin: "00000001000000000003", name: "Gemeente", org_type: gemeente, gemeente: GM0153, designated_gemeente: GM0153, address: "127.0.0.1:7103"}` + "\n", []string{"peers[1].designated_gemeente", "only for a school"}},
+		{"designated gemeente malformed", strings.Replace(valid, "org_type: school_vo}", "org_type: school_vo, designated_gemeente: \"0153\"}", 1), []string{"node.designated_gemeente", "GM and four digits"}},
 		{"gemeente node without its code", strings.Replace(valid, "org_type: school_vo}", "org_type: gemeente}", 1), []string{"node.gemeente", "required"}},
 		{"builtin and bundle", strings.Replace(valid, "policy: {builtin: true}", "policy: {builtin: true, bundle: ca.pem, trusted_keys: ., threshold: 1}", 1), []string{"policy.builtin"}},
 	}
@@ -89,5 +91,34 @@ func TestLoadRefusesMistakes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadSourceExport(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, "cert.pem", "key.pem", "ca.pem", "local-ca.pem")
+	if err := os.Mkdir(filepath.Join(dir, "lvs"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse([]byte(valid+"source: {export: {dir: lvs}}\n"), dir)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if c.Source.Export.Dir != filepath.Join(dir, "lvs") || c.Source.Export.Format != "csv" || c.Source.Export.Poll.D().Seconds() != 10 || c.Source.SQLite != "" {
+		t.Errorf("source = %+v, want the export dir resolved, csv, 10s and no default SQLite", c.Source)
+	}
+	if c, err := Parse([]byte(valid+"source: {export: {dir: lvs, format: xml}}\n"), dir); err != nil || c.Source.Export.Format != "xml" {
+		t.Errorf("format xml: %v", err)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"source: {export: {dir: missing}}\n", "source.export.dir"},
+		{"source: {export: {dir: lvs, format: xls}}\n", "source.export.format"},
+		{"source: {export: {dir: lvs, format: xml}, sqlite: s.db}\n", "set one of"},
+		{"source: {export: {dir: lvs, poll: 10ms}}\n", "source.export.poll"},
+		{"source: {export: {dir: lvs}, sqlite: s.db}\n", "set one of sqlite, grpc or export"},
+	} {
+		if _, err := Parse([]byte(valid+tc.yaml), dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error naming %s", strings.TrimSpace(tc.yaml), err, tc.want)
+		}
 	}
 }

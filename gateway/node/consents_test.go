@@ -25,11 +25,11 @@ func TestConsentWithoutRecordNotUsed(t *testing.T) {
 	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, withFaultyAudit(t, fa))
 	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, nil)
 	ctx := context.Background()
-	bas := testnode.Child(t, "Bas")
+	lotte := testnode.Child(t, "Lotte") // 17 and the school's pupil: her own consent suffices
 	register := func() error {
 		now := time.Now()
 		_, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-			Bsn: bas.BSN, GivenBy: "ouder", Giver: "ouder-bas-1", RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
+			Bsn: lotte.BSN, GivenBy: "jeugdige", Giver: "lotte", RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
 			Categories: []string{"verzuim"}, GivenAt: timestamppb.New(now.Add(-time.Hour)), ValidUntil: timestamppb.New(now.AddDate(1, 0, 0)),
 		}})
 		return err
@@ -37,7 +37,7 @@ func TestConsentWithoutRecordNotUsed(t *testing.T) {
 	ask := func() bool {
 		t.Helper()
 		resp, err := zorg.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{
-			HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN, Categories: []string{"verzuim"},
+			HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: lotte.BSN, Categories: []string{"verzuim"},
 			Role: "jeugdhulpverlener", Relation: true,
 		})
 		if err != nil {
@@ -50,7 +50,7 @@ func TestConsentWithoutRecordNotUsed(t *testing.T) {
 		t.Fatalf("registration with the audit log failing: %v, want Unavailable", err)
 	}
 	fa.set(nil)
-	list, err := school.Consent.ListConsents(ctx, &localv1.ListConsentsRequest{Bsn: bas.BSN})
+	list, err := school.Consent.ListConsents(ctx, &localv1.ListConsentsRequest{Bsn: lotte.BSN})
 	if err != nil || len(list.GetConsents()) != 1 {
 		t.Fatalf("the row the failed registration left: %v, %v", list.GetConsents(), err)
 	}

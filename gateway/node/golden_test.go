@@ -31,18 +31,22 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func TestGoldenResponses(t *testing.T) {
 	src := fixtureSource(t)
 	f := testnode.New(t)
-	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, func(_ *config.Config, o *node.Options) { o.Source = src })
-	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, nil)
+	f.Start(testnode.School, []testnode.Org{testnode.Zorg}, func(_ *config.Config, o *node.Options) { o.Source = src })
+	basis := f.Start(testnode.Basisschool, []testnode.Org{testnode.Zorg}, func(_ *config.Config, o *node.Options) { o.Source = src })
+	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School, testnode.Basisschool}, nil)
 	ctx := context.Background()
 	bas, lotte := testnode.Child(t, "Bas"), testnode.Child(t, "Lotte")
 
-	// The parent of Bas (7) consents to sharing three categories with Jeugdzorg Twente.
-	_, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-		Bsn: bas.BSN, GivenBy: "ouder", RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
-		Categories: []string{"identificatie", "verzuim", "opp"}, GivenAt: timestamppb.New(time.Now().Add(-time.Hour)),
-	}})
-	if err != nil {
-		t.Fatalf("RegisterConsent: %v", err)
+	// Both parents of Bas (7), who share gezag, consent at his basisschool to
+	// sharing three categories with Jeugdzorg Twente.
+	for _, giver := range []string{"ouder-bas-moeder", "ouder-bas-vader"} {
+		_, err := basis.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
+			Bsn: bas.BSN, GivenBy: "ouder", Giver: giver, RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
+			Categories: []string{"identificatie", "verzuim", "opp"}, GivenAt: timestamppb.New(time.Now().Add(-time.Hour)),
+		}})
+		if err != nil {
+			t.Fatalf("RegisterConsent: %v", err)
+		}
 	}
 
 	cases := []struct {
@@ -50,7 +54,7 @@ func TestGoldenResponses(t *testing.T) {
 		req    *localv1.RequestRecordRequest
 	}{
 		{"a1_release_minimised.json", &localv1.RequestRecordRequest{
-			HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
+			HolderOin: testnode.Basisschool.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
 			Categories: []string{"identificatie", "verzuim", "opp", "gezondheid"}, Role: "jeugdhulpverlener", Relation: true,
 		}},
 		{"a1_denied_no_consent.json", &localv1.RequestRecordRequest{

@@ -149,9 +149,10 @@ func TestJSONSameAsGRPC(t *testing.T) {
 	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, nil)
 	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, nil)
 	ctx := context.Background()
-	bas, lotte := testnode.Child(t, "Bas"), testnode.Child(t, "Lotte")
+	// Lotte (17) consents herself; Tina (13) has no consent.
+	bas, lotte, tina := testnode.Child(t, "Bas"), testnode.Child(t, "Lotte"), testnode.Child(t, "Tina")
 	if _, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-		Bsn: bas.BSN, GivenBy: "ouder", RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
+		Bsn: lotte.BSN, GivenBy: "jeugdige", RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
 		Categories: []string{"identificatie", "verzuim", "opp"}, GivenAt: timestamppb.New(time.Now().Add(-time.Hour)),
 	}}); err != nil {
 		t.Fatal(err)
@@ -164,9 +165,9 @@ func TestJSONSameAsGRPC(t *testing.T) {
 		req   *localv1.RequestRecordRequest
 		allow bool
 	}{
-		{"released", &localv1.RequestRecordRequest{HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
+		{"released", &localv1.RequestRecordRequest{HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: lotte.BSN,
 			Categories: []string{"identificatie", "verzuim", "opp", "gezondheid"}, Role: "jeugdhulpverlener", Relation: true}, true},
-		{"denied", &localv1.RequestRecordRequest{HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: lotte.BSN,
+		{"denied", &localv1.RequestRecordRequest{HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: tina.BSN,
 			Categories: []string{"verzuim", "opp"}, Role: "jeugdhulpverlener", Relation: true}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

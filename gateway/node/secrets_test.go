@@ -61,16 +61,23 @@ func TestNoBSNOrRecordValueInAuditStoresOrLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bas := testnode.Child(t, "Bas")
+	tina := testnode.Child(t, "Tina")
+	// Both parents with gezag and the child: enough for every age under
+	// both regimes (contract version 3).
 	consent := func(holder *testnode.Node, bsn, to, purpose string, cats ...string) {
 		now := time.Now()
-		if _, err := holder.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-			Bsn: bsn, GivenBy: "ouder", RecipientOin: to, Purpose: purpose, Categories: cats,
-			GivenAt: timestamppb.New(now.Add(-time.Minute)), ValidUntil: timestamppb.New(now.AddDate(1, 0, 0)),
-		}}); err != nil {
-			t.Fatal(err)
+		for _, g := range []struct{ by, giver string }{{"ouder", "ouder-1"}, {"ouder", "ouder-2"}, {"jeugdige", "kind"}} {
+			if _, err := holder.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
+				Bsn: bsn, GivenBy: g.by, Giver: g.giver, RecipientOin: to, Purpose: purpose, Categories: cats,
+				GivenAt: timestamppb.New(now.Add(-time.Minute)), ValidUntil: timestamppb.New(now.AddDate(1, 0, 0)),
+			}}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+	// The open verzuim meldingen the school made: a C1 request names one.
+	melding := map[string]string{tina.BSN: "M-2026-0042"}
+	caseRef := ""
 	var received bytes.Buffer // every record value that reached a recipient
 	keep := func(rec *recordv1.Record) {
 		if rec != nil {
@@ -82,6 +89,7 @@ func TestNoBSNOrRecordValueInAuditStoresOrLogs(t *testing.T) {
 	ask := func(from, holder *testnode.Node, bsn, purpose, role string, relation bool, cats ...string) {
 		resp, err := from.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{
 			HolderOin: holder.Org.OIN, Purpose: purpose, Bsn: bsn, Categories: cats, Role: role, Relation: relation,
+			CaseReference: caseRef,
 		})
 		if err != nil {
 			t.Fatalf("RequestRecord %s: %v", purpose, err)
@@ -94,7 +102,9 @@ func TestNoBSNOrRecordValueInAuditStoresOrLogs(t *testing.T) {
 	for _, k := range kids {
 		consent(school, k.BSN, zorg.Org.OIN, "afstemming_hulp_onderwijs", "identificatie", "verzuim", "opp", "observaties")
 		ask(zorg, school, k.BSN, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "identificatie", "verzuim", "opp", "gezondheid")
+		caseRef = melding[k.BSN]
 		ask(gemeente, school, k.BSN, "handhaving_leerplicht", "leerplichtambtenaar", false, "identificatie", "onderwijs", "verzuim")
+		caseRef = ""
 		consent(gemeente, k.BSN, school.Org.OIN, "afstemming_ondersteuning", "identificatie", "jeugdhulp_beschikking", "diagnose")
 		ask(school, gemeente, k.BSN, "afstemming_ondersteuning", "zorgcoordinator", false, "identificatie", "jeugdhulp_beschikking", "diagnose")
 		for _, n := range []*testnode.Node{school, zorg, gemeente} {
@@ -105,9 +115,9 @@ func TestNoBSNOrRecordValueInAuditStoresOrLogs(t *testing.T) {
 	}
 	// A notification (flow B1) with a distinctive text, delivered and pulled.
 	const noteText = "Twee uur per week remedial teaching bij juf Okkerman"
-	consent(school, bas.BSN, gemeente.Org.OIN, "afstemming_ondersteuning", "identificatie", "arrangement")
+	consent(school, tina.BSN, gemeente.Org.OIN, "afstemming_ondersteuning", "identificatie", "arrangement")
 	if _, err := school.Local.SendNotification(ctx, &localv1.SendNotificationRequest{
-		RecipientOin: gemeente.Org.OIN, Purpose: "afstemming_ondersteuning", Bsn: bas.BSN, Role: "zorgcoordinator",
+		RecipientOin: gemeente.Org.OIN, Purpose: "afstemming_ondersteuning", Bsn: tina.BSN, Role: "zorgcoordinator",
 		RecipientRole: "wijkcoach", IdempotencyKey: "secrets-test-0001",
 		Record: &recordv1.Record{Arrangement: &recordv1.Arrangement{Kind: "extra begeleiding", StartedAt: "2026-11-23", Description: noteText}},
 	}); err != nil {
@@ -131,10 +141,9 @@ func TestNoBSNOrRecordValueInAuditStoresOrLogs(t *testing.T) {
 
 	// Values that demonstrably crossed the nodes.
 	values := []string{
-		"ouders niet bereikbaar",                      // Tina's verzuim
-		"Mentor heeft op 7 oktober met moeder gebeld", // Bas's verzuim actions
-		"de Vries", // identificatie
-		"Jansen",   // identificatie (Daan)
+		"Mentor sprak Tina op 4 november", // Tina's verzuim actions
+		"de Vries",                        // identificatie
+		"Jansen",                          // identificatie (Daan)
 		noteText,
 	}
 	for _, v := range values {
@@ -176,8 +185,8 @@ func TestNoBSNOrRecordValueInAuditStoresOrLogs(t *testing.T) {
 		}
 	}
 	// Control: the raw-bytes search does find a BSN where it is stored.
-	if b, err := os.ReadFile(filepath.Join(school.Config.DataDir, "consents.db")); err != nil || !bytes.Contains(b, []byte(bas.BSN)) {
-		if wal, _ := os.ReadFile(filepath.Join(school.Config.DataDir, "consents.db-wal")); !bytes.Contains(wal, []byte(bas.BSN)) {
+	if b, err := os.ReadFile(filepath.Join(school.Config.DataDir, "consents.db")); err != nil || !bytes.Contains(b, []byte(tina.BSN)) {
+		if wal, _ := os.ReadFile(filepath.Join(school.Config.DataDir, "consents.db-wal")); !bytes.Contains(wal, []byte(tina.BSN)) {
 			t.Fatalf("control: the BSN is not found in the consent store either (%v); the search is broken", err)
 		}
 	}

@@ -48,6 +48,15 @@ func openSource(cfg *config.Config, n *Node) (source.Source, error) {
 		n.closers = append(n.closers, conn.Close)
 		return source.NewGRPC(conn, cfg.Source.Timeout.D()), nil
 	}
+	if cfg.Source.Export.Dir != "" {
+		e, err := source.OpenExport(source.ExportOptions{Dir: cfg.Source.Export.Dir, Format: cfg.Source.Export.Format, SchoolOIN: cfg.Node.OIN, SchoolName: cfg.Node.Name,
+			Poll: cfg.Source.Export.Poll.D(), Log: n.log})
+		if err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, e.Close)
+		return e, nil
+	}
 	fixture := source.DefaultFixture
 	if cfg.Source.Fixture != "" {
 		b, err := os.ReadFile(cfg.Source.Fixture)

@@ -61,14 +61,14 @@ func TestTraceSpansBothNodes(t *testing.T) {
 	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, withTracing(schoolExp, testnode.School))
 	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, withTracing(zorgExp, testnode.Zorg))
 	ctx := context.Background()
-	bas := testnode.Child(t, "Bas")
+	lotte := testnode.Child(t, "Lotte") // 17 and the school's pupil: her own consent suffices
 	if _, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-		Bsn: bas.BSN, GivenBy: "ouder", RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
+		Bsn: lotte.BSN, GivenBy: "jeugdige", RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
 		Categories: []string{"identificatie", "verzuim"}, GivenAt: timestamppb.New(time.Now().Add(-time.Hour)),
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	req := &localv1.RequestRecordRequest{HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
+	req := &localv1.RequestRecordRequest{HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: lotte.BSN,
 		Categories: []string{"identificatie", "verzuim"}, Role: "jeugdhulpverlener", Relation: true}
 
 	// The dossier system's own trace.
@@ -102,7 +102,7 @@ func TestTraceSpansBothNodes(t *testing.T) {
 
 	// The audit records of both nodes carry the trace.
 	for _, n := range []*testnode.Node{zorg, school} {
-		recs, err := n.Node.AuditRecords(ctx, bas.BSN)
+		recs, err := n.Node.AuditRecords(ctx, lotte.BSN)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func TestTraceSpansBothNodes(t *testing.T) {
 	// A JSON call with a traceparent header joins the caller's trace too.
 	const jsonTrace = "0af7651916cd43dd8448eb211c80319c"
 	hreq, _ := http.NewRequest(http.MethodPost, "https://"+zorg.Node.LocalAddr+"/v1/record-requests",
-		strings.NewReader(`{"holder_oin":"`+testnode.School.OIN+`","purpose":"afstemming_hulp_onderwijs","bsn":"`+bas.BSN+
+		strings.NewReader(`{"holder_oin":"`+testnode.School.OIN+`","purpose":"afstemming_hulp_onderwijs","bsn":"`+lotte.BSN+
 			`","categories":["verzuim"],"role":"jeugdhulpverlener","relation":true}`))
 	hreq.Header.Set("Content-Type", "application/json")
 	hreq.Header.Set("traceparent", "00-"+jsonTrace+"-b7ad6b7169203331-01")
@@ -147,7 +147,7 @@ func TestTraceSpansBothNodes(t *testing.T) {
 		t.Fatal("no trace of the call without traceparent")
 	}
 	spansOf(t, schoolExp, own, "schakel.exchange.v1.ExchangeService/RequestRecord")
-	recs, err := school.Node.AuditRecords(ctx, bas.BSN)
+	recs, err := school.Node.AuditRecords(ctx, lotte.BSN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestTraceSpansBothNodes(t *testing.T) {
 	for _, exp := range []*tracetest.InMemoryExporter{schoolExp, zorgExp} {
 		for _, s := range exp.GetSpans() {
 			dump := fmt.Sprintf("%v %v %v", s.Attributes, s.Events, s.Status)
-			if strings.Contains(dump, bas.BSN) {
+			if strings.Contains(dump, lotte.BSN) {
 				t.Fatalf("span %s holds the BSN: %s", s.Name, dump)
 			}
 		}

@@ -378,6 +378,12 @@ func packSections(a, b *policy.Pack) (sections []Section, unchanged []string) {
 	if x, y := da.Consent.AttestedConsent, db.Consent.AttestedConsent; x != y {
 		consent.add("~ toestemming die de ontvanger verklaart (algemeen): %s → %s; %s", attested(x), attested(y), reach(attestedOf))
 	}
+	if x, y := da.Consent.AttestedNoticeDays, db.Consent.AttestedNoticeDays; x != y {
+		consent.add("~ dagen tussen de eigen aankondiging en verstrekking op een verklaarde toestemming (bijzondere gegevens): %d → %d", x, y)
+	}
+	if x, y := da.Consent.InformOtherParent, db.Consent.InformOtherParent; x != y {
+		consent.add("~ de andere ouder informeren (algemeen): %s → %s", onOff(&x), onOff(&y))
+	}
 	if x, y := da.Consent.StrictRegime, db.Consent.StrictRegime; x != y {
 		consent.add("~ strengere regime bij zorgpartij of bijzondere gegevens: %s → %s; %s", orDash(x), orDash(y), reach(bandsOf))
 	}
@@ -443,7 +449,29 @@ func packSections(a, b *policy.Pack) (sections []Section, unchanged []string) {
 		files.add("! de logica van het pakket verandert, niet alleen de gegevens: vraag de ontwikkelaars om een toelichting voordat u tekent")
 	}
 
-	for _, sec := range []*section{flows, purposes, orgTypes, roles, cats, consent, messages, files} {
+	questions := &section{title: "Andere vragen en drempels (verzuim, inzage, consult, monitoring, regie)"}
+	if x, y := da.VerzuimThresholdHours, db.VerzuimThresholdHours; x != y {
+		questions.add("~ drempel voor een verzuimmelding (uren in 4 weken): %g → %g", x, y)
+	}
+	for _, q := range []struct {
+		label string
+		x, y  any
+	}{
+		{"inzage (wie welk soort verslag mag zien)", da.Inzage, db.Inzage},
+		{"anoniem consult (vaste lijsten)", da.Consult, db.Consult},
+		{"monitoring (kenmerken, uitgesloten stromen, kleine cellen)", da.Monitoring, db.Monitoring},
+		{"regiehoudersoverzicht", da.Regie, db.Regie},
+	} {
+		jx, _ := json.Marshal(q.x)
+		jy, _ := json.Marshal(q.y)
+		if !bytes.Equal(jx, jy) {
+			questions.add("~ %s gewijzigd", q.label)
+			questions.add("    was:   %s", jx)
+			questions.add("    wordt: %s", jy)
+		}
+	}
+
+	for _, sec := range []*section{flows, purposes, orgTypes, roles, cats, consent, questions, messages, files} {
 		if len(sec.lines) == 0 {
 			unchanged = append(unchanged, strings.ToLower(strings.SplitN(sec.title, " (", 2)[0]))
 			continue
@@ -493,6 +521,10 @@ func flowChanges(da, db *policy.Data, x, y policy.Flow, ca, cb func(string) stri
 	out = append(out, changed("voorwaarden", Conditions(x.Requires), Conditions(y.Requires))...)
 	out = append(out, changed("leeftijd", ages(x.MinAge, x.MaxAge), ages(y.MinAge, y.MaxAge))...)
 	out = append(out, listChange("verplichtingen", x.Obligations, y.Obligations, nil, nil)...)
+	out = append(out, listChange("verplichtingen als de verstrekker een school is", x.HolderSchoolObligations, y.HolderSchoolObligations, nil, nil)...)
+	out = append(out, changed("aangewezen gemeente telt mee", onOff(x.DesignatedGemeente), onOff(y.DesignatedGemeente))...)
+	out = append(out, changed("soort verslag bij inzage", x.InzageClass, y.InzageClass)...)
+	out = append(out, changed("vraag", orDash(x.Query), orDash(y.Query))...)
 	if x.RetentionDays != y.RetentionDays {
 		out = append(out, fmt.Sprintf("bewaartermijn: %d → %d dagen", x.RetentionDays, y.RetentionDays))
 	}
@@ -634,6 +666,15 @@ func Conditions(r policy.Requirements) string {
 	if r.CaseReference {
 		out = append(out, "zaak- of maatregelnummer vereist")
 	}
+	if r.OwnPupil {
+		out = append(out, "eigen leerling (het kind staat bij de verstrekker ingeschreven)")
+	}
+	if r.VerzuimMelding {
+		out = append(out, "alleen met een verzuimmelding")
+	}
+	if r.Case {
+		out = append(out, "alleen in een geopende casus met teamtoestemming")
+	}
 	if len(out) == 0 {
 		return "geen"
 	}
@@ -658,6 +699,9 @@ func regimeText(r policy.Regime) string {
 	}
 	if r.AttestedConsent != nil {
 		out += "; verklaarde toestemming: " + attested(*r.AttestedConsent)
+	}
+	if r.InformOtherParent != nil {
+		out += "; andere ouder informeren: " + onOff(r.InformOtherParent)
 	}
 	return out
 }
@@ -752,6 +796,14 @@ func consentText(d *policy.Data, f policy.Flow) string {
 		parts = append(parts, fmt.Sprintf("%s (%s; %s; verklaarde toestemming %s)", label, bands(cs.ByAge), parents, attested(cs.AttestedConsent)))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// onOff says whether an optional switch is on ("aan"), nil being off.
+func onOff(b *bool) string {
+	if b != nil && *b {
+		return "aan"
+	}
+	return "uit"
 }
 
 func attested(b bool) string {

@@ -1,5 +1,5 @@
 # Tests of the pack's logic (decision.rego): every reason code of
-# POLICY-CONTRACT.md (version 2), every consent-regime age boundary of
+# POLICY-CONTRACT.md (version 3), every consent-regime age boundary of
 # RULES.md ("Whose consent counts": 11/12 and 15/16 in both regimes), mode,
 # residence, attested consents, two parents, the precheck, the obligations
 # and the decision's shape.
@@ -38,6 +38,7 @@ consent(id, by, purpose, cats) := {
 	"id": id, "given_by": by, "giver": concat("-", ["p", id]), "held_by": "holder",
 	"recipient_oin": recipient_oin, "purpose": purpose,
 	"categories": cats, "given_at": now - (30 * day), "valid_until": null, "withdrawn_at": null,
+	"holder_oin": "", "announced_at": null, "case_id": "", "grants": [],
 }
 
 # woongemeente is the child's municipality in every input; a gemeente party
@@ -48,9 +49,9 @@ gemeente_of(org) := woongemeente if org == "gemeente"
 
 else := ""
 
-party(org, role) := {"oin": holder_oin, "org_type": org, "role": role, "relation": false, "gemeente": gemeente_of(org)}
+party(org, role) := {"oin": holder_oin, "org_type": org, "role": role, "relation": false, "gemeente": gemeente_of(org), "designated_gemeente": ""}
 
-recipient(org, role) := {"oin": recipient_oin, "org_type": org, "role": role, "relation": false, "gemeente": gemeente_of(org)}
+recipient(org, role) := {"oin": recipient_oin, "org_type": org, "role": role, "relation": false, "gemeente": gemeente_of(org), "designated_gemeente": ""}
 
 notification := {"mode": "notification"}
 
@@ -59,8 +60,14 @@ notification := {"mode": "notification"}
 req(purpose, h, r, cats, over) := object.union(
 	{
 		"purpose": purpose, "flow": "", "mode": "request", "holder": h, "recipient": r,
-		"subject": {"age": 10, "enrolled_at_recipient": false, "parents_had_inzage": false, "gemeente": woongemeente},
-		"categories": cats, "consents": [], "justification": "", "case_reference": "", "now": now,
+		"subject": {
+			"age": 10, "enrolled_at_recipient": false, "parents_had_inzage": false, "gemeente": woongemeente,
+			# one parent with gezag, so that the version-2 tests keep their
+			# meaning; the tests of "Two parents" set 2
+			"enrolled_at_holder": true, "parents_with_gezag": 1,
+			"unauthorised_absence_hours_4w": 0, "open_verzuim_meldingen": [],
+		},
+		"categories": cats, "consents": [], "justification": "", "case_reference": "", "case": null, "now": now,
 	},
 	over,
 )
@@ -252,9 +259,9 @@ test_second_live_consent_overrides_withdrawn_one if {
 }
 
 test_both_parents_required_when_configured if {
-	one := decision.decision with data.schakel.rules as two_parents("A1", "jeugdhulp") with input as a1({"consents": [a1_ouder]})
+	one := decision.decision with data.schakel.rules as two_parents("A1", "jeugdhulp") with input as a1({"subject": {"parents_with_gezag": 2}, "consents": [a1_ouder]})
 	codes(one) == ["CONSENT_MISSING"]
-	two := decision.decision with data.schakel.rules as two_parents("A1", "jeugdhulp") with input as a1({"consents": [a1_ouder, object.union(a1_ouder, {"id": "c-ouder2", "giver": "p-2"})]})
+	two := decision.decision with data.schakel.rules as two_parents("A1", "jeugdhulp") with input as a1({"subject": {"parents_with_gezag": 2}, "consents": [a1_ouder, object.union(a1_ouder, {"id": "c-ouder2", "giver": "p-2"})]})
 	two.allow == true
 	two.consents_used == ["c-ouder", "c-ouder2"]
 }
@@ -537,7 +544,9 @@ b2(over) := req(
 
 c1(over) := req(
 	"handhaving_leerplicht", party("school_vo", "administratie"), recipient("gemeente", "leerplichtambtenaar"),
-	["identificatie", "verzuim", "ziekteverzuim"], object.union({"subject": {"age": 14}}, over),
+	["identificatie", "verzuim", "ziekteverzuim"],
+	# an open melding of this school, named by leerplicht (RULES.md "Verzuim")
+	object.union({"subject": {"age": 14, "open_verzuim_meldingen": ["M-1"]}, "case_reference": "M-1"}, over),
 )
 
 c2(over) := req(
@@ -565,15 +574,20 @@ test_c2_publieke_taak if {
 
 test_obligations_per_flow if {
 	# POLICY-CONTRACT.md: inform_subject on every release except the G flows
-	# (inform_subject_when_safe); inform_parents on C1; record_in_pupil_file
-	# on A1; review_break_glass on G3.
+	# (inform_subject_when_safe), none on N1 and M1; inform_parents on C1;
+	# record_in_pupil_file on A1 and S1 (and K1 for a school holder, see
+	# holder_school_obligations); review_break_glass on G3.
 	expected := {
-		"A1": ["inform_subject", "record_in_pupil_file"],
+		"A1": ["inform_subject", "record_in_pupil_file"], "A2": ["inform_subject"],
 		"B1": ["inform_subject"], "B2": ["inform_subject"],
 		"C1": ["inform_parents", "inform_subject"], "C2": ["inform_subject"],
 		"D1": ["inform_subject"], "D2": ["inform_subject"], "D3": ["inform_subject"],
+		"D4": ["inform_subject"], "D5": ["inform_subject"], "D6": ["inform_subject"], "D7": ["inform_subject"],
 		"E1": ["inform_subject"], "E2": ["inform_subject"], "E3": ["inform_subject"],
 		"F1": ["inform_subject"],
+		"H1": ["inform_subject"], "H2": ["inform_subject"], "H3": ["inform_subject"],
+		"K1": ["inform_subject"], "M1": [], "N1": [],
+		"S1": ["inform_subject", "record_in_pupil_file"], "S2": ["inform_subject"],
 		"G1": ["inform_subject_when_safe"], "G2": ["inform_subject_when_safe"],
 		"G3": ["inform_subject_when_safe", "review_break_glass"], "G4": ["inform_subject_when_safe"],
 	}
@@ -639,7 +653,10 @@ test_flow_with_both_modes_allows_either if {
 
 test_mode_before_role_in_order if {
 	d := decision.decision with data.schakel.rules as rules with input as b1({"mode": "request", "recipient": {"role": "mentor"}})
-	codes(d) == ["MODE_NOT_ALLOWED", "ROLE_NOT_ALLOWED", "CONSENT_MISSING"]
+
+	# Only the "pre" checks: the child's checks are not reached
+	# (POLICY-CONTRACT.md "Readings fixed" 1).
+	codes(d) == ["MODE_NOT_ALLOWED", "ROLE_NOT_ALLOWED"]
 	withheld_code(d, "identificatie") == "MODE_NOT_ALLOWED"
 }
 
@@ -713,7 +730,9 @@ test_case_reference_after_justification_in_order if {
 
 # --- consents the recipient holds (RULES.md) -----------------------------------
 
-attested(c) := object.union(c, {"held_by": "recipient"})
+# attested(c): the consent as the requester attests it, naming this holder
+# and announced by the holder 8 days ago (past the 7-day notice).
+attested(c) := object.union(c, {"held_by": "recipient", "holder_oin": holder_oin, "announced_at": now - (8 * day)})
 
 test_attested_consent_counts_on_a1_in_request_mode if {
 	d := decision.decision with data.schakel.rules as rules with input as a1({"subject": {"age": 11}, "consents": [attested(a1_ouder)]})
@@ -755,36 +774,36 @@ test_withdrawn_attested_consent_ignored_like_absent if {
 test_two_parents_need_two_different_givers if {
 	r := two_parents("A1", "jeugdhulp")
 	second := object.union(a1_ouder, {"id": "c-ouder2", "giver": "p-2"})
-	same := decision.decision with data.schakel.rules as r with input as a1({"consents": [a1_ouder, object.union(second, {"giver": a1_ouder.giver})]})
+	same := decision.decision with data.schakel.rules as r with input as a1({"subject": {"parents_with_gezag": 2}, "consents": [a1_ouder, object.union(second, {"giver": a1_ouder.giver})]})
 	codes(same) == ["CONSENT_MISSING"]
 	contains(same.reasons[0].message, "tweede ouder")
-	empty := decision.decision with data.schakel.rules as r with input as a1({"consents": [object.union(a1_ouder, {"giver": ""}), object.union(second, {"giver": ""})]})
+	empty := decision.decision with data.schakel.rules as r with input as a1({"subject": {"parents_with_gezag": 2}, "consents": [object.union(a1_ouder, {"giver": ""}), object.union(second, {"giver": ""})]})
 	codes(empty) == ["CONSENT_MISSING"]
-	half := decision.decision with data.schakel.rules as r with input as a1({"consents": [a1_ouder, object.union(second, {"giver": ""})]})
+	half := decision.decision with data.schakel.rules as r with input as a1({"subject": {"parents_with_gezag": 2}, "consents": [a1_ouder, object.union(second, {"giver": ""})]})
 	codes(half) == ["CONSENT_MISSING"]
-	two := decision.decision with data.schakel.rules as r with input as a1({"consents": [a1_ouder, second]})
+	two := decision.decision with data.schakel.rules as r with input as a1({"subject": {"parents_with_gezag": 2}, "consents": [a1_ouder, second]})
 	two.allow == true
 }
 
 test_two_parents_none_found_says_ouders if {
-	d := decision.decision with data.schakel.rules as two_parents("A1", "jeugdhulp") with input as a1({"consents": []})
+	d := decision.decision with data.schakel.rules as two_parents("A1", "jeugdhulp") with input as a1({"subject": {"parents_with_gezag": 2}, "consents": []})
 	codes(d) == ["CONSENT_MISSING"]
 	contains(d.reasons[0].message, "ouders")
 }
 
 test_two_parents_on_one_flow_leaves_others if {
-	# Both parents on B1 only: A1 still decides on one parent.
+	# Both parents on B1 only: under the fixture B1 decides on one parent.
 	r := two_parents("B1", "school")
-	b := decision.decision with data.schakel.rules as r with input as b1({"consents": [b1_ouder]})
+	b := decision.decision with data.schakel.rules as r with input as b1({"subject": {"parents_with_gezag": 2}, "consents": [b1_ouder]})
 	codes(b) == ["CONSENT_MISSING"]
-	a := decision.decision with data.schakel.rules as r with input as a1({"subject": {"age": 11}, "consents": [a1_ouder]})
+	a := decision.decision with data.schakel.rules as rules with input as b1({"subject": {"parents_with_gezag": 2}, "consents": [b1_ouder]})
 	a.allow == true
 }
 
 test_two_parents_category_needs_both if {
 	r := two_parents("A1", "jeugdhulp")
 	second := object.union(a1_ouder, {"id": "c-ouder2", "giver": "p-2", "categories": ["verzuim"]})
-	d := decision.decision with data.schakel.rules as r with input as a1({"consents": [a1_ouder, second]})
+	d := decision.decision with data.schakel.rules as r with input as a1({"subject": {"parents_with_gezag": 2}, "consents": [a1_ouder, second]})
 	d.allow == true
 	d.categories == ["verzuim"]
 	withheld_code(d, "opp") == "CATEGORY_NOT_CONSENTED"
@@ -792,7 +811,7 @@ test_two_parents_category_needs_both if {
 
 test_consent_count_for_explain if {
 	n := decision.consent_count with data.schakel.rules as two_parents("A1", "jeugdhulp")
-		with input as a1({"subject": {"age": 11}, "consents": [a1_ouder]})
+		with input as a1({"subject": {"age": 11, "parents_with_gezag": 2}, "consents": [a1_ouder]})
 	n == {"ouder": {"needed": 2, "found": 1}}
 }
 
@@ -840,6 +859,228 @@ test_precheck_reasons_lead_the_decision if {
 	x := b1({"mode": "request", "recipient": {"role": "", "gemeente": "GM0163"}})
 	p := decision.precheck with data.schakel.rules as rules with input as x
 	d := decision.decision with data.schakel.rules as rules with input as x
-	codes(p) == array.slice(codes(d), 0, count(codes(p)))
-	count(codes(d)) > count(codes(p))
+
+	# A failing "pre" check is all the decision reports (residence and
+	# consent also fail here, but need the child).
+	codes(p) == ["MODE_NOT_ALLOWED", "ROLE_NOT_ALLOWED"]
+	codes(d) == codes(p)
+	d.withheld == p.withheld
+}
+
+# --- contract version 3 ---------------------------------------------------------
+
+gezag2 := {"subject": {"parents_with_gezag": 2}}
+
+test_two_parents_with_gezag_jeugdhulp_needs_both if {
+	one := decision.decision with data.schakel.rules as rules with input as a1(object.union(gezag2, {"subject": {"age": 11}, "consents": [a1_ouder]}))
+	codes(one) == ["CONSENT_MISSING"]
+	contains(one.reasons[0].message, "tweede ouder")
+	second := object.union(a1_ouder, {"id": "c-ouder2", "giver": "p-2"})
+	two := decision.decision with data.schakel.rules as rules with input as a1(object.union(gezag2, {"subject": {"age": 11}, "consents": [a1_ouder, second]}))
+	two.allow == true
+	not "inform_other_parent" in two.obligations
+}
+
+test_school_regime_one_of_two_informs_the_other if {
+	d := decision.decision with data.schakel.rules as rules with input as b1(object.union(gezag2, {"consents": [b1_ouder]}))
+	d.allow == true
+	d.obligations == ["inform_other_parent", "inform_subject"]
+	one := decision.decision with data.schakel.rules as rules with input as b1({"consents": [b1_ouder]})
+	one.obligations == ["inform_subject"]
+}
+
+test_own_pupil if {
+	d := decision.decision with data.schakel.rules as rules with input as a1({"subject": {"age": 11, "enrolled_at_holder": false}, "consents": [a1_ouder]})
+	codes(d) == ["NOT_ENROLLED_AT_HOLDER"]
+
+	# Not on F1 and the G flows: anyone may report a concern.
+	f := decision.decision with data.schakel.rules as rules with input as f1({"subject": {"enrolled_at_holder": false}})
+	f.allow == true
+}
+
+test_c1_notification_needs_threshold_or_melding if {
+	x := {"mode": "notification", "case_reference": "", "subject": {"open_verzuim_meldingen": []}}
+	d := decision.decision with data.schakel.rules as rules with input as c1(x)
+	codes(d) == ["VERZUIM_THRESHOLD_NOT_MET"]
+
+	# The message never names the hours (the holder's fact).
+	not contains(d.reasons[0].message, "16")
+	h := decision.decision with data.schakel.rules as rules with input as c1(object.union(x, {"subject": {"unauthorised_absence_hours_4w": 16}}))
+	h.allow == true
+	m := decision.decision with data.schakel.rules as rules with input as c1(object.union(x, {"subject": {"open_verzuim_meldingen": ["M-9"]}}))
+	m.allow == true
+}
+
+test_c1_request_needs_an_open_melding if {
+	d := decision.decision with data.schakel.rules as rules with input as c1({"case_reference": "M-2"})
+	codes(d) == ["VERZUIM_MELDING_REQUIRED"]
+	e := decision.decision with data.schakel.rules as rules with input as c1({"case_reference": ""})
+	codes(e) == ["VERZUIM_MELDING_REQUIRED"]
+}
+
+test_designated_gemeente_only_where_switched_on if {
+	x := {"holder": {"designated_gemeente": "GM0164"}, "recipient": {"gemeente": "GM0164"}, "consents": [b1_ouder]}
+	off := decision.decision with data.schakel.rules as rules with input as b1(x)
+	codes(off) == ["NOT_RESIDENT"]
+	on := json.patch(rules, [{"op": "replace", "path": "/flows/B1/designated_gemeente", "value": true}])
+	d := decision.decision with data.schakel.rules as on with input as b1(x)
+	d.allow == true
+
+	# An empty designated gemeente never matches an empty code.
+	e := decision.decision with data.schakel.rules as on with input as b1(object.union(x, {"holder": {"designated_gemeente": ""}, "recipient": {"gemeente": ""}}))
+	codes(e) == ["NOT_RESIDENT"]
+}
+
+attested_new(c) := object.union(c, {"held_by": "recipient", "holder_oin": holder_oin})
+
+test_attested_consent_needs_the_holder_oin if {
+	d := decision.decision with data.schakel.rules as rules with input as a1({"subject": {"age": 16}, "consents": [object.union(a1_kind, {"held_by": "recipient"})]})
+	codes(d) == ["CONSENT_MISSING"]
+}
+
+test_attested_special_category_waits_for_notice if {
+	d := decision.decision with data.schakel.rules as rules with input as a1({"subject": {"age": 16}, "consents": [attested_new(a1_kind)]})
+	d.allow == true
+	d.categories == ["verzuim"]
+	withheld_code(d, "opp") == "ATTESTED_CONSENT_PENDING"
+	"inform_before_release" in d.obligations
+
+	# Announced 6 days ago: still pending, but the notice went out.
+	six := decision.decision with data.schakel.rules as rules with input as a1({"subject": {"age": 16}, "consents": [object.union(attested_new(a1_kind), {"announced_at": now - (6 * day)})]})
+	withheld_code(six, "opp") == "ATTESTED_CONSENT_PENDING"
+	not "inform_before_release" in six.obligations
+	seven := decision.decision with data.schakel.rules as rules with input as a1({"subject": {"age": 16}, "consents": [object.union(attested_new(a1_kind), {"announced_at": now - (7 * day)})]})
+	seven.categories == ["opp", "verzuim"]
+
+	# Only opp asked: a deny that still carries inform_before_release.
+	only := decision.decision with data.schakel.rules as rules with input as a1({"subject": {"age": 16}, "categories": ["opp"], "consents": [attested_new(a1_kind)]})
+	only.allow == false
+	codes(only) == ["ATTESTED_CONSENT_PENDING"]
+	only.obligations == ["inform_before_release"]
+}
+
+k1_case := {
+	"id": "case-1", "purpose": "afstemming_ipt", "opened_by": holder_oin, "opened_at": now - (60 * day), "closed_at": null,
+	"regiehouder": "m-2",
+	"members": [
+		{"id": "m-1", "oin": holder_oin, "org_type": "school_vo", "role": "zorgcoordinator", "ring": "kern", "from": now - (60 * day), "until": null},
+		{"id": "m-2", "oin": recipient_oin, "org_type": "zorgaanbieder", "role": "jeugdhulpverlener", "ring": "kern", "from": now - (60 * day), "until": null},
+	],
+}
+
+team(id, giver, cats) := object.union(consent(id, "ouder", "afstemming_ipt", []), {
+	"giver": giver, "held_by": "case", "recipient_oin": "", "case_id": "case-1",
+	"grants": [{"member": "m-2", "categories": cats}],
+})
+
+k1(over) := req(
+	"afstemming_ipt", party("school_vo", "zorgcoordinator"), recipient("zorgaanbieder", "jeugdhulpverlener"),
+	["identificatie", "opp"], object.union({"case": k1_case, "consents": [team("t-1", "p-1", ["identificatie"])]}, over),
+)
+
+test_k1_team_consent_and_school_obligation if {
+	d := decision.decision with data.schakel.rules as rules with input as k1({})
+	d.allow == true
+	d.categories == ["identificatie"]
+	withheld_code(d, "opp") == "CATEGORY_NOT_CONSENTED"
+	d.obligations == ["inform_subject", "record_in_pupil_file"]
+	d.consents_used == ["t-1"]
+}
+
+test_k1_pre_checks if {
+	closed := decision.precheck with data.schakel.rules as rules with input as k1({"case": {"closed_at": now - day}})
+	codes(closed) == ["CASE_NOT_OPEN"]
+	none := decision.precheck with data.schakel.rules as rules with input as k1({"case": null})
+	codes(none) == ["CASE_NOT_OPEN"]
+	stranger := decision.precheck with data.schakel.rules as rules with input as k1({"recipient": {"role": "orthopedagoog"}})
+	codes(stranger) == ["NOT_A_MEMBER"]
+	left := json.patch(k1_case, [{"op": "replace", "path": "/members/0/until", "value": now}])
+	h := decision.precheck with data.schakel.rules as rules with input as k1({"case": left})
+	codes(h) == ["NOT_A_MEMBER"]
+	contains(h.reasons[0].message, "verstrekker")
+}
+
+test_k1_only_team_consents_count if {
+	own := decision.decision with data.schakel.rules as rules with input as k1({"consents": [consent("c-1", "ouder", "afstemming_ipt", ["identificatie"])]})
+	codes(own) == ["CONSENT_MISSING"]
+
+	# A team consent never counts outside K1.
+	a := decision.decision with data.schakel.rules as rules with input as a1({"subject": {"age": 11}, "consents": [object.union(team("t-1", "p-1", ["verzuim"]), {"purpose": "afstemming_hulp_onderwijs"})]})
+	codes(a) == ["CONSENT_MISSING"]
+}
+
+consult_in(over) := object.union(
+	{
+		"query": "consult", "purpose": "anoniem_consult", "flow": "", "mode": "notification",
+		"holder": party("school_po", "intern_begeleider"), "recipient": recipient("jgz", "jeugdarts"),
+		"consult": {"age_band": "8-11", "concerns": ["gedrag"]}, "identifying": [], "now": now,
+	},
+	over,
+)
+
+test_consult if {
+	ok := decision.consult with data.schakel.rules as rules with input as consult_in({})
+	ok.allow == true
+	ok.flow == "N1"
+	ok.basis == "geen_persoonsgegevens"
+	bad := decision.consult with data.schakel.rules as rules with input as consult_in({"consult": {"naam": "x"}})
+	codes(bad) == ["CONSULT_IDENTIFYING"]
+	list := decision.consult with data.schakel.rules as rules with input as consult_in({"consult": {"concerns": "gedrag"}})
+	codes(list) == ["CONSULT_IDENTIFYING"]
+	subj := decision.consult with data.schakel.rules as rules with input as consult_in({"identifying": ["subject"]})
+	codes(subj) == ["CONSULT_IDENTIFYING"]
+
+	# A consult is never a release.
+	rel := decision.decision with data.schakel.rules as rules with input as req("anoniem_consult", party("school_po", ""), recipient("jgz", "jeugdarts"), ["identificatie"], notification)
+	codes(rel) == ["NO_MATCHING_FLOW"]
+}
+
+row := {"flow": "A1", "purpose": "afstemming_hulp_onderwijs", "outcome": "allow", "reason": "", "counterpart_org_type": "zorgaanbieder", "school_oin": holder_oin, "month": "2026-10", "count": 9}
+
+monitoring_in(rows) := {
+	"query": "monitoring", "purpose": "monitoring_samenwerking", "flow": "", "mode": "notification",
+	"holder": party("school_vo", ""), "recipient": recipient("kennispunt", "onderzoeker"), "rows": rows, "now": now,
+}
+
+test_monitoring if {
+	d := decision.monitoring with data.schakel.rules as rules with input as monitoring_in([row, object.union(row, {"count": 10})])
+	d.allow == true
+	d.categories == ["aggregaat"]
+	d.rows == [object.union(row, {"count": "<10"}), object.union(row, {"count": 10})]
+	g := decision.monitoring with data.schakel.rules as rules with input as monitoring_in([object.union(row, {"flow": "G3"})])
+	codes(g) == ["MONITORING_FLOW_EXCLUDED"]
+	not g.rows
+	extra := decision.monitoring with data.schakel.rules as rules with input as monitoring_in([object.union(row, {"bsn": "1"})])
+	codes(extra) == ["MONITORING_DIMENSION_NOT_ALLOWED"]
+	missing := decision.monitoring with data.schakel.rules as rules with input as monitoring_in([object.remove(row, ["month"])])
+	codes(missing) == ["MONITORING_DIMENSION_NOT_ALLOWED"]
+}
+
+test_regie if {
+	ok := decision.regie with data.schakel.rules as rules with input as {"query": "regie", "requester": {"oin": recipient_oin, "role": "jeugdhulpverlener"}, "case": k1_case, "now": now}
+	ok.allow == true
+	ok.fields == ["member", "org_type", "role", "categories", "at", "consent_id"]
+	other := decision.regie with data.schakel.rules as rules with input as {"query": "regie", "requester": {"oin": holder_oin, "role": "zorgcoordinator"}, "case": k1_case, "now": now}
+	codes(other) == ["NOT_REGIEHOUDER"]
+	other.fields == []
+}
+
+inzage_in(kind, gezag, age, recs) := {"query": "inzage", "requester": {"kind": kind, "gezag": gezag}, "subject": {"age": age}, "records": recs, "now": now}
+
+test_inzage if {
+	recs := [
+		{"id": "a", "flow": "A1", "released_for_inzage": false, "withhold_from_parents": false},
+		{"id": "b", "flow": "C1", "released_for_inzage": false, "withhold_from_parents": false},
+		{"id": "c", "flow": "G1", "released_for_inzage": false, "withhold_from_parents": false},
+		{"id": "d", "flow": "G1", "released_for_inzage": true, "withhold_from_parents": true},
+	]
+	p := decision.inzage with data.schakel.rules as rules with input as inzage_in("ouder", true, 10, recs)
+	p.shown == ["a", "b"]
+	p.held_back == [{"record": "c", "code": "INZAGE_HELD_FOR_SAFETY"}, {"record": "d", "code": "INZAGE_WITHHELD_BY_PROFESSIONAL"}]
+	k := decision.inzage with data.schakel.rules as rules with input as inzage_in("jeugdige", false, 13, recs)
+	k.shown == ["a", "d"]
+	n := decision.inzage with data.schakel.rules as rules with input as inzage_in("ouder", false, 10, recs)
+	n.allow == false
+	codes(n) == ["INZAGE_NOT_ENTITLED"]
+	count(n.held_back) == 4
 }

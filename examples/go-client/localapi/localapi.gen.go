@@ -156,7 +156,12 @@ type SchakelLocalV1Consent struct {
 	//  organisation's own id of that parent or young person, never a name or
 	//  BSN); two "ouder" consents count as two parents only with two different,
 	//  non-empty givers.
-	Giver        *string `json:"giver,omitempty"`
+	Giver *string `json:"giver,omitempty"`
+
+	// HolderOin The organisation the consent lets its recipient obtain data from (a
+	//  consent to fetch data says from whom); empty: any. Required on an
+	//  attested consent, and then the request's holder_oin.
+	HolderOin    *string `json:"holder_oin,omitempty"`
 	Id           *string `json:"id,omitempty"`
 	Purpose      string  `json:"purpose"`
 	RecipientOin string  `json:"recipient_oin"`
@@ -552,7 +557,14 @@ type SchakelRecordV1AbsencePeriod struct {
 	Authorised *bool   `json:"authorised,omitempty"`
 	Date       *string `json:"date,omitempty"`
 	Hours      *int32  `json:"hours,omitempty"`
-	Reason     *string `json:"reason,omitempty"`
+
+	// Kind The kind of unauthorised absence: spijbelen, te_laat, luxe, langdurig or
+	//  vermoedelijk_ongeoorloofd (e.g. a doubted sick report, without the illness).
+	Kind *string `json:"kind,omitempty"`
+
+	// Reason The reason given for the absence, as the school's own system holds it.
+	//  It never leaves a node: the source adapter clears it.
+	Reason *string `json:"reason,omitempty"`
 }
 
 // SchakelRecordV1Advies Advies is the JGZ advice to the school (category `advies`).
@@ -689,7 +701,10 @@ type SchakelRecordV1Record struct {
 	// Veiligheidssignalen Veiligheidssignalen are safety signals (category `veiligheidssignalen`, special).
 	Veiligheidssignalen *SchakelRecordV1Veiligheidssignalen `json:"veiligheidssignalen,omitempty"`
 
-	// Verzuim Verzuim is absence from school (category `verzuim`).
+	// Verzuim Verzuim is unauthorised absence from school (category `verzuim`). The
+	//  node's source adapter keeps only periods not marked authorised and drops
+	//  every reason (RULES.md, "Verzuim"): dates, hours, kind and what the school
+	//  did leave, never "tandarts" or an illness.
 	Verzuim *SchakelRecordV1Verzuim `json:"verzuim,omitempty"`
 
 	// Ziekteverzuim Ziekteverzuim is absence through illness (category `ziekteverzuim`, special).
@@ -701,7 +716,11 @@ type SchakelRecordV1Veiligheidssignalen struct {
 	Signals *[]string `json:"signals,omitempty"`
 }
 
-// SchakelRecordV1Verzuim Verzuim is absence from school (category `verzuim`).
+// SchakelRecordV1Verzuim Verzuim is unauthorised absence from school (category `verzuim`). The
+//
+//	node's source adapter keeps only periods not marked authorised and drops
+//	every reason (RULES.md, "Verzuim"): dates, hours, kind and what the school
+//	did leave, never "tandarts" or an illness.
 type SchakelRecordV1Verzuim struct {
 	// Actions What the school or the leerplichtambtenaar did, and with what result.
 	Actions *string                         `json:"actions,omitempty"`

@@ -428,6 +428,9 @@ type AttestedConsent struct {
 	// "schakel-subject/v1\n" || request_id || "\n" || bsn (the statement's
 	// subject_digest). The holder refuses a consent for another child.
 	SubjectDigest string `protobuf:"bytes,9,opt,name=subject_digest,json=subjectDigest,proto3" json:"subject_digest,omitempty"`
+	// The holder the consent names (contract version 3: an attested consent
+	// counts only when it names the holder asked).
+	HolderOin     string `protobuf:"bytes,10,opt,name=holder_oin,json=holderOin,proto3" json:"holder_oin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -521,6 +524,13 @@ func (x *AttestedConsent) GetValidUntil() *timestamppb.Timestamp {
 func (x *AttestedConsent) GetSubjectDigest() string {
 	if x != nil {
 		return x.SubjectDigest
+	}
+	return ""
+}
+
+func (x *AttestedConsent) GetHolderOin() string {
+	if x != nil {
+		return x.HolderOin
 	}
 	return ""
 }
@@ -1336,7 +1346,7 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x14justification_digest\x18\f \x01(\tR\x13justificationDigest\x12\"\n" +
 	"\fprofessional\x18\r \x01(\tR\fprofessional\x12@\n" +
 	"\bconsents\x18\x0e \x03(\v2$.schakel.exchange.v1.AttestedConsentR\bconsents\x127\n" +
-	"\tissued_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\"\xcc\x02\n" +
+	"\tissued_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\"\xeb\x02\n" +
 	"\x0fAttestedConsent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bgiven_by\x18\x02 \x01(\tR\agivenBy\x12\x14\n" +
@@ -1349,7 +1359,10 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\bgiven_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\agivenAt\x12;\n" +
 	"\vvalid_until\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"validUntil\x12%\n" +
-	"\x0esubject_digest\x18\t \x01(\tR\rsubjectDigest\"M\n" +
+	"\x0esubject_digest\x18\t \x01(\tR\rsubjectDigest\x12\x1d\n" +
+	"\n" +
+	"holder_oin\x18\n" +
+	" \x01(\tR\tholderOin\"M\n" +
 	"\x0fSignedStatement\x12\x1c\n" +
 	"\tstatement\x18\x01 \x01(\fR\tstatement\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\"\x94\x03\n" +
