@@ -82,30 +82,30 @@ func script(ctx context.Context, w *world) error {
 	w.ask(ctx, zorg, basis, sara, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "identificatie", "observaties")
 	w.attest = nil
 
-	section("2. De basisschool meldt de gemeente extra ondersteuning terwijl de gemeente-node nog niet draait (flow B1)")
-	if _, err := w.consentOf(ctx, basis, bas, "ouder", "ouder-bas-moeder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement"); err != nil {
+	section("2. De school meldt de gemeente extra ondersteuning terwijl de gemeente-node nog niet draait (flow B1)")
+	if _, err := w.consentOf(ctx, school, tina, "ouder", "ouder-tina-moeder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement"); err != nil {
 		return err
 	}
 	fmt.Println("  één ouder volstaat hier (onderwijsgegevens); de school moet dan de andere ouder informeren:")
-	basID := w.notify(ctx, basis, gemeente, bas, "afstemming_ondersteuning", "intern_begeleider", "wijkcoach", &recordv1.Record{
-		Identificatie: &recordv1.Identificatie{GivenName: "Bas", FamilyName: "de Vries", BirthDate: bas.BirthDate.Format("2006-01-02")},
-		Arrangement:   &recordv1.Arrangement{Kind: "extra begeleiding", StartedAt: now.Format("2006-01-02"), Description: "twee uur per week remedial teaching"},
+	tinaID := w.notify(ctx, school, gemeente, tina, "afstemming_ondersteuning", "zorgcoordinator", "wijkcoach", &recordv1.Record{
+		Identificatie: &recordv1.Identificatie{GivenName: "Tina", FamilyName: "de Vries", BirthDate: tina.BirthDate.Format("2006-01-02")},
+		Arrangement:   &recordv1.Arrangement{Kind: "mentoraat plus", StartedAt: now.Format("2006-01-02"), Description: "wekelijks gesprek met de mentor"},
 	})
-	daanConsent, err := w.consent(ctx, basis, daan, "ouder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement")
+	daanConsent, err := w.consent(ctx, school, daan, "ouder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement")
 	if err != nil {
 		return err
 	}
-	daanID := w.notify(ctx, basis, gemeente, daan, "afstemming_ondersteuning", "intern_begeleider", "wijkcoach", &recordv1.Record{
+	daanID := w.notify(ctx, school, gemeente, daan, "afstemming_ondersteuning", "zorgcoordinator", "wijkcoach", &recordv1.Record{
 		Identificatie: &recordv1.Identificatie{GivenName: "Daan", BirthDate: daan.BirthDate.Format("2006-01-02")},
 		Arrangement:   &recordv1.Arrangement{Kind: "faalangstreductietraining", StartedAt: now.Format("2006-01-02")},
 	})
-	if basID == "" || daanID == "" {
+	if tinaID == "" || daanID == "" {
 		return fmt.Errorf("a B1 notification was not queued")
 	}
-	if err := w.showNotifications(ctx, basis, basID, daanID); err != nil {
+	if err := w.showNotifications(ctx, school, tinaID, daanID); err != nil {
 		return err
 	}
-	if _, err := basis.consents.WithdrawConsent(ctx, &localv1.WithdrawConsentRequest{Id: daanConsent}); err != nil {
+	if _, err := school.consents.WithdrawConsent(ctx, &localv1.WithdrawConsentRequest{Id: daanConsent}); err != nil {
 		return fmt.Errorf("withdraw consent: %v", err)
 	}
 	fmt.Printf("  de ouder van %s trekt toestemming %s in, voordat de melding is afgeleverd\n", daan.Name, daanConsent)
@@ -113,12 +113,12 @@ func script(ctx context.Context, w *world) error {
 	if err := w.start(ctx, gemeente); err != nil {
 		return err
 	}
-	if err := w.waitNotifications(ctx, basis, map[string]localv1.NotificationState{
-		basID: localv1.NotificationState_NOTIFICATION_STATE_DELIVERED, daanID: localv1.NotificationState_NOTIFICATION_STATE_CANCELLED,
+	if err := w.waitNotifications(ctx, school, map[string]localv1.NotificationState{
+		tinaID: localv1.NotificationState_NOTIFICATION_STATE_DELIVERED, daanID: localv1.NotificationState_NOTIFICATION_STATE_CANCELLED,
 	}); err != nil {
 		return err
 	}
-	if err := w.showNotifications(ctx, basis, basID, daanID); err != nil {
+	if err := w.showNotifications(ctx, school, tinaID, daanID); err != nil {
 		return err
 	}
 	if err := w.pull(ctx, gemeente); err != nil {
@@ -141,7 +141,7 @@ func script(ctx context.Context, w *world) error {
 	fmt.Printf("  %s is geen leerling van Het Twentse College:\n", bas.Name)
 	w.ask(ctx, zorg, school, bas, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim")
 	fmt.Println("  de gemeente probeert de melding van flow B1 zelf op te vragen: B1 is een melding die de school doet")
-	w.ask(ctx, gemeente, basis, bas, "afstemming_ondersteuning", "wijkcoach", false, "identificatie", "arrangement")
+	w.ask(ctx, gemeente, school, tina, "afstemming_ondersteuning", "wijkcoach", false, "identificatie", "arrangement")
 
 	fmt.Println("  de gezinsvoogd vraagt gegevens op voor jeugdbescherming (flow G4), eerst zonder zaakkenmerk van de maatregel:")
 	w.noCaseReference = true
@@ -149,13 +149,13 @@ func script(ctx context.Context, w *world) error {
 	w.noCaseReference = false
 	w.ask(ctx, gi, school, tina, "jeugdbescherming", "gezinsvoogd", false, "identificatie", "gezinssituatie")
 
-	section("4. De basisschool vraagt de gemeente of er jeugdhulp is (flow B2, nooit een diagnose)")
-	for _, giver := range []string{"ouder-bas-moeder", "ouder-bas-vader"} {
-		if _, err := w.consentOf(ctx, gemeente, bas, "ouder", giver, basis, "afstemming_ondersteuning", "identificatie", "jeugdhulp_beschikking", "diagnose"); err != nil {
+	section("4. De school vraagt de gemeente of er jeugdhulp is (flow B2, nooit een diagnose)")
+	for _, g := range []struct{ by, giver string }{{"ouder", "ouder-tina-moeder"}, {"ouder", "ouder-tina-vader"}, {"jeugdige", "tina"}} {
+		if _, err := w.consentOf(ctx, gemeente, tina, g.by, g.giver, school, "afstemming_ondersteuning", "identificatie", "jeugdhulp_beschikking", "diagnose"); err != nil {
 			return err
 		}
 	}
-	w.ask(ctx, basis, gemeente, bas, "afstemming_ondersteuning", "intern_begeleider", false, "identificatie", "jeugdhulp_beschikking", "diagnose")
+	w.ask(ctx, school, gemeente, tina, "afstemming_ondersteuning", "zorgcoordinator", false, "identificatie", "jeugdhulp_beschikking", "diagnose")
 
 	section("5. Een gewijzigd beleidspakket wordt geweigerd; de nodes blijven werken")
 	w.showRevision = true

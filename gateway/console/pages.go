@@ -199,18 +199,21 @@ func (s *Server) regels(w http.ResponseWriter, r *http.Request, se *session) {
 }
 
 // exampleInput is the Proberen page's starting point: scenario A1 of the
-// built-in pack (school to youth care, with both consents).
+// built-in pack (school to youth care, with the consents of both parents
+// with gezag and of the child, as contract version 3 asks at 14).
 const exampleInput = `{
   "purpose": "afstemming_hulp_onderwijs",
   "holder": {"oin": "00000001000000000001", "org_type": "school_vo", "role": "zorgcoordinator"},
   "recipient": {"oin": "00000001000000000002", "org_type": "zorgaanbieder", "role": "jeugdhulpverlener", "relation": true},
-  "subject": {"age": 14},
+  "subject": {"age": 14, "enrolled_at_holder": true, "parents_with_gezag": 2},
   "categories": ["verzuim", "opp"],
   "now": "2026-11-22T10:00:00Z",
   "consents": [
-    {"id": "c-ouder", "given_by": "ouder", "recipient_oin": "00000001000000000002", "purpose": "afstemming_hulp_onderwijs",
+    {"id": "c-ouder-1", "given_by": "ouder", "giver": "ouder-1", "recipient_oin": "00000001000000000002", "purpose": "afstemming_hulp_onderwijs",
      "categories": ["verzuim", "opp"], "given_at": "2026-09-01T00:00:00Z", "valid_until": "2027-09-01T00:00:00Z"},
-    {"id": "c-kind", "given_by": "jeugdige", "recipient_oin": "00000001000000000002", "purpose": "afstemming_hulp_onderwijs",
+    {"id": "c-ouder-2", "given_by": "ouder", "giver": "ouder-2", "recipient_oin": "00000001000000000002", "purpose": "afstemming_hulp_onderwijs",
+     "categories": ["verzuim", "opp"], "given_at": "2026-09-01T00:00:00Z", "valid_until": "2027-09-01T00:00:00Z"},
+    {"id": "c-kind", "given_by": "jeugdige", "giver": "kind", "recipient_oin": "00000001000000000002", "purpose": "afstemming_hulp_onderwijs",
      "categories": ["verzuim", "opp"], "given_at": "2026-09-01T00:00:00Z"}
   ]
 }`
