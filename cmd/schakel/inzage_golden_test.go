@@ -55,7 +55,7 @@ func TestInzageGolden(t *testing.T) {
 	}
 	for _, format := range []string{"text", "html"} {
 		t.Run(format, func(t *testing.T) {
-			code, out, errOut := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", bas.BSN, "--format", format)
+			code, out, errOut := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", bas.BSN, "--requester", "ouder", "--birth-date", bas.BirthDate.Format(time.DateOnly), "--format", format)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
@@ -91,13 +91,13 @@ func TestInzageGolden(t *testing.T) {
 		})
 	}
 	t.Run("html escapes", func(t *testing.T) {
-		_, out, _ := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", bas.BSN, "--format", "html")
+		_, out, _ := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", bas.BSN, "--requester", "ouder", "--birth-date", bas.BirthDate.Format(time.DateOnly), "--format", "html")
 		if !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, `<html lang="nl">`) || !strings.Contains(out, "@media print") {
 			t.Fatalf("not a printable HTML page:\n%.300s", out)
 		}
 	})
 	t.Run("bad format", func(t *testing.T) {
-		code, _, errOut := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", bas.BSN, "--format", "pdf")
+		code, _, errOut := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", bas.BSN, "--requester", "ouder", "--birth-date", bas.BirthDate.Format(time.DateOnly), "--format", "pdf")
 		if code != 2 || !strings.Contains(errOut, "text, html or json") {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -42,18 +43,20 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 	}
 
 	for _, n := range []*testnode.Node{school, gemeente} {
-		got, err := n.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: tina.BSN})
+		got, err := n.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: tina.BSN, Requester: "ouder"})
 		if err != nil {
 			t.Fatalf("%s: Inzage: %v", n.Org.Key, err)
 		}
-		code, out, errOut := runAuditCmd("inzage", "--config", n.Config.Path, "--bsn", tina.BSN, "--format", "json")
+		code, out, errOut := runAuditCmd("inzage", "--config", n.Config.Path, "--bsn", tina.BSN, "--format", "json",
+			"--requester", "ouder", "--birth-date", tina.BirthDate.Format(time.DateOnly))
 		if code != 0 {
 			t.Fatalf("%s: schakel audit inzage: exit %d: %s", n.Org.Key, code, errOut)
 		}
-		var want []audit.InzageItem
-		if err := json.Unmarshal([]byte(out), &want); err != nil {
+		var rep struct{ Records []audit.InzageItem }
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatalf("%s: inzage json: %v", n.Org.Key, err)
 		}
+		want := rep.Records
 		if len(want) != len(tinaDecisions) {
 			t.Fatalf("%s: CLI lists %d records about Tina, want %d (one per decision)", n.Org.Key, len(want), len(tinaDecisions))
 		}
@@ -82,7 +85,7 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 	}
 
 	// A child without records gets an empty list; a malformed BSN is refused.
-	empty, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: testnode.Child(t, "Sara").BSN})
+	empty, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: testnode.Child(t, "Sara").BSN, Requester: "ouder"})
 	if err != nil || len(empty.GetRecords()) != 0 {
 		t.Errorf("Inzage for a child without records = %v, %v", empty.GetRecords(), err)
 	}

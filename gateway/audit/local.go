@@ -6,7 +6,7 @@ func LocalEntity(client string) string { return "local:" + client }
 // IsLocalAction reports whether name is one of the local API actions above.
 func IsLocalAction(name Action) bool {
 	switch name {
-	case ActionConsentRegister, ActionConsentWithdraw, ActionConsentList, ActionInzageRead, ActionObligationComplete:
+	case ActionConsentRegister, ActionConsentWithdraw, ActionConsentList, ActionInzageRead, ActionObligationComplete, ActionInzageMark:
 		return true
 	}
 	return false

@@ -43,6 +43,11 @@ const (
 	// record's DecisionID is the release's decision, its Subject a
 	// pseudonym of the obligation id (never a child's).
 	ActionObligationComplete Action = "schakel.obligation.complete"
+	// ActionInzageMark: a professional of this node marked one of its
+	// records about a child for the inzage (released for inzage, held back
+	// from the parents, or shown to them again); Subject is the child's
+	// pseudonym and InzageMark the mark (see package inzage).
+	ActionInzageMark Action = "schakel.inzage.mark"
 )
 
 // Status is the LDV status code of a record.
@@ -127,7 +132,7 @@ func (a Action) valid() error {
 	case ActionRequestDecide, ActionRequestRefuse, ActionRequestReceive, ActionNotifyDecide,
 		ActionNotifyDeliver, ActionNotifyCancel, ActionNotifyDeadLetter, ActionNotifyReceive,
 		ActionConsentRegister, ActionConsentWithdraw, ActionConsentList, ActionInzageRead,
-		ActionObligationComplete:
+		ActionObligationComplete, ActionInzageMark:
 		return nil
 	case "":
 		return fmt.Errorf("name is empty")

@@ -55,7 +55,7 @@ func (n *Node) setupConsole(keyPair tls.Certificate, pub crypto.PublicKey, api *
 		Health:  func() []byte { return withDirectory(withRevocation(n.policy.StatusJSON(), n.trust), n.directory) },
 		Audit:   n.audit,
 		Verify:  func(ctx context.Context) (audit.Report, error) { return audit.Verify(ctx, n.audit, pub) },
-		Records: n.AuditRecords, InzageTexts: n.inzageTexts,
+		Inzage: n.Inzage, InzageTexts: n.inzageTexts,
 		Outbox: func(ctx context.Context) (*localv1.ListNotificationsResponse, error) {
 			return n.notifier.List(ctx, &localv1.ListNotificationsRequest{})
 		},

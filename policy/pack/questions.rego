@@ -191,6 +191,8 @@ inzage_classes := {c |
 	some c in b.classes
 }
 
+default inzage_entitled := false
+
 inzage_entitled if count(inzage_classes) > 0
 
 record_class(rec) := object.get(cfg.flows, [rec.flow, "inzage_class"], cfg.inzage.default_class)
