@@ -25,8 +25,8 @@ import (
 	"time"
 
 	"github.com/schakel/schakel/gateway/audit"
-	"github.com/schakel/schakel/gateway/inzage"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/inzage"
 	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
 	"github.com/schakel/schakel/policy/signing"

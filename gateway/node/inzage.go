@@ -12,7 +12,6 @@ import (
 	"github.com/schakel/schakel/gateway/traceparent"
 )
 
-
 // Inzage decides with the active pack which of this node's records about
 // the child (by BSN) the requester may see. The child's age comes from the
 // organisation's own records; birth (the date of birth established at the
@@ -65,4 +64,3 @@ func (n *Node) MarkInzage(ctx context.Context, user, bsn string, index uint64, m
 	_, err = n.audit.Append(ctx, r)
 	return err
 }
-

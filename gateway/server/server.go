@@ -77,7 +77,7 @@ type Local struct {
 	// InzageView serves Inzage; MarkInzage serves MarkInzageRecord.
 	InzageView InzageFunc
 	MarkInzage MarkInzageFunc
-	Now          func() time.Time
+	Now        func() time.Time
 }
 
 // Notifier is the notification side of the local API.
