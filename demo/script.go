@@ -35,55 +35,77 @@ func script(ctx context.Context, w *world) error {
 		}
 		panic("demo: no fixture child " + name)
 	}
-	school, zorg, gemeente, gi := w.node("school"), w.node("zorg"), w.node("gemeente"), w.node("gi")
+	school, zorg, gemeente, gi, basis := w.node("school"), w.node("zorg"), w.node("gemeente"), w.node("gi"), w.node("basis")
 	bas, tina, lotte, daan, sem := child("Bas"), child("Tina"), child("Lotte"), child("Daan"), child("Sem")
+	sara := child("Sara")
 	now := time.Now()
 
-	section("1. Jeugdzorg vraagt de school om informatie over een leerling (flow A1)")
-	if _, err := w.consent(ctx, school, bas, "ouder", zorg, "afstemming_hulp_onderwijs", "identificatie", "verzuim", "opp", "observaties"); err != nil {
+	section("1. Jeugdzorg vraagt de basisschool om het OPP van Bas (flow A1): zijn ouders zijn gescheiden en hebben allebei gezag")
+	if _, err := w.consentOf(ctx, basis, bas, "ouder", "ouder-bas-moeder", zorg, "afstemming_hulp_onderwijs", "identificatie", "verzuim", "opp", "observaties"); err != nil {
 		return err
 	}
-	w.ask(ctx, zorg, school, bas, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "identificatie", "verzuim", "opp", "gezondheid")
+	fmt.Println("  alleen de moeder gaf toestemming: voor zorggegevens is die van beide ouders met gezag nodig")
+	w.ask(ctx, zorg, basis, bas, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "identificatie", "verzuim", "opp", "gezondheid")
+	if _, err := w.consentOf(ctx, basis, bas, "ouder", "ouder-bas-vader", zorg, "afstemming_hulp_onderwijs", "identificatie", "verzuim", "opp", "observaties"); err != nil {
+		return err
+	}
+	fmt.Println("  nu ook de vader; het verzuim gaat zonder reden en zonder het geoorloofde tandartsbezoek:")
+	w.ask(ctx, zorg, basis, bas, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "identificatie", "verzuim", "opp", "gezondheid")
+
+	section("1b. Jeugdzorg vraagt Het Twentse College om gegevens van Lotte en Tina (flow A1)")
 	w.ask(ctx, zorg, school, lotte, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
-	if _, err := w.consent(ctx, school, tina, "ouder", zorg, "afstemming_hulp_onderwijs", "verzuim", "opp"); err != nil {
+	if _, err := w.consentOf(ctx, school, tina, "ouder", "ouder-tina-moeder", zorg, "afstemming_hulp_onderwijs", "verzuim", "opp"); err != nil {
+		return err
+	}
+	if _, err := w.consentOf(ctx, school, tina, "ouder", "ouder-tina-vader", zorg, "afstemming_hulp_onderwijs", "verzuim", "opp"); err != nil {
+		return err
+	}
+	fmt.Println("  Tina is 13: naast haar ouders moet zij zelf ook toestemming geven")
+	w.ask(ctx, zorg, school, tina, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
+	if _, err := w.consentOf(ctx, school, tina, "jeugdige", "tina", zorg, "afstemming_hulp_onderwijs", "verzuim", "opp"); err != nil {
 		return err
 	}
 	w.ask(ctx, zorg, school, tina, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
-	if _, err := w.consent(ctx, school, tina, "jeugdige", zorg, "afstemming_hulp_onderwijs", "verzuim", "opp"); err != nil {
+
+	section("1c. De ouders van Sara gaven de jeugdhulpverlener toestemming; de basisschool vertelt het hun eerst zelf")
+	fmt.Printf("  jeugdzorg legt de toestemming van beide ouders van %s vast en verklaart die bij de vraag (met OBS De Esch als verstrekker)\n", sara.Name)
+	for _, giver := range []string{"ouder-sara-moeder", "ouder-sara-vader"} {
+		w.attest = append(w.attest, &localv1.Consent{Id: "jz-" + giver, Bsn: sara.BSN, GivenBy: "ouder", Giver: giver, RecipientOin: zorg.oin,
+			HolderOin: basis.oin, Purpose: "afstemming_hulp_onderwijs", Categories: []string{"identificatie", "observaties"},
+			GivenAt: timestamppb.New(now.Add(-time.Hour)), ValidUntil: timestamppb.New(now.AddDate(0, 6, 0))})
+	}
+	w.ask(ctx, zorg, basis, sara, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "identificatie", "observaties")
+	if err := w.completeNotices(ctx, basis); err != nil {
 		return err
 	}
-	w.ask(ctx, zorg, school, tina, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
-	sara := child("Sara")
-	fmt.Printf("  de ouder van %s gaf de jeugdhulpverlener toestemming; jeugdzorg legt die vast en verklaart haar bij de vraag\n", sara.Name)
-	w.attest = []*localv1.Consent{{Bsn: sara.BSN, GivenBy: "ouder", Giver: "ouder-sara-1", RecipientOin: zorg.oin,
-		Purpose: "afstemming_hulp_onderwijs", Categories: []string{"verzuim", "observaties"},
-		GivenAt: timestamppb.New(now.Add(-time.Hour)), ValidUntil: timestamppb.New(now.AddDate(0, 6, 0))}}
-	w.ask(ctx, zorg, school, sara, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "observaties")
+	fmt.Println("  de observaties gaan pas mee als de ouders 7 dagen eerder door de school zelf zijn ingelicht en geen bezwaar maakten:")
+	w.ask(ctx, zorg, basis, sara, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "identificatie", "observaties")
 	w.attest = nil
 
-	section("2. De school meldt de gemeente extra ondersteuning terwijl de gemeente-node nog niet draait (flow B1)")
-	if _, err := w.consent(ctx, school, bas, "ouder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement"); err != nil {
+	section("2. De basisschool meldt de gemeente extra ondersteuning terwijl de gemeente-node nog niet draait (flow B1)")
+	if _, err := w.consentOf(ctx, basis, bas, "ouder", "ouder-bas-moeder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement"); err != nil {
 		return err
 	}
-	basID := w.notify(ctx, school, gemeente, bas, "afstemming_ondersteuning", "zorgcoordinator", "wijkcoach", &recordv1.Record{
+	fmt.Println("  één ouder volstaat hier (onderwijsgegevens); de school moet dan de andere ouder informeren:")
+	basID := w.notify(ctx, basis, gemeente, bas, "afstemming_ondersteuning", "intern_begeleider", "wijkcoach", &recordv1.Record{
 		Identificatie: &recordv1.Identificatie{GivenName: "Bas", FamilyName: "de Vries", BirthDate: bas.BirthDate.Format("2006-01-02")},
 		Arrangement:   &recordv1.Arrangement{Kind: "extra begeleiding", StartedAt: now.Format("2006-01-02"), Description: "twee uur per week remedial teaching"},
 	})
-	daanConsent, err := w.consent(ctx, school, daan, "ouder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement")
+	daanConsent, err := w.consent(ctx, basis, daan, "ouder", gemeente, "afstemming_ondersteuning", "identificatie", "arrangement")
 	if err != nil {
 		return err
 	}
-	daanID := w.notify(ctx, school, gemeente, daan, "afstemming_ondersteuning", "zorgcoordinator", "wijkcoach", &recordv1.Record{
+	daanID := w.notify(ctx, basis, gemeente, daan, "afstemming_ondersteuning", "intern_begeleider", "wijkcoach", &recordv1.Record{
 		Identificatie: &recordv1.Identificatie{GivenName: "Daan", BirthDate: daan.BirthDate.Format("2006-01-02")},
 		Arrangement:   &recordv1.Arrangement{Kind: "faalangstreductietraining", StartedAt: now.Format("2006-01-02")},
 	})
 	if basID == "" || daanID == "" {
 		return fmt.Errorf("a B1 notification was not queued")
 	}
-	if err := w.showNotifications(ctx, school, basID, daanID); err != nil {
+	if err := w.showNotifications(ctx, basis, basID, daanID); err != nil {
 		return err
 	}
-	if _, err := school.consents.WithdrawConsent(ctx, &localv1.WithdrawConsentRequest{Id: daanConsent}); err != nil {
+	if _, err := basis.consents.WithdrawConsent(ctx, &localv1.WithdrawConsentRequest{Id: daanConsent}); err != nil {
 		return fmt.Errorf("withdraw consent: %v", err)
 	}
 	fmt.Printf("  de ouder van %s trekt toestemming %s in, voordat de melding is afgeleverd\n", daan.Name, daanConsent)
@@ -91,24 +113,35 @@ func script(ctx context.Context, w *world) error {
 	if err := w.start(ctx, gemeente); err != nil {
 		return err
 	}
-	if err := w.waitNotifications(ctx, school, map[string]localv1.NotificationState{
+	if err := w.waitNotifications(ctx, basis, map[string]localv1.NotificationState{
 		basID: localv1.NotificationState_NOTIFICATION_STATE_DELIVERED, daanID: localv1.NotificationState_NOTIFICATION_STATE_CANCELLED,
 	}); err != nil {
 		return err
 	}
-	if err := w.showNotifications(ctx, school, basID, daanID); err != nil {
+	if err := w.showNotifications(ctx, basis, basID, daanID); err != nil {
 		return err
 	}
 	if err := w.pull(ctx, gemeente); err != nil {
 		return err
 	}
 
-	section("3. De leerplichtambtenaar vraagt verzuimgegevens op (flow C1, wettelijke plicht)")
-	w.ask(ctx, gemeente, school, lotte, "handhaving_leerplicht", "leerplichtambtenaar", false, "identificatie", "onderwijs", "verzuim")
-	fmt.Printf("  %s woont in Hengelo: de leerplichtambtenaar van Enschede is niet zijn woongemeente\n", sem.Name)
+	section("3. De leerplichtambtenaar vraagt verzuimgegevens op (flow C1, wettelijke plicht, alleen bij een verzuimmelding)")
+	fmt.Printf("  %s: zonder het nummer van een open verzuimmelding van de school\n", tina.Name)
+	w.caseRef = "onderzoek-tina"
+	w.ask(ctx, gemeente, school, tina, "handhaving_leerplicht", "leerplichtambtenaar", false, "identificatie", "onderwijs", "verzuim")
+	fmt.Printf("  %s: binnen het onderzoek van melding M-2026-0042 die de school deed (18 uur in vier weken)\n", tina.Name)
+	w.caseRef = "M-2026-0042"
+	w.ask(ctx, gemeente, school, tina, "handhaving_leerplicht", "leerplichtambtenaar", false, "identificatie", "onderwijs", "verzuim")
+	fmt.Printf("  %s: de basisschool deed geen verzuimmelding (5 uur); dat nummer hoort niet bij deze school\n", bas.Name)
+	w.ask(ctx, gemeente, basis, bas, "handhaving_leerplicht", "leerplichtambtenaar", false, "identificatie", "onderwijs", "verzuim")
+	w.caseRef = "M-2026-0051"
+	fmt.Printf("  %s woont in Hengelo: de leerplichtambtenaar van Enschede is niet zijn woongemeente, ook niet met de melding\n", sem.Name)
 	w.ask(ctx, gemeente, school, sem, "handhaving_leerplicht", "leerplichtambtenaar", false, "identificatie", "onderwijs", "verzuim")
+	w.caseRef = ""
+	fmt.Printf("  %s is geen leerling van Het Twentse College:\n", bas.Name)
+	w.ask(ctx, zorg, school, bas, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim")
 	fmt.Println("  de gemeente probeert de melding van flow B1 zelf op te vragen: B1 is een melding die de school doet")
-	w.ask(ctx, gemeente, school, bas, "afstemming_ondersteuning", "wijkcoach", false, "identificatie", "arrangement")
+	w.ask(ctx, gemeente, basis, bas, "afstemming_ondersteuning", "wijkcoach", false, "identificatie", "arrangement")
 
 	fmt.Println("  de gezinsvoogd vraagt gegevens op voor jeugdbescherming (flow G4), eerst zonder zaakkenmerk van de maatregel:")
 	w.noCaseReference = true
@@ -116,16 +149,18 @@ func script(ctx context.Context, w *world) error {
 	w.noCaseReference = false
 	w.ask(ctx, gi, school, tina, "jeugdbescherming", "gezinsvoogd", false, "identificatie", "gezinssituatie")
 
-	section("4. De school vraagt de gemeente of er jeugdhulp is (flow B2, nooit een diagnose)")
-	if _, err := w.consent(ctx, gemeente, bas, "ouder", school, "afstemming_ondersteuning", "identificatie", "jeugdhulp_beschikking", "diagnose"); err != nil {
-		return err
+	section("4. De basisschool vraagt de gemeente of er jeugdhulp is (flow B2, nooit een diagnose)")
+	for _, giver := range []string{"ouder-bas-moeder", "ouder-bas-vader"} {
+		if _, err := w.consentOf(ctx, gemeente, bas, "ouder", giver, basis, "afstemming_ondersteuning", "identificatie", "jeugdhulp_beschikking", "diagnose"); err != nil {
+			return err
+		}
 	}
-	w.ask(ctx, school, gemeente, bas, "afstemming_ondersteuning", "zorgcoordinator", false, "identificatie", "jeugdhulp_beschikking", "diagnose")
+	w.ask(ctx, basis, gemeente, bas, "afstemming_ondersteuning", "intern_begeleider", false, "identificatie", "jeugdhulp_beschikking", "diagnose")
 
 	section("5. Een gewijzigd beleidspakket wordt geweigerd; de nodes blijven werken")
 	w.showRevision = true
 	if err := w.tamperDemo(ctx, school, zorg, func() {
-		w.ask(ctx, zorg, school, bas, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
+		w.ask(ctx, zorg, school, lotte, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim", "opp")
 	}); err != nil {
 		return err
 	}
@@ -136,7 +171,7 @@ func script(ctx context.Context, w *world) error {
 	unknown := source.Child{Name: "een kind dat de school niet kent", BSN: "999991000"}
 	fmt.Println("  een vraag met een onzinnig doel krijgt hetzelfde antwoord, of de school het kind kent of niet:")
 	w.ask(ctx, zorg, school, unknown, "nieuwsgierigheid", "jeugdhulpverlener", true, "verzuim")
-	w.ask(ctx, zorg, school, bas, "nieuwsgierigheid", "jeugdhulpverlener", true, "verzuim")
+	w.ask(ctx, zorg, school, tina, "nieuwsgierigheid", "jeugdhulpverlener", true, "verzuim")
 	fmt.Println("  een juiste vraag over een kind dat de school niet kent (vastgelegd, ook in de inzage voor dat BSN):")
 	w.ask(ctx, zorg, school, unknown, "afstemming_hulp_onderwijs", "jeugdhulpverlener", true, "verzuim")
 	w.unknownBSN = unknown.BSN
@@ -149,8 +184,8 @@ func script(ctx context.Context, w *world) error {
 	for _, o := range obs.GetObligations() {
 		fmt.Printf("  open: %-24s flow %-3s decision %s\n", o.GetKind(), o.GetFlow(), o.GetDecisionId())
 	}
-	w.inzageBSN = bas.BSN
-	w.inzageName = bas.Name
+	w.inzageBSN = tina.BSN
+	w.inzageName = tina.Name
 	w.cancelledBSN, w.cancelledName = daan.BSN, daan.Name
 	return nil
 }
@@ -160,16 +195,44 @@ func section(title string) { fmt.Printf("\n%s\n", title) }
 // caseReference is the case reference the asking node states ("" when the
 // demo shows a request without one).
 func (w *world) caseReference(c source.Child) string {
-	if w.noCaseReference {
+	switch {
+	case w.noCaseReference:
 		return ""
+	case w.caseRef != "":
+		return w.caseRef
 	}
 	return "demo-" + strings.Fields(c.Name + " x")[0]
 }
 
 func (w *world) consent(ctx context.Context, holder *demoNode, c source.Child, givenBy string, to *demoNode, purpose string, cats ...string) (string, error) {
+	return w.consentOf(ctx, holder, c, givenBy, "", to, purpose, cats...)
+}
+
+// completeNotices ticks off the holder's open inform_before_release
+// obligations: the school told the parents of the coming release.
+func (w *world) completeNotices(ctx context.Context, holder *demoNode) error {
+	obs, err := holder.local.ListObligations(ctx, &localv1.ListObligationsRequest{})
+	if err != nil {
+		return fmt.Errorf("list obligations: %v", err)
+	}
+	for _, o := range obs.GetObligations() {
+		if o.GetKind() != "inform_before_release" {
+			continue
+		}
+		if _, err := holder.local.CompleteObligation(ctx, &localv1.CompleteObligationRequest{Id: o.GetId()}); err != nil {
+			return fmt.Errorf("complete obligation: %v", err)
+		}
+		fmt.Printf("  %s heeft de ouders ingelicht over de komende verstrekking (verplichting %s afgevinkt); de termijn van 7 dagen loopt\n", holder.name, o.GetId())
+	}
+	return nil
+}
+
+// consentOf registers the consent of one person (giver: the organisation's
+// pseudonymous reference; two parents are two givers).
+func (w *world) consentOf(ctx context.Context, holder *demoNode, c source.Child, givenBy, giver string, to *demoNode, purpose string, cats ...string) (string, error) {
 	now := time.Now()
 	resp, err := holder.consents.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-		Bsn: c.BSN, GivenBy: givenBy, RecipientOin: to.oin, Purpose: purpose, Categories: cats,
+		Bsn: c.BSN, GivenBy: givenBy, Giver: giver, RecipientOin: to.oin, Purpose: purpose, Categories: cats,
 		GivenAt: timestamppb.New(now.Add(-time.Minute)), ValidUntil: timestamppb.New(now.AddDate(1, 0, 0)),
 	}})
 	if err != nil {

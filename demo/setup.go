@@ -42,6 +42,7 @@ type world struct {
 	unknownBSN                   string             // a child the school does not know, asked about
 	attest                       []*localv1.Consent // consents the asking node attests in its next request
 	noCaseReference              bool               // the next request states no case reference
+	caseRef                      string             // the case reference the next request states ("": the default)
 	inzageBSN, inzageName        string
 	cancelledBSN, cancelledName  string // the child whose notification was cancelled
 	revision, release            string // the signed pack's revision and archive
@@ -66,6 +67,8 @@ func setup(bin, dir, packDir string) (*world, error) {
 		{key: "gemeente", name: "Gemeente Enschede", oin: "00000001000000000003", orgType: "gemeente", gemeente: "GM0153", late: true},
 		// A gecertificeerde instelling (jeugdbescherming), for flow G4.
 		{key: "gi", name: "Jeugdbescherming Overijssel", oin: "00000001000000000007", orgType: "gecertificeerde_instelling"},
+		// Sara's and Bas's basisschool.
+		{key: "basis", name: "OBS De Esch", oin: "00000001000000000004", orgType: "school_po"},
 	}
 	for i, n := range nodes {
 		base := portBase + 10*i

@@ -95,6 +95,10 @@ func ReceiptDigest(rc Receipt) string {
 		bytes.Join(rc.Commit.Proof, nil), rc.Commit.Checkpoint, rc.Signature)
 }
 
+// ObligationID is the id of the obligation of kind that a record written
+// with ObligationKey key (default: its decision id) creates.
+func ObligationID(key, kind string) string { return obligationID(key, kind) }
+
 func obligationID(key, kind string) string {
 	sum := sha256.Sum256([]byte(key + "\n" + kind))
 	return "o-" + hex.EncodeToString(sum[:10])

@@ -81,6 +81,11 @@ type Node struct {
 	// type is gemeente: the residence rule compares it with the child's
 	// woongemeente. Required for org type gemeente, refused for others.
 	Gemeente string `yaml:"gemeente"`
+	// DesignatedGemeente is, for a school, the CBS code ("GM0153") of the
+	// gemeente designated for it; optional, refused for other org types.
+	// Where the pack switches it on (A1, B1) that gemeente passes the
+	// residence rule for this school's pupils.
+	DesignatedGemeente string `yaml:"designated_gemeente"`
 }
 
 // Listen holds the listen addresses. Peer is the mutual-TLS listener for other
@@ -139,6 +144,9 @@ type Peer struct {
 	// Gemeente is the peer's CBS municipality code when its org type is
 	// gemeente (required then, refused otherwise).
 	Gemeente string `yaml:"gemeente"`
+	// DesignatedGemeente is, for a school peer, the CBS code of the gemeente
+	// designated for it (optional, refused for other org types).
+	DesignatedGemeente string `yaml:"designated_gemeente"`
 }
 
 // gemeenteRE is a CBS municipality code: GM and four digits.
@@ -411,6 +419,16 @@ func (c *Config) Validate() error {
 		}
 	}
 	gemeente("node.gemeente", c.Node.OrgType, c.Node.Gemeente)
+	designated := func(key, orgType, code string) {
+		switch {
+		case code == "":
+		case orgType != "school_po" && orgType != "school_vo" && orgType != "school_mbo":
+			bad(key, "only for a school (org type school_po, school_vo or school_mbo), not %q", orgType)
+		case !ValidGemeente(code):
+			bad(key, "must be a CBS municipality code GM and four digits, got %q", code)
+		}
+	}
+	designated("node.designated_gemeente", c.Node.OrgType, c.Node.DesignatedGemeente)
 	addr("listen.peer", c.Listen.Peer, true)
 	addr("listen.local", c.Listen.Local, true)
 	addr("listen.metrics", c.Listen.Metrics, false)
@@ -447,6 +465,7 @@ func (c *Config) Validate() error {
 			bad(key+".org_type", "required")
 		}
 		gemeente(key+".gemeente", p.OrgType, p.Gemeente)
+		designated(key+".designated_gemeente", p.OrgType, p.DesignatedGemeente)
 		addr(key+".address", p.Address, true)
 	}
 	switch {

@@ -71,6 +71,8 @@ func TestLoadRefusesMistakes(t *testing.T) {
 		{"gemeente peer without its code", valid + `  - {oin: "00000001000000000003", name: "Gemeente", org_type: gemeente, address: "127.0.0.1:7103"}` + "\n", []string{"peers[1].gemeente", "required"}},
 		{"gemeente code malformed", valid + `  - {oin: "00000001000000000003", name: "Gemeente", org_type: gemeente, gemeente: "0153", address: "127.0.0.1:7103"}` + "\n", []string{"peers[1].gemeente", "GM"}},
 		{"gemeente code on a school", strings.Replace(valid, "org_type: school_vo}", "org_type: school_vo, gemeente: GM0153}", 1), []string{"node.gemeente", "only for org type gemeente"}},
+		{"designated gemeente on a gemeente", valid + `  - {oin: "00000001000000000003", name: "Gemeente", org_type: gemeente, gemeente: GM0153, designated_gemeente: GM0153, address: "127.0.0.1:7103"}` + "\n", []string{"peers[1].designated_gemeente", "only for a school"}},
+		{"designated gemeente malformed", strings.Replace(valid, "org_type: school_vo}", "org_type: school_vo, designated_gemeente: \"0153\"}", 1), []string{"node.designated_gemeente", "GM and four digits"}},
 		{"gemeente node without its code", strings.Replace(valid, "org_type: school_vo}", "org_type: gemeente}", 1), []string{"node.gemeente", "required"}},
 		{"builtin and bundle", strings.Replace(valid, "policy: {builtin: true}", "policy: {builtin: true, bundle: ca.pem, trusted_keys: ., threshold: 1}", 1), []string{"policy.builtin"}},
 	}

@@ -58,6 +58,20 @@ func Digest(c Consent, subject string) string {
 	}
 	cats := append([]string{}, c.Categories...)
 	slices.Sort(cats)
+	if c.HolderOIN != "" {
+		// Version 2 adds the holder the consent names; a consent without one
+		// keeps its version-1 digest, so registers from before stay bound.
+		b, err := json.Marshal(struct {
+			body
+			HolderOIN string `json:"holder_oin"`
+		}{body{V: 2, ID: c.ID, Subject: subject, GivenBy: c.GivenBy, Giver: c.Giver, RecipientOIN: c.RecipientOIN,
+			Purpose: c.Purpose, Categories: cats, GivenAtUS: c.GivenAt.UnixMicro(), ValidUntilUS: us(c.ValidUntil), WithdrawnUS: us(c.WithdrawnAt)}, c.HolderOIN})
+		if err != nil { // cannot happen: strings and integers only
+			panic(err)
+		}
+		d := sha256.Sum256(b)
+		return "sha256:" + hex.EncodeToString(d[:])
+	}
 	b, err := json.Marshal(body{V: 1, ID: c.ID, Subject: subject, GivenBy: c.GivenBy, Giver: c.Giver, RecipientOIN: c.RecipientOIN,
 		Purpose: c.Purpose, Categories: cats, GivenAtUS: c.GivenAt.UnixMicro(), ValidUntilUS: us(c.ValidUntil), WithdrawnUS: us(c.WithdrawnAt)})
 	if err != nil { // cannot happen: strings and integers only

@@ -42,11 +42,14 @@ type Consent struct {
 	// different, non-empty givers.
 	Giver        string
 	RecipientOIN string
-	Purpose      string
-	Categories   []string
-	GivenAt      time.Time
-	ValidUntil   *time.Time // nil: until withdrawn
-	WithdrawnAt  *time.Time // nil: not withdrawn
+	// HolderOIN is the organisation the consent lets RecipientOIN obtain
+	// data from ("" for any): a consent to fetch data says from whom.
+	HolderOIN   string
+	Purpose     string
+	Categories  []string
+	GivenAt     time.Time
+	ValidUntil  *time.Time // nil: until withdrawn
+	WithdrawnAt *time.Time // nil: not withdrawn
 	// AuditIndex is the index of the consent's latest audit record (its
 	// register record, after a withdrawal its withdraw record), set by
 	// Store.Bind once that record is durable; nil: not bound, so the
@@ -113,6 +116,11 @@ func Validate(c Consent, vocab Vocabulary) error {
 	}
 	if err := oin.Valid(c.RecipientOIN); err != nil {
 		errs = append(errs, invalid(nil, "recipient_oin must be 20 digits"))
+	}
+	if c.HolderOIN != "" {
+		if err := oin.Valid(c.HolderOIN); err != nil {
+			errs = append(errs, invalid(nil, "holder_oin must be 20 digits (or empty for any holder)"))
+		}
 	}
 	switch {
 	case c.Purpose == "":

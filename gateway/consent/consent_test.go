@@ -2,6 +2,7 @@ package consent
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"regexp"
@@ -312,5 +313,115 @@ func TestGivenAtBoundsAndGiver(t *testing.T) {
 		if err := Validate(c, nil); !errors.Is(err, ErrInvalid) {
 			t.Errorf("giver %q accepted", bad)
 		}
+	}
+}
+
+// A consent names the holder it lets the recipient fetch from (holder_oin):
+// stored, listed, part of its digest, and refused when it is no OIN.
+func TestHolderOIN(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "c.db"))
+	ctx := context.Background()
+	c := valid()
+	c.HolderOIN = "00000001000000000004"
+	got, err := s.Register(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.List(ctx, basBSN)
+	if err != nil || len(list) != 1 || list[0].HolderOIN != "00000001000000000004" {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	other := got
+	other.HolderOIN = "00000001000000000001"
+	if Digest(got, "p") == Digest(other, "p") {
+		t.Error("the digest does not cover holder_oin: a row could be pointed at another holder unnoticed")
+	}
+	none := got
+	none.HolderOIN = ""
+	if Digest(none, "p") == Digest(got, "p") {
+		t.Error("a consent for any holder has the same digest as one for a named holder")
+	}
+	c.HolderOIN = "123"
+	if _, err := s.Register(ctx, c); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "holder_oin must be 20 digits") {
+		t.Errorf("register with holder_oin 123: %v", err)
+	}
+}
+
+// A register made before consents named their holder opens; its consents
+// name no holder (any) and keep their version-1 digest.
+func TestOldRegisterWithoutHolderOIN(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE consents (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, bsn TEXT NOT NULL, given_by TEXT NOT NULL,
+			recipient_oin TEXT NOT NULL, purpose TEXT NOT NULL, categories TEXT NOT NULL, given_at INTEGER NOT NULL, valid_until INTEGER,
+			withdrawn_at INTEGER, giver TEXT NOT NULL DEFAULT '', audit_idx INTEGER)`,
+		`INSERT INTO consents (id, bsn, given_by, recipient_oin, purpose, categories, given_at, giver, audit_idx)
+			VALUES ('c-old', '999990196', 'ouder', '00000001000000000002', 'afstemming_hulp_onderwijs', '["verzuim"]', 1763630000000000, 'p-1', 7)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s := open(t, path)
+	list, err := s.List(context.Background(), basBSN)
+	if err != nil || len(list) != 1 || list[0].HolderOIN != "" || list[0].Giver != "p-1" || list[0].AuditIndex == nil {
+		t.Fatalf("old register: %+v, %v", list, err)
+	}
+	if d := Digest(list[0], "p"); !strings.HasPrefix(d, "sha256:") || d != Digest(Consent{ID: "c-old", BSN: basBSN, GivenBy: "ouder", Giver: "p-1",
+		RecipientOIN: zorgOIN, Purpose: "afstemming_hulp_onderwijs", Categories: []string{"verzuim"}, GivenAt: list[0].GivenAt}, "p") {
+		t.Errorf("digest changed for a consent without holder_oin")
+	}
+}
+
+// The holder's notice on an attested consent: planned with its obligation,
+// announced when the obligation is done (the earliest time counts), and a
+// giver's objection recorded as a withdrawal.
+func TestAnnouncements(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "c.db"))
+	ctx := context.Background()
+	a, o, err := s.Announced(ctx, zorgOIN, "attested-1")
+	if err != nil || a != nil || o != nil {
+		t.Fatalf("before any notice: %v %v %v", a, o, err)
+	}
+	for _, obl := range []string{"o-1", "o-2"} {
+		if err := s.PlanAnnouncement(ctx, zorgOIN, "attested-1", obl, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PlanAnnouncement(ctx, zorgOIN, "attested-1", "o-1", t0); err != nil {
+		t.Fatalf("planning again: %v", err)
+	}
+	if a, _, _ := s.Announced(ctx, zorgOIN, "attested-1"); a != nil {
+		t.Fatalf("announced before the obligation was done: %v", a)
+	}
+	if n, err := s.Announce(ctx, "o-unrelated", t0); err != nil || n != 0 {
+		t.Fatalf("an unrelated obligation announced %d: %v", n, err)
+	}
+	if n, err := s.Announce(ctx, "o-2", t0.Add(48*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("announce o-2: %d %v", n, err)
+	}
+	if n, err := s.Announce(ctx, "o-1", t0.Add(72*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("announce o-1: %d %v", n, err)
+	}
+	a, _, err = s.Announced(ctx, zorgOIN, "attested-1")
+	if err != nil || a == nil || !a.Equal(t0.Add(48*time.Hour)) {
+		t.Fatalf("announced = %v, %v; want the first notice", a, err)
+	}
+	if a, _, _ := s.Announced(ctx, "00000001000000000003", "attested-1"); a != nil {
+		t.Errorf("another recipient's consent with the same id is announced: %v", a)
+	}
+	if err := s.Object(ctx, zorgOIN, "attested-1", t0.Add(96*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, o, _ := s.Announced(ctx, zorgOIN, "attested-1"); o == nil || !o.Equal(t0.Add(96*time.Hour)) {
+		t.Errorf("objection = %v", o)
+	}
+	if err := s.Object(ctx, zorgOIN, "attested-unknown", t0); !errors.Is(err, ErrNotFound) {
+		t.Errorf("objection to a consent never announced: %v, want ErrNotFound", err)
 	}
 }

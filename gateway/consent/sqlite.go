@@ -31,8 +31,23 @@ CREATE TABLE IF NOT EXISTS consents (
 	valid_until   INTEGER,
 	withdrawn_at  INTEGER,
 	giver         TEXT NOT NULL DEFAULT '',
-	audit_idx     INTEGER -- index of the consent's latest audit record (Bind); NULL: not bound, not used
+	audit_idx     INTEGER, -- index of the consent's latest audit record (Bind); NULL: not bound, not used
+	holder_oin    TEXT NOT NULL DEFAULT '' -- the holder the consent names; '' any
 );
+-- The holder's notices of a coming release on a consent its recipient holds
+-- (attested, held_by recipient): planned with an inform_before_release
+-- obligation, announced when that obligation is ticked off, and objected to
+-- (a withdrawal at the holder).
+CREATE TABLE IF NOT EXISTS announcements (
+	recipient_oin TEXT NOT NULL, -- the organisation that holds the consent
+	consent_id    TEXT NOT NULL, -- its id in that organisation's statement
+	obligation_id TEXT NOT NULL, -- the inform_before_release obligation
+	planned_at    INTEGER NOT NULL, -- Unix microseconds (all three times)
+	announced_at  INTEGER,
+	objected_at   INTEGER,
+	PRIMARY KEY (recipient_oin, consent_id, obligation_id)
+);
+CREATE INDEX IF NOT EXISTS announcements_by_obligation ON announcements (obligation_id);
 CREATE INDEX IF NOT EXISTS consents_by_bsn ON consents (bsn, given_at, seq);`
 
 // SQLiteStore is the consent register in a local SQLite database (WAL,
@@ -65,16 +80,19 @@ func OpenSQLite(path string, vocab Vocabulary, log *slog.Logger) (*SQLiteStore, 
 	}
 	// A fixed pool: the default keeps two idle connections, so concurrent
 	// requests would keep opening new SQLite connections.
-	// A register made before consents had a giver: add the column.
-	var hasGiver int
-	if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('consents') WHERE name = 'giver'`).Scan(&hasGiver); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("consent: %w", err)
-	}
-	if hasGiver == 0 {
-		if _, err := db.Exec(`ALTER TABLE consents ADD COLUMN giver TEXT NOT NULL DEFAULT ''`); err != nil {
+	// A register made before consents had a giver or named their holder:
+	// add the column (empty: any giver reference, any holder).
+	for _, col := range []string{"giver", "holder_oin"} {
+		var has int
+		if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('consents') WHERE name = ?`, col).Scan(&has); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("consent: add giver: %w", err)
+			return nil, fmt.Errorf("consent: %w", err)
+		}
+		if has == 0 {
+			if _, err := db.Exec(`ALTER TABLE consents ADD COLUMN ` + col + ` TEXT NOT NULL DEFAULT ''`); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("consent: add %s: %w", col, err)
+			}
 		}
 	}
 	// A register made before consents were bound to the audit log: add the
@@ -108,7 +126,7 @@ func OpenSQLiteReadOnly(path string) (*SQLiteStore, error) {
 		return nil, fmt.Errorf("consent: open %s: %w", path, err)
 	}
 	sel := selectConsent
-	for col, null := range map[string]string{"giver": "'' AS giver", "audit_idx": "NULL AS audit_idx"} {
+	for col, null := range map[string]string{"giver": "'' AS giver", "audit_idx": "NULL AS audit_idx", "holder_oin": "'' AS holder_oin"} {
 		var has int
 		if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('consents') WHERE name = ?`, col).Scan(&has); err != nil {
 			db.Close()
@@ -156,9 +174,9 @@ func (s *SQLiteStore) Register(ctx context.Context, c Consent) (Consent, error) 
 		return Consent{}, fmt.Errorf("consent: %w", err)
 	}
 	_, err = s.db.ExecContext(ctx,
-		`INSERT INTO consents (id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until, giver)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.BSN, c.GivenBy, c.RecipientOIN, c.Purpose, string(cats), c.GivenAt.UnixMicro(), micros(c.ValidUntil), c.Giver)
+		`INSERT INTO consents (id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until, giver, holder_oin)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.BSN, c.GivenBy, c.RecipientOIN, c.Purpose, string(cats), c.GivenAt.UnixMicro(), micros(c.ValidUntil), c.Giver, c.HolderOIN)
 	if err != nil {
 		return Consent{}, fmt.Errorf("consent: register: %w", err)
 	}
@@ -273,7 +291,7 @@ func (s *SQLiteStore) List(ctx context.Context, id string) ([]Consent, error) {
 	return out, nil
 }
 
-const selectConsent = `SELECT id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until, withdrawn_at, giver, audit_idx FROM consents`
+const selectConsent = `SELECT id, bsn, given_by, recipient_oin, purpose, categories, given_at, valid_until, withdrawn_at, giver, audit_idx, holder_oin FROM consents`
 
 func scanConsent(row interface{ Scan(...any) error }) (Consent, error) {
 	var (
@@ -283,7 +301,7 @@ func scanConsent(row interface{ Scan(...any) error }) (Consent, error) {
 		until, withdrawn sql.NullInt64
 		idx              sql.NullInt64
 	)
-	if err := row.Scan(&c.ID, &c.BSN, &c.GivenBy, &c.RecipientOIN, &c.Purpose, &cats, &given, &until, &withdrawn, &c.Giver, &idx); err != nil {
+	if err := row.Scan(&c.ID, &c.BSN, &c.GivenBy, &c.RecipientOIN, &c.Purpose, &cats, &given, &until, &withdrawn, &c.Giver, &idx, &c.HolderOIN); err != nil {
 		return Consent{}, err
 	}
 	if err := json.Unmarshal([]byte(cats), &c.Categories); err != nil {
@@ -315,4 +333,77 @@ func timePtr(n sql.NullInt64) *time.Time {
 	}
 	t := time.UnixMicro(n.Int64).UTC()
 	return &t
+}
+
+// Announcement is the holder's notice to the givers of a consent its
+// recipient holds (attested): the release of a special category waits until
+// AnnouncedAt is attested_notice_days old (RULES.md, "Consents the recipient
+// holds"). ObjectedAt is a giver's objection, a withdrawal at the holder.
+type Announcement struct {
+	RecipientOIN, ConsentID, ObligationID string
+	PlannedAt                             time.Time
+	AnnouncedAt, ObjectedAt               *time.Time
+}
+
+// PlanAnnouncement records that obligationID (an inform_before_release
+// obligation) is the notice for the attested consent consentID of
+// recipientOIN. Planning the same triple again changes nothing.
+func (s *SQLiteStore) PlanAnnouncement(ctx context.Context, recipientOIN, consentID, obligationID string, at time.Time) error {
+	if recipientOIN == "" || consentID == "" || obligationID == "" {
+		return invalid(nil, "an announcement needs the recipient, the consent id and the obligation id")
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO announcements (recipient_oin, consent_id, obligation_id, planned_at) VALUES (?, ?, ?, ?)`,
+		recipientOIN, consentID, obligationID, micro(at).UnixMicro())
+	if err != nil {
+		return fmt.Errorf("consent: plan announcement: %w", err)
+	}
+	return nil
+}
+
+// Announce records that the notice of obligationID was given at at: every
+// consent planned under it is announced (an earlier announcement stays). It
+// reports how many consents the obligation announced (0: it was no notice).
+func (s *SQLiteStore) Announce(ctx context.Context, obligationID string, at time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE announcements SET announced_at = ? WHERE obligation_id = ? AND announced_at IS NULL`,
+		micro(at).UnixMicro(), obligationID)
+	if err != nil {
+		return 0, fmt.Errorf("consent: announce: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// Object records a giver's objection to the announced release on the
+// attested consent consentID of recipientOIN, at at: the holder treats the
+// consent as withdrawn from then on. ErrNotFound when the holder never
+// planned a notice for that consent.
+func (s *SQLiteStore) Object(ctx context.Context, recipientOIN, consentID string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE announcements SET objected_at = ? WHERE recipient_oin = ? AND consent_id = ? AND objected_at IS NULL`,
+		micro(at).UnixMicro(), recipientOIN, consentID)
+	if err != nil {
+		return fmt.Errorf("consent: object: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		var exists int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM announcements WHERE recipient_oin = ? AND consent_id = ?`, recipientOIN, consentID).Scan(&exists); err != nil {
+			return fmt.Errorf("consent: object: %w", err)
+		}
+		if exists == 0 {
+			return ErrNotFound
+		}
+	}
+	return nil
+}
+
+// Announced returns, for the attested consent consentID of recipientOIN,
+// the earliest announcement and the earliest objection the holder recorded
+// (nil: none).
+func (s *SQLiteStore) Announced(ctx context.Context, recipientOIN, consentID string) (announced, objected *time.Time, err error) {
+	var a, o sql.NullInt64
+	err = s.db.QueryRowContext(ctx, `SELECT min(announced_at), min(objected_at) FROM announcements WHERE recipient_oin = ? AND consent_id = ?`,
+		recipientOIN, consentID).Scan(&a, &o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("consent: announced: %w", err)
+	}
+	return timePtr(a), timePtr(o), nil
 }

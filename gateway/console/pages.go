@@ -709,9 +709,12 @@ const holderOIN, recipientOIN = "00000001000000000001", "00000001000000000002"
 func (st situation) input(now time.Time) policy.Input {
 	now = now.UTC().Truncate(time.Second)
 	in := policy.Input{Purpose: st.Purpose,
-		Holder:     policy.Party{OIN: holderOIN, OrgType: st.HolderType, Role: st.HolderRole},
-		Recipient:  policy.Party{OIN: recipientOIN, OrgType: st.RecipientType, Role: st.RecipientRole, Relation: st.Relation},
-		Subject:    policy.Subject{Age: st.Age, EnrolledAtRecipient: st.Enrolled, ParentsHadInzage: st.Inzage},
+		Holder:    policy.Party{OIN: holderOIN, OrgType: st.HolderType, Role: st.HolderRole},
+		Recipient: policy.Party{OIN: recipientOIN, OrgType: st.RecipientType, Role: st.RecipientRole, Relation: st.Relation},
+		// The tryout's child is on the holder's roll and has two persons
+		// with gezag (the contract's defaults, spelled out).
+		Subject: policy.Subject{Age: st.Age, EnrolledAtRecipient: st.Enrolled, ParentsHadInzage: st.Inzage,
+			EnrolledAtHolder: true, ParentsWithGezag: 2},
 		Categories: append([]string{}, st.Categories...), Consents: []policy.Consent{}, Justification: st.Justification, Now: now}
 	for _, g := range st.Consents {
 		in.Consents = append(in.Consents, policy.Consent{ID: "toestemming-" + g, GivenBy: g, RecipientOIN: recipientOIN,

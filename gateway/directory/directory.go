@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"gopkg.in/yaml.v3"
@@ -38,8 +39,15 @@ type Entry struct {
 	Name         string `yaml:"name"`
 	OrgType      string `yaml:"org_type"`
 	GemeenteCode string `yaml:"gemeente_code,omitempty"`
-	Address      string `yaml:"address"`
+	// DesignatedGemeenteCode is, for a school (org type school_po,
+	// school_vo or school_mbo), the 4-digit CBS code of the gemeente
+	// designated for it (optional).
+	DesignatedGemeenteCode string `yaml:"designated_gemeente_code,omitempty"`
+	Address                string `yaml:"address"`
 }
+
+// SchoolOrgTypes are the org types that may have a designated gemeente.
+var SchoolOrgTypes = []string{"school_po", "school_vo", "school_mbo"}
 
 // File is a directory: a federation name, a version that only goes up
 // (a node refuses an older directory), and the entries sorted by OIN.
@@ -96,6 +104,14 @@ func (f *File) Validate() error {
 		}
 		if p.GemeenteCode != "" && !fourDigits(p.GemeenteCode) {
 			bad(key+".gemeente_code", "must be the 4-digit CBS gemeente code, got %q", p.GemeenteCode)
+		}
+		if p.DesignatedGemeenteCode != "" {
+			switch {
+			case !slices.Contains(SchoolOrgTypes, p.OrgType):
+				bad(key+".designated_gemeente_code", "only for a school (org type school_po, school_vo or school_mbo), not %q", p.OrgType)
+			case !fourDigits(p.DesignatedGemeenteCode):
+				bad(key+".designated_gemeente_code", "must be the 4-digit CBS gemeente code, got %q", p.DesignatedGemeenteCode)
+			}
 		}
 		if host, port, err := net.SplitHostPort(p.Address); err != nil || host == "" || port == "" {
 			bad(key+".address", "%q is not a host:port address", p.Address)

@@ -84,6 +84,8 @@ func TestParseRefusesMistakes(t *testing.T) {
 		{"bad gemeente code", strings.Replace(string(good), `"0153"`, `"153"`, 1), "gemeente_code"},
 		{"bad address", strings.Replace(string(good), "127.0.0.1:7001", "nohost", 1), "peers[0].address"},
 		{"no federation", strings.Replace(string(good), "federation: Twente", "federation: \"\"", 1), "federation"},
+		{"designated gemeente on a gemeente", strings.Replace(string(good), `gemeente_code: "0153"`, `gemeente_code: "0153"`+"\n    designated_gemeente_code: \"0153\"", 1), "peers[1].designated_gemeente_code: only for a school"},
+		{"designated gemeente malformed", strings.Replace(string(good), "org_type: school_vo", "org_type: school_vo\n    designated_gemeente_code: GM0153", 1), "peers[0].designated_gemeente_code: must be the 4-digit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml))
@@ -263,5 +265,19 @@ func TestDiff(t *testing.T) {
 	}
 	if strings.Join(kinds, ",") != "changed,added,removed" {
 		t.Fatalf("Diff kinds = %v", kinds)
+	}
+}
+
+// A school's designated gemeente is part of the signed directory format.
+func TestDesignatedGemeente(t *testing.T) {
+	f := sample(1,
+		Entry{OIN: "00000001000000000004", Name: "OBS De Esch", OrgType: "school_po", DesignatedGemeenteCode: "0153", Address: "127.0.0.1:7004"})
+	b, err := Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(b)
+	if err != nil || got.Peers[0].DesignatedGemeenteCode != "0153" || !strings.Contains(string(b), `designated_gemeente_code: "0153"`) {
+		t.Fatalf("round trip: %+v %v\n%s", got, err, b)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -87,7 +88,7 @@ func (r *Requester) Ask(ctx context.Context, req *localv1.RequestRecordRequest) 
 	if p := req.GetProfessional(); len(p) > 64 || !professionalRE.MatchString(p) {
 		errs = append(errs, errors.New("professional: a pseudonymous reference of at most 64 characters [A-Za-z0-9._:-]"))
 	}
-	attested, aerrs := attestedConsents(req.GetAttestedConsents(), r.cfg.Self.OIN)
+	attested, aerrs := attestedConsents(req.GetAttestedConsents(), r.cfg.Self.OIN, req.GetHolderOin())
 	errs = append(errs, aerrs...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", release.ErrInvalidRequest, errors.Join(errs...))
@@ -172,14 +173,17 @@ var professionalRE = regexp.MustCompile(`^[A-Za-z0-9._:-]*$`)
 
 // attestedConsents checks the consents the organisation's system attests and
 // converts them for the statement. Each must be this organisation's
-// (recipient_oin), and well formed.
-func attestedConsents(cs []*localv1.Consent, self string) ([]*exchangev1.AttestedConsent, []error) {
+// (recipient_oin), name the holder asked (holder_oin: a consent to fetch
+// data says from whom), and be well formed. A consent without an id gets
+// one derived from its content, so that the holder recognises it in the
+// next request (its notice to the givers is kept per consent id).
+func attestedConsents(cs []*localv1.Consent, self, holder string) ([]*exchangev1.AttestedConsent, []error) {
 	var out []*exchangev1.AttestedConsent
 	var errs []error
 	for i, c := range cs {
 		key := fmt.Sprintf("attested_consents[%d]", i)
 		in := consent.Consent{BSN: c.GetBsn(), GivenBy: c.GetGivenBy(), Giver: c.GetGiver(), RecipientOIN: c.GetRecipientOin(),
-			Purpose: c.GetPurpose(), Categories: c.GetCategories(), GivenAt: c.GetGivenAt().AsTime()}
+			HolderOIN: c.GetHolderOin(), Purpose: c.GetPurpose(), Categories: c.GetCategories(), GivenAt: c.GetGivenAt().AsTime()}
 		if c.GetGivenAt() == nil {
 			in.GivenAt = time.Time{}
 		}
@@ -191,12 +195,17 @@ func attestedConsents(cs []*localv1.Consent, self string) ([]*exchangev1.Atteste
 			errs = append(errs, fmt.Errorf("%s: recipient_oin must be this organisation's OIN", key))
 			continue
 		}
+		if c.GetHolderOin() != holder {
+			errs = append(errs, fmt.Errorf("%s: holder_oin must be the OIN of the organisation asked (%s), got %q", key, holder, c.GetHolderOin()))
+			continue
+		}
 		id := c.GetId()
 		if id == "" {
-			id = "attested-" + release.NewID()[:16]
+			id = "attested-" + release.Digest(c.GetBsn() + "\n" + c.GetGivenBy() + "\n" + c.GetGiver() + "\n" + c.GetRecipientOin() + "\n" +
+				c.GetHolderOin() + "\n" + c.GetPurpose() + "\n" + strings.Join(c.GetCategories(), ",") + "\n" + c.GetGivenAt().AsTime().String())[len("sha256:"):][:16]
 		}
 		out = append(out, &exchangev1.AttestedConsent{Id: id, GivenBy: c.GetGivenBy(), Giver: c.GetGiver(),
-			RecipientOin: c.GetRecipientOin(), Purpose: c.GetPurpose(), Categories: c.GetCategories(),
+			RecipientOin: c.GetRecipientOin(), HolderOin: c.GetHolderOin(), Purpose: c.GetPurpose(), Categories: c.GetCategories(),
 			GivenAt: c.GetGivenAt(), ValidUntil: c.GetValidUntil()})
 	}
 	return out, errs

@@ -37,6 +37,10 @@ type Peer struct {
 	// the node's configuration or peer directory (never from a request); ""
 	// for other org types.
 	Gemeente string
+	// DesignatedGemeente is, for a school, the CBS code of the gemeente the
+	// configuration or peer directory designates for it ("per school één
+	// gemeente"); "" for none and for other org types.
+	DesignatedGemeente string
 }
 
 // Directory is the node's list of peer organisations. Replace swaps the

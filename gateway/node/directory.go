@@ -14,7 +14,8 @@ import (
 func staticPeers(cfg *config.Config) []identity.Peer {
 	peers := make([]identity.Peer, 0, len(cfg.Peers))
 	for _, p := range cfg.Peers {
-		peers = append(peers, identity.Peer{OIN: p.OIN, Name: p.Name, OrgType: p.OrgType, Address: p.Address, Gemeente: p.Gemeente})
+		peers = append(peers, identity.Peer{OIN: p.OIN, Name: p.Name, OrgType: p.OrgType, Address: p.Address, Gemeente: p.Gemeente,
+			DesignatedGemeente: p.DesignatedGemeente})
 	}
 	return peers
 }
@@ -43,6 +44,9 @@ func (n *Node) loadDirectory(cfg *config.Config, dir *identity.Directory, log *s
 				p := identity.Peer{OIN: e.OIN, Name: e.Name, OrgType: e.OrgType, Address: e.Address}
 				if e.GemeenteCode != "" {
 					p.Gemeente = "GM" + e.GemeenteCode // the directory keeps the four digits
+				}
+				if e.DesignatedGemeenteCode != "" {
+					p.DesignatedGemeente = "GM" + e.DesignatedGemeenteCode
 				}
 				peers = append(peers, p)
 			}

@@ -3,15 +3,18 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/schakel/schakel/gateway/config"
@@ -224,9 +227,16 @@ func TestHugeClaimsRefusedAndNotStored(t *testing.T) {
 // registerConsent registers a consent at holder through its local API.
 func registerConsent(t *testing.T, holder *testnode.Node, bsn, givenBy, to, purpose string, cats ...string) {
 	t.Helper()
+	registerConsentOf(t, holder, bsn, givenBy, "", to, purpose, cats...)
+}
+
+// registerConsentOf registers a consent of one person (giver, a stable
+// pseudonymous reference; two parents are two givers).
+func registerConsentOf(t *testing.T, holder *testnode.Node, bsn, givenBy, giver, to, purpose string, cats ...string) {
+	t.Helper()
 	now := timestamppb.Now()
 	if _, err := holder.Consent.RegisterConsent(context.Background(), &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-		Bsn: bsn, GivenBy: givenBy, RecipientOin: to, Purpose: purpose, Categories: cats,
+		Bsn: bsn, GivenBy: givenBy, Giver: giver, RecipientOin: to, Purpose: purpose, Categories: cats,
 		GivenAt: timestamppb.New(now.AsTime().Add(-60e9)), ValidUntil: timestamppb.New(now.AsTime().AddDate(1, 0, 0)),
 	}}); err != nil {
 		t.Fatal(err)
@@ -318,9 +328,14 @@ func TestStatementRequired(t *testing.T) {
 }
 
 // TestConsentsAsEvidence: the local API refuses a consent dated in the
-// future or too far back, keeps its giver, and the requesting node refuses
-// to attest a consent given to another organisation; a consent the
-// zorgaanbieder attests releases A1 data the school holds no consent for.
+// future or too far back, keeps its giver and the holder it names, and the
+// requesting node refuses to attest a consent given to another organisation
+// or not naming the school asked; a consent the zorgaanbieder attests
+// (Lotte's own, she is 17) releases A1 data the school holds no consent
+// for. (Contract version 3: an attested consent counts only when it names
+// the holder, and a special category waits for the school's notice, see
+// TestAttestedOppWaitsForNotice; so the release is Lotte's verzuim, not
+// Sara's observaties, and Sara is not the VO school's pupil.)
 func TestConsentsAsEvidence(t *testing.T) {
 	_, school, zorg := twoNodes(t, nil)
 	ctx := context.Background()
@@ -344,25 +359,148 @@ func TestConsentsAsEvidence(t *testing.T) {
 	if err != nil || len(list.GetConsents()) != 1 || list.GetConsents()[0].GetGiver() != "ouder-sara-1" {
 		t.Fatalf("consents kept: %v, %v", list.GetConsents(), err)
 	}
+	named, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
+		Bsn: sara.BSN, GivenBy: "ouder", Giver: "ouder-sara-2", RecipientOin: testnode.Zorg.OIN, HolderOin: school.Org.OIN,
+		Purpose: "afstemming_ondersteuning", Categories: []string{"identificatie"}, GivenAt: timestamppb.New(now.Add(-time.Hour)),
+	}})
+	if err != nil || named.GetConsent().GetHolderOin() != school.Org.OIN {
+		t.Fatalf("consent naming its holder: %v, %v", named.GetConsent(), err)
+	}
+	lotte := testnode.Child(t, "Lotte")
 	ask := func(attested ...*localv1.Consent) (*localv1.RequestRecordResponse, error) {
 		return zorg.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{
-			HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: sara.BSN, Categories: []string{"observaties"},
+			HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: lotte.BSN, Categories: []string{"verzuim"},
 			Role: "jeugdhulpverlener", Relation: true, AttestedConsents: attested,
 		})
 	}
-	consentFor := func(oin string) *localv1.Consent {
-		return &localv1.Consent{Bsn: sara.BSN, GivenBy: "ouder", Giver: "ouder-sara-1", RecipientOin: oin,
-			Purpose: "afstemming_hulp_onderwijs", Categories: []string{"observaties"}, GivenAt: timestamppb.New(now.Add(-time.Hour))}
+	consentFor := func(oin, holder string) *localv1.Consent {
+		return &localv1.Consent{Bsn: lotte.BSN, GivenBy: "jeugdige", Giver: "lotte", RecipientOin: oin, HolderOin: holder,
+			Purpose: "afstemming_hulp_onderwijs", Categories: []string{"verzuim"}, GivenAt: timestamppb.New(now.Add(-time.Hour))}
 	}
-	if _, err := ask(consentFor(testnode.Gemeente.OIN)); status.Code(err) != codes.InvalidArgument {
+	if _, err := ask(consentFor(testnode.Gemeente.OIN, school.Org.OIN)); status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("attesting a consent given to another organisation: %v, want InvalidArgument", err)
+	}
+	for _, holder := range []string{"", testnode.Basisschool.OIN} {
+		if _, err := ask(consentFor(testnode.Zorg.OIN, holder)); status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "holder_oin") {
+			t.Fatalf("attesting a consent naming holder %q: %v, want InvalidArgument naming holder_oin", holder, err)
+		}
 	}
 	without, err := ask()
 	if err != nil || without.GetDecision().GetAllow() {
 		t.Fatalf("A1 without any consent: %v, %v", without.GetDecision(), err)
 	}
-	with, err := ask(consentFor(testnode.Zorg.OIN))
-	if err != nil || !with.GetDecision().GetAllow() || with.GetRecord().GetObservaties() == nil {
+	with, err := ask(consentFor(testnode.Zorg.OIN, school.Org.OIN))
+	if err != nil || !with.GetDecision().GetAllow() || with.GetRecord().GetVerzuim() == nil {
 		t.Fatalf("A1 on the consent the zorgaanbieder attests: %v, %v", with.GetDecision(), err)
+	}
+}
+
+// TestAttestedOppWaitsForNotice (RULES.md "Consents the recipient holds"):
+// Lotte (17) gave the zorgaanbieder her consent to obtain her observaties
+// from her school. The school withholds them (ATTESTED_CONSENT_PENDING) and
+// gets the obligation to tell her first (inform_before_release); ticking
+// that obligation off is the notice (announced_at), and the observaties
+// leave only once the notice is 7 days old.
+func TestAttestedOppWaitsForNotice(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	f := testnode.New(t)
+	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, func(_ *config.Config, o *node.Options) { o.Now = now })
+	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, func(_ *config.Config, o *node.Options) { o.Now = now })
+	ctx := context.Background()
+	lotte := testnode.Child(t, "Lotte")
+	attested := &localv1.Consent{Id: "c-lotte-1", Bsn: lotte.BSN, GivenBy: "jeugdige", Giver: "lotte", RecipientOin: testnode.Zorg.OIN,
+		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Categories: []string{"verzuim", "observaties"},
+		GivenAt: timestamppb.New(now().Add(-time.Hour))}
+	ask := func() *exchangev1.Decision {
+		t.Helper()
+		resp, err := zorg.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{
+			HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Flow: "A1", Bsn: lotte.BSN,
+			Categories: []string{"verzuim", "observaties"}, Role: "jeugdhulpverlener", Relation: true,
+			AttestedConsents: []*localv1.Consent{attested},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.GetDecision()
+	}
+	pending := func(d *exchangev1.Decision) bool {
+		for _, w := range d.GetWithheld() {
+			if w.GetCategory() == "observaties" && w.GetCode() == "ATTESTED_CONSENT_PENDING" {
+				return true
+			}
+		}
+		return false
+	}
+	d := ask()
+	if !d.GetAllow() || !slices.Equal(d.GetCategories(), []string{"verzuim"}) || !pending(d) || !slices.Contains(d.GetObligations(), "inform_before_release") {
+		t.Fatalf("first request: %v", d)
+	}
+	obs, err := school.Local.ListObligations(ctx, &localv1.ListObligationsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notice string
+	for _, o := range obs.GetObligations() {
+		if o.GetKind() == "inform_before_release" {
+			notice = o.GetId()
+		}
+	}
+	if notice == "" {
+		t.Fatalf("no inform_before_release obligation at the school: %v", obs.GetObligations())
+	}
+	clock.Add(int64(24 * time.Hour))
+	if d := ask(); !pending(d) {
+		t.Fatalf("observaties released before the school told Lotte: %v", d)
+	}
+	if _, err := school.Local.CompleteObligation(ctx, &localv1.CompleteObligationRequest{Id: notice}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(int64(6 * 24 * time.Hour))
+	if d := ask(); !pending(d) || slices.Contains(d.GetObligations(), "inform_before_release") {
+		t.Fatalf("six days after the notice: %v (want still pending, no new notice)", d)
+	}
+	clock.Add(int64(25 * time.Hour))
+	if d := ask(); !d.GetAllow() || !slices.Equal(d.GetCategories(), []string{"observaties", "verzuim"}) {
+		t.Fatalf("seven days after the notice: %v", d)
+	}
+}
+
+// TestVerzuimLeavesWithoutReasons (RULES.md "Verzuim"): Bas's basisschool
+// holds a tandarts visit (authorised) and a reason for each absence; A1 to
+// the zorgaanbieder, with both parents' consent and the real pack, releases
+// his verzuim with only the unauthorised periods, their kind and what the
+// school did, and no reason.
+func TestVerzuimLeavesWithoutReasons(t *testing.T) {
+	f := testnode.New(t)
+	school := f.Start(testnode.Basisschool, []testnode.Org{testnode.Zorg}, nil)
+	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.Basisschool}, nil)
+	bas := testnode.Child(t, "Bas")
+	registerConsentOf(t, school, bas.BSN, "ouder", "ouder-moeder", testnode.Zorg.OIN, "afstemming_hulp_onderwijs", "verzuim")
+	registerConsentOf(t, school, bas.BSN, "ouder", "ouder-vader", testnode.Zorg.OIN, "afstemming_hulp_onderwijs", "verzuim")
+	resp, err := zorg.Local.RequestRecord(context.Background(), &localv1.RequestRecordRequest{
+		HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Flow: "A1", Bsn: bas.BSN,
+		Categories: []string{"verzuim"}, Role: "jeugdhulpverlener", Relation: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !resp.GetDecision().GetAllow() {
+		t.Fatalf("A1 verzuim for Bas refused: %v", resp.GetDecision())
+	}
+	v := resp.GetRecord().GetVerzuim()
+	var got []string
+	for _, p := range v.GetPeriods() {
+		got = append(got, fmt.Sprintf("%s %dh %s", p.GetDate(), p.GetHours(), p.GetKind()))
+		if p.GetAuthorised() || p.GetReason() != "" {
+			t.Errorf("released period %v is authorised or carries a reason", p)
+		}
+	}
+	if !slices.Equal(got, []string{"2026-10-27 2h te_laat", "2026-11-09 3h vermoedelijk_ongeoorloofd"}) || v.GetActions() == "" || v.GetUnauthorisedHours_4W() != 5 {
+		t.Errorf("released verzuim = %v", v)
+	}
+	if b, _ := protojson.Marshal(resp.GetRecord()); bytes.Contains(b, []byte("tandarts")) || bytes.Contains(b, []byte("2026-11-02")) {
+		t.Errorf("the tandarts visit left the school: %s", b)
 	}
 }

@@ -185,7 +185,7 @@ type blockingSource struct {
 	release chan struct{}
 }
 
-func (s *blockingSource) Facts(ctx context.Context, b, oin string) (source.Facts, error) {
+func (s *blockingSource) Facts(ctx context.Context, b, holder, oin string) (source.Facts, error) {
 	if b == s.bsn {
 		s.entered <- struct{}{}
 		select {
@@ -194,7 +194,7 @@ func (s *blockingSource) Facts(ctx context.Context, b, oin string) (source.Facts
 			return source.Facts{}, ctx.Err()
 		}
 	}
-	return s.Source.Facts(ctx, b, oin)
+	return s.Source.Facts(ctx, b, holder, oin)
 }
 
 // TestPeerConcurrencyLimitIsPerPeer: while one organisation has its one

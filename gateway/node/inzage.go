@@ -20,7 +20,7 @@ import (
 func (n *Node) Inzage(ctx context.Context, bsn string, who inzage.Requester, birth time.Time) (inzage.View, error) {
 	now := time.Now()
 	if n.source != nil {
-		f, err := n.source.Facts(ctx, bsn, "")
+		f, err := n.source.Facts(ctx, bsn, n.self.OIN, "")
 		switch {
 		case err == nil && f.Found:
 			birth = f.BirthDate

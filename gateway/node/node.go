@@ -107,7 +107,8 @@ type Options struct {
 func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error) {
 	// n is not the named result: "return nil, err" must not hide it from
 	// the deferred clean-up.
-	n := &Node{cfg: cfg, log: log, self: identity.Peer{OIN: cfg.Node.OIN, Name: cfg.Node.Name, OrgType: cfg.Node.OrgType, Gemeente: cfg.Node.Gemeente}}
+	n := &Node{cfg: cfg, log: log, self: identity.Peer{OIN: cfg.Node.OIN, Name: cfg.Node.Name, OrgType: cfg.Node.OrgType, Gemeente: cfg.Node.Gemeente,
+		DesignatedGemeente: cfg.Node.DesignatedGemeente}}
 	defer func() {
 		if err != nil {
 			n.closeAll()
@@ -204,7 +205,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	// The one release core: the holder's answers, notifications when sent
 	// and every delivery attempt decide and record through it.
 	releaser := release.New(release.Config{
-		Self: n.self, Signer: signer, Decider: decider, Audit: n.audit, Source: src, Consents: bound,
+		Self: n.self, Signer: signer, Decider: decider, Audit: n.audit, Source: src, Consents: bound, Announcements: consents,
 		Secret: secret, Purposes: n.policy, Now: now,
 	}, log)
 	holder := exchange.NewHolder(exchange.HolderConfig{
@@ -292,7 +293,8 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log), server.LocalAccessInterceptor(access, n.auditLocal, log)),
 		grpc.ChainStreamInterceptor(server.LocalStreamInterceptor(access)),
 	)...)
-	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier, InzageView: n.Inzage, MarkInzage: n.MarkInzage, Now: now})
+	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier,
+		InzageView: n.Inzage, MarkInzage: n.MarkInzage, Announcer: consents, Now: now})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, MaxAge: cfg.Consents.MaxAge.D(), Now: now})
 	localv1.RegisterPolicyServiceServer(n.localSrv, &server.Policy{
 		Status:     func() *localv1.GetPolicyStatusResponse { return StatusProto(n.policy.Status()) },

@@ -71,12 +71,12 @@ func (s *countingSource) Record(ctx context.Context, bsn string, cats []string) 
 	return s.Source.Record(ctx, bsn, cats)
 }
 
-func (s *countingSource) Facts(ctx context.Context, bsn, oin string) (source.Facts, error) {
+func (s *countingSource) Facts(ctx context.Context, bsn, holder, oin string) (source.Facts, error) {
 	s.facts.Add(1)
 	if s.down {
 		return source.Facts{}, source.ErrUnavailable
 	}
-	return s.Source.Facts(ctx, bsn, oin)
+	return s.Source.Facts(ctx, bsn, holder, oin)
 }
 
 func fixtureSource(t *testing.T) *countingSource {

@@ -35,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/schakel/schakel/gateway/audit"
@@ -92,7 +93,19 @@ type Consents interface {
 	List(ctx context.Context, bsn string) ([]consent.Consent, error)
 }
 
-// Config wires a Releaser. Every field but Now is required.
+// Announcements is the holder's record of its notices to the givers of
+// consents a recipient holds (attested): when it announced each, and any
+// objection (consent.SQLiteStore).
+type Announcements interface {
+	Announced(ctx context.Context, recipientOIN, consentID string) (announced, objected *time.Time, err error)
+	PlanAnnouncement(ctx context.Context, recipientOIN, consentID, obligationID string, at time.Time) error
+}
+
+// The obligation of a decision that withholds a special category until the
+// holder has told the givers of an attested consent (contract version 3).
+const obligationInformBeforeRelease = "inform_before_release"
+
+// Config wires a Releaser. Every field but Now and Announcements is required.
 type Config struct {
 	Self     identity.Peer
 	Signer   crypto.Signer // the organisation key: signs receipts
@@ -106,7 +119,13 @@ type Config struct {
 	// recorded as a digest, never as the text a peer sent. Nil: recorded as
 	// sent (tests).
 	Purposes interface{ KnownPurpose(string) bool }
-	Now      func() time.Time
+	// Announcements gives attested consents their announced_at (and a
+	// giver's objection as a withdrawal) from this node's own store, and
+	// records which consents an inform_before_release obligation announces.
+	// Nil: an attested consent is never announced (its special categories
+	// stay withheld).
+	Announcements Announcements
+	Now           func() time.Time
 }
 
 // Releaser decides and records releases for this node as holder.
@@ -218,7 +237,7 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 	case checked && !out.Decision.Allow:
 		// Refused on the request alone; recorded below, nothing looked up.
 	default:
-		facts, err := r.cfg.Source.Facts(ctx, x.BSN, x.Peer.OIN)
+		facts, err := r.cfg.Source.Facts(ctx, x.BSN, r.cfg.Self.OIN, x.Peer.OIN)
 		if errors.Is(err, source.ErrNotFound) {
 			out.Decision = subjectUnknown(out.Decision, x.Categories)
 			break
@@ -230,12 +249,17 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 		if err != nil {
 			return nil, fmt.Errorf("consents: %w", err)
 		}
-		in.Subject = policy.Subject{Age: source.AgeAt(facts.BirthDate, x.Start), EnrolledAtRecipient: facts.EnrolledAtRecipient,
-			ParentsHadInzage: facts.ParentsHadInzage, Gemeente: facts.Gemeente}
-		in.Consents = append(PolicyConsents(consents), x.Attested...)
+		attested, err := r.announced(ctx, x)
+		if err != nil {
+			return nil, err
+		}
+		in.Subject = SubjectFacts(facts, x.Start)
+		in.Consents = append(PolicyConsents(consents), attested...)
 		// 4. Decide. An engine failure is a denial, never a release.
 		if out.Decision, err = r.cfg.Decider.Decide(ctx, in); err != nil {
 			r.engineFailed(ctx, out, err)
+		} else if err := r.planAnnouncements(ctx, x, out.Decision, attested); err != nil {
+			return nil, err
 		}
 	}
 	d := out.Decision
@@ -274,8 +298,13 @@ func (r *Releaser) Release(ctx context.Context, x Exchange) (*Outcome, error) {
 		ar.PayloadDigest = digest
 	}
 	w := audit.With{ObligationKey: x.ObligationKey, Statement: x.Statement}
-	if ar.Released() {
+	switch {
+	case ar.Released():
 		w.Obligations = d.Obligations
+	case slices.Contains(d.Obligations, obligationInformBeforeRelease) && !out.EngineFailed && fetchErr == nil:
+		// The notice to the givers comes with a denial too: nothing left,
+		// but the holder must tell them before it can release.
+		w.Obligations = []string{obligationInformBeforeRelease}
 	}
 	out.Commit, err = r.cfg.Audit.AppendWith(ctx, ar, w)
 	if err != nil {
@@ -307,13 +336,84 @@ func (r *Releaser) requestInput(x Exchange) policy.Input {
 		Purpose: x.Purpose,
 		Flow:    x.Flow,
 		Mode:    mode,
-		Holder:  policy.Party{OIN: r.cfg.Self.OIN, OrgType: r.cfg.Self.OrgType, Role: x.HolderRole, Gemeente: r.cfg.Self.Gemeente},
+		Holder: policy.Party{OIN: r.cfg.Self.OIN, OrgType: r.cfg.Self.OrgType, Role: x.HolderRole, Gemeente: r.cfg.Self.Gemeente,
+			DesignatedGemeente: r.cfg.Self.DesignatedGemeente},
 		Recipient: policy.Party{OIN: x.Peer.OIN, OrgType: x.Peer.OrgType, Role: x.RecipientRole, Relation: x.Relation,
-			Gemeente: x.Peer.Gemeente},
+			Gemeente: x.Peer.Gemeente, DesignatedGemeente: x.Peer.DesignatedGemeente},
 		Categories:    x.Categories,
 		Justification: x.Justification,
 		CaseReference: x.CaseReference,
 		Now:           x.Start,
+	}
+}
+
+// announced returns x's attested consents as the policy weighs them:
+// announced_at from this node's own store (never from the request), and a
+// giver's objection recorded here as a withdrawal.
+func (r *Releaser) announced(ctx context.Context, x Exchange) ([]policy.Consent, error) {
+	out := make([]policy.Consent, 0, len(x.Attested))
+	for _, c := range x.Attested {
+		c.AnnouncedAt = nil
+		if r.cfg.Announcements != nil && c.HeldBy == policy.HeldByRecipient {
+			announced, objected, err := r.cfg.Announcements.Announced(ctx, x.Peer.OIN, c.ID)
+			if err != nil {
+				return nil, fmt.Errorf("announcements: %w", err)
+			}
+			c.AnnouncedAt = announced
+			if objected != nil && (c.WithdrawnAt == nil || objected.Before(*c.WithdrawnAt)) {
+				c.WithdrawnAt = objected
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// planAnnouncements records, when d asks the holder to tell the givers
+// first (inform_before_release), which attested consents the obligation's
+// notice is for: those not yet announced that list a category d withheld
+// ATTESTED_CONSENT_PENDING. Ticking the obligation off announces them.
+func (r *Releaser) planAnnouncements(ctx context.Context, x Exchange, d policy.Decision, attested []policy.Consent) error {
+	if r.cfg.Announcements == nil || !slices.Contains(d.Obligations, obligationInformBeforeRelease) {
+		return nil
+	}
+	pending := map[string]bool{}
+	for _, w := range d.Withheld {
+		if w.Code == "ATTESTED_CONSENT_PENDING" {
+			pending[w.Category] = true
+		}
+	}
+	key := x.ObligationKey
+	if key == "" {
+		key = d.DecisionID
+	}
+	id := audit.ObligationID(key, obligationInformBeforeRelease)
+	for _, c := range attested {
+		if c.AnnouncedAt != nil || !slices.ContainsFunc(c.Categories, func(cat string) bool { return pending[cat] }) {
+			continue
+		}
+		if err := r.cfg.Announcements.PlanAnnouncement(ctx, x.Peer.OIN, c.ID, id, x.Start); err != nil {
+			return fmt.Errorf("announcements: %w", err)
+		}
+	}
+	return nil
+}
+
+// SubjectFacts is the decision input's subject from the holder's records
+// about the child, at now (the age). Every version-3 fact is set from the
+// source, never left to the contract's defaults; a source that does not
+// know the number of persons with gezag gives 2.
+func SubjectFacts(f source.Facts, now time.Time) policy.Subject {
+	gezag := f.ParentsWithGezag
+	if gezag != 1 {
+		gezag = 2
+	}
+	return policy.Subject{
+		Age: source.AgeAt(f.BirthDate, now), EnrolledAtRecipient: f.EnrolledAtRecipient,
+		ParentsHadInzage: f.ParentsHadInzage, Gemeente: f.Gemeente,
+		EnrolledAtHolder: f.EnrolledAtHolder, ParentsWithGezag: gezag,
+		UnauthorisedAbsenceHours4w: f.UnauthorisedAbsenceHours4w,
+		OpenVerzuimMeldingen:       append([]string{}, f.OpenVerzuimMeldingen...),
 	}
 }
 
@@ -451,7 +551,7 @@ func PolicyConsents(cs []consent.Consent) []policy.Consent {
 	out := make([]policy.Consent, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, policy.Consent{
-			ID: c.ID, GivenBy: c.GivenBy, Giver: c.Giver, HeldBy: policy.HeldByHolder, RecipientOIN: c.RecipientOIN, Purpose: c.Purpose,
+			ID: c.ID, GivenBy: c.GivenBy, Giver: c.Giver, HeldBy: policy.HeldByHolder, RecipientOIN: c.RecipientOIN, HolderOIN: c.HolderOIN, Purpose: c.Purpose,
 			Categories: c.Categories, GivenAt: c.GivenAt, ValidUntil: c.ValidUntil, WithdrawnAt: c.WithdrawnAt,
 		})
 	}

@@ -54,10 +54,16 @@ func (a *fakeAudit) AppendWith(_ context.Context, r *audit.Record, w audit.With)
 type fakeSource struct {
 	recordCalls [][]string
 	recordErr   error
+	facts       *source.Facts // nil: a pupil of 14 on the holder's roll
+	askedHolder string        // the holder OIN of the last Facts call
 }
 
-func (s *fakeSource) Facts(context.Context, string, string) (source.Facts, error) {
-	return source.Facts{Found: true, BirthDate: time.Date(2012, 5, 1, 0, 0, 0, 0, time.UTC)}, nil
+func (s *fakeSource) Facts(_ context.Context, _, holder, _ string) (source.Facts, error) {
+	s.askedHolder = holder
+	if s.facts != nil {
+		return *s.facts, nil
+	}
+	return source.Facts{Found: true, BirthDate: time.Date(2012, 5, 1, 0, 0, 0, 0, time.UTC), EnrolledAtHolder: true}, nil
 }
 
 func (s *fakeSource) Record(_ context.Context, _ string, cats []string) (*recordv1.Record, error) {
@@ -269,5 +275,113 @@ func TestDenialAtDeliveryIsACancellationAndBeforeReleaseGuards(t *testing.T) {
 	x.BeforeRelease = func(context.Context) error { return errors.New("peer down") }
 	if _, err := r.Release(context.Background(), x); err == nil || len(a.records) != 0 {
 		t.Fatalf("unreachable peer: err %v, %d records", err, len(a.records))
+	}
+}
+
+// The decision input carries the version-3 facts of the holder's records
+// (asked about this holder) and the designated gemeente of a school side.
+func TestInputCarriesVersion3Facts(t *testing.T) {
+	d := &fakeDecider{d: allowC1}
+	r, _, s := setup(t, d)
+	r.cfg.Self.DesignatedGemeente = "GM0153"
+	s.facts = &source.Facts{Found: true, BirthDate: time.Date(2012, 5, 1, 0, 0, 0, 0, time.UTC), Gemeente: "GM0164",
+		EnrolledAtHolder: true, ParentsWithGezag: 1, UnauthorisedAbsenceHours4w: 17.5, OpenVerzuimMeldingen: []string{"M-2026-0042"}}
+	x := exchangeC1()
+	x.Peer.DesignatedGemeente = "GM0164"
+	if _, err := r.Release(context.Background(), x); err != nil {
+		t.Fatal(err)
+	}
+	in := d.inputs[0]
+	sub := in.Subject
+	if s.askedHolder != "00000001000000000001" || !sub.EnrolledAtHolder || sub.ParentsWithGezag != 1 || sub.UnauthorisedAbsenceHours4w != 17.5 ||
+		!slices.Equal(sub.OpenVerzuimMeldingen, []string{"M-2026-0042"}) || sub.Gemeente != "GM0164" || sub.Age != 14 {
+		t.Errorf("asked about holder %q; subject = %+v", s.askedHolder, sub)
+	}
+	if in.Holder.DesignatedGemeente != "GM0153" || in.Recipient.DesignatedGemeente != "GM0164" {
+		t.Errorf("designated gemeente: holder %q recipient %q", in.Holder.DesignatedGemeente, in.Recipient.DesignatedGemeente)
+	}
+	// A source that does not know the number of persons with gezag: 2.
+	s.facts = &source.Facts{Found: true, BirthDate: time.Date(2012, 5, 1, 0, 0, 0, 0, time.UTC)}
+	if _, err := r.Release(context.Background(), exchangeC1()); err != nil {
+		t.Fatal(err)
+	}
+	if sub := d.inputs[1].Subject; sub.ParentsWithGezag != 2 || sub.EnrolledAtHolder || sub.OpenVerzuimMeldingen == nil {
+		t.Errorf("subject without gezag = %+v, want 2 persons with gezag, not enrolled, no meldingen (empty, not null)", sub)
+	}
+}
+
+type fakeAnnouncements struct {
+	announced, objected map[string]*time.Time // by recipient OIN + " " + consent id
+	planned             []string              // recipient consent obligation
+}
+
+func (f *fakeAnnouncements) Announced(_ context.Context, recipient, id string) (*time.Time, *time.Time, error) {
+	return f.announced[recipient+" "+id], f.objected[recipient+" "+id], nil
+}
+
+func (f *fakeAnnouncements) PlanAnnouncement(_ context.Context, recipient, id, obligation string, _ time.Time) error {
+	f.planned = append(f.planned, recipient+" "+id+" "+obligation)
+	return nil
+}
+
+// An attested consent's announced_at comes from the holder's own store,
+// never from the request, and a giver's objection there is a withdrawal.
+func TestAttestedConsentAnnouncedFromOwnStore(t *testing.T) {
+	d := &fakeDecider{d: denyC1}
+	r, _, _ := setup(t, d)
+	at := time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)
+	objected := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	zorg := "00000001000000000003"
+	ann := &fakeAnnouncements{announced: map[string]*time.Time{zorg + " c-known": &at}, objected: map[string]*time.Time{zorg + " c-known": &objected}}
+	r.cfg.Announcements = ann
+	forged := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	x := exchangeC1()
+	x.Attested = []policy.Consent{
+		{ID: "c-known", HeldBy: policy.HeldByRecipient, HolderOIN: "00000001000000000001"},
+		{ID: "c-new", HeldBy: policy.HeldByRecipient, AnnouncedAt: &forged},
+	}
+	if _, err := r.Release(context.Background(), x); err != nil {
+		t.Fatal(err)
+	}
+	cs := d.inputs[0].Consents
+	if len(cs) != 2 || cs[0].AnnouncedAt == nil || !cs[0].AnnouncedAt.Equal(at) || cs[0].WithdrawnAt == nil || !cs[0].WithdrawnAt.Equal(objected) ||
+		cs[0].HolderOIN != "00000001000000000001" {
+		t.Errorf("known attested consent = %+v", cs[0])
+	}
+	if cs[1].AnnouncedAt != nil {
+		t.Errorf("announced_at taken from the request: %v", cs[1].AnnouncedAt)
+	}
+}
+
+// inform_before_release comes with a denial too: the holder's node records
+// the notice as an obligation and which attested consents it announces.
+func TestInformBeforeReleaseRecordedOnDenial(t *testing.T) {
+	pending := policy.Decision{Allow: false, Flow: str("A1"), Basis: str("toestemming"),
+		Withheld:    []policy.Withheld{{Category: "opp", Code: "ATTESTED_CONSENT_PENDING"}},
+		Reasons:     []policy.Reason{{Code: "ATTESTED_CONSENT_PENDING", Message: "…"}},
+		Obligations: []string{"inform_before_release"}, PolicyRevision: "sha256:pack", DecisionID: "d-pending"}
+	d := &fakeDecider{d: pending}
+	r, a, s := setup(t, d)
+	ann := &fakeAnnouncements{}
+	r.cfg.Announcements = ann
+	x := exchangeC1()
+	x.Categories = []string{"opp"}
+	x.Attested = []policy.Consent{
+		{ID: "c-opp", HeldBy: policy.HeldByRecipient, Categories: []string{"opp", "verzuim"}},
+		{ID: "c-verzuim", HeldBy: policy.HeldByRecipient, Categories: []string{"verzuim"}},
+	}
+	out, err := r.Release(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Record != nil || len(s.recordCalls) != 0 {
+		t.Fatalf("a denial fetched or released data")
+	}
+	if !slices.Equal(a.obligations, []string{"inform_before_release"}) {
+		t.Errorf("obligations recorded = %v, want only inform_before_release", a.obligations)
+	}
+	want := "00000001000000000003 c-opp " + audit.ObligationID("d-pending", "inform_before_release")
+	if !slices.Equal(ann.planned, []string{want}) {
+		t.Errorf("planned = %v, want %v", ann.planned, want)
 	}
 }

@@ -144,8 +144,11 @@ func CheckStatement(st *exchangev1.Statement, want Stated, now time.Time, skew t
 func AttestedConsents(st *exchangev1.Statement) []policy.Consent {
 	out := make([]policy.Consent, 0, len(st.GetConsents()))
 	for _, c := range st.GetConsents() {
+		// announced_at never comes from the request: the holder's own
+		// store fills it in (Releaser.Release).
 		pc := policy.Consent{ID: c.GetId(), GivenBy: c.GetGivenBy(), Giver: c.GetGiver(), HeldBy: policy.HeldByRecipient,
-			RecipientOIN: c.GetRecipientOin(), Purpose: c.GetPurpose(), Categories: c.GetCategories(), GivenAt: c.GetGivenAt().AsTime()}
+			RecipientOIN: c.GetRecipientOin(), HolderOIN: c.GetHolderOin(), Purpose: c.GetPurpose(), Categories: c.GetCategories(),
+			GivenAt: c.GetGivenAt().AsTime()}
 		if c.GetValidUntil() != nil {
 			t := c.GetValidUntil().AsTime()
 			pc.ValidUntil = &t

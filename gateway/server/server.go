@@ -77,7 +77,9 @@ type Local struct {
 	// InzageView serves Inzage; MarkInzage serves MarkInzageRecord.
 	InzageView InzageFunc
 	MarkInzage MarkInzageFunc
-	Now        func() time.Time
+	// Announcer, when set, is told of every completed obligation.
+	Announcer Announcer
+	Now       func() time.Time
 }
 
 // Notifier is the notification side of the local API.
@@ -147,10 +149,26 @@ func (s *Local) ListObligations(ctx context.Context, req *localv1.ListObligation
 	return out, nil
 }
 
-// CompleteObligation ticks off an obligation.
+// Announcer records that an inform_before_release obligation was done: the
+// holder told the givers of the attested consents planned under it
+// (consent.SQLiteStore.Announce).
+type Announcer interface {
+	Announce(ctx context.Context, obligationID string, at time.Time) (int, error)
+}
+
+// CompleteObligation ticks off an obligation. When it was the notice of a
+// coming release on attested consents (inform_before_release), those
+// consents are announced at the same time (Announcer): the notice period
+// runs from then.
 func (s *Local) CompleteObligation(ctx context.Context, req *localv1.CompleteObligationRequest) (*localv1.CompleteObligationResponse, error) {
-	if err := s.Obligations.CompleteObligation(ctx, req.GetId(), s.now()); err != nil {
+	at := s.now()
+	if err := s.Obligations.CompleteObligation(ctx, req.GetId(), at); err != nil {
 		return nil, toStatus(err)
+	}
+	if s.Announcer != nil {
+		if _, err := s.Announcer.Announce(ctx, req.GetId(), at); err != nil {
+			return nil, toStatus(err)
+		}
 	}
 	return &localv1.CompleteObligationResponse{}, nil
 }
@@ -186,7 +204,7 @@ func (s *Consents) RegisterConsent(ctx context.Context, req *localv1.RegisterCon
 		return nil, toStatus(consent.ErrInvalid)
 	}
 	in := consent.Consent{BSN: c.GetBsn(), GivenBy: c.GetGivenBy(), Giver: c.GetGiver(), RecipientOIN: c.GetRecipientOin(),
-		Purpose: c.GetPurpose(), Categories: c.GetCategories()}
+		HolderOIN: c.GetHolderOin(), Purpose: c.GetPurpose(), Categories: c.GetCategories()}
 	if c.GetGivenAt() != nil {
 		in.GivenAt = c.GetGivenAt().AsTime()
 		if err := consent.CheckGivenAt(in.GivenAt, s.now(), s.MaxAge); err != nil {
@@ -232,7 +250,7 @@ func (s *Consents) ListConsents(ctx context.Context, req *localv1.ListConsentsRe
 
 func consentToProto(c consent.Consent) *localv1.Consent {
 	p := &localv1.Consent{Id: c.ID, Bsn: c.BSN, GivenBy: c.GivenBy, Giver: c.Giver, RecipientOin: c.RecipientOIN, Purpose: c.Purpose,
-		Categories: c.Categories, GivenAt: timestamppb.New(c.GivenAt)}
+		Categories: c.Categories, GivenAt: timestamppb.New(c.GivenAt), HolderOin: c.HolderOIN}
 	if c.ValidUntil != nil {
 		p.ValidUntil = timestamppb.New(*c.ValidUntil)
 	}

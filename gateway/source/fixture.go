@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/schakel/schakel/gateway/bsn"
@@ -60,8 +62,18 @@ type fixtureFile struct {
 		EnrolledAt       []string             `yaml:"enrolled_at"`
 		ParentsHadInzage bool                 `yaml:"parents_had_inzage"`
 		Gemeente         string               `yaml:"gemeente"`
+		ParentsWithGezag *int                 `yaml:"parents_with_gezag"`
+		VerzuimMeldingen []fixtureMelding     `yaml:"verzuim_meldingen"`
 		Record           map[string]yaml.Node `yaml:"record"`
 	} `yaml:"children"`
+}
+
+// fixtureMelding is a verzuim melding a school made for a child; only open
+// ones (not closed by leerplicht) are facts for the policy.
+type fixtureMelding struct {
+	Ref    string `yaml:"ref"`    // e.g. the DUO meldingsnummer
+	School string `yaml:"school"` // the OIN of the school that made it
+	Closed bool   `yaml:"closed"`
 }
 
 var gemeenteRE = regexp.MustCompile(`^GM[0-9]{4}$`)
@@ -71,6 +83,8 @@ type fixtureChild struct {
 	Child
 	ParentsHadInzage bool
 	Gemeente         string
+	ParentsWithGezag int
+	Meldingen        []fixtureMelding
 	Data             map[string][]byte
 }
 
@@ -113,6 +127,26 @@ func parseFixture(b []byte) ([]fixtureChild, error) {
 				return nil, fail("enrolled_at %q: %v", id, err)
 			}
 		}
+		gezag := 2 // a holder that does not know must not presume one parent
+		if c.ParentsWithGezag != nil {
+			gezag = *c.ParentsWithGezag
+			if gezag != 1 && gezag != 2 {
+				return nil, fail("parents_with_gezag must be 1 or 2, got %d", gezag)
+			}
+		}
+		refs := map[string]bool{}
+		for j, m := range c.VerzuimMeldingen {
+			if m.Ref == "" {
+				return nil, fail("verzuim_meldingen[%d].ref is required", j)
+			}
+			if err := oin.Valid(m.School); err != nil {
+				return nil, fail("verzuim_meldingen[%d].school %q: %v", j, m.School, err)
+			}
+			if refs[m.School+" "+m.Ref] {
+				return nil, fail("verzuim_meldingen[%d]: melding %q of %s is listed twice", j, m.Ref, m.School)
+			}
+			refs[m.School+" "+m.Ref] = true
+		}
 		fc := fixtureChild{
 			Child: Child{
 				Name: name, GivenName: c.GivenName, FamilyName: c.FamilyName,
@@ -120,6 +154,8 @@ func parseFixture(b []byte) ([]fixtureChild, error) {
 			},
 			ParentsHadInzage: c.ParentsHadInzage,
 			Gemeente:         c.Gemeente,
+			ParentsWithGezag: gezag,
+			Meldingen:        c.VerzuimMeldingen,
 			Data:             map[string][]byte{},
 		}
 		for cat, node := range c.Record {
@@ -137,6 +173,13 @@ func parseFixture(b []byte) ([]fixtureChild, error) {
 			msg := (&recordv1.Record{}).ProtoReflect().NewField(fd).Message().Interface()
 			if err := protojson.Unmarshal(raw, msg); err != nil {
 				return nil, fail("record.%s: %v", cat, err)
+			}
+			if v, ok := msg.(*recordv1.Verzuim); ok {
+				for j, p := range v.GetPeriods() {
+					if p.GetKind() != "" && !slices.Contains(AbsenceKinds, p.GetKind()) {
+						return nil, fail("record.verzuim.periods[%d].kind %q is not one of %s", j, p.GetKind(), strings.Join(AbsenceKinds, ", "))
+					}
+				}
 			}
 			canon, err := protojson.Marshal(msg)
 			if err != nil {

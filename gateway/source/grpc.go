@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"strings"
 	"time"
 
 	"github.com/schakel/schakel/gateway/bsn"
@@ -39,11 +41,14 @@ func (g *GRPC) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // Facts implements Source. found=false or NotFound gives ErrNotFound; a
 // source that cannot be reached, times out, fails or replies with an
-// unparseable birth date gives an error wrapping ErrUnavailable.
-func (g *GRPC) Facts(ctx context.Context, bsn, recipientOIN string) (Facts, error) {
+// unparseable birth date, a parents_with_gezag other than 0 (not known: 2),
+// 1 or 2, negative or non-finite absence hours or an empty melding
+// reference gives an error wrapping ErrUnavailable: nothing is decided on a
+// fact the node cannot trust.
+func (g *GRPC) Facts(ctx context.Context, bsn, holderOIN, recipientOIN string) (Facts, error) {
 	cctx, cancel := g.ctx(ctx)
 	defer cancel()
-	resp, err := g.client.GetFacts(cctx, &sourcev1.GetFactsRequest{Bsn: bsn, RecipientOin: recipientOIN})
+	resp, err := g.client.GetFacts(cctx, &sourcev1.GetFactsRequest{Bsn: bsn, RecipientOin: recipientOIN, HolderOin: holderOIN})
 	if err != nil {
 		return Facts{}, mapErr(ctx, "GetFacts", err)
 	}
@@ -54,12 +59,34 @@ func (g *GRPC) Facts(ctx context.Context, bsn, recipientOIN string) (Facts, erro
 	if err != nil {
 		return Facts{}, fmt.Errorf("%w: GetFacts: birth_date is not YYYY-MM-DD", ErrUnavailable)
 	}
+	gezag := int(resp.GetParentsWithGezag())
+	switch gezag {
+	case 0:
+		gezag = 2 // not known: never presume one parent
+	case 1, 2:
+	default:
+		return Facts{}, fmt.Errorf("%w: GetFacts: parents_with_gezag %d is not 1 or 2", ErrUnavailable, gezag)
+	}
+	hours := resp.GetUnauthorisedAbsenceHours_4W()
+	if hours < 0 || math.IsNaN(hours) || math.IsInf(hours, 0) {
+		return Facts{}, fmt.Errorf("%w: GetFacts: unauthorised_absence_hours_4w %v is not a number of hours", ErrUnavailable, hours)
+	}
+	meldingen := resp.GetOpenVerzuimMeldingen()
+	for i, m := range meldingen {
+		if strings.TrimSpace(m) == "" {
+			return Facts{}, fmt.Errorf("%w: GetFacts: open_verzuim_meldingen[%d] is empty", ErrUnavailable, i)
+		}
+	}
 	return Facts{
-		Found:               true,
-		BirthDate:           birth,
-		EnrolledAtRecipient: resp.GetEnrolledAtRecipient(),
-		ParentsHadInzage:    resp.GetParentsHadInzage(),
-		Gemeente:            resp.GetGemeente(),
+		Found:                      true,
+		BirthDate:                  birth,
+		EnrolledAtRecipient:        resp.GetEnrolledAtRecipient(),
+		ParentsHadInzage:           resp.GetParentsHadInzage(),
+		Gemeente:                   resp.GetGemeente(),
+		EnrolledAtHolder:           resp.GetEnrolledAtHolder(),
+		ParentsWithGezag:           gezag,
+		UnauthorisedAbsenceHours4w: hours,
+		OpenVerzuimMeldingen:       meldingen,
 	}, nil
 }
 
@@ -111,7 +138,7 @@ func NewServer(src Source) sourcev1.SourceServiceServer {
 }
 
 func (s *server) GetFacts(ctx context.Context, req *sourcev1.GetFactsRequest) (*sourcev1.GetFactsResponse, error) {
-	f, err := s.src.Facts(ctx, req.GetBsn(), req.GetRecipientOin())
+	f, err := s.src.Facts(ctx, req.GetBsn(), req.GetHolderOin(), req.GetRecipientOin())
 	if errors.Is(err, ErrNotFound) || (err == nil && !f.Found) {
 		return &sourcev1.GetFactsResponse{Found: false}, nil
 	}
@@ -124,6 +151,11 @@ func (s *server) GetFacts(ctx context.Context, req *sourcev1.GetFactsRequest) (*
 		EnrolledAtRecipient: f.EnrolledAtRecipient,
 		ParentsHadInzage:    f.ParentsHadInzage,
 		Gemeente:            f.Gemeente,
+
+		EnrolledAtHolder:            f.EnrolledAtHolder,
+		ParentsWithGezag:            int32(f.ParentsWithGezag), //nolint:gosec // 1 or 2
+		UnauthorisedAbsenceHours_4W: f.UnauthorisedAbsenceHours4w,
+		OpenVerzuimMeldingen:        f.OpenVerzuimMeldingen,
 	}, nil
 }
 

@@ -3,7 +3,9 @@ package source
 import (
 	"context"
 	"errors"
+	"math"
 	"net"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -42,12 +44,12 @@ func TestGRPCAgainstReferenceServer(t *testing.T) {
 	ctx := context.Background()
 	daan := childBSN(t, "Daan Jansen")
 
-	got, err := src.Facts(ctx, daan, oinVO)
+	got, err := src.Facts(ctx, daan, oinPO, oinVO)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := db.Facts(ctx, daan, oinVO)
-	if got != want {
+	want, _ := db.Facts(ctx, daan, oinPO, oinVO)
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("facts over gRPC = %+v, direct = %+v", got, want)
 	}
 
@@ -63,7 +65,7 @@ func TestGRPCAgainstReferenceServer(t *testing.T) {
 	}
 
 	for name, call := range map[string]func() error{
-		"facts":  func() error { _, err := src.Facts(ctx, "999991073", oinVO); return err },
+		"facts":  func() error { _, err := src.Facts(ctx, "999991073", oinVO, oinVO); return err },
 		"record": func() error { _, err := src.Record(ctx, "999991073", []string{"verzuim"}); return err },
 	} {
 		t.Run("unknown child "+name, func(t *testing.T) {
@@ -81,9 +83,15 @@ type rogueServer struct {
 	birthDate string
 	code      codes.Code
 	asked     []string
+	// The version-3 facts it answers, and the holder it was asked about.
+	gezag     int32
+	hours     float64
+	meldingen []string
+	holder    string
 }
 
-func (r *rogueServer) GetFacts(ctx context.Context, _ *sourcev1.GetFactsRequest) (*sourcev1.GetFactsResponse, error) {
+func (r *rogueServer) GetFacts(ctx context.Context, req *sourcev1.GetFactsRequest) (*sourcev1.GetFactsResponse, error) {
+	r.holder = req.GetHolderOin()
 	if r.delay > 0 {
 		select {
 		case <-time.After(r.delay):
@@ -98,7 +106,8 @@ func (r *rogueServer) GetFacts(ctx context.Context, _ *sourcev1.GetFactsRequest)
 	if r.code != codes.OK {
 		return nil, status.Error(r.code, "internal detail that must not matter")
 	}
-	return &sourcev1.GetFactsResponse{Found: true, BirthDate: r.birthDate}, nil
+	return &sourcev1.GetFactsResponse{Found: true, BirthDate: r.birthDate, ParentsWithGezag: r.gezag,
+		UnauthorisedAbsenceHours_4W: r.hours, OpenVerzuimMeldingen: r.meldingen}, nil
 }
 
 // GetRecord returns every category, whatever was asked.
@@ -138,12 +147,17 @@ func TestGRPCDefendsAgainstSource(t *testing.T) {
 		{"bad birth date", &rogueServer{birthDate: "01-01-2015"}, time.Second, ErrUnavailable},
 		{"internal error", &rogueServer{code: codes.Internal}, time.Second, ErrUnavailable},
 		{"not found code", &rogueServer{code: codes.NotFound}, time.Second, ErrNotFound},
+		{"three parents with gezag", &rogueServer{birthDate: "2015-01-01", gezag: 3}, time.Second, ErrUnavailable},
+		{"negative gezag", &rogueServer{birthDate: "2015-01-01", gezag: -1}, time.Second, ErrUnavailable},
+		{"negative hours", &rogueServer{birthDate: "2015-01-01", hours: -2}, time.Second, ErrUnavailable},
+		{"NaN hours", &rogueServer{birthDate: "2015-01-01", hours: math.NaN()}, time.Second, ErrUnavailable},
+		{"empty melding", &rogueServer{birthDate: "2015-01-01", meldingen: []string{"M-1", " "}}, time.Second, ErrUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			conn, _ := serve(t, tt.rogue)
 			start := time.Now()
-			_, err := NewGRPC(conn, tt.timeout).Facts(ctx, "999990299", oinVO)
+			_, err := NewGRPC(conn, tt.timeout).Facts(ctx, "999990299", oinVO, oinVO)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
@@ -158,11 +172,11 @@ func TestGRPCStoppedServer(t *testing.T) {
 	conn, stop := serve(t, NewServer(openDefault(t)))
 	src := NewGRPC(conn, time.Second)
 	lotte := childBSN(t, "Lotte de Vries")
-	if _, err := src.Facts(context.Background(), lotte, oinVO); err != nil {
+	if _, err := src.Facts(context.Background(), lotte, oinVO, oinVO); err != nil {
 		t.Fatalf("before stop: %v", err)
 	}
 	stop()
-	if _, err := src.Facts(context.Background(), lotte, oinVO); !errors.Is(err, ErrUnavailable) {
+	if _, err := src.Facts(context.Background(), lotte, oinVO, oinVO); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("facts after stop: %v, want ErrUnavailable", err)
 	}
 	if _, err := src.Record(context.Background(), lotte, []string{"advies"}); !errors.Is(err, ErrUnavailable) {
@@ -174,7 +188,7 @@ func TestGRPCCallerCancel(t *testing.T) {
 	conn, _ := serve(t, &rogueServer{delay: 2 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
-	_, err := NewGRPC(conn, 0).Facts(ctx, "999990299", oinVO)
+	_, err := NewGRPC(conn, 0).Facts(ctx, "999990299", oinVO, oinVO)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -183,7 +197,7 @@ func TestGRPCCallerCancel(t *testing.T) {
 // leakySource returns more than asked, or fails with an internal error.
 type leakySource struct{ err error }
 
-func (l leakySource) Facts(context.Context, string, string) (Facts, error) {
+func (l leakySource) Facts(context.Context, string, string, string) (Facts, error) {
 	return Facts{}, l.err
 }
 
@@ -230,4 +244,58 @@ func TestReferenceServer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The version-3 facts cross the source API unchanged, the holder's OIN goes
+// with the question, and a source that does not say how many persons have
+// gezag gives 2, never 1.
+func TestGRPCFactsV3(t *testing.T) {
+	ctx := context.Background()
+	db := openDefault(t)
+	conn, _ := serve(t, NewServer(db))
+	src := NewGRPC(conn, 2*time.Second)
+	for _, c := range []struct{ child, holder string }{{"Tina de Vries", oinVO}, {"Bas de Vries", oinPO}, {"Bas de Vries", oinVO}, {"Jesse Smit", oinVO}} {
+		got, err := src.Facts(ctx, childBSN(t, c.child), c.holder, oinJGZ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := db.Facts(ctx, childBSN(t, c.child), c.holder, oinJGZ)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s at %s: facts over gRPC = %+v, direct = %+v", c.child, c.holder, got, want)
+		}
+	}
+	rogue := &rogueServer{birthDate: "2015-01-01", hours: 16.5, meldingen: []string{"M-2026-0042"}}
+	conn, _ = serve(t, rogue)
+	f, err := NewGRPC(conn, time.Second).Facts(ctx, "999990299", oinPO, oinVO)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rogue.holder != oinPO || f.ParentsWithGezag != 2 || f.UnauthorisedAbsenceHours4w != 16.5 || !slices.Equal(f.OpenVerzuimMeldingen, []string{"M-2026-0042"}) || f.EnrolledAtHolder {
+		t.Errorf("asked about holder %q; facts = %+v", rogue.holder, f)
+	}
+}
+
+// A source that sends an authorised period or a reason in verzuim does not
+// get it past the node.
+func TestGRPCCutsAbsence(t *testing.T) {
+	conn, _ := serve(t, &absenceServer{})
+	rec, err := NewGRPC(conn, time.Second).Record(context.Background(), "999990196", []string{"verzuim"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := rec.GetVerzuim().GetPeriods()
+	if len(ps) != 1 || ps[0].GetAuthorised() || ps[0].GetReason() != "" || ps[0].GetKind() != "te_laat" {
+		t.Fatalf("verzuim = %v, want only the unauthorised period without its reason", rec.GetVerzuim())
+	}
+}
+
+type absenceServer struct {
+	sourcev1.UnimplementedSourceServiceServer
+}
+
+func (absenceServer) GetRecord(context.Context, *sourcev1.GetRecordRequest) (*sourcev1.GetRecordResponse, error) {
+	return &sourcev1.GetRecordResponse{Found: true, Record: &recordv1.Record{Verzuim: &recordv1.Verzuim{Periods: []*recordv1.AbsencePeriod{
+		{Date: "2026-11-02", Hours: 3, Authorised: true, Reason: "tandarts"},
+		{Date: "2026-10-27", Hours: 2, Kind: "te_laat", Reason: "verslapen"},
+	}}}}, nil
 }

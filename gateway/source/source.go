@@ -30,15 +30,28 @@ type Facts struct {
 	EnrolledAtRecipient bool      // enrolled at the organisation the data would go to
 	ParentsHadInzage    bool      // the parents have seen the onderwijskundig rapport
 	Gemeente            string    // the child's woongemeente (CBS code, GM0153); "" unknown
+	// EnrolledAtHolder: the child is on the holder's roll (contract v3
+	// subject.enrolled_at_holder).
+	EnrolledAtHolder bool
+	// ParentsWithGezag is the number of persons with gezag, 1 or 2 (2 when
+	// the records do not say).
+	ParentsWithGezag int
+	// UnauthorisedAbsenceHours4w is the unauthorised absence in the last four
+	// school weeks, in hours.
+	UnauthorisedAbsenceHours4w float64
+	// OpenVerzuimMeldingen are the references of the verzuim meldingen the
+	// holder made for the child that leerplicht has not closed.
+	OpenVerzuimMeldingen []string
 }
 
 // Source is the organisation's own system, as the node sees it.
 type Source interface {
-	// Facts returns the facts about the child for a release to recipientOIN,
-	// or ErrNotFound.
-	Facts(ctx context.Context, bsn, recipientOIN string) (Facts, error)
+	// Facts returns the facts about the child in holderOIN's records for a
+	// release to recipientOIN, or ErrNotFound.
+	Facts(ctx context.Context, bsn, holderOIN, recipientOIN string) (Facts, error)
 	// Record returns the child's data with ONLY the asked categories present
-	// (unknown names are ignored), or ErrNotFound.
+	// (unknown names are ignored), or ErrNotFound. Its verzuim holds only
+	// unauthorised periods and no absence carries a reason (CutAbsence).
 	Record(ctx context.Context, bsn string, categories []string) (*recordv1.Record, error)
 }
 
@@ -66,7 +79,8 @@ func Categories() []string {
 // Project returns a new record holding deep copies of only the named
 // categories of rec that are present; unknown names are ignored. It never
 // returns nil (a nil rec gives an empty record). This is the minimisation
-// step: whatever else rec holds does not reach the result.
+// step: whatever else rec holds does not reach the result, and neither does
+// an authorised absence period or an absence reason (CutAbsence).
 func Project(rec *recordv1.Record, categories []string) *recordv1.Record {
 	out := &recordv1.Record{}
 	if rec == nil {
@@ -80,7 +94,40 @@ func Project(rec *recordv1.Record, categories []string) *recordv1.Record {
 		}
 		dst.Set(fd, protoreflect.ValueOfMessage(proto.Clone(src.Get(fd).Message().Interface()).ProtoReflect()))
 	}
+	CutAbsence(out)
 	return out
+}
+
+// The kinds of unauthorised absence a verzuim period may carry (RULES.md,
+// "Verzuim").
+var AbsenceKinds = []string{"spijbelen", "te_laat", "luxe", "langdurig", "vermoedelijk_ongeoorloofd"}
+
+// CutAbsence applies RULES.md "Verzuim" to rec in place: verzuim keeps only
+// the periods not marked authorised, and no absence period of any category
+// keeps its reason ("tandarts", an illness). Every source adapter calls it
+// on what it returns, and Project calls it on what leaves, so neither an
+// authorised period nor a reason can be released whatever a source sends.
+func CutAbsence(rec *recordv1.Record) {
+	if rec == nil {
+		return
+	}
+	if v := rec.GetVerzuim(); v != nil {
+		kept := v.Periods[:0]
+		for _, p := range v.Periods {
+			if p.GetAuthorised() {
+				continue
+			}
+			p.Reason = ""
+			kept = append(kept, p)
+		}
+		clear(v.Periods[len(kept):])
+		v.Periods = kept
+	}
+	if z := rec.GetZiekteverzuim(); z != nil {
+		for _, p := range z.Periods {
+			p.Reason = ""
+		}
+	}
 }
 
 // AgeAt returns the age in whole years on the calendar date of now (in now's

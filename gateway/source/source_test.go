@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/schakel/schakel/gateway/bsn"
 	recordv1 "github.com/schakel/schakel/proto/schakel/record/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -133,6 +135,12 @@ func TestFixtureRefused(t *testing.T) {
 		{"derived category", ok[:len(ok)-2] + ", record: {bsn: {bsn: \"999990007\"}}}\n", "derived"},
 		{"duplicate bsn", ok + "  - {given_name: Bea, family_name: Test, bsn: \"999990007\", birth_date: 2015-01-01}\n", `"Bea Test": bsn already used by "Ada Test"`},
 		{"empty", "children: []\n", "no children"},
+		{"gezag 3", ok[:len(ok)-2] + ", parents_with_gezag: 3}\n", `"Ada Test": parents_with_gezag must be 1 or 2, got 3`},
+		{"gezag 0", ok[:len(ok)-2] + ", parents_with_gezag: 0}\n", "parents_with_gezag must be 1 or 2, got 0"},
+		{"melding without ref", ok[:len(ok)-2] + ", verzuim_meldingen: [{school: \"00000001000000000001\"}]}\n", "verzuim_meldingen[0].ref is required"},
+		{"melding bad school", ok[:len(ok)-2] + ", verzuim_meldingen: [{ref: M-1, school: \"1\"}]}\n", "verzuim_meldingen[0].school"},
+		{"melding twice", ok[:len(ok)-2] + ", verzuim_meldingen: [{ref: M-1, school: \"00000001000000000001\"}, {ref: M-1, school: \"00000001000000000001\"}]}\n", `melding "M-1" of 00000001000000000001 is listed twice`},
+		{"verzuim kind", ok[:len(ok)-2] + ", record: {verzuim: {periods: [{date: 2026-11-02, hours: 3, kind: ziek}]}}}\n", `record.verzuim.periods[0].kind "ziek" is not one of spijbelen`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,7 +197,7 @@ func TestSQLiteFacts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := s.Facts(ctx, childBSN(t, tt.child), tt.recipient)
+			f, err := s.Facts(ctx, childBSN(t, tt.child), oinVO, tt.recipient)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,12 +207,12 @@ func TestSQLiteFacts(t *testing.T) {
 		})
 	}
 	t.Run("unknown child", func(t *testing.T) {
-		if _, err := s.Facts(ctx, "999991073", oinVO); !errors.Is(err, ErrNotFound) {
+		if _, err := s.Facts(ctx, "999991073", oinVO, oinVO); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("err = %v, want ErrNotFound", err)
 		}
 	})
 	t.Run("invalid bsn", func(t *testing.T) {
-		if _, err := s.Facts(ctx, "123", oinVO); !errors.Is(err, bsn.ErrInvalid) {
+		if _, err := s.Facts(ctx, "123", oinVO, oinVO); !errors.Is(err, bsn.ErrInvalid) {
 			t.Fatalf("err = %v, want bsn.ErrInvalid", err)
 		}
 	})
@@ -254,7 +262,7 @@ func TestSQLiteRecord(t *testing.T) {
 	if id := rec.GetIdentificatie(); id.GetGivenName() != "Bas" || id.GetFamilyName() != "de Vries" || id.GetBirthDate() != "2019-06-21" {
 		t.Errorf("identificatie = %v", id)
 	}
-	if rec.GetBsn().GetBsn() != bas || rec.GetVerzuim().GetUnauthorisedHours_4W() != 5 || len(rec.GetVerzuim().GetPeriods()) != 3 {
+	if rec.GetBsn().GetBsn() != bas || rec.GetVerzuim().GetUnauthorisedHours_4W() != 5 || len(rec.GetVerzuim().GetPeriods()) != 2 {
 		t.Errorf("record = %v", rec)
 	}
 	if _, err := s.Record(ctx, "999991073", []string{"verzuim"}); !errors.Is(err, ErrNotFound) {
@@ -276,10 +284,132 @@ func TestSQLiteReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.Facts(context.Background(), "999991073", oinVO); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Facts(context.Background(), "999991073", oinVO, oinVO); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second fixture was loaded into a filled database: %v", err)
 	}
-	if _, err := s.Facts(context.Background(), childBSN(t, "Lotte de Vries"), oinVO); err != nil {
+	if _, err := s.Facts(context.Background(), childBSN(t, "Lotte de Vries"), oinVO, oinVO); err != nil {
 		t.Errorf("data lost on reopen: %v", err)
+	}
+}
+
+// The version-3 facts come from the holder's records: enrolment at the
+// holder (not at the recipient), persons with gezag, the unauthorised hours
+// of the verzuim record and the holder's own open meldingen.
+func TestSQLiteFactsV3(t *testing.T) {
+	s := openDefault(t)
+	ctx := context.Background()
+	tests := []struct {
+		name, child, holder string
+		atHolder            bool
+		gezag               int
+		hours               float64
+		meldingen           []string
+	}{
+		{"Bas at his basisschool", "Bas de Vries", oinPO, true, 2, 5, nil},
+		{"Bas not on the VO school's roll", "Bas de Vries", oinVO, false, 2, 5, nil},
+		{"Tina with her school's open melding", "Tina de Vries", oinVO, true, 2, 18, []string{"M-2026-0042"}},
+		{"Tina: the VO school's melding is not the basisschool's", "Tina de Vries", oinPO, false, 2, 18, nil},
+		{"Noor: a closed melding is no fact", "Noor Bakker", oinVO, true, 2, 4, nil},
+		{"Jesse: one person with gezag", "Jesse Smit", oinVO, true, 1, 0, nil},
+		{"Sara: both parents with gezag", "Sara de Vries", oinPO, true, 2, 0, nil},
+		{"Lotte at the VO school", "Lotte de Vries", oinVO, true, 2, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := s.Facts(ctx, childBSN(t, tt.child), tt.holder, oinJGZ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.EnrolledAtHolder != tt.atHolder || f.ParentsWithGezag != tt.gezag || f.UnauthorisedAbsenceHours4w != tt.hours ||
+				!slices.Equal(f.OpenVerzuimMeldingen, tt.meldingen) {
+				t.Fatalf("facts = %+v", f)
+			}
+		})
+	}
+}
+
+// RULES.md "Verzuim": the source adapter puts only unauthorised periods in
+// verzuim and no absence keeps its reason. Bas's school holds a tandarts
+// visit (authorised) and reasons for his unauthorised hours; Tina's sick
+// reports carry what her mother said.
+func TestSQLiteRecordCutsAbsence(t *testing.T) {
+	s := openDefault(t)
+	ctx := context.Background()
+	rec, err := s.Record(ctx, childBSN(t, "Bas de Vries"), []string{"verzuim"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := rec.GetVerzuim()
+	var dates []string
+	for _, p := range v.GetPeriods() {
+		dates = append(dates, p.GetDate()+" "+p.GetKind())
+		if p.GetAuthorised() || p.GetReason() != "" {
+			t.Errorf("period %v: authorised or with a reason", p)
+		}
+	}
+	if !slices.Equal(dates, []string{"2026-10-27 te_laat", "2026-11-09 vermoedelijk_ongeoorloofd"}) || v.GetActions() == "" {
+		t.Errorf("verzuim = %v, want the two unauthorised periods with their kind and the school's actions", v)
+	}
+	if b, _ := protojson.Marshal(v); strings.Contains(string(b), "tandarts") || strings.Contains(string(b), "2026-11-02") {
+		t.Errorf("verzuim leaks the authorised tandarts visit: %s", b)
+	}
+	rec, err = s.Record(ctx, childBSN(t, "Tina de Vries"), []string{"ziekteverzuim"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := rec.GetZiekteverzuim().GetPeriods(); len(ps) != 2 || ps[0].GetReason() != "" || ps[1].GetReason() != "" {
+		t.Errorf("ziekteverzuim = %v, want two periods without a reason", rec.GetZiekteverzuim())
+	}
+}
+
+// Whatever a source sends, Project (what leaves) cuts authorised periods and
+// reasons, and leaves the original untouched.
+func TestProjectCutsAbsence(t *testing.T) {
+	in := &recordv1.Record{Verzuim: &recordv1.Verzuim{Periods: []*recordv1.AbsencePeriod{
+		{Date: "2026-11-02", Hours: 3, Authorised: true, Reason: "tandarts"},
+		{Date: "2026-11-03", Hours: 2, Kind: "spijbelen", Reason: "met vrienden naar de stad"},
+	}}}
+	out := Project(in, []string{"verzuim"})
+	ps := out.GetVerzuim().GetPeriods()
+	if len(ps) != 1 || ps[0].GetDate() != "2026-11-03" || ps[0].GetKind() != "spijbelen" || ps[0].GetReason() != "" {
+		t.Fatalf("projected verzuim = %v", out.GetVerzuim())
+	}
+	if len(in.GetVerzuim().GetPeriods()) != 2 || in.GetVerzuim().GetPeriods()[0].GetReason() != "tandarts" {
+		t.Errorf("Project changed its input: %v", in.GetVerzuim())
+	}
+}
+
+// A source database made before gezag existed opens, and its children have
+// two persons with gezag (never one presumed).
+func TestSQLiteOldDatabaseOpens(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE children (bsn TEXT PRIMARY KEY, given_name TEXT NOT NULL, family_name TEXT NOT NULL, birth_date TEXT NOT NULL, parents_had_inzage INTEGER NOT NULL DEFAULT 0)`,
+		`CREATE TABLE enrolments (bsn TEXT NOT NULL REFERENCES children(bsn), oin TEXT NOT NULL, PRIMARY KEY (bsn, oin))`,
+		`CREATE TABLE category_data (bsn TEXT NOT NULL REFERENCES children(bsn), category TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (bsn, category))`,
+		`INSERT INTO children VALUES ('999991073', 'Ada', 'Test', '2015-01-01', 1)`,
+		`INSERT INTO enrolments VALUES ('999991073', '` + oinVO + `')`,
+		`INSERT INTO category_data VALUES ('999991073', 'verzuim', '{"unauthorisedHours4w":7}')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := OpenSQLite(path, DefaultFixture, nil)
+	if err != nil {
+		t.Fatalf("old database refused: %v", err)
+	}
+	defer s.Close()
+	f, err := s.Facts(context.Background(), "999991073", oinVO, oinJGZ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.EnrolledAtHolder || f.ParentsWithGezag != 2 || f.UnauthorisedAbsenceHours4w != 7 || len(f.OpenVerzuimMeldingen) != 0 || f.Gemeente != "" {
+		t.Errorf("facts of an old database = %+v", f)
 	}
 }

@@ -25,7 +25,15 @@ CREATE TABLE IF NOT EXISTS children (
 	family_name        TEXT NOT NULL,
 	birth_date         TEXT NOT NULL, -- YYYY-MM-DD
 	parents_had_inzage INTEGER NOT NULL DEFAULT 0,
-	gemeente           TEXT NOT NULL DEFAULT '' -- woongemeente, CBS code (GM0153); '' unknown
+	gemeente           TEXT NOT NULL DEFAULT '', -- woongemeente, CBS code (GM0153); '' unknown
+	parents_with_gezag INTEGER NOT NULL DEFAULT 2 -- persons with gezag, 1 or 2
+);
+CREATE TABLE IF NOT EXISTS verzuim_meldingen (
+	bsn    TEXT NOT NULL REFERENCES children(bsn),
+	school TEXT NOT NULL, -- OIN of the school that made the melding
+	ref    TEXT NOT NULL, -- e.g. the DUO meldingsnummer
+	closed INTEGER NOT NULL DEFAULT 0, -- leerplicht closed it
+	PRIMARY KEY (bsn, school, ref)
 );
 CREATE TABLE IF NOT EXISTS enrolments (
 	bsn TEXT NOT NULL REFERENCES children(bsn),
@@ -44,9 +52,9 @@ CREATE TABLE IF NOT EXISTS category_data (
 type SQLite struct {
 	db *sql.DB
 	// Prepared once: preparing a statement costs more than running it.
-	child1, facts *sql.Stmt
-	mu            sync.Mutex
-	data          map[int]*sql.Stmt // category_data by the number of categories asked
+	child1, facts, meldingen *sql.Stmt
+	mu                       sync.Mutex
+	data                     map[int]*sql.Stmt // category_data by the number of categories asked
 }
 
 var _ Source = (*SQLite)(nil)
@@ -75,8 +83,17 @@ func OpenSQLite(path string, fixture []byte, log *slog.Logger) (*SQLite, error) 
 		db.Close()
 		return nil, fmt.Errorf("source: %w", err)
 	}
-	if s.facts, err = db.Prepare(`SELECT c.birth_date, c.parents_had_inzage, c.gemeente,
-		EXISTS (SELECT 1 FROM enrolments e WHERE e.bsn = c.bsn AND e.oin = ?) FROM children c WHERE c.bsn = ?`); err != nil {
+	// The unauthorised hours are the verzuim record's own count (canonical
+	// protojson omits a zero).
+	if s.facts, err = db.Prepare(`SELECT c.birth_date, c.parents_had_inzage, c.gemeente, c.parents_with_gezag,
+		EXISTS (SELECT 1 FROM enrolments e WHERE e.bsn = c.bsn AND e.oin = ?),
+		EXISTS (SELECT 1 FROM enrolments e WHERE e.bsn = c.bsn AND e.oin = ?),
+		COALESCE((SELECT json_extract(d.data, '$.unauthorisedHours4w') FROM category_data d WHERE d.bsn = c.bsn AND d.category = 'verzuim'), 0)
+		FROM children c WHERE c.bsn = ?`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	if s.meldingen, err = db.Prepare(`SELECT ref FROM verzuim_meldingen WHERE bsn = ? AND school = ? AND closed = 0 ORDER BY ref`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("source: %w", err)
 	}
@@ -103,15 +120,22 @@ func (s *SQLite) init(fixture []byte) error {
 	if _, err := s.db.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("source: create schema: %w", err)
 	}
-	// A source database made before residence existed: add the column (its
-	// children's woongemeente is then unknown, which fails the residence rule).
-	var hasGemeente int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('children') WHERE name = 'gemeente'`).Scan(&hasGemeente); err != nil {
-		return fmt.Errorf("source: %w", err)
-	}
-	if hasGemeente == 0 {
-		if _, err := s.db.ExecContext(ctx, `ALTER TABLE children ADD COLUMN gemeente TEXT NOT NULL DEFAULT ''`); err != nil {
-			return fmt.Errorf("source: add gemeente: %w", err)
+	// A source database made before a column existed: add it. Before
+	// residence, its children's woongemeente is unknown, which fails the
+	// residence rule; before gezag, two persons with gezag are presumed (a
+	// holder that does not know must not presume one parent).
+	for _, col := range []struct{ name, def string }{
+		{"gemeente", `TEXT NOT NULL DEFAULT ''`},
+		{"parents_with_gezag", `INTEGER NOT NULL DEFAULT 2`},
+	} {
+		var has int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('children') WHERE name = ?`, col.name).Scan(&has); err != nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		if has == 0 {
+			if _, err := s.db.ExecContext(ctx, `ALTER TABLE children ADD COLUMN `+col.name+` `+col.def); err != nil {
+				return fmt.Errorf("source: add %s: %w", col.name, err)
+			}
 		}
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -132,9 +156,14 @@ func (s *SQLite) init(fixture []byte) error {
 	}
 	for _, k := range kids {
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO children (bsn, given_name, family_name, birth_date, parents_had_inzage, gemeente) VALUES (?, ?, ?, ?, ?, ?)`,
-			k.BSN, k.GivenName, k.FamilyName, k.BirthDate.Format(dateLayout), k.ParentsHadInzage, k.Gemeente); err != nil {
+			`INSERT INTO children (bsn, given_name, family_name, birth_date, parents_had_inzage, gemeente, parents_with_gezag) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			k.BSN, k.GivenName, k.FamilyName, k.BirthDate.Format(dateLayout), k.ParentsHadInzage, k.Gemeente, k.ParentsWithGezag); err != nil {
 			return fmt.Errorf("source: fill %q: %w", k.Name, err)
+		}
+		for _, m := range k.Meldingen {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO verzuim_meldingen (bsn, school, ref, closed) VALUES (?, ?, ?, ?)`, k.BSN, m.School, m.Ref, m.Closed); err != nil {
+				return fmt.Errorf("source: fill %q: %w", k.Name, err)
+			}
 		}
 		for _, oin := range k.EnrolledAt {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO enrolments (bsn, oin) VALUES (?, ?)`, k.BSN, oin); err != nil {
@@ -177,16 +206,19 @@ func (s *SQLite) child(ctx context.Context, id string) (childRow, error) {
 }
 
 // Facts implements Source. An invalid BSN gives an error wrapping
-// bsn.ErrInvalid; an unknown child ErrNotFound. One query: the child's row
-// and whether it is enrolled at the recipient.
-func (s *SQLite) Facts(ctx context.Context, id, recipientOIN string) (Facts, error) {
+// bsn.ErrInvalid; an unknown child ErrNotFound. Two queries: the child's row
+// with its enrolment at the holder and the recipient and its unauthorised
+// hours, then the holder's open verzuim meldingen.
+func (s *SQLite) Facts(ctx context.Context, id, holderOIN, recipientOIN string) (Facts, error) {
 	if err := bsn.Valid(id); err != nil {
 		return Facts{}, fmt.Errorf("source: %w", err)
 	}
 	var birthS string
-	var inzage, enrolled bool
+	var inzage, enrolled, atHolder bool
 	var gemeente string
-	err := s.facts.QueryRowContext(ctx, recipientOIN, id).Scan(&birthS, &inzage, &gemeente, &enrolled)
+	var gezag int
+	var hours float64
+	err := s.facts.QueryRowContext(ctx, holderOIN, recipientOIN, id).Scan(&birthS, &inzage, &gemeente, &gezag, &atHolder, &enrolled, &hours)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Facts{}, ErrNotFound
 	}
@@ -197,7 +229,27 @@ func (s *SQLite) Facts(ctx context.Context, id, recipientOIN string) (Facts, err
 	if err != nil {
 		return Facts{}, fmt.Errorf("%w: stored birth_date: %v", ErrUnavailable, err)
 	}
-	return Facts{Found: true, BirthDate: birth, EnrolledAtRecipient: enrolled, ParentsHadInzage: inzage, Gemeente: gemeente}, nil
+	if gezag != 1 && gezag != 2 {
+		return Facts{}, fmt.Errorf("%w: stored parents_with_gezag %d is not 1 or 2", ErrUnavailable, gezag)
+	}
+	rows, err := s.meldingen.QueryContext(ctx, id, holderOIN)
+	if err != nil {
+		return Facts{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer rows.Close()
+	var meldingen []string
+	for rows.Next() {
+		var ref string
+		if err := rows.Scan(&ref); err != nil {
+			return Facts{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+		meldingen = append(meldingen, ref)
+	}
+	if err := rows.Err(); err != nil {
+		return Facts{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return Facts{Found: true, BirthDate: birth, EnrolledAtRecipient: enrolled, ParentsHadInzage: inzage, Gemeente: gemeente,
+		EnrolledAtHolder: atHolder, ParentsWithGezag: gezag, UnauthorisedAbsenceHours4w: hours, OpenVerzuimMeldingen: meldingen}, nil
 }
 
 // Record implements Source: only the asked categories that the child has are
@@ -251,5 +303,6 @@ func (s *SQLite) Record(ctx context.Context, id string, categories []string) (*r
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
+	CutAbsence(rec)
 	return rec, nil
 }

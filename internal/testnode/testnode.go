@@ -49,6 +49,8 @@ var (
 	Zorg     = Org{"zorg", "00000001000000000002", "Jeugdzorg Twente", "zorgaanbieder", ""}
 	Gemeente = Org{"gemeente", "00000001000000000003", "Gemeente Enschede", "gemeente", "GM0153"}
 	Hengelo  = Org{"hengelo", "00000001000000000006", "Gemeente Hengelo", "gemeente", "GM0164"}
+	// Basisschool is Sara's and Bas's school.
+	Basisschool = Org{"basisschool", "00000001000000000004", "OBS De Esch", "school_po", ""}
 )
 
 // gemeenteYAML is the gemeente key of a node or peer entry ("" for others).

@@ -350,13 +350,16 @@ type AttestedConsent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// "ouder" or "jeugdige".
-	GivenBy       string                 `protobuf:"bytes,2,opt,name=given_by,json=givenBy,proto3" json:"given_by,omitempty"`
-	Giver         string                 `protobuf:"bytes,3,opt,name=giver,proto3" json:"giver,omitempty"`
-	RecipientOin  string                 `protobuf:"bytes,4,opt,name=recipient_oin,json=recipientOin,proto3" json:"recipient_oin,omitempty"`
-	Purpose       string                 `protobuf:"bytes,5,opt,name=purpose,proto3" json:"purpose,omitempty"`
-	Categories    []string               `protobuf:"bytes,6,rep,name=categories,proto3" json:"categories,omitempty"`
-	GivenAt       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=given_at,json=givenAt,proto3" json:"given_at,omitempty"`
-	ValidUntil    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	GivenBy      string                 `protobuf:"bytes,2,opt,name=given_by,json=givenBy,proto3" json:"given_by,omitempty"`
+	Giver        string                 `protobuf:"bytes,3,opt,name=giver,proto3" json:"giver,omitempty"`
+	RecipientOin string                 `protobuf:"bytes,4,opt,name=recipient_oin,json=recipientOin,proto3" json:"recipient_oin,omitempty"`
+	Purpose      string                 `protobuf:"bytes,5,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	Categories   []string               `protobuf:"bytes,6,rep,name=categories,proto3" json:"categories,omitempty"`
+	GivenAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=given_at,json=givenAt,proto3" json:"given_at,omitempty"`
+	ValidUntil   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	// The holder the consent names (contract version 3: an attested consent
+	// counts only when it names the holder asked).
+	HolderOin     string `protobuf:"bytes,9,opt,name=holder_oin,json=holderOin,proto3" json:"holder_oin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -445,6 +448,13 @@ func (x *AttestedConsent) GetValidUntil() *timestamppb.Timestamp {
 		return x.ValidUntil
 	}
 	return nil
+}
+
+func (x *AttestedConsent) GetHolderOin() string {
+	if x != nil {
+		return x.HolderOin
+	}
+	return ""
 }
 
 // SignedStatement is a Statement in its deterministic encoding and the
@@ -1243,7 +1253,7 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x14justification_digest\x18\f \x01(\tR\x13justificationDigest\x12\"\n" +
 	"\fprofessional\x18\r \x01(\tR\fprofessional\x12@\n" +
 	"\bconsents\x18\x0e \x03(\v2$.schakel.exchange.v1.AttestedConsentR\bconsents\x127\n" +
-	"\tissued_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\"\xa5\x02\n" +
+	"\tissued_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\"\xc4\x02\n" +
 	"\x0fAttestedConsent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bgiven_by\x18\x02 \x01(\tR\agivenBy\x12\x14\n" +
@@ -1255,7 +1265,9 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"categories\x125\n" +
 	"\bgiven_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\agivenAt\x12;\n" +
 	"\vvalid_until\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"validUntil\"M\n" +
+	"validUntil\x12\x1d\n" +
+	"\n" +
+	"holder_oin\x18\t \x01(\tR\tholderOin\"M\n" +
 	"\x0fSignedStatement\x12\x1c\n" +
 	"\tstatement\x18\x01 \x01(\fR\tstatement\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\"\x94\x03\n" +

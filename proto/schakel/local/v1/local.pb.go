@@ -1222,7 +1222,11 @@ type Consent struct {
 	// organisation's own id of that parent or young person, never a name or
 	// BSN); two "ouder" consents count as two parents only with two different,
 	// non-empty givers.
-	Giver         string `protobuf:"bytes,10,opt,name=giver,proto3" json:"giver,omitempty"`
+	Giver string `protobuf:"bytes,10,opt,name=giver,proto3" json:"giver,omitempty"`
+	// The organisation the consent lets its recipient obtain data from (a
+	// consent to fetch data says from whom); empty: any. Required on an
+	// attested consent, and then the request's holder_oin.
+	HolderOin     string `protobuf:"bytes,11,opt,name=holder_oin,json=holderOin,proto3" json:"holder_oin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1323,6 +1327,13 @@ func (x *Consent) GetWithdrawnAt() *timestamppb.Timestamp {
 func (x *Consent) GetGiver() string {
 	if x != nil {
 		return x.Giver
+	}
+	return ""
+}
+
+func (x *Consent) GetHolderOin() string {
+	if x != nil {
+		return x.HolderOin
 	}
 	return ""
 }
@@ -3036,7 +3047,7 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\adone_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06doneAt\"+\n" +
 	"\x19CompleteObligationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x1c\n" +
-	"\x1aCompleteObligationResponse\"\xee\x02\n" +
+	"\x1aCompleteObligationResponse\"\x8d\x03\n" +
 	"\aConsent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03bsn\x18\x02 \x01(\tR\x03bsn\x12\x19\n" +
@@ -3051,7 +3062,9 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"validUntil\x12=\n" +
 	"\fwithdrawn_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vwithdrawnAt\x12\x14\n" +
 	"\x05giver\x18\n" +
-	" \x01(\tR\x05giver\"M\n" +
+	" \x01(\tR\x05giver\x12\x1d\n" +
+	"\n" +
+	"holder_oin\x18\v \x01(\tR\tholderOin\"M\n" +
 	"\x16RegisterConsentRequest\x123\n" +
 	"\aconsent\x18\x01 \x01(\v2\x19.schakel.local.v1.ConsentR\aconsent\"N\n" +
 	"\x17RegisterConsentResponse\x123\n" +

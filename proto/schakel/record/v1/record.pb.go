@@ -374,7 +374,10 @@ func (x *Onderwijs) GetCareer() []string {
 	return nil
 }
 
-// Verzuim is absence from school (category `verzuim`).
+// Verzuim is unauthorised absence from school (category `verzuim`). The
+// node's source adapter keeps only periods not marked authorised and drops
+// every reason (RULES.md, "Verzuim"): dates, hours, kind and what the school
+// did leave, never "tandarts" or an illness.
 type Verzuim struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Periods []*AbsencePeriod       `protobuf:"bytes,1,rep,name=periods,proto3" json:"periods,omitempty"`
@@ -439,11 +442,16 @@ func (x *Verzuim) GetActions() string {
 
 // AbsencePeriod is one period of absence.
 type AbsencePeriod struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Date          string                 `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
-	Hours         int32                  `protobuf:"varint,2,opt,name=hours,proto3" json:"hours,omitempty"`
-	Authorised    bool                   `protobuf:"varint,3,opt,name=authorised,proto3" json:"authorised,omitempty"`
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Date       string                 `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	Hours      int32                  `protobuf:"varint,2,opt,name=hours,proto3" json:"hours,omitempty"`
+	Authorised bool                   `protobuf:"varint,3,opt,name=authorised,proto3" json:"authorised,omitempty"`
+	// The reason given for the absence, as the school's own system holds it.
+	// It never leaves a node: the source adapter clears it.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The kind of unauthorised absence: spijbelen, te_laat, luxe, langdurig or
+	// vermoedelijk_ongeoorloofd (e.g. a doubted sick report, without the illness).
+	Kind          string `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -502,6 +510,13 @@ func (x *AbsencePeriod) GetAuthorised() bool {
 func (x *AbsencePeriod) GetReason() string {
 	if x != nil {
 		return x.Reason
+	}
+	return ""
+}
+
+func (x *AbsencePeriod) GetKind() string {
+	if x != nil {
+		return x.Kind
 	}
 	return ""
 }
@@ -1234,14 +1249,15 @@ const file_schakel_record_v1_record_proto_rawDesc = "" +
 	"\aVerzuim\x12:\n" +
 	"\aperiods\x18\x01 \x03(\v2 .schakel.record.v1.AbsencePeriodR\aperiods\x122\n" +
 	"\x15unauthorised_hours_4w\x18\x02 \x01(\x05R\x13unauthorisedHours4w\x12\x18\n" +
-	"\aactions\x18\x03 \x01(\tR\aactions\"q\n" +
+	"\aactions\x18\x03 \x01(\tR\aactions\"\x85\x01\n" +
 	"\rAbsencePeriod\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x14\n" +
 	"\x05hours\x18\x02 \x01(\x05R\x05hours\x12\x1e\n" +
 	"\n" +
 	"authorised\x18\x03 \x01(\bR\n" +
 	"authorised\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x82\x01\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x12\n" +
+	"\x04kind\x18\x05 \x01(\tR\x04kind\"\x82\x01\n" +
 	"\rZiekteverzuim\x12:\n" +
 	"\aperiods\x18\x01 \x03(\v2 .schakel.record.v1.AbsencePeriodR\aperiods\x125\n" +
 	"\x16suspected_unauthorised\x18\x02 \x01(\bR\x15suspectedUnauthorised\"5\n" +

@@ -32,7 +32,10 @@ type GetFactsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Bsn   string                 `protobuf:"bytes,1,opt,name=bsn,proto3" json:"bsn,omitempty"`
 	// The OIN of the organisation the data would go to (for enrolment).
-	RecipientOin  string `protobuf:"bytes,2,opt,name=recipient_oin,json=recipientOin,proto3" json:"recipient_oin,omitempty"`
+	RecipientOin string `protobuf:"bytes,2,opt,name=recipient_oin,json=recipientOin,proto3" json:"recipient_oin,omitempty"`
+	// The OIN of the organisation whose records these are, the holder (for
+	// enrolled_at_holder; one system may serve several school locations).
+	HolderOin     string `protobuf:"bytes,3,opt,name=holder_oin,json=holderOin,proto3" json:"holder_oin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -81,6 +84,13 @@ func (x *GetFactsRequest) GetRecipientOin() string {
 	return ""
 }
 
+func (x *GetFactsRequest) GetHolderOin() string {
+	if x != nil {
+		return x.HolderOin
+	}
+	return ""
+}
+
 // GetFactsResponse holds facts about the child; found is false for an unknown child.
 type GetFactsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -93,9 +103,22 @@ type GetFactsResponse struct {
 	ParentsHadInzage bool `protobuf:"varint,4,opt,name=parents_had_inzage,json=parentsHadInzage,proto3" json:"parents_had_inzage,omitempty"`
 	// The child's woongemeente as a CBS municipality code (GM0153); empty
 	// when the records do not say (the residence rule then refuses).
-	Gemeente      string `protobuf:"bytes,5,opt,name=gemeente,proto3" json:"gemeente,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Gemeente string `protobuf:"bytes,5,opt,name=gemeente,proto3" json:"gemeente,omitempty"`
+	// The child is on the holder's roll (for a transfer report also a pupil
+	// who left in the last 90 days). False refuses every "own pupil" flow.
+	EnrolledAtHolder bool `protobuf:"varint,6,opt,name=enrolled_at_holder,json=enrolledAtHolder,proto3" json:"enrolled_at_holder,omitempty"`
+	// The number of persons with gezag (1 or 2) in the holder's records; 0
+	// when they do not say, which the node reads as 2 (a holder that does not
+	// know must not presume one parent).
+	ParentsWithGezag int32 `protobuf:"varint,7,opt,name=parents_with_gezag,json=parentsWithGezag,proto3" json:"parents_with_gezag,omitempty"`
+	// Unauthorised absence in the last four school weeks, in hours (klokuren
+	// in PO, lesuren in VO); may be fractional, never negative.
+	UnauthorisedAbsenceHours_4W float64 `protobuf:"fixed64,8,opt,name=unauthorised_absence_hours_4w,json=unauthorisedAbsenceHours4w,proto3" json:"unauthorised_absence_hours_4w,omitempty"`
+	// The references (e.g. DUO meldingsnummers) of the verzuim meldingen this
+	// holder made for the child that leerplicht has not closed.
+	OpenVerzuimMeldingen []string `protobuf:"bytes,9,rep,name=open_verzuim_meldingen,json=openVerzuimMeldingen,proto3" json:"open_verzuim_meldingen,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *GetFactsResponse) Reset() {
@@ -161,6 +184,34 @@ func (x *GetFactsResponse) GetGemeente() string {
 		return x.Gemeente
 	}
 	return ""
+}
+
+func (x *GetFactsResponse) GetEnrolledAtHolder() bool {
+	if x != nil {
+		return x.EnrolledAtHolder
+	}
+	return false
+}
+
+func (x *GetFactsResponse) GetParentsWithGezag() int32 {
+	if x != nil {
+		return x.ParentsWithGezag
+	}
+	return 0
+}
+
+func (x *GetFactsResponse) GetUnauthorisedAbsenceHours_4W() float64 {
+	if x != nil {
+		return x.UnauthorisedAbsenceHours_4W
+	}
+	return 0
+}
+
+func (x *GetFactsResponse) GetOpenVerzuimMeldingen() []string {
+	if x != nil {
+		return x.OpenVerzuimMeldingen
+	}
+	return nil
 }
 
 // GetRecordRequest asks for exactly these categories.
@@ -273,17 +324,23 @@ var File_schakel_source_v1_source_proto protoreflect.FileDescriptor
 
 const file_schakel_source_v1_source_proto_rawDesc = "" +
 	"\n" +
-	"\x1eschakel/source/v1/source.proto\x12\x11schakel.source.v1\x1a\x1eschakel/record/v1/record.proto\"H\n" +
+	"\x1eschakel/source/v1/source.proto\x12\x11schakel.source.v1\x1a\x1eschakel/record/v1/record.proto\"g\n" +
 	"\x0fGetFactsRequest\x12\x10\n" +
 	"\x03bsn\x18\x01 \x01(\tR\x03bsn\x12#\n" +
-	"\rrecipient_oin\x18\x02 \x01(\tR\frecipientOin\"\xc5\x01\n" +
+	"\rrecipient_oin\x18\x02 \x01(\tR\frecipientOin\x12\x1d\n" +
+	"\n" +
+	"holder_oin\x18\x03 \x01(\tR\tholderOin\"\x9a\x03\n" +
 	"\x10GetFactsResponse\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found\x12\x1d\n" +
 	"\n" +
 	"birth_date\x18\x02 \x01(\tR\tbirthDate\x122\n" +
 	"\x15enrolled_at_recipient\x18\x03 \x01(\bR\x13enrolledAtRecipient\x12,\n" +
 	"\x12parents_had_inzage\x18\x04 \x01(\bR\x10parentsHadInzage\x12\x1a\n" +
-	"\bgemeente\x18\x05 \x01(\tR\bgemeente\"D\n" +
+	"\bgemeente\x18\x05 \x01(\tR\bgemeente\x12,\n" +
+	"\x12enrolled_at_holder\x18\x06 \x01(\bR\x10enrolledAtHolder\x12,\n" +
+	"\x12parents_with_gezag\x18\a \x01(\x05R\x10parentsWithGezag\x12A\n" +
+	"\x1dunauthorised_absence_hours_4w\x18\b \x01(\x01R\x1aunauthorisedAbsenceHours4w\x124\n" +
+	"\x16open_verzuim_meldingen\x18\t \x03(\tR\x14openVerzuimMeldingen\"D\n" +
 	"\x10GetRecordRequest\x12\x10\n" +
 	"\x03bsn\x18\x01 \x01(\tR\x03bsn\x12\x1e\n" +
 	"\n" +

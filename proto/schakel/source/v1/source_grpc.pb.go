@@ -34,7 +34,8 @@ const (
 //
 // SourceService is served by the organisation's own system.
 type SourceServiceClient interface {
-	// GetFacts returns the facts the policy needs (age, enrolment, inzage).
+	// GetFacts returns the facts the policy needs (age, enrolment, inzage,
+	// gezag, unauthorised absence and open verzuim meldingen).
 	GetFacts(ctx context.Context, in *GetFactsRequest, opts ...grpc.CallOption) (*GetFactsResponse, error)
 	// GetRecord returns the child's data for exactly the categories asked.
 	GetRecord(ctx context.Context, in *GetRecordRequest, opts ...grpc.CallOption) (*GetRecordResponse, error)
@@ -74,7 +75,8 @@ func (c *sourceServiceClient) GetRecord(ctx context.Context, in *GetRecordReques
 //
 // SourceService is served by the organisation's own system.
 type SourceServiceServer interface {
-	// GetFacts returns the facts the policy needs (age, enrolment, inzage).
+	// GetFacts returns the facts the policy needs (age, enrolment, inzage,
+	// gezag, unauthorised absence and open verzuim meldingen).
 	GetFacts(context.Context, *GetFactsRequest) (*GetFactsResponse, error)
 	// GetRecord returns the child's data for exactly the categories asked.
 	GetRecord(context.Context, *GetRecordRequest) (*GetRecordResponse, error)
