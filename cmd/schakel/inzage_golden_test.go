@@ -31,22 +31,26 @@ func normalizeReport(s string) string {
 // testdata/ (go test -run TestInzageGolden -update rewrites them).
 func TestInzageGolden(t *testing.T) {
 	f := testnode.New(t)
-	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg, testnode.Gemeente}, nil)
-	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, nil)
+	// Bas's basisschool, OBS De Esch; both his parents have gezag and both
+	// consented.
+	school := f.Start(testnode.Basisschool, []testnode.Org{testnode.Zorg, testnode.Gemeente}, nil)
+	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.Basisschool}, nil)
 	ctx := context.Background()
 	bas := testnode.Child(t, "Bas")
-	if _, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-		Bsn: bas.BSN, GivenBy: "ouder", RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
-		Categories: []string{"identificatie", "verzuim"}, GivenAt: timestamppb.New(time.Now().Add(-time.Hour)),
-	}}); err != nil {
-		t.Fatal(err)
+	for _, giver := range []string{"moeder-bas", "vader-bas"} {
+		if _, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
+			Bsn: bas.BSN, GivenBy: "ouder", Giver: giver, RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
+			Categories: []string{"identificatie", "verzuim"}, GivenAt: timestamppb.New(time.Now().Add(-time.Hour)),
+		}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, r := range []*localv1.RequestRecordRequest{
 		// Released, gezondheid withheld (not in flow A1), opp withheld (no consent).
-		{HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
+		{HolderOin: testnode.Basisschool.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
 			Categories: []string{"identificatie", "verzuim", "opp", "gezondheid"}, Role: "jeugdhulpverlener", Relation: true},
 		// Refused: no direct relation with the child declared.
-		{HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
+		{HolderOin: testnode.Basisschool.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
 			Categories: []string{"verzuim"}, Role: "jeugdhulpverlener"},
 	} {
 		if _, err := zorg.Local.RequestRecord(ctx, r); err != nil {
@@ -59,7 +63,7 @@ func TestInzageGolden(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
-			for _, want := range []string{"Jeugdzorg Twente", "Het Twentse College", "Afstemming tussen hulp en onderwijs",
+			for _, want := range []string{"Deze inzage is gevraagd door een ouder met gezag.", "Jeugdzorg Twente", "OBS De Esch", "Afstemming tussen hulp en onderwijs",
 				"ongeoorloofd verzuim", "De ontvanger heeft geen directe hulprelatie met het kind verklaard."} {
 				if !strings.Contains(out, want) {
 					t.Errorf("report lacks %q", want)

@@ -29,7 +29,9 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 	// one release about Lotte.
 	var tinaDecisions []string
 	for _, r := range []*localv1.RequestRecordRequest{
-		{HolderOin: school.Org.OIN, Purpose: "handhaving_leerplicht", Bsn: tina.BSN, Categories: []string{"identificatie", "verzuim"}, Role: "leerplichtambtenaar"},
+		// Leerplicht asks within the onderzoek of the school's open melding.
+		{HolderOin: school.Org.OIN, Purpose: "handhaving_leerplicht", Bsn: tina.BSN, Categories: []string{"identificatie", "verzuim"}, Role: "leerplichtambtenaar",
+			CaseReference: "M-2026-0042"},
 		{HolderOin: school.Org.OIN, Purpose: "afstemming_ondersteuning", Bsn: tina.BSN, Categories: []string{"observaties"}, Role: "wijkcoach"},
 		{HolderOin: school.Org.OIN, Purpose: "handhaving_leerplicht", Bsn: lotte.BSN, Categories: []string{"verzuim"}, Role: "leerplichtambtenaar"},
 	} {
@@ -69,7 +71,8 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 				HolderOIN: g.GetHolderOin(), RecipientOIN: g.GetRecipientOin(), RecipientRole: g.GetRecipientRole(),
 				Flow: g.GetFlow(), Purpose: g.GetPurpose(), Basis: g.GetBasis(), Allowed: g.GetAllowed(),
 				CategoriesReleased: g.GetCategoriesReleased(), CategoriesWithheld: g.GetCategoriesWithheld(),
-				ReasonCodes: g.GetReasonCodes(), ConsentsUsed: g.GetConsentsUsed(), DecisionID: g.GetDecisionId()}
+				ReasonCodes: g.GetReasonCodes(), ConsentsUsed: g.GetConsentsUsed(), DecisionID: g.GetDecisionId(),
+				CaseReference: g.GetCaseReference(), Professional: g.GetProfessional()}
 			gj, _ := json.Marshal(normalize(gi))
 			wj, _ := json.Marshal(normalize(w))
 			if string(gj) != string(wj) {
