@@ -240,7 +240,8 @@ func TestDemoConsole(t *testing.T) {
 
 	// Inzage: the report about Bas a parent reads.
 	open("/inzage")
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#bsn"), w.inzageBSN)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#bsn"), w.inzageBSN),
+		chromedp.Click(chromedp.CSS(`input[name=aanvrager][value=ouder]`))); err != nil {
 		t.Fatal(err)
 	}
 	if code := browsertest.Submit(ctx, t, "#toon"); code != http.StatusOK {

@@ -400,7 +400,7 @@ func (w *world) afterStop() error {
 	}
 	if w.inzageBSN != "" {
 		section(fmt.Sprintf("9. Inzage: wat weet %s over %s?", w.node("school").name, w.inzageName))
-		out, err := exec.Command(w.bin, "audit", "inzage", "--config", w.node("school").config, "--bsn", w.inzageBSN).CombinedOutput()
+		out, err := inzageCmd(w.bin, w.node("school").config, w.inzageBSN).CombinedOutput()
 		fmt.Println(indent(string(out)))
 		if err != nil {
 			return fmt.Errorf("audit inzage: %v", err)
@@ -408,7 +408,7 @@ func (w *world) afterStop() error {
 	}
 	if w.cancelledBSN != "" {
 		section(fmt.Sprintf("10. Inzage: de geannuleerde melding over %s", w.cancelledName))
-		out, err := exec.Command(w.bin, "audit", "inzage", "--config", w.node("school").config, "--bsn", w.cancelledBSN).CombinedOutput()
+		out, err := inzageCmd(w.bin, w.node("school").config, w.cancelledBSN).CombinedOutput()
 		fmt.Println(indent(string(out)))
 		if err != nil {
 			return fmt.Errorf("audit inzage: %v", err)
@@ -416,7 +416,7 @@ func (w *world) afterStop() error {
 	}
 	if w.unknownBSN != "" {
 		section("11. Inzage: de vraag over een kind dat de school niet kent is ook vastgelegd")
-		out, err := exec.Command(w.bin, "audit", "inzage", "--config", w.node("school").config, "--bsn", w.unknownBSN).CombinedOutput()
+		out, err := inzageCmd(w.bin, w.node("school").config, w.unknownBSN).CombinedOutput()
 		fmt.Println(indent(string(out)))
 		if err != nil {
 			return fmt.Errorf("audit inzage: %v", err)
@@ -466,4 +466,18 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// inzageCmd is `schakel audit inzage` as a desk professional runs it for a
+// parent with gezag: the child's date of birth from the demo's fixture (a
+// child the school does not know: one stated at the desk).
+func inzageCmd(bin, config, bsn string) *exec.Cmd {
+	birth := "2013-05-01"
+	kids, _ := source.Children(source.DefaultFixture)
+	for _, k := range kids {
+		if k.BSN == bsn {
+			birth = k.BirthDate.Format(time.DateOnly)
+		}
+	}
+	return exec.Command(bin, "audit", "inzage", "--config", config, "--bsn", bsn, "--requester", "ouder", "--birth-date", birth)
 }

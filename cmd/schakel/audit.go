@@ -18,6 +18,8 @@ import (
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
 	"github.com/schakel/schakel/gateway/consent"
+	"github.com/schakel/schakel/gateway/inzage"
+	"github.com/schakel/schakel/gateway/source"
 	"github.com/schakel/schakel/internal/atomicfile"
 )
 
@@ -235,11 +237,13 @@ func verifyConsents(ctx context.Context, st audit.Store, rep audit.Report, f aud
 }
 
 func runAuditInzage(args []string, s stdio) int {
-	fs := newFlags(s, "schakel audit inzage", "usage: schakel audit inzage --config F | --store S --secret-file F, and --bsn BSN [--format text|json]\n\nEvery record about one child, oldest first (for a parent's inzage request).")
+	fs := newFlags(s, "schakel audit inzage", "usage: schakel audit inzage --config F | --store S --secret-file F, and --bsn BSN --requester ouder|ouder_zonder_gezag|jeugdige --birth-date YYYY-MM-DD [--format text|html|json]\n\nThe records about one child that the requester may see, oldest first, as the policy pack's inzage question decides (for a parent's or the child's inzage request). Identity, gezag and date of birth are established at the desk.")
 	var f auditFlags
 	f.register(fs)
 	bsnFlag := fs.String("bsn", "", "the child's BSN (used only to compute the pseudonym)")
 	secretFile := fs.String("secret-file", "", "the node's pseudonym secret")
+	requester := fs.String("requester", "", "who asks: ouder (a parent with gezag), ouder_zonder_gezag or jeugdige (the child)")
+	birthDate := fs.String("birth-date", "", "the child's date of birth, YYYY-MM-DD (the age decides what the requester may see)")
 	format := fs.String("format", "text", "text (plain Dutch, for a parent), html (the same, printable) or json")
 	if code, ok := f.parse(fs, args); !ok {
 		return code
@@ -249,6 +253,17 @@ func runAuditInzage(args []string, s stdio) int {
 	}
 	if *secretFile == "" || *bsnFlag == "" {
 		return fs.usageError("--bsn and --secret-file (or --config) are required")
+	}
+	if *requester == "" || *birthDate == "" {
+		return fs.usageError("--requester and --birth-date are required: the policy pack decides per requester and age what may be shown")
+	}
+	who, err := inzage.ParseRequester(*requester)
+	if err != nil {
+		return fs.usageError("--requester must be ouder, ouder_zonder_gezag or jeugdige")
+	}
+	birth, err := time.Parse(time.DateOnly, *birthDate)
+	if err != nil || birth.After(time.Now()) {
+		return fs.usageError("--birth-date must be a date YYYY-MM-DD, not in the future")
 	}
 	if *format != "text" && *format != "json" && *format != "html" {
 		return fs.usageError("--format must be text, html or json")
@@ -261,8 +276,8 @@ func runAuditInzage(args []string, s stdio) int {
 		return fs.fail(err)
 	}
 	// With --config: organisation names from the peer directory, Dutch
-	// texts from the node's (verified) policy pack.
-	tx, err := inzageTexts(*f.config)
+	// texts and the inzage question from the node's (verified) policy pack.
+	tx, pack, err := inzageTexts(*f.config)
 	if err != nil {
 		return fs.fail(err)
 	}
@@ -271,14 +286,25 @@ func runAuditInzage(args []string, s stdio) int {
 		if err != nil {
 			return err
 		}
-		recs = audit.WithoutLocalAccess(recs)
+		now := time.Now()
+		v, err := inzage.Decide(ctx, pack, who, source.AgeAt(birth, now), recs, now)
+		if err != nil {
+			return err
+		}
 		switch *format {
 		case "json":
-			return writeJSON(s.out, audit.Inzage(recs))
+			sc := v.Scope()
+			return writeJSON(s.out, struct {
+				Requester string             `json:"requester"`
+				Allowed   bool               `json:"allowed"`
+				HeldBack  int                `json:"held_back"`
+				Refusal   string             `json:"refusal"`
+				Records   []audit.InzageItem `json:"records"`
+			}{*requester, v.Allow, v.HeldBack, sc.Refusal, audit.Inzage(v.Shown)})
 		case "html":
-			return audit.WriteInzageHTML(s.out, recs, tx)
+			return audit.WriteInzageReportHTML(s.out, v.Shown, tx, v.Scope())
 		}
-		audit.WriteInzageText(s.out, recs, tx)
+		audit.WriteInzageReportText(s.out, v.Shown, tx, v.Scope())
 		return nil
 	})
 }

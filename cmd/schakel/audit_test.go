@@ -81,17 +81,18 @@ func TestAuditCommand(t *testing.T) {
 		t.Fatalf("verify: %d %q %q", code, out, errOut)
 	}
 
-	code, out, errOut = runAuditCmd("inzage", "--store", db, "--bsn", auditTestBSN, "--secret-file", secret)
+	code, out, errOut = runAuditCmd("inzage", "--store", db, "--bsn", auditTestBSN, "--secret-file", secret, "--requester", "ouder", "--birth-date", "2014-02-03")
 	if code != 0 || !strings.Contains(out, "2 vastgelegde") || !strings.Contains(out, "toegestaan") ||
 		!strings.Contains(out, "geweigerd") || !strings.Contains(out, "Niet gedeeld:      ZORG") || strings.Contains(out, auditTestBSN) {
 		t.Fatalf("inzage text: %d %q %q", code, out, errOut)
 	}
-	code, out, _ = runAuditCmd("inzage", "--store", db, "--bsn", auditTestBSN, "--secret-file", secret, "--format", "json")
-	var items []audit.InzageItem
-	if code != 0 || json.Unmarshal([]byte(out), &items) != nil || len(items) != 2 || !items[0].Allowed || items[1].Allowed {
+	code, out, _ = runAuditCmd("inzage", "--store", db, "--bsn", auditTestBSN, "--secret-file", secret, "--format", "json", "--requester", "ouder", "--birth-date", "2014-02-03")
+	var rep struct{ Records []audit.InzageItem }
+	items := &rep.Records
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || len(*items) != 2 || !(*items)[0].Allowed || (*items)[1].Allowed {
 		t.Fatalf("inzage json: %d %q", code, out)
 	}
-	if code, _, _ := runAuditCmd("inzage", "--store", db, "--bsn", "111222334", "--secret-file", secret); code != 1 {
+	if code, _, _ := runAuditCmd("inzage", "--store", db, "--bsn", "111222334", "--secret-file", secret, "--requester", "ouder", "--birth-date", "2014-02-03"); code != 1 {
 		t.Fatalf("invalid BSN accepted: %d", code)
 	}
 

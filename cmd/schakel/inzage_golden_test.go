@@ -31,15 +31,15 @@ func normalizeReport(s string) string {
 // testdata/ (go test -run TestInzageGolden -update rewrites them).
 func TestInzageGolden(t *testing.T) {
 	f := testnode.New(t)
-	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg, testnode.Gemeente}, nil)
-	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, nil)
+	// Bas's basisschool, OBS De Esch; both his parents have gezag and both
+	// consented.
+	school := f.Start(testnode.Basisschool, []testnode.Org{testnode.Zorg, testnode.Gemeente}, nil)
+	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.Basisschool}, nil)
 	ctx := context.Background()
-	// Tina (13), the school's pupil: both parents with gezag and she herself
-	// consent (contract version 3).
-	tina := testnode.Child(t, "Tina")
-	for _, g := range []struct{ by, giver string }{{"ouder", "ouder-tina-moeder"}, {"ouder", "ouder-tina-vader"}, {"jeugdige", "tina"}} {
+	bas := testnode.Child(t, "Bas")
+	for _, giver := range []string{"moeder-bas", "vader-bas"} {
 		if _, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-			Bsn: tina.BSN, GivenBy: g.by, Giver: g.giver, RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
+			Bsn: bas.BSN, GivenBy: "ouder", Giver: giver, RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
 			Categories: []string{"identificatie", "verzuim"}, GivenAt: timestamppb.New(time.Now().Add(-time.Hour)),
 		}}); err != nil {
 			t.Fatal(err)
@@ -47,10 +47,10 @@ func TestInzageGolden(t *testing.T) {
 	}
 	for _, r := range []*localv1.RequestRecordRequest{
 		// Released, gezondheid withheld (not in flow A1), opp withheld (no consent).
-		{HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: tina.BSN,
+		{HolderOin: testnode.Basisschool.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
 			Categories: []string{"identificatie", "verzuim", "opp", "gezondheid"}, Role: "jeugdhulpverlener", Relation: true},
 		// Refused: no direct relation with the child declared.
-		{HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: tina.BSN,
+		{HolderOin: testnode.Basisschool.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
 			Categories: []string{"verzuim"}, Role: "jeugdhulpverlener"},
 	} {
 		if _, err := zorg.Local.RequestRecord(ctx, r); err != nil {
@@ -59,11 +59,11 @@ func TestInzageGolden(t *testing.T) {
 	}
 	for _, format := range []string{"text", "html"} {
 		t.Run(format, func(t *testing.T) {
-			code, out, errOut := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", tina.BSN, "--format", format)
+			code, out, errOut := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", bas.BSN, "--requester", "ouder", "--birth-date", bas.BirthDate.Format(time.DateOnly), "--format", format)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
-			for _, want := range []string{"Jeugdzorg Twente", "Het Twentse College", "Afstemming tussen hulp en onderwijs",
+			for _, want := range []string{"Deze inzage is gevraagd door een ouder met gezag.", "Jeugdzorg Twente", "OBS De Esch", "Afstemming tussen hulp en onderwijs",
 				"ongeoorloofd verzuim", "De ontvanger heeft geen directe hulprelatie met het kind verklaard."} {
 				if !strings.Contains(out, want) {
 					t.Errorf("report lacks %q", want)
@@ -75,7 +75,7 @@ func TestInzageGolden(t *testing.T) {
 					t.Errorf("report shows %q", code)
 				}
 			}
-			if strings.Contains(out, tina.BSN) {
+			if strings.Contains(out, bas.BSN) {
 				t.Fatal("the report shows the BSN")
 			}
 			got := normalizeReport(out)
@@ -95,13 +95,13 @@ func TestInzageGolden(t *testing.T) {
 		})
 	}
 	t.Run("html escapes", func(t *testing.T) {
-		_, out, _ := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", tina.BSN, "--format", "html")
+		_, out, _ := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", bas.BSN, "--requester", "ouder", "--birth-date", bas.BirthDate.Format(time.DateOnly), "--format", "html")
 		if !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, `<html lang="nl">`) || !strings.Contains(out, "@media print") {
 			t.Fatalf("not a printable HTML page:\n%.300s", out)
 		}
 	})
 	t.Run("bad format", func(t *testing.T) {
-		code, _, errOut := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", tina.BSN, "--format", "pdf")
+		code, _, errOut := runAuditCmd("inzage", "--config", school.Config.Path, "--bsn", bas.BSN, "--requester", "ouder", "--birth-date", bas.BirthDate.Format(time.DateOnly), "--format", "pdf")
 		if code != 2 || !strings.Contains(errOut, "text, html or json") {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -24,12 +25,11 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 	tina, lotte := testnode.Child(t, "Tina"), testnode.Child(t, "Lotte")
 	ctx := context.Background()
 
-	// One release (flow C1, a legal duty, within the school's open verzuim
-	// melding about her) and one denial (no consent) about Tina, one C1
-	// request about Lotte (refused: no melding about her; it must not show
-	// in Tina's inzage either way).
+	// One release (flow C1, a legal duty) and one denial (no consent) about Tina,
+	// one release about Lotte.
 	var tinaDecisions []string
 	for _, r := range []*localv1.RequestRecordRequest{
+		// Leerplicht asks within the onderzoek of the school's open melding.
 		{HolderOin: school.Org.OIN, Purpose: "handhaving_leerplicht", Bsn: tina.BSN, Categories: []string{"identificatie", "verzuim"}, Role: "leerplichtambtenaar",
 			CaseReference: "M-2026-0042"},
 		{HolderOin: school.Org.OIN, Purpose: "afstemming_ondersteuning", Bsn: tina.BSN, Categories: []string{"observaties"}, Role: "wijkcoach"},
@@ -45,18 +45,20 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 	}
 
 	for _, n := range []*testnode.Node{school, gemeente} {
-		got, err := n.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: tina.BSN})
+		got, err := n.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: tina.BSN, Requester: "ouder"})
 		if err != nil {
 			t.Fatalf("%s: Inzage: %v", n.Org.Key, err)
 		}
-		code, out, errOut := runAuditCmd("inzage", "--config", n.Config.Path, "--bsn", tina.BSN, "--format", "json")
+		code, out, errOut := runAuditCmd("inzage", "--config", n.Config.Path, "--bsn", tina.BSN, "--format", "json",
+			"--requester", "ouder", "--birth-date", tina.BirthDate.Format(time.DateOnly))
 		if code != 0 {
 			t.Fatalf("%s: schakel audit inzage: exit %d: %s", n.Org.Key, code, errOut)
 		}
-		var want []audit.InzageItem
-		if err := json.Unmarshal([]byte(out), &want); err != nil {
+		var rep struct{ Records []audit.InzageItem }
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatalf("%s: inzage json: %v", n.Org.Key, err)
 		}
+		want := rep.Records
 		if len(want) != len(tinaDecisions) {
 			t.Fatalf("%s: CLI lists %d records about Tina, want %d (one per decision)", n.Org.Key, len(want), len(tinaDecisions))
 		}
@@ -86,7 +88,7 @@ func TestInzageLocalAPIMatchesCLI(t *testing.T) {
 	}
 
 	// A child without records gets an empty list; a malformed BSN is refused.
-	empty, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: testnode.Child(t, "Sara").BSN})
+	empty, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: testnode.Child(t, "Sara").BSN, Requester: "ouder"})
 	if err != nil || len(empty.GetRecords()) != 0 {
 		t.Errorf("Inzage for a child without records = %v, %v", empty.GetRecords(), err)
 	}

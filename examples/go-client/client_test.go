@@ -134,7 +134,7 @@ func TestGeneratedClient(t *testing.T) {
 	}
 
 	// The school's inzage for Bas: the released and the refused decision.
-	inz, err := sc.LocalServiceInzageWithResponse(ctx, localapi.LocalServiceInzageJSONRequestBody{Bsn: bas.BSN})
+	inz, err := sc.LocalServiceInzageWithResponse(ctx, localapi.LocalServiceInzageJSONRequestBody{Bsn: bas.BSN, Requester: "ouder"})
 	if err != nil {
 		t.Fatal(err)
 	}

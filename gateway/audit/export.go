@@ -122,6 +122,9 @@ func LDV(st Stored, checkpoint Checkpoint, cfg Config) any {
 	if r.ConsentDigest != "" {
 		a["schakel.consent_digest"] = r.ConsentDigest
 	}
+	if r.InzageMark != "" {
+		a["schakel.inzage_mark"] = r.InzageMark
+	}
 	l.Attributes = a
 	return l
 }

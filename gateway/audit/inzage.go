@@ -174,6 +174,9 @@ type inzageReport struct {
 	Intro, Orgs string
 	Empty       bool
 	Entries     []inzageEntry
+	// Head and Foot are the scope's lines; Refused hides the records.
+	Head, Foot []string
+	Refused    bool
 }
 
 func buildInzage(recs []Stored, tx InzageTexts) inzageReport {
@@ -327,11 +330,61 @@ func dutchList(items []string, none string, name func(string) string) string {
 	return strings.Join(out, ", ")
 }
 
+// InzageScope is what the policy pack's inzage question decided, printed
+// around the records: who asked, how many records are not shown, and why
+// nothing is shown to a requester who is not entitled (package inzage).
+type InzageScope struct {
+	// Decided is true when the pack decided (every report a node or the
+	// CLI produces); the zero scope prints the records without a header.
+	Decided bool
+	// Requester names who asked, in Dutch ("een ouder met gezag").
+	Requester string
+	// HeldBack is how many records are not shown.
+	HeldBack int
+	// Refusal is the Dutch reason when the requester may see nothing.
+	Refusal string
+}
+
+func (sc InzageScope) lines() (head, foot []string) {
+	if !sc.Decided {
+		return nil, nil
+	}
+	head = append(head, "Deze inzage is gevraagd door "+sc.Requester+".")
+	if sc.Refusal != "" {
+		head = append(head, "Er kan via deze weg geen inzage worden gegeven. "+sc.Refusal)
+	}
+	switch {
+	case sc.HeldBack == 1:
+		foot = append(foot, "1 gegevensverwerking wordt niet getoond.")
+	case sc.HeldBack > 1:
+		foot = append(foot, fmt.Sprintf("%d gegevensverwerkingen worden niet getoond.", sc.HeldBack))
+	}
+	return head, foot
+}
+
 // WriteInzageText writes the inzage in plain Dutch for a parent.
 func WriteInzageText(w io.Writer, recs []Stored, tx InzageTexts) {
+	WriteInzageReportText(w, recs, tx, InzageScope{})
+}
+
+// WriteInzageReportText writes the inzage in plain Dutch, with the records
+// the pack lets the requester see and the scope it decided.
+func WriteInzageReportText(w io.Writer, recs []Stored, tx InzageTexts, sc InzageScope) {
 	rep := buildInzage(recs, tx)
+	head, foot := sc.lines()
+	for _, l := range head {
+		fmt.Fprintln(w, l)
+	}
+	defer func() {
+		for _, l := range foot {
+			fmt.Fprintln(w, "\n"+l)
+		}
+	}()
+	if sc.Refusal != "" {
+		return
+	}
 	if rep.Empty {
-		fmt.Fprintln(w, "Er zijn geen vastgelegde gegevensverwerkingen over dit kind gevonden.")
+		fmt.Fprintln(w, "Er zijn geen vastgelegde gegevensverwerkingen over dit kind gevonden die getoond kunnen worden.")
 		return
 	}
 	fmt.Fprintln(w, rep.Intro)
@@ -360,7 +413,16 @@ func WriteInzageText(w io.Writer, recs []Stored, tx InzageTexts) {
 
 // WriteInzageHTML writes the same report as one printable HTML page.
 func WriteInzageHTML(w io.Writer, recs []Stored, tx InzageTexts) error {
-	return inzageHTML.Execute(w, buildInzage(recs, tx))
+	return WriteInzageReportHTML(w, recs, tx, InzageScope{})
+}
+
+// WriteInzageReportHTML writes WriteInzageReportText's report as one
+// printable HTML page.
+func WriteInzageReportHTML(w io.Writer, recs []Stored, tx InzageTexts, sc InzageScope) error {
+	rep := buildInzage(recs, tx)
+	rep.Head, rep.Foot = sc.lines()
+	rep.Refused = sc.Refusal != ""
+	return inzageHTML.Execute(w, rep)
 }
 
 var inzageHTML = template.Must(template.New("inzage").Parse(`<!DOCTYPE html>
@@ -383,7 +445,8 @@ dd { margin: 0; }
 </head>
 <body>
 <h1>Inzage: gegevensverwerkingen over uw kind</h1>
-{{if .Empty}}<p>Er zijn geen vastgelegde gegevensverwerkingen over dit kind gevonden.</p>
+{{range .Head}}<p>{{.}}</p>
+{{end}}{{if .Refused}}{{else if .Empty}}<p>Er zijn geen vastgelegde gegevensverwerkingen over dit kind gevonden{{if .Head}} die getoond kunnen worden{{end}}.</p>
 {{else}}<p>{{.Intro}}</p>
 <p>{{.Orgs}}</p>
 {{range .Entries}}<section>
@@ -402,7 +465,8 @@ dd { margin: 0; }
 {{if .Reason}}<dt>Reden</dt><dd>{{.Reason}}</dd>
 {{end}}</dl>
 </section>
-{{end}}{{end}}</body>
+{{end}}{{end}}{{range .Foot}}<p>{{.}}</p>
+{{end}}</body>
 </html>
 `))
 

@@ -7,7 +7,7 @@ func LocalEntity(client string) string { return "local:" + client }
 func IsLocalAction(name Action) bool {
 	switch name {
 	case ActionConsentRegister, ActionConsentWithdraw, ActionConsentList, ActionInzageRead, ActionObligationComplete,
-		ActionVersionDowngrade:
+		ActionVersionDowngrade, ActionInzageMark:
 		return true
 	}
 	return false

@@ -142,6 +142,11 @@ type Record struct {
 	// holder uses a consent only while its row matches the digest of its
 	// latest record, and `audit verify --config` compares every row.
 	ConsentDigest string
+
+	// InzageMark is the mark an ActionInzageMark record sets on an earlier
+	// record of this log ("<mark>:<index>", see package inzage); "" on
+	// other records.
+	InzageMark string
 }
 
 // Stored is a record as read back from a store.
@@ -201,6 +206,7 @@ type canonicalBody struct {
 	Professional    string `json:"professional,omitempty"`
 	StatementDigest string `json:"statement_digest,omitempty"`
 	ConsentDigest   string `json:"consent_digest,omitempty"`
+	InzageMark      string `json:"inzage_mark,omitempty"`
 }
 
 func sortedCopy(s []string) []string {
@@ -248,6 +254,7 @@ func CanonicalBody(r *Record) []byte {
 		Professional:       r.Professional,
 		StatementDigest:    r.StatementDigest,
 		ConsentDigest:      r.ConsentDigest,
+		InzageMark:         r.InzageMark,
 	}
 	out, err := json.Marshal(&b)
 	if err != nil { // cannot happen: only strings, ints and bools
@@ -329,6 +336,7 @@ func decodeBody(body []byte) (Record, error) {
 	r.ReceiptDigest = b.ReceiptDigest
 	r.Relation, r.CaseReference, r.Professional, r.StatementDigest = b.Relation, b.CaseReference, b.Professional, b.StatementDigest
 	r.ConsentDigest = b.ConsentDigest
+	r.InzageMark = b.InzageMark
 	return r, nil
 }
 
@@ -393,6 +401,13 @@ func validate(r *Record) error {
 	}
 	if r.ConsentDigest != "" && !strings.HasPrefix(r.ConsentDigest, "sha256:") {
 		errs = append(errs, errors.New(`consent digest must be "sha256:<hex>"`))
+	}
+	if (r.Name == ActionInzageMark) != (r.InzageMark != "") {
+		errs = append(errs, errors.New("an inzage mark belongs on an inzage mark record, and such a record needs one"))
+	} else if r.InzageMark != "" {
+		if _, _, err := ParseInzageMark(r.InzageMark); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	strs := []string{r.CaseReference, r.Professional, r.StatementDigest, string(r.Name), r.ForeignEntity, r.DecisionID, r.Flow, r.Purpose, r.Basis,
 		r.HolderOIN, r.RecipientOIN, r.RecipientRole, r.PolicyRevision, r.PayloadDigest}

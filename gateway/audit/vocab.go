@@ -49,6 +49,11 @@ const (
 	// kind (POLICY_DOWNGRADE, DIRECTORY_DOWNGRADE), CaseReference the
 	// versions and the operator's reason. No child: Subject is empty.
 	ActionVersionDowngrade Action = "schakel.version.downgrade"
+	// ActionInzageMark: a professional of this node marked one of its
+	// records about a child for the inzage (released for inzage, held back
+	// from the parents, or shown to them again); Subject is the child's
+	// pseudonym and InzageMark the mark (see package inzage).
+	ActionInzageMark Action = "schakel.inzage.mark"
 )
 
 // Status is the LDV status code of a record.
@@ -133,7 +138,7 @@ func (a Action) valid() error {
 	case ActionRequestDecide, ActionRequestRefuse, ActionRequestReceive, ActionNotifyDecide,
 		ActionNotifyDeliver, ActionNotifyCancel, ActionNotifyDeadLetter, ActionNotifyReceive,
 		ActionConsentRegister, ActionConsentWithdraw, ActionConsentList, ActionInzageRead,
-		ActionObligationComplete, ActionVersionDowngrade:
+		ActionObligationComplete, ActionVersionDowngrade, ActionInzageMark:
 		return nil
 	case "":
 		return fmt.Errorf("name is empty")

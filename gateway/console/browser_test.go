@@ -401,7 +401,8 @@ func inzage(ctx context.Context, t *testing.T, base string, w *world) {
 		t.Fatal(err)
 	}
 	open(ctx, t, base+"/inzage")
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#bsn"), bas.BSN), chromedp.Click(chromedp.CSS("#toon")),
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#bsn"), bas.BSN),
+		chromedp.Click(chromedp.CSS(`input[name=aanvrager][value=ouder]`)), chromedp.Click(chromedp.CSS("#toon")),
 		chromedp.WaitVisible(chromedp.CSS("section"))); err != nil {
 		t.Fatal(err)
 	}
@@ -409,6 +410,9 @@ func inzage(ctx context.Context, t *testing.T, base string, w *world) {
 		t.Errorf("report title %q", got)
 	}
 	body := text(ctx, t, "body")
+	if !strings.Contains(body, "Deze inzage is gevraagd door een ouder met gezag.") {
+		t.Errorf("report does not say who asked:\n%s", body)
+	}
 	if !strings.Contains(body, testnode.Zorg.Name) {
 		t.Errorf("report does not name the recipient %q:\n%s", testnode.Zorg.Name, body)
 	}

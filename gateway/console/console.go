@@ -26,6 +26,7 @@ import (
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/inzage"
 	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/bundle"
 	"github.com/schakel/schakel/policy/signing"
@@ -124,8 +125,10 @@ type Config struct {
 	// threshold), read when a candidate is reviewed; an error when the node
 	// has no signed pack configured.
 	Trust func() (signing.Trust, error)
-	// Records lists the audit records about a child (an inzage).
-	Records func(ctx context.Context, bsn string) ([]audit.Stored, error)
+	// Inzage decides which of the node's records about a child (by BSN) the
+	// requester may see (inzage.Decide with the active pack); birth is the
+	// date of birth stated at the desk, zero when none.
+	Inzage func(ctx context.Context, bsn string, who inzage.Requester, birth time.Time) (inzage.View, error)
 	// InzageTexts are the report's Dutch texts.
 	InzageTexts func() audit.InzageTexts
 	// Outbox and Inbox list notifications.
@@ -167,7 +170,7 @@ type session struct {
 // New returns the console.
 func New(cfg Config) (*Server, error) {
 	if cfg.Status == nil || cfg.Engine == nil || cfg.Health == nil || cfg.Audit == nil || cfg.Verify == nil ||
-		cfg.Records == nil || cfg.InzageTexts == nil || cfg.Outbox == nil || cfg.Inbox == nil || cfg.Record == nil || cfg.Trust == nil {
+		cfg.Inzage == nil || cfg.InzageTexts == nil || cfg.Outbox == nil || cfg.Inbox == nil || cfg.Record == nil || cfg.Trust == nil {
 		return nil, errors.New("console: incomplete configuration")
 	}
 	if len(cfg.Users) == 0 {

@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -19,6 +20,7 @@ import (
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/inzage"
 	"github.com/schakel/schakel/policy"
 	"github.com/schakel/schakel/policy/diff"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
@@ -480,20 +482,39 @@ func (s *Server) inzage(w http.ResponseWriter, r *http.Request, se *session) {
 		s.renderStatus(w, r, se, http.StatusBadRequest, "inzage", nil, "Dit is geen geldig BSN (9 cijfers die de elfproef doorstaan).")
 		return
 	}
+	who, err := inzage.ParseRequester(r.PostForm.Get("aanvrager"))
+	if err != nil {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		s.renderStatus(w, r, se, http.StatusBadRequest, "inzage", nil, "Kies wie om inzage vraagt: een ouder met gezag, een ouder zonder gezag of het kind zelf.")
+		return
+	}
+	var birth time.Time
+	if d := strings.TrimSpace(r.PostForm.Get("geboortedatum")); d != "" {
+		if birth, err = time.Parse(time.DateOnly, d); err != nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			s.renderStatus(w, r, se, http.StatusBadRequest, "inzage", nil, "De geboortedatum is geen geldige datum.")
+			return
+		}
+	}
 	start := s.cfg.Now()
-	recs, err := s.cfg.Records(r.Context(), b)
+	view, err := s.cfg.Inzage(r.Context(), b, who, birth)
 	// The inzage is recorded before the report is shown: no record, no report.
 	if aerr := s.cfg.Record(r.Context(), Event{Action: audit.ActionInzageRead, User: se.client.Name, BSN: b, OK: err == nil, Start: start}); aerr != nil {
 		s.cfg.Log.Error("console: inzage not recorded; report withheld", "err", aerr)
 		s.fail(w, r, se, http.StatusInternalServerError, "De inzage kon niet in het logboek worden vastgelegd; daarom wordt het rapport niet getoond.")
 		return
 	}
+	if errors.Is(err, inzage.ErrBirthDateNeeded) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		s.renderStatus(w, r, se, http.StatusBadRequest, "inzage", nil, "Dit kind staat niet in de eigen administratie. Vul de geboortedatum in, zoals vastgesteld aan de balie.")
+		return
+	}
 	if err != nil {
-		s.fail(w, r, se, http.StatusInternalServerError, "Het logboek kon niet worden gelezen: "+err.Error())
+		s.fail(w, r, se, http.StatusInternalServerError, "Het inzagerapport kon niet worden gemaakt: "+err.Error())
 		return
 	}
 	var out bytes.Buffer
-	if err := audit.WriteInzageHTML(&out, audit.WithoutLocalAccess(recs), s.cfg.InzageTexts()); err != nil {
+	if err := audit.WriteInzageReportHTML(&out, view.Shown, s.cfg.InzageTexts(), view.Scope()); err != nil {
 		s.fail(w, r, se, http.StatusInternalServerError, "Het rapport kon niet worden opgemaakt.")
 		return
 	}

@@ -52,12 +52,12 @@ func (n *Node) setupConsole(keyPair tls.Certificate, pub crypto.PublicKey, api *
 	}
 	srv, err := console.New(console.Config{
 		SelfOIN: n.self.OIN, SelfName: n.self.Name, Peers: peers, Users: users,
-		Status:  n.consoleStatus,
-		Engine:  func() *policy.Engine { return n.policy.active.Load().engine },
-		Health:  func() []byte { return withDirectory(withRevocation(n.policy.StatusJSON(), n.trust), n.directory) },
-		Audit:   n.audit,
-		Verify:  func(ctx context.Context) (audit.Report, error) { return audit.Verify(ctx, n.audit, pub) },
-		Records: n.AuditRecords, InzageTexts: n.inzageTexts,
+		Status: n.consoleStatus,
+		Engine: func() *policy.Engine { return n.policy.active.Load().engine },
+		Health: func() []byte { return withDirectory(withRevocation(n.policy.StatusJSON(), n.trust), n.directory) },
+		Audit:  n.audit,
+		Verify: func(ctx context.Context) (audit.Report, error) { return audit.Verify(ctx, n.audit, pub) },
+		Inzage: n.Inzage, InzageTexts: n.inzageTexts,
 		Outbox: func(ctx context.Context) (*localv1.ListNotificationsResponse, error) {
 			return n.notifier.List(ctx, &localv1.ListNotificationsRequest{})
 		},

@@ -182,7 +182,7 @@ func TestUnknownChild(t *testing.T) {
 	if d.GetAllow() || !slices.Equal(reasonCodesOf(d), []string{release.CodeSubjectUnknown}) {
 		t.Fatalf("well-formed request about an unknown child: %v", d)
 	}
-	recs, err := school.Local.Inzage(context.Background(), &localv1.InzageRequest{Bsn: unknown})
+	recs, err := school.Local.Inzage(context.Background(), &localv1.InzageRequest{Bsn: unknown, Requester: "ouder", BirthDate: "2012-03-01"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestStatementRequired(t *testing.T) {
 	if err != nil || !resp.GetDecision().GetAllow() {
 		t.Fatalf("request through the node: %v, %v", resp, err)
 	}
-	inz, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: bas.BSN})
+	inz, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: bas.BSN, Requester: "ouder"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func TestLocalClientPermissions(t *testing.T) {
 	if err != nil || len(list.GetConsents()) != 0 {
 		t.Fatalf("ListConsents with consents.read = %v, %v; want none registered", list, err)
 	}
-	if _, err := localv1.NewLocalServiceClient(f.Dial(school.Node.LocalAddr, magister.TLS)).Inzage(ctx, &localv1.InzageRequest{Bsn: bas.BSN}); status.Code(err) != codes.PermissionDenied {
+	if _, err := localv1.NewLocalServiceClient(f.Dial(school.Node.LocalAddr, magister.TLS)).Inzage(ctx, &localv1.InzageRequest{Bsn: bas.BSN, Requester: "ouder"}); status.Code(err) != codes.PermissionDenied {
 		t.Fatalf("Inzage without inzage = %v, want PermissionDenied", err)
 	}
 	// A certificate of the local CA that no rule names may do nothing.
@@ -71,7 +71,7 @@ func TestLocalClientPermissions(t *testing.T) {
 	if _, err := consents(dossier).WithdrawConsent(ctx, &localv1.WithdrawConsentRequest{Id: reg.GetConsent().GetId()}); err != nil {
 		t.Fatalf("WithdrawConsent: %v", err)
 	}
-	if _, err := localv1.NewLocalServiceClient(f.Dial(school.Node.LocalAddr, dossier.TLS)).Inzage(ctx, &localv1.InzageRequest{Bsn: bas.BSN}); err != nil {
+	if _, err := localv1.NewLocalServiceClient(f.Dial(school.Node.LocalAddr, dossier.TLS)).Inzage(ctx, &localv1.InzageRequest{Bsn: bas.BSN, Requester: "ouder"}); err != nil {
 		t.Fatalf("Inzage with inzage: %v", err)
 	}
 

@@ -77,6 +77,7 @@ type Node struct {
 	notifier          *notify.Notifier
 	witness           *witnessState
 	secret            []byte
+	source            source.Source // the organisation's own records (ages for an inzage)
 	policyPoll        time.Duration
 	Metrics           *server.Metrics
 	console           *consoleState // the web console, when configured (console.go)
@@ -171,6 +172,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 			return nil, fmt.Errorf("source: %w", err)
 		}
 	}
+	n.source = src
 	consents, err := consent.OpenSQLite(filepath.Join(cfg.DataDir, "consents.db"), n.policy, log)
 	if err != nil {
 		return nil, fmt.Errorf("consents: %w", err)
@@ -314,8 +316,8 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		grpc.ChainUnaryInterceptor(server.UnaryInterceptor("local", n.Metrics, log), server.LocalAccessInterceptor(access, n.auditLocal, log)),
 		grpc.ChainStreamInterceptor(server.LocalStreamInterceptor(access)),
 	)...)
-	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier, AuditRecords: n.AuditRecords,
-		Announcer: consents, Now: now})
+	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier,
+		InzageView: n.Inzage, MarkInzage: n.MarkInzage, Announcer: consents, Now: now})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, MaxAge: cfg.Consents.MaxAge.D(), Now: now})
 	localv1.RegisterPolicyServiceServer(n.localSrv, &server.Policy{
 		Status:     func() *localv1.GetPolicyStatusResponse { return StatusProto(n.policy.Status()) },

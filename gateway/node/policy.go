@@ -436,6 +436,11 @@ func (p *Policy) Precheck(ctx context.Context, in policy.Input) (policy.Decision
 	return p.active.Load().engine.Precheck(ctx, in)
 }
 
+// Inzage answers the pack's inzage question with the active pack.
+func (p *Policy) Inzage(ctx context.Context, in policy.InzageInput) (policy.InzageDecision, error) {
+	return p.active.Load().engine.Inzage(ctx, in)
+}
+
 // Revision is the active pack's revision.
 func (p *Policy) Revision() string { return p.active.Load().revision }
 

@@ -108,7 +108,7 @@ func TestNoBSNOrRecordValueInAuditStoresOrLogs(t *testing.T) {
 		consent(gemeente, k.BSN, school.Org.OIN, "afstemming_ondersteuning", "identificatie", "jeugdhulp_beschikking", "diagnose")
 		ask(school, gemeente, k.BSN, "afstemming_ondersteuning", "zorgcoordinator", false, "identificatie", "jeugdhulp_beschikking", "diagnose")
 		for _, n := range []*testnode.Node{school, zorg, gemeente} {
-			if _, err := n.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: k.BSN}); err != nil {
+			if _, err := n.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: k.BSN, Requester: "ouder"}); err != nil {
 				t.Fatal(err)
 			}
 		}

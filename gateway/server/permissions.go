@@ -28,6 +28,7 @@ var localPermissions = map[string]string{
 	localv1.LocalService_ListObligations_FullMethodName:    identity.PermObligations,
 	localv1.LocalService_CompleteObligation_FullMethodName: identity.PermObligations,
 	localv1.LocalService_Inzage_FullMethodName:             identity.PermInzage,
+	localv1.LocalService_MarkInzageRecord_FullMethodName:   identity.PermInzage,
 	localv1.ConsentService_RegisterConsent_FullMethodName:  identity.PermConsentsWrite,
 	localv1.ConsentService_WithdrawConsent_FullMethodName:  identity.PermConsentsWrite,
 	localv1.ConsentService_ListConsents_FullMethodName:     identity.PermConsentsRead,

@@ -74,8 +74,9 @@ type Local struct {
 	Obligations Obligations
 	// Notifier handles outgoing and received notifications.
 	Notifier Notifier
-	// AuditRecords serves Inzage.
-	AuditRecords AuditRecordsFunc
+	// InzageView serves Inzage; MarkInzage serves MarkInzageRecord.
+	InzageView InzageFunc
+	MarkInzage MarkInzageFunc
 	// Announcer, when set, is told of every completed obligation.
 	Announcer Announcer
 	Now       func() time.Time

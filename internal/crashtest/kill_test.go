@@ -169,15 +169,17 @@ func TestKillHolderMidExchange(t *testing.T) {
 
 func inzage(t *testing.T, bin, cfg, bsn string) []audit.InzageItem {
 	t.Helper()
-	code, out, errOut := schakel(t, bin, "audit", "inzage", "--config", cfg, "--bsn", bsn, "--format", "json")
+	// A parent with gezag of a young child sees every record of these flows.
+	code, out, errOut := schakel(t, bin, "audit", "inzage", "--config", cfg, "--bsn", bsn, "--format", "json",
+		"--requester", "ouder", "--birth-date", time.Now().AddDate(-10, 0, 0).Format(time.DateOnly))
 	if code != 0 {
 		t.Fatalf("schakel audit inzage: exit %d: %s", code, errOut)
 	}
-	var items []audit.InzageItem
-	if err := json.Unmarshal([]byte(out), &items); err != nil {
+	var rep struct{ Records []audit.InzageItem }
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	return items
+	return rep.Records
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

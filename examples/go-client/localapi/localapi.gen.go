@@ -265,12 +265,29 @@ type SchakelLocalV1InzageRecord struct {
 //
 //	pseudonym the audit log is keyed by.
 type SchakelLocalV1InzageRequest struct {
-	Bsn string `json:"bsn"`
+	// BirthDate The child's date of birth (YYYY-MM-DD) as established at the desk; used
+	//  only when this organisation's own records do not know the child.
+	BirthDate *string `json:"birth_date,omitempty"`
+	Bsn       string  `json:"bsn"`
+
+	// Requester Who asks, as established at the desk or with DigiD: "ouder" (a parent
+	//  with gezag), "ouder_zonder_gezag" or "jeugdige" (the child).
+	Requester string `json:"requester"`
 }
 
-// SchakelLocalV1InzageResponse InzageResponse lists the decisions about the child, oldest first.
+// SchakelLocalV1InzageResponse InzageResponse lists the decisions about the child the requester may see,
+//
+//	oldest first.
 type SchakelLocalV1InzageResponse struct {
-	Records *[]SchakelLocalV1InzageRecord `json:"records,omitempty"`
+	// Allowed False when the requester may see no record at all; refusal says why.
+	Allowed *bool `json:"allowed,omitempty"`
+
+	// HeldBack How many records are not shown to this requester.
+	HeldBack *uint32                       `json:"held_back,omitempty"`
+	Records  *[]SchakelLocalV1InzageRecord `json:"records,omitempty"`
+
+	// Refusal Why nothing is shown, in Dutch; empty when allowed.
+	Refusal *string `json:"refusal,omitempty"`
 }
 
 // SchakelLocalV1ListConsentsRequest ListConsentsRequest names the child.
@@ -292,6 +309,19 @@ type SchakelLocalV1ListNotificationsResponse struct {
 type SchakelLocalV1ListObligationsResponse struct {
 	Obligations *[]SchakelLocalV1Obligation `json:"obligations,omitempty"`
 }
+
+// SchakelLocalV1MarkInzageRecordRequest MarkInzageRecordRequest names the child, the record (its index in this
+//
+//	node's audit log, as InzageRecord.index) and the mark:
+//	"released_for_inzage", "withhold_from_parents" or "show_to_parents".
+type SchakelLocalV1MarkInzageRecordRequest struct {
+	Bsn   string `json:"bsn"`
+	Index string `json:"index"`
+	Mark  string `json:"mark"`
+}
+
+// SchakelLocalV1MarkInzageRecordResponse MarkInzageRecordResponse confirms the mark was recorded.
+type SchakelLocalV1MarkInzageRecordResponse = map[string]any
 
 // SchakelLocalV1Obligation Obligation is a duty that a release created (e.g. inform the parents).
 type SchakelLocalV1Obligation struct {
@@ -788,6 +818,9 @@ type ConsoleServiceCreateLoginLinkJSONRequestBody = SchakelLocalV1CreateLoginLin
 // LocalServiceInzageJSONRequestBody defines body for LocalServiceInzage for application/json ContentType.
 type LocalServiceInzageJSONRequestBody = SchakelLocalV1InzageRequest
 
+// LocalServiceMarkInzageRecordJSONRequestBody defines body for LocalServiceMarkInzageRecord for application/json ContentType.
+type LocalServiceMarkInzageRecordJSONRequestBody = SchakelLocalV1MarkInzageRecordRequest
+
 // LocalServiceSendNotificationJSONRequestBody defines body for LocalServiceSendNotification for application/json ContentType.
 type LocalServiceSendNotificationJSONRequestBody = SchakelLocalV1SendNotificationRequest
 
@@ -1014,18 +1047,42 @@ type ClientInterface interface {
 	// LocalServiceInzageWithBody performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request,
 	// with any type of body and a specified content type.
 	//
-	// Inzage lists every audit record about one child on this node, as holder
-	//  and as recipient, oldest first: the same content as
-	//  `schakel audit inzage --format json`. No record value is returned.
+	// Inzage lists the audit records about one child on this node, as holder
+	//  and as recipient, oldest first, that the policy pack's inzage question
+	//  lets the requester (a parent with or without gezag, or the child) see:
+	//  the same content as `schakel audit inzage --format json`. Records held
+	//  back are counted, never described. No record value is returned.
 	LocalServiceInzageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LocalServiceInzage performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request.
 	// Takes a body of the `application/json` content type.
 	//
-	// Inzage lists every audit record about one child on this node, as holder
-	//  and as recipient, oldest first: the same content as
-	//  `schakel audit inzage --format json`. No record value is returned.
+	// Inzage lists the audit records about one child on this node, as holder
+	//  and as recipient, oldest first, that the policy pack's inzage question
+	//  lets the requester (a parent with or without gezag, or the child) see:
+	//  the same content as `schakel audit inzage --format json`. Records held
+	//  back are counted, never described. No record value is returned.
 	LocalServiceInzage(ctx context.Context, body LocalServiceInzageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LocalServiceMarkInzageRecordWithBody performs a POST /v1/inzage/marks (the `LocalServiceMarkInzageRecord` operationId) request,
+	// with any type of body and a specified content type.
+	//
+	// MarkInzageRecord lets a professional of this organisation mark one of
+	//  its records about a child for the inzage: released for inzage (a
+	//  veiligheid record, once informing is safe), withheld from the parents
+	//  (where good care demands it), or shown to the parents again. The mark
+	//  is itself an audit record of the calling system.
+	LocalServiceMarkInzageRecordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LocalServiceMarkInzageRecord performs a POST /v1/inzage/marks (the `LocalServiceMarkInzageRecord` operationId) request.
+	// Takes a body of the `application/json` content type.
+	//
+	// MarkInzageRecord lets a professional of this organisation mark one of
+	//  its records about a child for the inzage: released for inzage (a
+	//  veiligheid record, once informing is safe), withheld from the parents
+	//  (where good care demands it), or shown to the parents again. The mark
+	//  is itself an audit record of the calling system.
+	LocalServiceMarkInzageRecord(ctx context.Context, body LocalServiceMarkInzageRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LocalServiceListNotifications performs a GET /v1/notifications (the `LocalServiceListNotifications` operationId) request.
 	//
@@ -1281,10 +1338,12 @@ func (c *Client) ConsoleServiceCreateLoginLink(ctx context.Context, body Console
 // LocalServiceInzageWithBody performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request,
 // with any type of body and a specified content type.
 //
-// Inzage lists every audit record about one child on this node, as holder
+// Inzage lists the audit records about one child on this node, as holder
 //
-//	and as recipient, oldest first: the same content as
-//	`schakel audit inzage --format json`. No record value is returned.
+//	and as recipient, oldest first, that the policy pack's inzage question
+//	lets the requester (a parent with or without gezag, or the child) see:
+//	the same content as `schakel audit inzage --format json`. Records held
+//	back are counted, never described. No record value is returned.
 func (c *Client) LocalServiceInzageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLocalServiceInzageRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1300,12 +1359,56 @@ func (c *Client) LocalServiceInzageWithBody(ctx context.Context, contentType str
 // LocalServiceInzage performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request.
 // Takes a body of the `application/json` content type.
 //
-// Inzage lists every audit record about one child on this node, as holder
+// Inzage lists the audit records about one child on this node, as holder
 //
-//	and as recipient, oldest first: the same content as
-//	`schakel audit inzage --format json`. No record value is returned.
+//	and as recipient, oldest first, that the policy pack's inzage question
+//	lets the requester (a parent with or without gezag, or the child) see:
+//	the same content as `schakel audit inzage --format json`. Records held
+//	back are counted, never described. No record value is returned.
 func (c *Client) LocalServiceInzage(ctx context.Context, body LocalServiceInzageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLocalServiceInzageRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LocalServiceMarkInzageRecordWithBody performs a POST /v1/inzage/marks (the `LocalServiceMarkInzageRecord` operationId) request,
+// with any type of body and a specified content type.
+//
+// MarkInzageRecord lets a professional of this organisation mark one of
+//
+//	its records about a child for the inzage: released for inzage (a
+//	veiligheid record, once informing is safe), withheld from the parents
+//	(where good care demands it), or shown to the parents again. The mark
+//	is itself an audit record of the calling system.
+func (c *Client) LocalServiceMarkInzageRecordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLocalServiceMarkInzageRecordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LocalServiceMarkInzageRecord performs a POST /v1/inzage/marks (the `LocalServiceMarkInzageRecord` operationId) request.
+// Takes a body of the `application/json` content type.
+//
+// MarkInzageRecord lets a professional of this organisation mark one of
+//
+//	its records about a child for the inzage: released for inzage (a
+//	veiligheid record, once informing is safe), withheld from the parents
+//	(where good care demands it), or shown to the parents again. The mark
+//	is itself an audit record of the calling system.
+func (c *Client) LocalServiceMarkInzageRecord(ctx context.Context, body LocalServiceMarkInzageRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLocalServiceMarkInzageRecordRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1752,6 +1855,46 @@ func NewLocalServiceInzageRequestWithBody(server string, contentType string, bod
 	}
 
 	operationPath := "/v1/inzage"
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewLocalServiceMarkInzageRecordRequest calls the generic LocalServiceMarkInzageRecord builder with application/json body
+func NewLocalServiceMarkInzageRecordRequest(server string, body LocalServiceMarkInzageRecordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := runtime.JSONMarshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLocalServiceMarkInzageRecordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewLocalServiceMarkInzageRecordRequestWithBody constructs an http.Request for the LocalServiceMarkInzageRecord method, with any body, and a specified content type
+func NewLocalServiceMarkInzageRecordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := "/v1/inzage/marks"
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2268,9 +2411,11 @@ type ClientWithResponsesInterface interface {
 	// LocalServiceInzageWithBodyWithResponse performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request,
 	// with any type of body and a specified content type.
 	//
-	// Inzage lists every audit record about one child on this node, as holder
-	//  and as recipient, oldest first: the same content as
-	//  `schakel audit inzage --format json`. No record value is returned.
+	// Inzage lists the audit records about one child on this node, as holder
+	//  and as recipient, oldest first, that the policy pack's inzage question
+	//  lets the requester (a parent with or without gezag, or the child) see:
+	//  the same content as `schakel audit inzage --format json`. Records held
+	//  back are counted, never described. No record value is returned.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	LocalServiceInzageWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LocalServiceInzageResponse, error)
@@ -2278,10 +2423,34 @@ type ClientWithResponsesInterface interface {
 	// LocalServiceInzageWithResponse performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request.
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Inzage lists every audit record about one child on this node, as holder
-	//  and as recipient, oldest first: the same content as
-	//  `schakel audit inzage --format json`. No record value is returned.
+	// Inzage lists the audit records about one child on this node, as holder
+	//  and as recipient, oldest first, that the policy pack's inzage question
+	//  lets the requester (a parent with or without gezag, or the child) see:
+	//  the same content as `schakel audit inzage --format json`. Records held
+	//  back are counted, never described. No record value is returned.
 	LocalServiceInzageWithResponse(ctx context.Context, body LocalServiceInzageJSONRequestBody, reqEditors ...RequestEditorFn) (*LocalServiceInzageResponse, error)
+
+	// LocalServiceMarkInzageRecordWithBodyWithResponse performs a POST /v1/inzage/marks (the `LocalServiceMarkInzageRecord` operationId) request,
+	// with any type of body and a specified content type.
+	//
+	// MarkInzageRecord lets a professional of this organisation mark one of
+	//  its records about a child for the inzage: released for inzage (a
+	//  veiligheid record, once informing is safe), withheld from the parents
+	//  (where good care demands it), or shown to the parents again. The mark
+	//  is itself an audit record of the calling system.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	LocalServiceMarkInzageRecordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LocalServiceMarkInzageRecordResponse, error)
+
+	// LocalServiceMarkInzageRecordWithResponse performs a POST /v1/inzage/marks (the `LocalServiceMarkInzageRecord` operationId) request.
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// MarkInzageRecord lets a professional of this organisation mark one of
+	//  its records about a child for the inzage: released for inzage (a
+	//  veiligheid record, once informing is safe), withheld from the parents
+	//  (where good care demands it), or shown to the parents again. The mark
+	//  is itself an audit record of the calling system.
+	LocalServiceMarkInzageRecordWithResponse(ctx context.Context, body LocalServiceMarkInzageRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*LocalServiceMarkInzageRecordResponse, error)
 
 	// LocalServiceListNotificationsWithResponse performs a GET /v1/notifications (the `LocalServiceListNotifications` operationId) request.
 	//
@@ -2785,6 +2954,82 @@ func (r LocalServiceInzageResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r LocalServiceInzageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type LocalServiceMarkInzageRecordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SchakelLocalV1MarkInzageRecordResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *PermissionDenied
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *GoogleRpcStatus
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LocalServiceMarkInzageRecordResponse) GetJSON200() *SchakelLocalV1MarkInzageRecordResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r LocalServiceMarkInzageRecordResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r LocalServiceMarkInzageRecordResponse) GetJSON403() *PermissionDenied {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r LocalServiceMarkInzageRecordResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r LocalServiceMarkInzageRecordResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r LocalServiceMarkInzageRecordResponse) GetJSONDefault() *GoogleRpcStatus {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r LocalServiceMarkInzageRecordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LocalServiceMarkInzageRecordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LocalServiceMarkInzageRecordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LocalServiceMarkInzageRecordResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3574,10 +3819,12 @@ func (c *ClientWithResponses) ConsoleServiceCreateLoginLinkWithResponse(ctx cont
 // LocalServiceInzageWithBodyWithResponse performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request,
 // with any type of body and a specified content type.
 //
-// Inzage lists every audit record about one child on this node, as holder
+// Inzage lists the audit records about one child on this node, as holder
 //
-//	and as recipient, oldest first: the same content as
-//	`schakel audit inzage --format json`. No record value is returned.
+//	and as recipient, oldest first, that the policy pack's inzage question
+//	lets the requester (a parent with or without gezag, or the child) see:
+//	the same content as `schakel audit inzage --format json`. Records held
+//	back are counted, never described. No record value is returned.
 //
 // Returns a wrapper object for the known response body format(s).
 func (c *ClientWithResponses) LocalServiceInzageWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LocalServiceInzageResponse, error) {
@@ -3591,16 +3838,54 @@ func (c *ClientWithResponses) LocalServiceInzageWithBodyWithResponse(ctx context
 // LocalServiceInzageWithResponse performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Inzage lists every audit record about one child on this node, as holder
+// Inzage lists the audit records about one child on this node, as holder
 //
-//	and as recipient, oldest first: the same content as
-//	`schakel audit inzage --format json`. No record value is returned.
+//	and as recipient, oldest first, that the policy pack's inzage question
+//	lets the requester (a parent with or without gezag, or the child) see:
+//	the same content as `schakel audit inzage --format json`. Records held
+//	back are counted, never described. No record value is returned.
 func (c *ClientWithResponses) LocalServiceInzageWithResponse(ctx context.Context, body LocalServiceInzageJSONRequestBody, reqEditors ...RequestEditorFn) (*LocalServiceInzageResponse, error) {
 	rsp, err := c.LocalServiceInzage(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseLocalServiceInzageResponse(rsp)
+}
+
+// LocalServiceMarkInzageRecordWithBodyWithResponse performs a POST /v1/inzage/marks (the `LocalServiceMarkInzageRecord` operationId) request,
+// with any type of body and a specified content type.
+//
+// MarkInzageRecord lets a professional of this organisation mark one of
+//
+//	its records about a child for the inzage: released for inzage (a
+//	veiligheid record, once informing is safe), withheld from the parents
+//	(where good care demands it), or shown to the parents again. The mark
+//	is itself an audit record of the calling system.
+//
+// Returns a wrapper object for the known response body format(s).
+func (c *ClientWithResponses) LocalServiceMarkInzageRecordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LocalServiceMarkInzageRecordResponse, error) {
+	rsp, err := c.LocalServiceMarkInzageRecordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLocalServiceMarkInzageRecordResponse(rsp)
+}
+
+// LocalServiceMarkInzageRecordWithResponse performs a POST /v1/inzage/marks (the `LocalServiceMarkInzageRecord` operationId) request.
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// MarkInzageRecord lets a professional of this organisation mark one of
+//
+//	its records about a child for the inzage: released for inzage (a
+//	veiligheid record, once informing is safe), withheld from the parents
+//	(where good care demands it), or shown to the parents again. The mark
+//	is itself an audit record of the calling system.
+func (c *ClientWithResponses) LocalServiceMarkInzageRecordWithResponse(ctx context.Context, body LocalServiceMarkInzageRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*LocalServiceMarkInzageRecordResponse, error) {
+	rsp, err := c.LocalServiceMarkInzageRecord(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLocalServiceMarkInzageRecordResponse(rsp)
 }
 
 // LocalServiceListNotificationsWithResponse performs a GET /v1/notifications (the `LocalServiceListNotifications` operationId) request.
@@ -4080,6 +4365,67 @@ func ParseLocalServiceInzageResponse(rsp *http.Response) (*LocalServiceInzageRes
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest SchakelLocalV1InzageResponse
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest PermissionDenied
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest GoogleRpcStatus
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseLocalServiceMarkInzageRecordResponse parses an HTTP response from a LocalServiceMarkInzageRecordWithResponse call
+func ParseLocalServiceMarkInzageRecordResponse(rsp *http.Response) (*LocalServiceMarkInzageRecordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LocalServiceMarkInzageRecordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SchakelLocalV1MarkInzageRecordResponse
 		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

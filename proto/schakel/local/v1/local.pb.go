@@ -2509,8 +2509,14 @@ func (x *VocabularyOrgType) GetCare() bool {
 // InzageRequest names the child; the BSN is used only to compute the
 // pseudonym the audit log is keyed by.
 type InzageRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Bsn           string                 `protobuf:"bytes,1,opt,name=bsn,proto3" json:"bsn,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Bsn   string                 `protobuf:"bytes,1,opt,name=bsn,proto3" json:"bsn,omitempty"`
+	// Who asks, as established at the desk or with DigiD: "ouder" (a parent
+	// with gezag), "ouder_zonder_gezag" or "jeugdige" (the child).
+	Requester string `protobuf:"bytes,2,opt,name=requester,proto3" json:"requester,omitempty"`
+	// The child's date of birth (YYYY-MM-DD) as established at the desk; used
+	// only when this organisation's own records do not know the child.
+	BirthDate     string `protobuf:"bytes,3,opt,name=birth_date,json=birthDate,proto3" json:"birth_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2552,10 +2558,31 @@ func (x *InzageRequest) GetBsn() string {
 	return ""
 }
 
-// InzageResponse lists the decisions about the child, oldest first.
+func (x *InzageRequest) GetRequester() string {
+	if x != nil {
+		return x.Requester
+	}
+	return ""
+}
+
+func (x *InzageRequest) GetBirthDate() string {
+	if x != nil {
+		return x.BirthDate
+	}
+	return ""
+}
+
+// InzageResponse lists the decisions about the child the requester may see,
+// oldest first.
 type InzageResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Records       []*InzageRecord        `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Records []*InzageRecord        `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	// False when the requester may see no record at all; refusal says why.
+	Allowed bool `protobuf:"varint,2,opt,name=allowed,proto3" json:"allowed,omitempty"`
+	// How many records are not shown to this requester.
+	HeldBack uint32 `protobuf:"varint,3,opt,name=held_back,json=heldBack,proto3" json:"held_back,omitempty"`
+	// Why nothing is shown, in Dutch; empty when allowed.
+	Refusal       string `protobuf:"bytes,4,opt,name=refusal,proto3" json:"refusal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2597,6 +2624,127 @@ func (x *InzageResponse) GetRecords() []*InzageRecord {
 	return nil
 }
 
+func (x *InzageResponse) GetAllowed() bool {
+	if x != nil {
+		return x.Allowed
+	}
+	return false
+}
+
+func (x *InzageResponse) GetHeldBack() uint32 {
+	if x != nil {
+		return x.HeldBack
+	}
+	return 0
+}
+
+func (x *InzageResponse) GetRefusal() string {
+	if x != nil {
+		return x.Refusal
+	}
+	return ""
+}
+
+// MarkInzageRecordRequest names the child, the record (its index in this
+// node's audit log, as InzageRecord.index) and the mark:
+// "released_for_inzage", "withhold_from_parents" or "show_to_parents".
+type MarkInzageRecordRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bsn           string                 `protobuf:"bytes,1,opt,name=bsn,proto3" json:"bsn,omitempty"`
+	Index         uint64                 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	Mark          string                 `protobuf:"bytes,3,opt,name=mark,proto3" json:"mark,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkInzageRecordRequest) Reset() {
+	*x = MarkInzageRecordRequest{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkInzageRecordRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkInzageRecordRequest) ProtoMessage() {}
+
+func (x *MarkInzageRecordRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkInzageRecordRequest.ProtoReflect.Descriptor instead.
+func (*MarkInzageRecordRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *MarkInzageRecordRequest) GetBsn() string {
+	if x != nil {
+		return x.Bsn
+	}
+	return ""
+}
+
+func (x *MarkInzageRecordRequest) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *MarkInzageRecordRequest) GetMark() string {
+	if x != nil {
+		return x.Mark
+	}
+	return ""
+}
+
+// MarkInzageRecordResponse confirms the mark was recorded.
+type MarkInzageRecordResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkInzageRecordResponse) Reset() {
+	*x = MarkInzageRecordResponse{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkInzageRecordResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkInzageRecordResponse) ProtoMessage() {}
+
+func (x *MarkInzageRecordResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkInzageRecordResponse.ProtoReflect.Descriptor instead.
+func (*MarkInzageRecordResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{40}
+}
+
 // InzageRecord is one audit record as a parent may see it.
 type InzageRecord struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2629,7 +2777,7 @@ type InzageRecord struct {
 
 func (x *InzageRecord) Reset() {
 	*x = InzageRecord{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[39]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2641,7 +2789,7 @@ func (x *InzageRecord) String() string {
 func (*InzageRecord) ProtoMessage() {}
 
 func (x *InzageRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[39]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2654,7 +2802,7 @@ func (x *InzageRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InzageRecord.ProtoReflect.Descriptor instead.
 func (*InzageRecord) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{39}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *InzageRecord) GetIndex() uint64 {
@@ -2794,7 +2942,7 @@ type CreateLoginLinkRequest struct {
 
 func (x *CreateLoginLinkRequest) Reset() {
 	*x = CreateLoginLinkRequest{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[40]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2806,7 +2954,7 @@ func (x *CreateLoginLinkRequest) String() string {
 func (*CreateLoginLinkRequest) ProtoMessage() {}
 
 func (x *CreateLoginLinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[40]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2819,7 +2967,7 @@ func (x *CreateLoginLinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLoginLinkRequest.ProtoReflect.Descriptor instead.
 func (*CreateLoginLinkRequest) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{40}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *CreateLoginLinkRequest) GetUser() string {
@@ -2844,7 +2992,7 @@ type CreateLoginLinkResponse struct {
 
 func (x *CreateLoginLinkResponse) Reset() {
 	*x = CreateLoginLinkResponse{}
-	mi := &file_schakel_local_v1_local_proto_msgTypes[41]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2856,7 +3004,7 @@ func (x *CreateLoginLinkResponse) String() string {
 func (*CreateLoginLinkResponse) ProtoMessage() {}
 
 func (x *CreateLoginLinkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_schakel_local_v1_local_proto_msgTypes[41]
+	mi := &file_schakel_local_v1_local_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2869,7 +3017,7 @@ func (x *CreateLoginLinkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLoginLinkResponse.ProtoReflect.Descriptor instead.
 func (*CreateLoginLinkResponse) Descriptor() ([]byte, []int) {
-	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{41}
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CreateLoginLinkResponse) GetUser() string {
@@ -3084,11 +3232,22 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x11VocabularyOrgType\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x12\n" +
-	"\x04care\x18\x03 \x01(\bR\x04care\"'\n" +
+	"\x04care\x18\x03 \x01(\bR\x04care\"j\n" +
 	"\rInzageRequest\x12\x16\n" +
-	"\x03bsn\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\"J\n" +
+	"\x03bsn\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\x12\"\n" +
+	"\trequester\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\trequester\x12\x1d\n" +
+	"\n" +
+	"birth_date\x18\x03 \x01(\tR\tbirthDate\"\x9b\x01\n" +
 	"\x0eInzageResponse\x128\n" +
-	"\arecords\x18\x01 \x03(\v2\x1e.schakel.local.v1.InzageRecordR\arecords\"\xdf\x04\n" +
+	"\arecords\x18\x01 \x03(\v2\x1e.schakel.local.v1.InzageRecordR\arecords\x12\x18\n" +
+	"\aallowed\x18\x02 \x01(\bR\aallowed\x12\x1b\n" +
+	"\theld_back\x18\x03 \x01(\rR\bheldBack\x12\x18\n" +
+	"\arefusal\x18\x04 \x01(\tR\arefusal\"g\n" +
+	"\x17MarkInzageRecordRequest\x12\x16\n" +
+	"\x03bsn\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\x12\x1a\n" +
+	"\x05index\x18\x02 \x01(\x04B\x04\xe2A\x01\x02R\x05index\x12\x18\n" +
+	"\x04mark\x18\x03 \x01(\tB\x04\xe2A\x01\x02R\x04mark\"\x1a\n" +
+	"\x18MarkInzageRecordResponse\"\xdf\x04\n" +
 	"\fInzageRecord\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x16\n" +
@@ -3124,7 +3283,7 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x1cNOTIFICATION_STATE_DELIVERED\x10\x02\x12 \n" +
 	"\x1cNOTIFICATION_STATE_CANCELLED\x10\x03\x12\"\n" +
 	"\x1eNOTIFICATION_STATE_DEAD_LETTER\x10\x04\x12\x1e\n" +
-	"\x1aNOTIFICATION_STATE_REFUSED\x10\x052\xe7\b\n" +
+	"\x1aNOTIFICATION_STATE_REFUSED\x10\x052\xf0\t\n" +
 	"\fLocalService\x12\x80\x01\n" +
 	"\rRequestRecord\x12&.schakel.local.v1.RequestRecordRequest\x1a'.schakel.local.v1.RequestRecordResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/record-requests\x12\x87\x01\n" +
 	"\x10SendNotification\x12).schakel.local.v1.SendNotificationRequest\x1a*.schakel.local.v1.SendNotificationResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/notifications\x12\x87\x01\n" +
@@ -3134,7 +3293,8 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x0fListObligations\x12(.schakel.local.v1.ListObligationsRequest\x1a).schakel.local.v1.ListObligationsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/obligations\x12\x99\x01\n" +
 	"\x12CompleteObligation\x12+.schakel.local.v1.CompleteObligationRequest\x1a,.schakel.local.v1.CompleteObligationResponse\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/obligations/{id}:complete\x12b\n" +
 	"\x06Inzage\x12\x1f.schakel.local.v1.InzageRequest\x1a .schakel.local.v1.InzageResponse\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
-	"/v1/inzage2\x9e\x03\n" +
+	"/v1/inzage\x12\x86\x01\n" +
+	"\x10MarkInzageRecord\x12).schakel.local.v1.MarkInzageRecordRequest\x1a*.schakel.local.v1.MarkInzageRecordResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/inzage/marks2\x9e\x03\n" +
 	"\x0eConsentService\x12\x7f\n" +
 	"\x0fRegisterConsent\x12(.schakel.local.v1.RegisterConsentRequest\x1a).schakel.local.v1.RegisterConsentResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/consents\x12\x8d\x01\n" +
 	"\x0fWithdrawConsent\x12(.schakel.local.v1.WithdrawConsentRequest\x1a).schakel.local.v1.WithdrawConsentResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v1/consents/{id}:withdraw\x12{\n" +
@@ -3160,7 +3320,7 @@ func file_schakel_local_v1_local_proto_rawDescGZIP() []byte {
 }
 
 var file_schakel_local_v1_local_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_schakel_local_v1_local_proto_goTypes = []any{
 	(NotificationState)(0),             // 0: schakel.local.v1.NotificationState
 	(*RequestRecordRequest)(nil),       // 1: schakel.local.v1.RequestRecordRequest
@@ -3202,58 +3362,60 @@ var file_schakel_local_v1_local_proto_goTypes = []any{
 	(*VocabularyOrgType)(nil),          // 37: schakel.local.v1.VocabularyOrgType
 	(*InzageRequest)(nil),              // 38: schakel.local.v1.InzageRequest
 	(*InzageResponse)(nil),             // 39: schakel.local.v1.InzageResponse
-	(*InzageRecord)(nil),               // 40: schakel.local.v1.InzageRecord
-	(*CreateLoginLinkRequest)(nil),     // 41: schakel.local.v1.CreateLoginLinkRequest
-	(*CreateLoginLinkResponse)(nil),    // 42: schakel.local.v1.CreateLoginLinkResponse
-	nil,                                // 43: schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
-	(*v1.Decision)(nil),                // 44: schakel.exchange.v1.Decision
-	(*v11.Record)(nil),                 // 45: schakel.record.v1.Record
-	(*timestamppb.Timestamp)(nil),      // 46: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),            // 47: google.protobuf.Struct
+	(*MarkInzageRecordRequest)(nil),    // 40: schakel.local.v1.MarkInzageRecordRequest
+	(*MarkInzageRecordResponse)(nil),   // 41: schakel.local.v1.MarkInzageRecordResponse
+	(*InzageRecord)(nil),               // 42: schakel.local.v1.InzageRecord
+	(*CreateLoginLinkRequest)(nil),     // 43: schakel.local.v1.CreateLoginLinkRequest
+	(*CreateLoginLinkResponse)(nil),    // 44: schakel.local.v1.CreateLoginLinkResponse
+	nil,                                // 45: schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
+	(*v1.Decision)(nil),                // 46: schakel.exchange.v1.Decision
+	(*v11.Record)(nil),                 // 47: schakel.record.v1.Record
+	(*timestamppb.Timestamp)(nil),      // 48: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),            // 49: google.protobuf.Struct
 }
 var file_schakel_local_v1_local_proto_depIdxs = []int32{
 	18, // 0: schakel.local.v1.RequestRecordRequest.attested_consents:type_name -> schakel.local.v1.Consent
-	44, // 1: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	45, // 2: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
-	45, // 3: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
-	44, // 4: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
+	46, // 1: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
+	47, // 2: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	47, // 3: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
+	46, // 4: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
 	0,  // 5: schakel.local.v1.SendNotificationResponse.state:type_name -> schakel.local.v1.NotificationState
 	7,  // 6: schakel.local.v1.ListNotificationsResponse.notifications:type_name -> schakel.local.v1.OutgoingNotification
 	0,  // 7: schakel.local.v1.OutgoingNotification.state:type_name -> schakel.local.v1.NotificationState
-	46, // 8: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
-	46, // 9: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
+	48, // 8: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
+	48, // 9: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
 	10, // 10: schakel.local.v1.PullNotificationsResponse.notifications:type_name -> schakel.local.v1.ReceivedNotification
-	45, // 11: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
-	46, // 12: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
+	47, // 11: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
+	48, // 12: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
 	15, // 13: schakel.local.v1.ListObligationsResponse.obligations:type_name -> schakel.local.v1.Obligation
-	46, // 14: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
-	46, // 15: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
-	46, // 16: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
-	46, // 17: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
-	46, // 18: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
+	48, // 14: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
+	48, // 15: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
+	48, // 16: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
+	48, // 17: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
+	48, // 18: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
 	18, // 19: schakel.local.v1.RegisterConsentRequest.consent:type_name -> schakel.local.v1.Consent
 	18, // 20: schakel.local.v1.RegisterConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 21: schakel.local.v1.WithdrawConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 22: schakel.local.v1.ListConsentsResponse.consents:type_name -> schakel.local.v1.Consent
 	28, // 23: schakel.local.v1.GetPolicyStatusResponse.signers:type_name -> schakel.local.v1.PolicySigner
-	46, // 24: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
+	48, // 24: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
 	29, // 25: schakel.local.v1.GetPolicyStatusResponse.last_refused:type_name -> schakel.local.v1.PolicyRefusal
 	27, // 26: schakel.local.v1.GetPolicyStatusResponse.waiting:type_name -> schakel.local.v1.PolicyWaiting
-	46, // 27: schakel.local.v1.PolicyWaiting.since:type_name -> google.protobuf.Timestamp
-	46, // 28: schakel.local.v1.PolicyWaiting.until:type_name -> google.protobuf.Timestamp
-	46, // 29: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
+	48, // 27: schakel.local.v1.PolicyWaiting.since:type_name -> google.protobuf.Timestamp
+	48, // 28: schakel.local.v1.PolicyWaiting.until:type_name -> google.protobuf.Timestamp
+	48, // 29: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
 	32, // 30: schakel.local.v1.GetVocabularyResponse.purposes:type_name -> schakel.local.v1.VocabularyPurpose
 	33, // 31: schakel.local.v1.GetVocabularyResponse.flows:type_name -> schakel.local.v1.VocabularyFlow
 	35, // 32: schakel.local.v1.GetVocabularyResponse.roles:type_name -> schakel.local.v1.VocabularyRole
 	36, // 33: schakel.local.v1.GetVocabularyResponse.categories:type_name -> schakel.local.v1.VocabularyCategory
 	37, // 34: schakel.local.v1.GetVocabularyResponse.org_types:type_name -> schakel.local.v1.VocabularyOrgType
-	43, // 35: schakel.local.v1.GetVocabularyResponse.reason_texts:type_name -> schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
+	45, // 35: schakel.local.v1.GetVocabularyResponse.reason_texts:type_name -> schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
 	34, // 36: schakel.local.v1.VocabularyFlow.holder:type_name -> schakel.local.v1.VocabularySide
 	34, // 37: schakel.local.v1.VocabularyFlow.recipient:type_name -> schakel.local.v1.VocabularySide
-	47, // 38: schakel.local.v1.VocabularyFlow.conditions:type_name -> google.protobuf.Struct
-	40, // 39: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
-	46, // 40: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
-	46, // 41: schakel.local.v1.CreateLoginLinkResponse.expires_at:type_name -> google.protobuf.Timestamp
+	49, // 38: schakel.local.v1.VocabularyFlow.conditions:type_name -> google.protobuf.Struct
+	42, // 39: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
+	48, // 40: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
+	48, // 41: schakel.local.v1.CreateLoginLinkResponse.expires_at:type_name -> google.protobuf.Timestamp
 	1,  // 42: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
 	3,  // 43: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
 	5,  // 44: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
@@ -3262,28 +3424,30 @@ var file_schakel_local_v1_local_proto_depIdxs = []int32{
 	13, // 47: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
 	16, // 48: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
 	38, // 49: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
-	19, // 50: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
-	21, // 51: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
-	23, // 52: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
-	25, // 53: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
-	30, // 54: schakel.local.v1.PolicyService.GetVocabulary:input_type -> schakel.local.v1.GetVocabularyRequest
-	41, // 55: schakel.local.v1.ConsoleService.CreateLoginLink:input_type -> schakel.local.v1.CreateLoginLinkRequest
-	2,  // 56: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
-	4,  // 57: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
-	6,  // 58: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
-	9,  // 59: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
-	12, // 60: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
-	14, // 61: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
-	17, // 62: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
-	39, // 63: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
-	20, // 64: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
-	22, // 65: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
-	24, // 66: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
-	26, // 67: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
-	31, // 68: schakel.local.v1.PolicyService.GetVocabulary:output_type -> schakel.local.v1.GetVocabularyResponse
-	42, // 69: schakel.local.v1.ConsoleService.CreateLoginLink:output_type -> schakel.local.v1.CreateLoginLinkResponse
-	56, // [56:70] is the sub-list for method output_type
-	42, // [42:56] is the sub-list for method input_type
+	40, // 50: schakel.local.v1.LocalService.MarkInzageRecord:input_type -> schakel.local.v1.MarkInzageRecordRequest
+	19, // 51: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
+	21, // 52: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
+	23, // 53: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
+	25, // 54: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
+	30, // 55: schakel.local.v1.PolicyService.GetVocabulary:input_type -> schakel.local.v1.GetVocabularyRequest
+	43, // 56: schakel.local.v1.ConsoleService.CreateLoginLink:input_type -> schakel.local.v1.CreateLoginLinkRequest
+	2,  // 57: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
+	4,  // 58: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
+	6,  // 59: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
+	9,  // 60: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
+	12, // 61: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
+	14, // 62: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
+	17, // 63: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
+	39, // 64: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
+	41, // 65: schakel.local.v1.LocalService.MarkInzageRecord:output_type -> schakel.local.v1.MarkInzageRecordResponse
+	20, // 66: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
+	22, // 67: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
+	24, // 68: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
+	26, // 69: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
+	31, // 70: schakel.local.v1.PolicyService.GetVocabulary:output_type -> schakel.local.v1.GetVocabularyResponse
+	44, // 71: schakel.local.v1.ConsoleService.CreateLoginLink:output_type -> schakel.local.v1.CreateLoginLinkResponse
+	57, // [57:72] is the sub-list for method output_type
+	42, // [42:57] is the sub-list for method input_type
 	42, // [42:42] is the sub-list for extension type_name
 	42, // [42:42] is the sub-list for extension extendee
 	0,  // [0:42] is the sub-list for field type_name
@@ -3300,7 +3464,7 @@ func file_schakel_local_v1_local_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_schakel_local_v1_local_proto_rawDesc), len(file_schakel_local_v1_local_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   43,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   4,
 		},

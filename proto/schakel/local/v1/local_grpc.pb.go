@@ -31,6 +31,7 @@ const (
 	LocalService_ListObligations_FullMethodName    = "/schakel.local.v1.LocalService/ListObligations"
 	LocalService_CompleteObligation_FullMethodName = "/schakel.local.v1.LocalService/CompleteObligation"
 	LocalService_Inzage_FullMethodName             = "/schakel.local.v1.LocalService/Inzage"
+	LocalService_MarkInzageRecord_FullMethodName   = "/schakel.local.v1.LocalService/MarkInzageRecord"
 )
 
 // LocalServiceClient is the client API for LocalService service.
@@ -55,10 +56,18 @@ type LocalServiceClient interface {
 	ListObligations(ctx context.Context, in *ListObligationsRequest, opts ...grpc.CallOption) (*ListObligationsResponse, error)
 	// CompleteObligation ticks an obligation off.
 	CompleteObligation(ctx context.Context, in *CompleteObligationRequest, opts ...grpc.CallOption) (*CompleteObligationResponse, error)
-	// Inzage lists every audit record about one child on this node, as holder
-	// and as recipient, oldest first: the same content as
-	// `schakel audit inzage --format json`. No record value is returned.
+	// Inzage lists the audit records about one child on this node, as holder
+	// and as recipient, oldest first, that the policy pack's inzage question
+	// lets the requester (a parent with or without gezag, or the child) see:
+	// the same content as `schakel audit inzage --format json`. Records held
+	// back are counted, never described. No record value is returned.
 	Inzage(ctx context.Context, in *InzageRequest, opts ...grpc.CallOption) (*InzageResponse, error)
+	// MarkInzageRecord lets a professional of this organisation mark one of
+	// its records about a child for the inzage: released for inzage (a
+	// veiligheid record, once informing is safe), withheld from the parents
+	// (where good care demands it), or shown to the parents again. The mark
+	// is itself an audit record of the calling system.
+	MarkInzageRecord(ctx context.Context, in *MarkInzageRecordRequest, opts ...grpc.CallOption) (*MarkInzageRecordResponse, error)
 }
 
 type localServiceClient struct {
@@ -149,6 +158,16 @@ func (c *localServiceClient) Inzage(ctx context.Context, in *InzageRequest, opts
 	return out, nil
 }
 
+func (c *localServiceClient) MarkInzageRecord(ctx context.Context, in *MarkInzageRecordRequest, opts ...grpc.CallOption) (*MarkInzageRecordResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MarkInzageRecordResponse)
+	err := c.cc.Invoke(ctx, LocalService_MarkInzageRecord_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LocalServiceServer is the server API for LocalService service.
 // All implementations must embed UnimplementedLocalServiceServer
 // for forward compatibility.
@@ -171,10 +190,18 @@ type LocalServiceServer interface {
 	ListObligations(context.Context, *ListObligationsRequest) (*ListObligationsResponse, error)
 	// CompleteObligation ticks an obligation off.
 	CompleteObligation(context.Context, *CompleteObligationRequest) (*CompleteObligationResponse, error)
-	// Inzage lists every audit record about one child on this node, as holder
-	// and as recipient, oldest first: the same content as
-	// `schakel audit inzage --format json`. No record value is returned.
+	// Inzage lists the audit records about one child on this node, as holder
+	// and as recipient, oldest first, that the policy pack's inzage question
+	// lets the requester (a parent with or without gezag, or the child) see:
+	// the same content as `schakel audit inzage --format json`. Records held
+	// back are counted, never described. No record value is returned.
 	Inzage(context.Context, *InzageRequest) (*InzageResponse, error)
+	// MarkInzageRecord lets a professional of this organisation mark one of
+	// its records about a child for the inzage: released for inzage (a
+	// veiligheid record, once informing is safe), withheld from the parents
+	// (where good care demands it), or shown to the parents again. The mark
+	// is itself an audit record of the calling system.
+	MarkInzageRecord(context.Context, *MarkInzageRecordRequest) (*MarkInzageRecordResponse, error)
 	mustEmbedUnimplementedLocalServiceServer()
 }
 
@@ -208,6 +235,9 @@ func (UnimplementedLocalServiceServer) CompleteObligation(context.Context, *Comp
 }
 func (UnimplementedLocalServiceServer) Inzage(context.Context, *InzageRequest) (*InzageResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Inzage not implemented")
+}
+func (UnimplementedLocalServiceServer) MarkInzageRecord(context.Context, *MarkInzageRecordRequest) (*MarkInzageRecordResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MarkInzageRecord not implemented")
 }
 func (UnimplementedLocalServiceServer) mustEmbedUnimplementedLocalServiceServer() {}
 func (UnimplementedLocalServiceServer) testEmbeddedByValue()                      {}
@@ -374,6 +404,24 @@ func _LocalService_Inzage_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LocalService_MarkInzageRecord_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MarkInzageRecordRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LocalServiceServer).MarkInzageRecord(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LocalService_MarkInzageRecord_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LocalServiceServer).MarkInzageRecord(ctx, req.(*MarkInzageRecordRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LocalService_ServiceDesc is the grpc.ServiceDesc for LocalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -412,6 +460,10 @@ var LocalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Inzage",
 			Handler:    _LocalService_Inzage_Handler,
+		},
+		{
+			MethodName: "MarkInzageRecord",
+			Handler:    _LocalService_MarkInzageRecord_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
