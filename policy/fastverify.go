@@ -32,6 +32,14 @@ func (s FastPathStatus) Path() string {
 	return "rego"
 }
 
+// WithoutFastPath returns an engine of the same pack that decides every
+// release with the Rego (for comparison, e.g. in `make bench`).
+func (e *Engine) WithoutFastPath() *Engine {
+	c := *e
+	c.fast, c.fastStatus = nil, FastPathStatus{Reason: "switched off"}
+	return &c
+}
+
 // FastPath reports which path the engine decides releases with.
 func (e *Engine) FastPath() FastPathStatus { return e.fastStatus }
 

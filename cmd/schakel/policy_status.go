@@ -121,6 +121,12 @@ func printPolicyStatus(s stdio, st *localv1.GetPolicyStatusResponse, from string
 		fmt.Fprintf(w, "threshold:     %d of %d required\n", len(st.GetSigners()), st.GetThreshold())
 	}
 	fmt.Fprintf(w, "loaded at:     %s\n", st.GetLoadedAt().AsTime().Format(time.RFC3339))
+	switch st.GetDecisionPath() {
+	case "fast":
+		fmt.Fprintf(w, "decisions:     fast path (agreed with the pack's Rego when loaded)\n")
+	case "rego":
+		fmt.Fprintf(w, "decisions:     Rego only (%s)\n", st.GetDecisionPathReason())
+	}
 	if r := st.GetLastRefused(); r != nil {
 		fmt.Fprintf(w, "last refused:  %s  %s (%s)\n", r.GetAt().AsTime().Format(time.RFC3339), orNone(r.GetRevision()), r.GetCase())
 		fmt.Fprintf(w, "  reason:      %s\n", r.GetReason())

@@ -1650,8 +1650,13 @@ type GetPolicyStatusResponse struct {
 	LastRefused *PolicyRefusal `protobuf:"bytes,6,opt,name=last_refused,json=lastRefused,proto3" json:"last_refused,omitempty"`
 	// True when last_refused came after the active pack was loaded.
 	RefusedSinceLoad bool `protobuf:"varint,7,opt,name=refused_since_load,json=refusedSinceLoad,proto3" json:"refused_since_load,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// How releases are decided: "fast" (the fast path, checked against the
+	// pack's Rego when the pack was loaded) or "rego" (the Rego alone).
+	DecisionPath string `protobuf:"bytes,8,opt,name=decision_path,json=decisionPath,proto3" json:"decision_path,omitempty"`
+	// Why the Rego decides alone, when decision_path is "rego".
+	DecisionPathReason string `protobuf:"bytes,9,opt,name=decision_path_reason,json=decisionPathReason,proto3" json:"decision_path_reason,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *GetPolicyStatusResponse) Reset() {
@@ -1731,6 +1736,20 @@ func (x *GetPolicyStatusResponse) GetRefusedSinceLoad() bool {
 		return x.RefusedSinceLoad
 	}
 	return false
+}
+
+func (x *GetPolicyStatusResponse) GetDecisionPath() string {
+	if x != nil {
+		return x.DecisionPath
+	}
+	return ""
+}
+
+func (x *GetPolicyStatusResponse) GetDecisionPathReason() string {
+	if x != nil {
+		return x.DecisionPathReason
+	}
+	return ""
 }
 
 // PolicySigner is a trusted key that signed the active pack.
@@ -2916,7 +2935,7 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x03bsn\x18\x01 \x01(\tR\x03bsn\"M\n" +
 	"\x14ListConsentsResponse\x125\n" +
 	"\bconsents\x18\x01 \x03(\v2\x19.schakel.local.v1.ConsentR\bconsents\"\x18\n" +
-	"\x16GetPolicyStatusRequest\"\xd0\x02\n" +
+	"\x16GetPolicyStatusRequest\"\xa7\x03\n" +
 	"\x17GetPolicyStatusResponse\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\tR\brevision\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x128\n" +
@@ -2924,7 +2943,9 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\tthreshold\x18\x04 \x01(\x05R\tthreshold\x127\n" +
 	"\tloaded_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bloadedAt\x12B\n" +
 	"\flast_refused\x18\x06 \x01(\v2\x1f.schakel.local.v1.PolicyRefusalR\vlastRefused\x12,\n" +
-	"\x12refused_since_load\x18\a \x01(\bR\x10refusedSinceLoad\"D\n" +
+	"\x12refused_since_load\x18\a \x01(\bR\x10refusedSinceLoad\x12#\n" +
+	"\rdecision_path\x18\b \x01(\tR\fdecisionPath\x120\n" +
+	"\x14decision_path_reason\x18\t \x01(\tR\x12decisionPathReason\"D\n" +
 	"\fPolicySigner\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vfingerprint\x18\x02 \x01(\tR\vfingerprint\"\x83\x01\n" +
