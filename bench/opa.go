@@ -46,19 +46,19 @@ func decisionInput() policy.Input {
 }
 
 type decisionResult struct {
-	Pack            string  `json:"pack"`
-	Samples         int     `json:"samples"`
-	EmbeddedP50us   float64 `json:"embedded_p50_us"`
-	EmbeddedP99us   float64 `json:"embedded_p99_us"`
-	OPAHTTPP50us    float64 `json:"opa_http_p50_us"`
-	OPAHTTPP99us    float64 `json:"opa_http_p99_us"`
-	OPAHTTPOverEmb  float64 `json:"opa_http_over_embedded"`
-	SameDecision    bool    `json:"same_decision"`
+	Pack           string  `json:"pack"`
+	Samples        int     `json:"samples"`
+	EmbeddedP50us  float64 `json:"embedded_p50_us"`
+	EmbeddedP99us  float64 `json:"embedded_p99_us"`
+	OPAHTTPP50us   float64 `json:"opa_http_p50_us"`
+	OPAHTTPP99us   float64 `json:"opa_http_p99_us"`
+	OPAHTTPOverEmb float64 `json:"opa_http_over_embedded"`
+	SameDecision   bool    `json:"same_decision"`
 	// Path is how the embedded engine decides (policy.FastPathStatus.Path):
 	// "fast" when the fast path agreed with the Rego at load; RegoP50us is
 	// the same precheck and decision with the Rego alone, for comparison.
-	Path      string  `json:"path"`
-	RegoP50us float64 `json:"rego_p50_us"`
+	Path            string  `json:"path"`
+	RegoP50us       float64 `json:"rego_p50_us"`
 	OPAVersionNotes string  `json:"opa,omitempty"`
 }
 
