@@ -80,6 +80,10 @@ type Engine struct {
 	// starts); and the result kept as an AST term, converted to a Decision
 	// without an intermediate Go map.
 	opts []rego.EvalOption
+	// fast decides releases and prechecks when it agreed with the Rego at
+	// load (fast.go, fastverify.go); nil: the Rego decides.
+	fast       *fastPath
+	fastStatus FastPathStatus
 }
 
 // NewEngine prepares the decision query for the pack and evaluates sample
@@ -118,6 +122,7 @@ func NewEngine(p *Pack) (*Engine, error) {
 		rego.EvalExternalCancel(topdown.NewCancel()),
 		rego.EvalGenerateJSON(keepTerm),
 	}}
+	e.setupFast()
 	for i, in := range sampleInputs() {
 		d, err := e.Decide(ctx, in)
 		if err == nil {
@@ -212,9 +217,15 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	if err := checkInput(ctx, in); err != nil {
 		return Decision{}, err
 	}
-	d, err := e.eval(ctx, e.query, Query, in)
-	if err != nil {
-		return Decision{}, err
+	d, ok := Decision{}, false
+	if e.fast != nil {
+		d, ok = e.fast.decide(&in, false)
+	}
+	if !ok {
+		var err error
+		if d, err = e.eval(ctx, e.query, Query, in); err != nil {
+			return Decision{}, err
+		}
 	}
 	if err := checkDecision(in, d); err != nil {
 		return Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, err)
@@ -238,10 +249,17 @@ func (e *Engine) Precheck(ctx context.Context, in Input) (Decision, error) {
 		return Decision{}, err
 	}
 	in.Subject, in.Consents = Subject{}, nil
-	d, err := e.eval(ctx, e.precheck, PrecheckQuery, in)
-	if err != nil {
-		return Decision{}, err
+	d, ok := Decision{}, false
+	if e.fast != nil {
+		d, ok = e.fast.decide(&in, true)
 	}
+	if !ok {
+		var err error
+		if d, err = e.eval(ctx, e.precheck, PrecheckQuery, in); err != nil {
+			return Decision{}, err
+		}
+	}
+	var err error
 	switch {
 	case len(d.Categories) > 0:
 		err = errors.New("precheck: releases categories")

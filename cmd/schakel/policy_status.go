@@ -125,6 +125,12 @@ func printPolicyStatus(s stdio, st *localv1.GetPolicyStatusResponse, from string
 		fmt.Fprintf(w, "wacht op:          een nieuw archief en handtekeningen die nog niet bij elkaar horen (%s), sinds %s; het actieve pakket beslist, tot uiterlijk %s niets wordt geweigerd\n",
 			wt.GetCase(), wt.GetSince().AsTime().Format(time.RFC3339), wt.GetUntil().AsTime().Format(time.RFC3339))
 	}
+	switch st.GetDecisionPath() {
+	case "fast":
+		fmt.Fprintf(w, "beslissingen:      snel pad (gelijk aan de Rego van het pakket bij het laden)\n")
+	case "rego":
+		fmt.Fprintf(w, "beslissingen:      alleen Rego (%s)\n", st.GetDecisionPathReason())
+	}
 	if r := st.GetLastRefused(); r != nil {
 		fmt.Fprintf(w, "laatst geweigerd:  %s  %s (%s)\n", r.GetAt().AsTime().Format(time.RFC3339), orNone(r.GetRevision()), r.GetCase())
 		fmt.Fprintf(w, "  reden:           %s\n", r.GetReason())

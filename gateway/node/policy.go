@@ -475,6 +475,9 @@ type Status struct {
 	// same one with signatures or keys that no longer pass) was refused and
 	// the active pack is the last good one.
 	RefusedSinceLoad bool `json:"refused_since_load"`
+	// DecisionPath says how the active pack decides releases: with the fast
+	// path (checked against its Rego at load) or with the Rego alone.
+	DecisionPath policy.FastPathStatus `json:"decision_path"`
 }
 
 // Status returns the policy status.
@@ -485,7 +488,7 @@ func (p *Policy) Status() Status {
 		threshold = 0
 	}
 	st := Status{Revision: ap.revision, Source: ap.source, Signers: ap.signers, Threshold: threshold,
-		LoadedAt: ap.loadedAt, LastRefused: p.refused.Load(), Waiting: p.waiting.Load()}
+		LoadedAt: ap.loadedAt, LastRefused: p.refused.Load(), Waiting: p.waiting.Load(), DecisionPath: ap.engine.FastPath()}
 	if st.Signers == nil {
 		st.Signers = []SignerInfo{}
 	}
@@ -546,6 +549,7 @@ func StatusProto(st Status) *localv1.GetPolicyStatusResponse {
 	out := &localv1.GetPolicyStatusResponse{
 		Revision: st.Revision, Source: st.Source, Threshold: int32(st.Threshold),
 		LoadedAt: timestamppb.New(st.LoadedAt), RefusedSinceLoad: st.RefusedSinceLoad,
+		DecisionPath: st.DecisionPath.Path(), DecisionPathReason: st.DecisionPath.Reason,
 	}
 	for _, s := range st.Signers {
 		out.Signers = append(out.Signers, &localv1.PolicySigner{Name: s.Name, Fingerprint: s.Fingerprint})

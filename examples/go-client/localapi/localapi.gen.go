@@ -191,6 +191,13 @@ type SchakelLocalV1CreateLoginLinkResponse struct {
 
 // SchakelLocalV1GetPolicyStatusResponse GetPolicyStatusResponse describes the active and the last refused pack.
 type SchakelLocalV1GetPolicyStatusResponse struct {
+	// DecisionPath How releases are decided: "fast" (the fast path, checked against the
+	//  pack's Rego when the pack was loaded) or "rego" (the Rego alone).
+	DecisionPath *string `json:"decision_path,omitempty"`
+
+	// DecisionPathReason Why the Rego decides alone, when decision_path is "rego".
+	DecisionPathReason *string `json:"decision_path_reason,omitempty"`
+
 	// LastRefused The last pack the node refused to load, at start-up or reload.
 	LastRefused *SchakelLocalV1PolicyRefusal `json:"last_refused,omitempty"`
 	LoadedAt    *time.Time                   `json:"loaded_at,omitempty"`

@@ -1667,9 +1667,14 @@ type GetPolicyStatusResponse struct {
 	RefusedSinceLoad bool `protobuf:"varint,7,opt,name=refused_since_load,json=refusedSinceLoad,proto3" json:"refused_since_load,omitempty"`
 	// Set while the node waits for a newly copied archive and its signature
 	// files to verify together (policy.reload_wait); not a refusal.
-	Waiting       *PolicyWaiting `protobuf:"bytes,8,opt,name=waiting,proto3" json:"waiting,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Waiting *PolicyWaiting `protobuf:"bytes,8,opt,name=waiting,proto3" json:"waiting,omitempty"`
+	// How releases are decided: "fast" (the fast path, checked against the
+	// pack's Rego when the pack was loaded) or "rego" (the Rego alone).
+	DecisionPath string `protobuf:"bytes,9,opt,name=decision_path,json=decisionPath,proto3" json:"decision_path,omitempty"`
+	// Why the Rego decides alone, when decision_path is "rego".
+	DecisionPathReason string `protobuf:"bytes,10,opt,name=decision_path_reason,json=decisionPathReason,proto3" json:"decision_path_reason,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *GetPolicyStatusResponse) Reset() {
@@ -1756,6 +1761,20 @@ func (x *GetPolicyStatusResponse) GetWaiting() *PolicyWaiting {
 		return x.Waiting
 	}
 	return nil
+}
+
+func (x *GetPolicyStatusResponse) GetDecisionPath() string {
+	if x != nil {
+		return x.DecisionPath
+	}
+	return ""
+}
+
+func (x *GetPolicyStatusResponse) GetDecisionPathReason() string {
+	if x != nil {
+		return x.DecisionPathReason
+	}
+	return ""
 }
 
 // PolicyWaiting is a copy of policy files in progress: the archive and the
@@ -3164,7 +3183,7 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x03bsn\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x03bsn\"M\n" +
 	"\x14ListConsentsResponse\x125\n" +
 	"\bconsents\x18\x01 \x03(\v2\x19.schakel.local.v1.ConsentR\bconsents\"\x18\n" +
-	"\x16GetPolicyStatusRequest\"\x8b\x03\n" +
+	"\x16GetPolicyStatusRequest\"\xe2\x03\n" +
 	"\x17GetPolicyStatusResponse\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\tR\brevision\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x128\n" +
@@ -3173,7 +3192,10 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\tloaded_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bloadedAt\x12B\n" +
 	"\flast_refused\x18\x06 \x01(\v2\x1f.schakel.local.v1.PolicyRefusalR\vlastRefused\x12,\n" +
 	"\x12refused_since_load\x18\a \x01(\bR\x10refusedSinceLoad\x129\n" +
-	"\awaiting\x18\b \x01(\v2\x1f.schakel.local.v1.PolicyWaitingR\awaiting\"\xa3\x01\n" +
+	"\awaiting\x18\b \x01(\v2\x1f.schakel.local.v1.PolicyWaitingR\awaiting\x12#\n" +
+	"\rdecision_path\x18\t \x01(\tR\fdecisionPath\x120\n" +
+	"\x14decision_path_reason\x18\n" +
+	" \x01(\tR\x12decisionPathReason\"\xa3\x01\n" +
 	"\rPolicyWaiting\x120\n" +
 	"\x05since\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x120\n" +
 	"\x05until\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\x12\x12\n" +
