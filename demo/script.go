@@ -184,6 +184,7 @@ func script(ctx context.Context, w *world) error {
 	for _, o := range obs.GetObligations() {
 		fmt.Printf("  open: %-24s flow %-3s decision %s\n", o.GetKind(), o.GetFlow(), o.GetDecisionId())
 	}
+	w.lotteBSN, w.lotteName = lotte.BSN, lotte.Name
 	w.inzageBSN = tina.BSN
 	w.inzageName = tina.Name
 	w.cancelledBSN, w.cancelledName = daan.BSN, daan.Name
@@ -399,11 +400,14 @@ func (w *world) afterStop() error {
 		}
 	}
 	if w.inzageBSN != "" {
-		section(fmt.Sprintf("9. Inzage: wat weet %s over %s?", w.node("school").name, w.inzageName))
+		section(fmt.Sprintf("9. Inzage voor een ouder met gezag: wat weet %s over %s? (de vragen van de gezinsvoogd worden niet getoond)", w.node("school").name, w.inzageName))
 		out, err := inzageCmd(w.bin, w.node("school").config, w.inzageBSN).CombinedOutput()
 		fmt.Println(indent(string(out)))
 		if err != nil {
 			return fmt.Errorf("audit inzage: %v", err)
+		}
+		if !strings.Contains(string(out), "niet getoond") {
+			return fmt.Errorf("the parent's inzage about %s does not hold back the gezinsvoogd's requests", w.inzageName)
 		}
 	}
 	if w.cancelledBSN != "" {
@@ -423,6 +427,22 @@ func (w *world) afterStop() error {
 		}
 		if !strings.Contains(string(out), "SUBJECT_UNKNOWN") && !strings.Contains(string(out), "niet kent") {
 			return fmt.Errorf("the inzage for the unknown child does not show the refusal")
+		}
+	}
+	if w.lotteBSN != "" {
+		section(fmt.Sprintf("12. Inzage: een ouder van %s (17) krijgt geen inzage; %s zelf wel", w.lotteName, w.lotteName))
+		out, err := inzageAs(w.bin, w.node("school").config, w.lotteBSN, "ouder").CombinedOutput()
+		fmt.Println(indent(string(out)))
+		if err != nil {
+			return fmt.Errorf("audit inzage: %v", err)
+		}
+		if !strings.Contains(string(out), "geen inzage") {
+			return fmt.Errorf("a parent of 17-year-old %s got inzage", w.lotteName)
+		}
+		out, err = inzageAs(w.bin, w.node("school").config, w.lotteBSN, "jeugdige").CombinedOutput()
+		fmt.Println(indent(string(out)))
+		if err != nil {
+			return fmt.Errorf("audit inzage: %v", err)
 		}
 	}
 	return checkNoBSNInLogs(w)
@@ -471,7 +491,11 @@ func orDash(s string) string {
 // inzageCmd is `schakel audit inzage` as a desk professional runs it for a
 // parent with gezag: the child's date of birth from the demo's fixture (a
 // child the school does not know: one stated at the desk).
-func inzageCmd(bin, config, bsn string) *exec.Cmd {
+func inzageCmd(bin, config, bsn string) *exec.Cmd { return inzageAs(bin, config, bsn, "ouder") }
+
+// inzageAs is inzageCmd for another requester (ouder, ouder_zonder_gezag,
+// jeugdige).
+func inzageAs(bin, config, bsn, requester string) *exec.Cmd {
 	birth := "2013-05-01"
 	kids, _ := source.Children(source.DefaultFixture)
 	for _, k := range kids {
@@ -479,5 +503,5 @@ func inzageCmd(bin, config, bsn string) *exec.Cmd {
 			birth = k.BirthDate.Format(time.DateOnly)
 		}
 	}
-	return exec.Command(bin, "audit", "inzage", "--config", config, "--bsn", bsn, "--requester", "ouder", "--birth-date", birth)
+	return exec.Command(bin, "audit", "inzage", "--config", config, "--bsn", bsn, "--requester", requester, "--birth-date", birth)
 }

@@ -44,6 +44,7 @@ type world struct {
 	noCaseReference              bool               // the next request states no case reference
 	caseRef                      string             // the case reference the next request states ("": the default)
 	inzageBSN, inzageName        string
+	lotteBSN, lotteName          string // 17: her parents get no inzage, she does
 	cancelledBSN, cancelledName  string // the child whose notification was cancelled
 	revision, release            string // the signed pack's revision and archive
 	showRevision                 bool   // print the policy revision of each decision

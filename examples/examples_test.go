@@ -27,17 +27,20 @@ import (
 // record as a gRPC client.
 func TestExamples(t *testing.T) {
 	f := testnode.New(t)
-	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, nil)
-	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, nil)
+	// Bas's basisschool; both his parents have gezag and both consented.
+	school := f.Start(testnode.Basisschool, []testnode.Org{testnode.Zorg}, nil)
+	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.Basisschool}, nil)
 	ctx := context.Background()
 	bas := testnode.Child(t, "Bas")
-	if _, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-		Bsn: bas.BSN, GivenBy: "ouder", RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
-		Categories: []string{"identificatie", "verzuim"}, GivenAt: timestamppb.New(time.Now().Add(-time.Hour)),
-	}}); err != nil {
-		t.Fatal(err)
+	for _, giver := range []string{"moeder-bas", "vader-bas"} {
+		if _, err := school.Consent.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
+			Bsn: bas.BSN, GivenBy: "ouder", Giver: giver, RecipientOin: testnode.Zorg.OIN, Purpose: "afstemming_hulp_onderwijs",
+			Categories: []string{"identificatie", "verzuim"}, GivenAt: timestamppb.New(time.Now().Add(-time.Hour)),
+		}}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	want, err := zorg.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs",
+	want, err := zorg.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{HolderOin: testnode.Basisschool.OIN, Purpose: "afstemming_hulp_onderwijs",
 		Bsn: bas.BSN, Categories: []string{"identificatie", "verzuim", "opp"}, Role: "jeugdhulpverlener", Relation: true})
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +56,7 @@ func TestExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := append(os.Environ(), "SCHAKEL_URL=https://"+zorg.Node.LocalAddr, "SCHAKEL_CERT="+certPath, "SCHAKEL_KEY="+keyPath,
-		"SCHAKEL_CA="+caPath, "HOLDER_OIN="+testnode.School.OIN, "BSN="+bas.BSN)
+		"SCHAKEL_CA="+caPath, "HOLDER_OIN="+testnode.Basisschool.OIN, "BSN="+bas.BSN)
 	run := func(t *testing.T, env []string, name string, args ...string) (string, string, error) {
 		t.Helper()
 		cmd := exec.Command(name, args...)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Jeugdzorg Twente's dossier system asks the school, through its own
+# Jeugdzorg Twente's dossier system asks Bas's basisschool (OBS De Esch), through its own
 # Schakel node, for a child's record: JSON over HTTPS on the node's local
 # listener, with the organisation's local client certificate.
 #
@@ -9,7 +9,7 @@
 #   SCHAKEL_CERT  client certificate (PEM)     (demo/run/zorg/client/<OIN>.pem)
 #   SCHAKEL_KEY   its key                      (demo/run/zorg/client/<OIN>.key)
 #   SCHAKEL_CA    CA of the node's certificate (demo/run/federation-ca/ca.pem)
-#   HOLDER_OIN    the school's OIN; BSN the child's BSN
+#   HOLDER_OIN    the basisschool's OIN; BSN the child's BSN
 set -eu
 DEMO=${DEMO:-demo/run}
 OIN=00000001000000000002
@@ -17,7 +17,7 @@ SCHAKEL_URL=${SCHAKEL_URL:-https://127.0.0.1:18112}
 SCHAKEL_CERT=${SCHAKEL_CERT:-$DEMO/zorg/client/$OIN.pem}
 SCHAKEL_KEY=${SCHAKEL_KEY:-$DEMO/zorg/client/$OIN.key}
 SCHAKEL_CA=${SCHAKEL_CA:-$DEMO/federation-ca/ca.pem}
-HOLDER_OIN=${HOLDER_OIN:-00000001000000000001}
+HOLDER_OIN=${HOLDER_OIN:-00000001000000000004}
 BSN=${BSN:-999990196}
 
 # What may this node ask for? The active pack's vocabulary (purposes,
@@ -26,7 +26,7 @@ curl --fail-with-body --silent --show-error \
   --cert "$SCHAKEL_CERT" --key "$SCHAKEL_KEY" --cacert "$SCHAKEL_CA" \
   "$SCHAKEL_URL/v1/vocabulary" >/dev/null
 
-# Ask the school for Bas's record for flow A1 (the decision and, when
+# Ask the basisschool for Bas's record for flow A1 (the decision and, when
 # allowed, the released categories only).
 curl --fail-with-body --silent --show-error \
   --cert "$SCHAKEL_CERT" --key "$SCHAKEL_KEY" --cacert "$SCHAKEL_CA" \

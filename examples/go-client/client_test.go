@@ -52,8 +52,10 @@ func reason(st *localapi.GoogleRpcStatus) (string, string) {
 // decisions; a request without holder_oin is a 400 that names the field.
 func TestGeneratedClient(t *testing.T) {
 	f := testnode.New(t)
-	school := f.Start(testnode.School, []testnode.Org{testnode.Zorg}, nil)
-	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.School}, nil)
+	// OBS De Esch, the basisschool of Sara and Bas; both children's parents
+	// have gezag, so A1 needs both parents' consent.
+	school := f.Start(testnode.Basisschool, []testnode.Org{testnode.Zorg}, nil)
+	zorg := f.Start(testnode.Zorg, []testnode.Org{testnode.Basisschool}, nil)
 	sc, zc := client(t, f, school), client(t, f, zorg)
 	ctx := context.Background()
 	sara, bas := testnode.Child(t, "Sara"), testnode.Child(t, "Bas")
@@ -62,7 +64,7 @@ func TestGeneratedClient(t *testing.T) {
 	a1 := func(bsn string, cats []string, attested ...localapi.SchakelLocalV1Consent) *localapi.SchakelLocalV1RequestRecordResponse {
 		t.Helper()
 		body := localapi.LocalServiceRequestRecordJSONRequestBody{
-			HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bsn, Categories: cats,
+			HolderOin: testnode.Basisschool.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: bsn, Categories: cats,
 			Role: ptr("jeugdhulpverlener"), Relation: ptr(true), Professional: ptr("medewerker-4711"),
 		}
 		if len(attested) > 0 {
@@ -81,38 +83,45 @@ func TestGeneratedClient(t *testing.T) {
 		return r.Decision.Allow != nil && *r.Decision.Allow
 	}
 
-	// A1 on a consent Jeugdzorg attests (the school holds none for Sara).
-	if r := a1(sara.BSN, []string{"observaties"}); allowed(r) {
+	// A1 on the consents Jeugdzorg attests (the school holds none for Sara):
+	// both parents', each naming the school asked (holder_oin).
+	if r := a1(sara.BSN, []string{"identificatie"}); allowed(r) {
 		t.Fatalf("A1 without any consent was released: %s", *r.Decision.DecisionId)
 	}
-	r := a1(sara.BSN, []string{"observaties"}, localapi.SchakelLocalV1Consent{
-		Bsn: sara.BSN, GivenBy: "ouder", Giver: ptr("ouder-sara-1"), RecipientOin: testnode.Zorg.OIN,
-		Purpose: "afstemming_hulp_onderwijs", Categories: []string{"observaties"}, GivenAt: &hourAgo,
-	})
-	if !allowed(r) || r.Record == nil || r.Record.Observaties == nil || r.ReceiptIndex == nil {
+	attested := func(giver string) localapi.SchakelLocalV1Consent {
+		return localapi.SchakelLocalV1Consent{
+			Bsn: sara.BSN, GivenBy: "ouder", Giver: ptr(giver), RecipientOin: testnode.Zorg.OIN, HolderOin: ptr(testnode.Basisschool.OIN),
+			Purpose: "afstemming_hulp_onderwijs", Categories: []string{"identificatie"}, GivenAt: &hourAgo,
+		}
+	}
+	r := a1(sara.BSN, []string{"identificatie"}, attested("ouder-sara-1"), attested("ouder-sara-2"))
+	if !allowed(r) || r.Record == nil || r.Record.Identificatie == nil || r.ReceiptIndex == nil {
 		t.Fatalf("A1 on the attested consent: allow %v, record %+v", r.Decision.Allow, r.Record)
 	}
 	if r.Decision.ConsentsUsed == nil || len(*r.Decision.ConsentsUsed) == 0 {
 		t.Fatal("A1 released without naming the attested consent it used")
 	}
 
-	// The school registers a parent's consent; A1 is released on it.
-	reg, err := sc.ConsentServiceRegisterConsentWithResponse(ctx, localapi.ConsentServiceRegisterConsentJSONRequestBody{
-		Consent: localapi.SchakelLocalV1Consent{Bsn: bas.BSN, GivenBy: "ouder", Giver: ptr("ouder-bas-1"), RecipientOin: testnode.Zorg.OIN,
-			Purpose: "afstemming_hulp_onderwijs", Categories: []string{"identificatie", "verzuim"}, GivenAt: &hourAgo},
-	})
-	if err != nil {
-		t.Fatal(err)
+	// The school registers both parents' consents; A1 is released on them.
+	var id string
+	for _, giver := range []string{"ouder-bas-2", "ouder-bas-1"} {
+		reg, err := sc.ConsentServiceRegisterConsentWithResponse(ctx, localapi.ConsentServiceRegisterConsentJSONRequestBody{
+			Consent: localapi.SchakelLocalV1Consent{Bsn: bas.BSN, GivenBy: "ouder", Giver: ptr(giver), RecipientOin: testnode.Zorg.OIN,
+				Purpose: "afstemming_hulp_onderwijs", Categories: []string{"identificatie", "verzuim"}, GivenAt: &hourAgo},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reg.JSON200 == nil || reg.JSON200.Consent == nil || reg.JSON200.Consent.Id == nil || *reg.JSON200.Consent.Id == "" {
+			t.Fatalf("RegisterConsent: HTTP %d %s", reg.StatusCode(), reg.Body)
+		}
+		id = *reg.JSON200.Consent.Id
 	}
-	if reg.JSON200 == nil || reg.JSON200.Consent == nil || reg.JSON200.Consent.Id == nil || *reg.JSON200.Consent.Id == "" {
-		t.Fatalf("RegisterConsent: HTTP %d %s", reg.StatusCode(), reg.Body)
-	}
-	id := *reg.JSON200.Consent.Id
 	if r := a1(bas.BSN, []string{"identificatie", "verzuim"}); !allowed(r) || r.Record == nil || r.Record.Verzuim == nil {
 		t.Fatalf("A1 on the school's consent: %s", *r.Decision.DecisionId)
 	}
 
-	// Withdrawn: the same request is refused, as a 200 with reasons.
+	// One parent withdraws: the same request is refused, as a 200 with reasons.
 	wd, err := sc.ConsentServiceWithdrawConsentWithResponse(ctx, id, localapi.ConsentServiceWithdrawConsentJSONRequestBody{Id: id})
 	if err != nil {
 		t.Fatal(err)

@@ -1,5 +1,5 @@
 // @ts-check
-// Jeugdzorg Twente's dossier system asks the school, through its own
+// Jeugdzorg Twente's dossier system asks Bas's basisschool (OBS De Esch), through its own
 // Schakel node, for a child's record: JSON over HTTPS on the node's local
 // listener with the organisation's local client certificate. Node.js
 // standard library only (no npm install). Environment as in
@@ -72,7 +72,7 @@ const flow = vocabulary.flows.find((f) => f.id === "A1");
 if (!flow) throw new Error(`pack ${vocabulary.revision} has no flow A1`);
 
 const answer = await call("POST", "/v1/record-requests", {
-  holder_oin: process.env.HOLDER_OIN ?? "00000001000000000001",
+  holder_oin: process.env.HOLDER_OIN ?? "00000001000000000004",
   purpose: flow.purpose,
   bsn: process.env.BSN ?? "999990196",
   categories: ["identificatie", "verzuim", "opp"].filter((c) => flow.categories.includes(c)),
