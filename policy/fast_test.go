@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -92,5 +93,39 @@ func TestFastPathOffWhenItDiffers(t *testing.T) {
 	d, err := e2.Decide(context.Background(), in)
 	if err != nil || !d.Allow {
 		t.Fatalf("Rego decision: %v %v", d, err)
+	}
+}
+
+// TestFastPathOffForAChangedRego: a pack whose Rego was changed (F1 up to
+// 23) while its data stayed the same is decided by its Rego: the check at
+// load finds the scenario where the fast path (derived from the data)
+// would decide otherwise, and the engine says so.
+func TestFastPathOffForAChangedRego(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, DefaultPack()); err != nil {
+		t.Fatal(err)
+	}
+	path := dir + "/decision.rego"
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(src), "\tinput.subject.age <= f.age_to\n", "\tinput.subject.age <= f.age_to + 1\n", 1)
+	if changed == string(src) {
+		t.Fatal("the age check to change is not in decision.rego")
+	}
+	if err := os.WriteFile(path, []byte(changed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadPack(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := e.FastPath(); st.Active || st.Reason == "" {
+		t.Fatalf("a pack whose Rego differs from its data's fast path is decided by the fast path: %+v", st)
 	}
 }

@@ -7,12 +7,14 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"testing/fstest"
 	"time"
 )
 
 // FastPathSamples is how many random inputs an engine checks the fast path
-// against the Rego with when a pack is loaded (besides the sample inputs),
-// each as a decision and as a precheck.
+// against the Rego with when a pack is loaded (besides the sample inputs and
+// every release scenario of the pack), each as a decision and as a
+// precheck.
 const FastPathSamples = 400
 
 // FastPathStatus says how an engine decides releases: with the fast path
@@ -63,12 +65,36 @@ func (e *Engine) setupFast() {
 		e.fast, e.fastStatus = c.fp, c.status
 		return
 	}
-	fp, status := e.verifyFast(randomInputs(&e.pack.data, FastPathSamples, 1))
+	fp, status := e.verifyFast(append(e.scenarioInputs(), randomInputs(&e.pack.data, FastPathSamples, 1)...))
 	if !status.Active {
 		fp = nil
 	}
 	fastChecks.Store(key, fastCheck{fp, status})
 	e.fast, e.fastStatus = fp, status
+}
+
+// scenarioInputs are the release inputs of the pack's scenarios (the
+// built-in ones and the pack's own testdata/scenarios), which the fast path
+// must decide as the Rego does before it is used.
+func (e *Engine) scenarioInputs() []Input {
+	fsys := fstest.MapFS{}
+	for name, b := range e.pack.files {
+		fsys[name] = &fstest.MapFile{Data: b}
+	}
+	cases, _, err := PackScenarios(fsys)
+	if err != nil {
+		return nil
+	}
+	var out []Input
+	for _, c := range cases {
+		if q, _ := c.Input["query"].(string); q != "" && q != QueryRelease {
+			continue
+		}
+		if in, err := caseInput(c.Input); err == nil {
+			out = append(out, in)
+		}
+	}
+	return out
 }
 
 // verifyFast compares the fast path with the Rego on the sample inputs and

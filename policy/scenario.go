@@ -232,7 +232,9 @@ func answerCase(ctx context.Context, e *Engine, input map[string]any) (Decision,
 		if err != nil {
 			return Decision{}, nil, err
 		}
-		d, err := e.Decide(ctx, in)
+		// Scenarios (and policy diff) test the pack's Rego, never the fast
+		// path derived from it.
+		d, err := e.WithoutFastPath().Decide(ctx, in)
 		return d, nil, err
 	}
 	raw, err := json.Marshal(input)

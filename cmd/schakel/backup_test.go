@@ -32,11 +32,13 @@ func runSchakel(args ...string) (int, string, string) {
 // node starts on it (the log is not behind its restored mark).
 func TestBackupRestore(t *testing.T) {
 	_, school, register, ask := consentBindFixture(t)
-	register("Bas", "verzuim")
-	if d := ask("Bas", "verzuim"); !d.GetAllow() {
+	// Lotte (17) is the school's pupil; her own consent counts.
+	register("Lotte", "verzuim")
+	if d := ask("Lotte", "verzuim"); !d.GetAllow() {
 		t.Fatalf("A1 with a consent not released: %v", d)
 	}
-	bas := testnode.Child(t, "Bas").BSN
+	lotte := testnode.Child(t, "Lotte")
+	bas := lotte.BSN
 	cfgPath := school.Config.Path
 
 	backup := filepath.Join(t.TempDir(), "backup")
@@ -134,7 +136,8 @@ func TestBackupRestore(t *testing.T) {
 	if code, out, errs := runSchakel("audit", "verify", "--config", restoredCfg); code != 0 {
 		t.Fatalf("audit verify of the restored log: exit %d: %s%s", code, out, errs)
 	}
-	code, out, errs = runSchakel("audit", "inzage", "--config", restoredCfg, "--bsn", bas, "--format", "json")
+	code, out, errs = runSchakel("audit", "inzage", "--config", restoredCfg, "--bsn", bas, "--format", "json",
+		"--requester", "jeugdige", "--birth-date", lotte.BirthDate.Format(time.DateOnly))
 	if code != 0 || !strings.Contains(out, "afstemming_hulp_onderwijs") {
 		t.Fatalf("inzage on the restored node finds no record about the child (the secret or the log did not come back): exit %d: %s%s", code, out, errs)
 	}

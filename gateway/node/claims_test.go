@@ -58,8 +58,8 @@ func attestedFor(subjectDigest string, givenAt time.Time) *exchangev1.AttestedCo
 		SubjectDigest: subjectDigest}
 }
 
-// TestAttestedConsentBoundToChild: a consent for Sara does not release
-// Bas's data, and a consent given ten years ago does not count: the
+// TestAttestedConsentBoundToChild: a consent of Lotte (17) does not
+// release her sister Tina's data, and a consent given ten years ago does not count: the
 // requesting node refuses to sign either (InvalidArgument), and a hostile
 // requester that signs them anyway is refused by the school
 // (STATEMENT_INVALID, audited, no source call, the field named). The same
@@ -69,25 +69,25 @@ func TestAttestedConsentBoundToChild(t *testing.T) {
 	src := fixtureSource(t)
 	f, school, zorg := twoNodes(t, func(_ *config.Config, o *node.Options) { o.Source = src })
 	ctx := context.Background()
-	sara, bas := testnode.Child(t, "Sara"), testnode.Child(t, "Bas")
+	lotte, tina := testnode.Child(t, "Lotte"), testnode.Child(t, "Tina")
 	now := time.Now()
 
 	// The requesting node checks before it signs.
 	ask := func(child string, c *localv1.Consent) error {
 		_, err := zorg.Local.RequestRecord(ctx, &localv1.RequestRecordRequest{
-			HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: child, Categories: []string{"observaties"},
+			HolderOin: school.Org.OIN, Purpose: "afstemming_hulp_onderwijs", Bsn: child, Categories: []string{"verzuim"},
 			Role: "jeugdhulpverlener", Relation: true, AttestedConsents: []*localv1.Consent{c},
 		})
 		return err
 	}
 	local := func(bsn string, givenAt time.Time) *localv1.Consent {
-		return &localv1.Consent{Bsn: bsn, GivenBy: "ouder", Giver: "ouder-sara-1", RecipientOin: testnode.Zorg.OIN,
-			Purpose: "afstemming_hulp_onderwijs", Categories: []string{"observaties"}, GivenAt: timestamppb.New(givenAt)}
+		return &localv1.Consent{Bsn: bsn, GivenBy: "jeugdige", Giver: "lotte", RecipientOin: testnode.Zorg.OIN, HolderOin: school.Org.OIN,
+			Purpose: "afstemming_hulp_onderwijs", Categories: []string{"verzuim"}, GivenAt: timestamppb.New(givenAt)}
 	}
-	if err := ask(bas.BSN, local(sara.BSN, now.Add(-time.Hour))); status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "another child") {
-		t.Fatalf("requester attesting Sara's consent for Bas: %v, want InvalidArgument naming the child", err)
+	if err := ask(tina.BSN, local(lotte.BSN, now.Add(-time.Hour))); status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "another child") {
+		t.Fatalf("requester attesting Lotte's consent for Tina: %v, want InvalidArgument naming the child", err)
 	}
-	if err := ask(sara.BSN, local(sara.BSN, now.AddDate(-10, 0, 0))); status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "given_at") {
+	if err := ask(lotte.BSN, local(lotte.BSN, now.AddDate(-10, 0, 0))); status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "given_at") {
 		t.Fatalf("requester attesting a consent given ten years ago: %v, want InvalidArgument naming given_at", err)
 	}
 	if n := src.records.Load(); n != 0 {
@@ -100,6 +100,7 @@ func TestAttestedConsentBoundToChild(t *testing.T) {
 	send := func(child string, c func(req *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent) *exchangev1.Decision {
 		t.Helper()
 		req := a1Request(child)
+		req.Categories = []string{"verzuim"}
 		req.Statement = signedStatement(t, zorgCert, school.Org.OIN, testnode.Zorg.OIN, req, []*exchangev1.AttestedConsent{c(req)}, nil)
 		resp, err := raw.RequestRecord(ctx, req)
 		if err != nil {
@@ -114,22 +115,22 @@ func TestAttestedConsentBoundToChild(t *testing.T) {
 			t.Fatalf("%s: %v, want STATEMENT_INVALID naming %s", name, d, field)
 		}
 	}
-	refused("Sara's consent for Bas", "statement.consents[0].subject_digest", send(bas.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
-		return attestedFor(release.SubjectDigest(r.GetRequestId(), sara.BSN), now.Add(-time.Hour))
+	refused("Lotte's consent for Tina", "statement.consents[0].subject_digest", send(tina.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
+		return lotteAttests(release.SubjectDigest(r.GetRequestId(), lotte.BSN), now.Add(-time.Hour))
 	}))
-	refused("consent without a child", "statement.consents[0].subject_digest", send(bas.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
-		return attestedFor("", now.Add(-time.Hour))
+	refused("consent without a child", "statement.consents[0].subject_digest", send(tina.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
+		return lotteAttests("", now.Add(-time.Hour))
 	}))
-	refused("consent given ten years ago", "statement.consents[0].given_at", send(sara.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
-		return attestedFor(release.SubjectDigest(r.GetRequestId(), sara.BSN), now.AddDate(-10, 0, 0))
+	refused("consent given ten years ago", "statement.consents[0].given_at", send(lotte.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
+		return lotteAttests(release.SubjectDigest(r.GetRequestId(), lotte.BSN), now.AddDate(-10, 0, 0))
 	}))
-	refused("consent given tomorrow", "statement.consents[0].given_at", send(sara.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
-		return attestedFor(release.SubjectDigest(r.GetRequestId(), sara.BSN), now.AddDate(0, 0, 1))
+	refused("consent given tomorrow", "statement.consents[0].given_at", send(lotte.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
+		return lotteAttests(release.SubjectDigest(r.GetRequestId(), lotte.BSN), now.AddDate(0, 0, 1))
 	}))
 	if n := src.records.Load(); n != 0 {
 		t.Fatalf("refused statements read the school's records %d times", n)
 	}
-	inz, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: bas.BSN})
+	inz, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: tina.BSN, Requester: "ouder"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,17 +141,25 @@ func TestAttestedConsentBoundToChild(t *testing.T) {
 		}
 	}
 	if audited != 2 {
-		t.Fatalf("Bas's inzage at the school shows %d statement refusals, want 2: %v", audited, inz.GetRecords())
+		t.Fatalf("Tina's inzage at the school shows %d statement refusals, want 2: %v", audited, inz.GetRecords())
 	}
 	// The control: the right child, given an hour ago, releases.
-	if d := send(sara.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
-		return attestedFor(release.SubjectDigest(r.GetRequestId(), sara.BSN), now.Add(-time.Hour))
+	if d := send(lotte.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
+		return lotteAttests(release.SubjectDigest(r.GetRequestId(), lotte.BSN), now.Add(-time.Hour))
 	}); !d.GetAllow() {
-		t.Fatalf("Sara's own consent for Sara: %v, want a release", d)
+		t.Fatalf("Lotte's own consent for Lotte: %v, want a release", d)
 	}
-	if err := ask(sara.BSN, local(sara.BSN, now.Add(-time.Hour))); err != nil {
-		t.Fatalf("through the requesting node, Sara's own consent: %v", err)
+	if err := ask(lotte.BSN, local(lotte.BSN, now.Add(-time.Hour))); err != nil {
+		t.Fatalf("through the requesting node, Lotte's own consent: %v", err)
 	}
+}
+
+// lotteAttests is Lotte's own consent (17: hers alone counts) for the
+// school's verzuim, as the zorgaanbieder attests it.
+func lotteAttests(subjectDigest string, givenAt time.Time) *exchangev1.AttestedConsent {
+	return &exchangev1.AttestedConsent{Id: "attested-0001", GivenBy: "jeugdige", Giver: "lotte", RecipientOin: testnode.Zorg.OIN,
+		HolderOin: testnode.School.OIN, Purpose: "afstemming_hulp_onderwijs", Categories: []string{"verzuim"}, GivenAt: timestamppb.New(givenAt),
+		SubjectDigest: subjectDigest}
 }
 
 // TestPeerClaimsBoundedAtHolder: every field of a statement is bounded by
@@ -241,7 +250,7 @@ func TestPeerClaimsBoundedAtHolder(t *testing.T) {
 	if resp, err := raw.RequestRecord(ctx, req); err != nil || !resp.GetDecision().GetAllow() {
 		t.Fatalf("the unaltered statement: %v, %v; want a release", resp.GetDecision(), err)
 	}
-	inz, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: sara.BSN})
+	inz, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: sara.BSN, Requester: "ouder"})
 	if err != nil {
 		t.Fatal(err)
 	}

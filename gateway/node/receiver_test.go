@@ -64,7 +64,7 @@ func TestReceiverAppliesItsOwnPack(t *testing.T) {
 		}
 	}
 	schoolRecords := func() []*localv1.InzageRecord {
-		inz, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: lotte.BSN})
+		inz, err := school.Local.Inzage(ctx, &localv1.InzageRequest{Bsn: lotte.BSN, Requester: "jeugdige"})
 		if err != nil {
 			t.Fatal(err)
 		}
