@@ -449,7 +449,8 @@ func inzage(ctx context.Context, t *testing.T, base string, w *world) {
 	}
 	// An invalid BSN is refused and not recorded.
 	open(ctx, t, base+"/inzage")
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#bsn"), "123456789"), chromedp.Click(chromedp.CSS("#toon")),
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#bsn"), "123456789"),
+		chromedp.Click(chromedp.CSS(`input[name=aanvrager][value=ouder]`)), chromedp.Click(chromedp.CSS("#toon")),
 		chromedp.WaitVisible(chromedp.CSS("#fout"))); err != nil {
 		t.Fatal(err)
 	}
