@@ -213,10 +213,12 @@ func TestKillSenderMidDelivery(t *testing.T) {
 	schoolLocal := localv1.NewLocalServiceClient(schoolConn)
 	ctx := context.Background()
 
-	bas := testnode.Child(t, "Bas")
+	// Tina (13) is the VO school's pupil; under the school regime one
+	// parent's consent suffices for B1.
+	tina := testnode.Child(t, "Tina")
 	now := time.Now()
 	if _, err := localv1.NewConsentServiceClient(schoolConn).RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-		Bsn: bas.BSN, GivenBy: "ouder", RecipientOin: testnode.Gemeente.OIN, Purpose: "afstemming_ondersteuning",
+		Bsn: tina.BSN, GivenBy: "ouder", RecipientOin: testnode.Gemeente.OIN, Purpose: "afstemming_ondersteuning",
 		Categories: []string{"identificatie", "arrangement"},
 		GivenAt:    timestamppb.New(now.Add(-time.Minute)), ValidUntil: timestamppb.New(now.AddDate(1, 0, 0)),
 	}}); err != nil {
@@ -233,7 +235,7 @@ func TestKillSenderMidDelivery(t *testing.T) {
 			for i := w; i < n; i += 8 {
 				marker := fmt.Sprintf("melding-%04d", i)
 				resp, err := schoolLocal.SendNotification(ctx, &localv1.SendNotificationRequest{
-					RecipientOin: testnode.Gemeente.OIN, Purpose: "afstemming_ondersteuning", Bsn: bas.BSN,
+					RecipientOin: testnode.Gemeente.OIN, Purpose: "afstemming_ondersteuning", Bsn: tina.BSN,
 					Role: "zorgcoordinator", RecipientRole: "wijkcoach", IdempotencyKey: "crashtest-" + marker,
 					Record: &recordv1.Record{Arrangement: &recordv1.Arrangement{Kind: "extra begeleiding", StartedAt: now.Format("2006-01-02"), Description: marker}},
 				})

@@ -105,7 +105,7 @@ func TestPostgresTwoReplicaProcesses(t *testing.T) {
 					rand.Read(id[:])
 					req := &exchangev1.RequestRecordRequest{
 						RequestId: hex.EncodeToString(id[:]), SentAt: timestamppb.Now(), Purpose: "handhaving_leerplicht",
-						Bsn: tina.BSN, Categories: []string{"verzuim"}, RecipientRole: "leerplichtambtenaar",
+						Bsn: tina.BSN, Categories: []string{"verzuim"}, RecipientRole: "leerplichtambtenaar", CaseReference: "M-2026-0042",
 					}
 					req.Statement = testnode.StatementFor(t, gemeente.TLS, testnode.School.OIN, req)
 					resp, err := client.RequestRecord(context.Background(), req)
