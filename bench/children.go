@@ -70,20 +70,21 @@ func writeChildren(path string, n int, now time.Time) ([]benchChild, error) {
     family_name: Bench
     bsn: "%s"
     birth_date: %s
-    enrolled_at: []
+    enrolled_at: ["00000001000000000001"]
     parents_had_inzage: false
+    parents_with_gezag: %d
     record:
       verzuim:
         unauthorised_hours_4w: %d
         periods:
-          - {date: 2026-10-%02d, hours: %d, authorised: false, reason: onbekend}
+          - {date: 2026-10-%02d, hours: %d, authorised: false, kind: spijbelen, reason: onbekend}
       opp:
         summary: Ontwikkelingsperspectief van kind %d.
         goals: ["doel %d", "doel %d"]
       observaties:
         items:
           - {date: 2026-09-%02d, author_role: mentor, text: "Observatie %d over concentratie in de klas."}
-`, i, bsn, birth.Format("2006-01-02"), rng.IntN(20), 1+rng.IntN(28), 1+rng.IntN(6), i, i, i+1, 1+rng.IntN(28), i)
+`, i, bsn, birth.Format("2006-01-02"), 1+rng.IntN(2), rng.IntN(20), 1+rng.IntN(28), 1+rng.IntN(6), i, i, i+1, 1+rng.IntN(28), i)
 		kids = append(kids, benchChild{BSN: bsn, Age: age})
 	}
 	if len(kids) < n {
@@ -93,7 +94,9 @@ func writeChildren(path string, n int, now time.Time) ([]benchChild, error) {
 }
 
 // registerChildConsents registers at the holder, for every child, the
-// consents flow A1 needs at its age, for all of A1's categories.
+// consents flow A1 needs at its age under contract version 3 (both parents
+// with gezag, and the child from 12; from 16 the child alone), for all of
+// A1's categories.
 func registerChildConsents(ctx context.Context, holder *nodeSpec, anchors string, kids []benchChild) error {
 	conn, err := holder.dialLocal(anchors)
 	if err != nil {
@@ -106,15 +109,15 @@ func registerChildConsents(ctx context.Context, holder *nodeSpec, anchors string
 		var givers []string
 		switch {
 		case k.Age < 12:
-			givers = []string{"ouder"}
+			givers = []string{"ouder", "ouder"}
 		case k.Age < 16:
-			givers = []string{"ouder", "jeugdige"}
+			givers = []string{"ouder", "ouder", "jeugdige"}
 		default:
 			givers = []string{"jeugdige"}
 		}
-		for _, g := range givers {
+		for gi, g := range givers {
 			if _, err := cs.RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-				Bsn: k.BSN, GivenBy: g, RecipientOin: zorg.oin, Purpose: "afstemming_hulp_onderwijs",
+				Bsn: k.BSN, GivenBy: g, Giver: fmt.Sprintf("%s-%d", g, gi), RecipientOin: zorg.oin, Purpose: "afstemming_hulp_onderwijs",
 				Categories: []string{"identificatie", "verzuim", "opp", "observaties"},
 				GivenAt:    timestamppb.New(now.Add(-time.Minute)), ValidUntil: timestamppb.New(now.AddDate(1, 0, 0)),
 			}}); err != nil {

@@ -239,13 +239,6 @@ func run(o options) (*Results, error) {
 		res.Settings["pack_signers"] = names
 	}
 	fmt.Printf("nodes run the signed pack %v (signers %v)\n", res.Settings["pack_revision"], res.Settings["pack_signers"])
-	bas, err := fixtureChild("Bas")
-	if err != nil {
-		return nil, err
-	}
-	if err := registerConsent(ctx, holder, anchors, bas.BSN); err != nil {
-		return nil, err
-	}
 	if err := registerChildConsents(ctx, holder, anchors, kids); err != nil {
 		return nil, err
 	}
@@ -256,7 +249,7 @@ func run(o options) (*Results, error) {
 	}
 	defer gwConn.Close()
 	gw := localv1.NewLocalServiceClient(gwConn)
-	req := &localv1.RequestRecordRequest{HolderOin: school.oin, Purpose: "afstemming_hulp_onderwijs", Bsn: bas.BSN,
+	req := &localv1.RequestRecordRequest{HolderOin: school.oin, Purpose: "afstemming_hulp_onderwijs", Bsn: kids[0].BSN,
 		Categories: []string{"identificatie", "verzuim", "opp"}, Role: "jeugdhulpverlener", Relation: true, CaseReference: "bench"}
 	first, err := gw.RequestRecord(ctx, req)
 	if err != nil {
@@ -375,7 +368,11 @@ func run(o options) (*Results, error) {
 	// 5. Scaling one organisation over PostgreSQL.
 	o.packCfg = packCfg
 	if o.pg != "" {
-		sc, err := runScaling(ctx, o, bin, work, anchors, bas.BSN)
+		lotte, err := fixtureChild("Lotte")
+		if err != nil {
+			return nil, err
+		}
+		sc, err := runScaling(ctx, o, bin, work, anchors, lotte.BSN)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench: scaling run skipped:", err)
 			res.Scaling = &scaling{Error: err.Error()}
@@ -492,9 +489,10 @@ func fixtureChild(name string) (source.Child, error) {
 	return source.Child{}, fmt.Errorf("no fixture child %s", name)
 }
 
-// registerConsent records the parent's consent at the holder for the
-// recipient, so every benchmark request is released (the full path: decide,
-// fetch, minimise, audit, sign, verify, audit).
+// registerConsent records the young person's own consent (Lotte is 17 and
+// the school's pupil: hers alone counts) at the holder for the recipient,
+// so every benchmark request is released (the full path: decide, fetch,
+// minimise, audit, sign, verify, audit).
 func registerConsent(ctx context.Context, holder *nodeSpec, anchors, bsn string) error {
 	conn, err := holder.dialLocal(anchors)
 	if err != nil {
@@ -503,7 +501,7 @@ func registerConsent(ctx context.Context, holder *nodeSpec, anchors, bsn string)
 	defer conn.Close()
 	now := time.Now()
 	_, err = localv1.NewConsentServiceClient(conn).RegisterConsent(ctx, &localv1.RegisterConsentRequest{Consent: &localv1.Consent{
-		Bsn: bsn, GivenBy: "ouder", RecipientOin: zorg.oin, Purpose: "afstemming_hulp_onderwijs",
+		Bsn: bsn, GivenBy: "jeugdige", Giver: "jeugdige-0", RecipientOin: zorg.oin, Purpose: "afstemming_hulp_onderwijs",
 		Categories: []string{"identificatie", "verzuim", "opp"},
 		GivenAt:    timestamppb.New(now.Add(-time.Minute)), ValidUntil: timestamppb.New(now.AddDate(1, 0, 0)),
 	}})
