@@ -43,6 +43,23 @@ const (
 	// record's DecisionID is the release's decision, its Subject a
 	// pseudonym of the obligation id (never a child's).
 	ActionObligationComplete Action = "schakel.obligation.complete"
+
+	// Anonymous consults (N1): records without a Subject (no child is named).
+	// ActionConsultSend: the asker's node decided a consult (allow: sent).
+	ActionConsultSend Action = "schakel.consult.send"
+	// ActionConsultReceive: the consultee's node decided a consult that
+	// arrived (allow: kept for an answer).
+	ActionConsultReceive Action = "schakel.consult.receive"
+	// ActionConsultAnswer: the consultee gave its answer.
+	ActionConsultAnswer Action = "schakel.consult.answer"
+	// ActionConsultAnswerRead: the asker's node fetched the answer (the
+	// consultee's node records that it handed it over with the same action).
+	ActionConsultAnswerRead Action = "schakel.consult.answer_read"
+	// ActionMonitoringExport: the node sent (or the pack refused) a
+	// monitoring export (M1); ActionMonitoringReceive: the kennispunt kept
+	// or refused one.
+	ActionMonitoringExport  Action = "schakel.monitoring.export"
+	ActionMonitoringReceive Action = "schakel.monitoring.receive"
 )
 
 // Status is the LDV status code of a record.
@@ -127,7 +144,8 @@ func (a Action) valid() error {
 	case ActionRequestDecide, ActionRequestRefuse, ActionRequestReceive, ActionNotifyDecide,
 		ActionNotifyDeliver, ActionNotifyCancel, ActionNotifyDeadLetter, ActionNotifyReceive,
 		ActionConsentRegister, ActionConsentWithdraw, ActionConsentList, ActionInzageRead,
-		ActionObligationComplete:
+		ActionObligationComplete, ActionConsultSend, ActionConsultReceive, ActionConsultAnswer, ActionConsultAnswerRead,
+		ActionMonitoringExport, ActionMonitoringReceive:
 		return nil
 	case "":
 		return fmt.Errorf("name is empty")

@@ -36,6 +36,7 @@ import (
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/consent"
+	"github.com/schakel/schakel/gateway/consult"
 	"github.com/schakel/schakel/gateway/directory"
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
@@ -274,7 +275,15 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 			server.NewPeerLimits(cfg.Limits.PeerRate, cfg.Limits.PeerBurst, cfg.Limits.PeerConcurrency).Interceptor()),
 		grpc.MaxConcurrentStreams(uint32(cfg.Limits.PeerConcurrency)),
 	)...)
-	exchangev1.RegisterExchangeServiceServer(n.peerSrv, &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier})
+	consultStore, err := consult.OpenStore(consult.DBPath(cfg.DataDir), log)
+	if err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, consultStore.Close)
+	consults := consult.New(consult.Config{Self: n.self, Policy: n.policy, Directory: dir, Conns: n.pool, Audit: n.audit,
+		Store: consultStore, Timeout: cfg.Limits.RequestTimeout.D(), Skew: cfg.Limits.ClockSkew.D(), Now: now}, log)
+	exchangev1.RegisterExchangeServiceServer(n.peerSrv, &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier,
+		Consults: consults})
 	healthpb.RegisterHealthServer(n.peerSrv, n.health)
 
 	access := localAccess(cfg)
@@ -291,6 +300,7 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 		grpc.ChainStreamInterceptor(server.LocalStreamInterceptor(access)),
 	)...)
 	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
+	localv1.RegisterConsultServiceServer(n.localSrv, &server.Consults{Service: consults})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, MaxAge: cfg.Consents.MaxAge.D(), Now: now})
 	localv1.RegisterPolicyServiceServer(n.localSrv, &server.Policy{
 		Status:     func() *localv1.GetPolicyStatusResponse { return StatusProto(n.policy.Status()) },
