@@ -54,6 +54,7 @@ var (
 		{name: "audit", summary: "verify, inzage, receipts, export, prune, witness", sub: auditGroup},
 		{name: "certs", summary: "init, issue (development PKI)", sub: certsGroup},
 		{name: "notify", summary: "status", sub: notifyGroup},
+		{name: "monitor", summary: "export, report (regional monitoring, M1)", sub: monitorGroup},
 		{name: "directory", summary: "build, sign, verify, diff (signed peer directory)", sub: directoryGroup},
 		{name: "console", summary: "login (a new one-time link to the web console)", sub: consoleGroup},
 		{name: "version", summary: "version, commit and policy contract version [--json]", run: cmdVersion},

@@ -41,6 +41,7 @@ import (
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/jsonapi"
+	"github.com/schakel/schakel/gateway/monitor"
 	"github.com/schakel/schakel/gateway/notify"
 	"github.com/schakel/schakel/gateway/oin"
 	"github.com/schakel/schakel/gateway/outbound"
@@ -282,8 +283,16 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	n.closers = append(n.closers, consultStore.Close)
 	consults := consult.New(consult.Config{Self: n.self, Policy: n.policy, Directory: dir, Conns: n.pool, Audit: n.audit,
 		Store: consultStore, Timeout: cfg.Limits.RequestTimeout.D(), Skew: cfg.Limits.ClockSkew.D(), Now: now}, log)
-	exchangev1.RegisterExchangeServiceServer(n.peerSrv, &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier,
-		Consults: consults})
+	exchangeSrv := &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier, Consults: consults}
+	if cfg.Node.OrgType == monitor.KennispuntOrgType {
+		ms, err := monitor.OpenStore(monitor.DBPath(cfg.DataDir), log)
+		if err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, ms.Close)
+		exchangeSrv.Monitoring = &monitor.Receiver{Self: n.self, Policy: n.policy, Audit: n.audit, Store: ms, Now: now}
+	}
+	exchangev1.RegisterExchangeServiceServer(n.peerSrv, exchangeSrv)
 	healthpb.RegisterHealthServer(n.peerSrv, n.health)
 
 	access := localAccess(cfg)
@@ -301,6 +310,9 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	)...)
 	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier, AuditRecords: n.AuditRecords, Now: now})
 	localv1.RegisterConsultServiceServer(n.localSrv, &server.Consults{Service: consults})
+	localv1.RegisterMonitoringServiceServer(n.localSrv, &server.Monitoring{Exporter: monitor.NewExporter(monitor.ExporterConfig{
+		Self: n.self, Signer: signer, Policy: n.policy, Directory: dir, Conns: n.pool, Audit: n.audit,
+		Timeout: cfg.Limits.RequestTimeout.D(), Now: now}, log)})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, MaxAge: cfg.Consents.MaxAge.D(), Now: now})
 	localv1.RegisterPolicyServiceServer(n.localSrv, &server.Policy{
 		Status:     func() *localv1.GetPolicyStatusResponse { return StatusProto(n.policy.Status()) },

@@ -8,6 +8,7 @@ import (
 
 	"github.com/schakel/schakel/gateway/consult"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/monitor"
 	exchangev1 "github.com/schakel/schakel/proto/schakel/exchange/v1"
 	localv1 "github.com/schakel/schakel/proto/schakel/local/v1"
 )
@@ -92,5 +93,17 @@ func (s *Exchange) SubmitMonitoringExport(ctx context.Context, req *exchangev1.S
 		return nil, withInfo(codes.FailedPrecondition, "NOT_A_KENNISPUNT", "this node does not keep monitoring exports (its org type is not kennispunt)")
 	}
 	resp, err := s.Monitoring.Receive(ctx, from, cert, req)
+	return resp, toStatus(err)
+}
+
+// Monitoring serves the local MonitoringService (flow M1).
+type Monitoring struct {
+	localv1.UnimplementedMonitoringServiceServer
+	Exporter *monitor.Exporter
+}
+
+// ExportMonitoring counts, asks the pack, signs and sends the export.
+func (s *Monitoring) ExportMonitoring(ctx context.Context, req *localv1.ExportMonitoringRequest) (*localv1.ExportMonitoringResponse, error) {
+	resp, err := s.Exporter.Export(ctx, req)
 	return resp, toStatus(err)
 }

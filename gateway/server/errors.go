@@ -14,6 +14,7 @@ import (
 	"github.com/schakel/schakel/gateway/consult"
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/monitor"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/source"
 )
@@ -45,6 +46,8 @@ var errorTable = []errorRule{
 	{consult.ErrInvalid, codes.InvalidArgument, "INVALID_CONSULT", true, ""},
 	{consult.ErrNotFound, codes.NotFound, "CONSULT_NOT_FOUND", true, ""},
 	{consult.ErrAnswered, codes.FailedPrecondition, "CONSULT_ALREADY_ANSWERED", true, ""},
+	{monitor.ErrRefused, codes.InvalidArgument, "EXPORT_REFUSED", true, ""},
+	{monitor.ErrInvalid, codes.InvalidArgument, "INVALID_EXPORT_REQUEST", true, ""},
 	{exchange.ErrReplay, codes.AlreadyExists, "REPLAYED_REQUEST", true, ""},
 	{exchange.ErrClockSkew, codes.FailedPrecondition, "CLOCK_SKEW", true, ""},
 	{identity.ErrNoPeerIdentity, codes.Unauthenticated, "NO_PEER_IDENTITY", false, "a verified client certificate is required"},
