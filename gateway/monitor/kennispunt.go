@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS export (
 	id          TEXT PRIMARY KEY,
 	node_oin    TEXT NOT NULL,
 	node_name   TEXT NOT NULL,
+	node_type   TEXT NOT NULL,
 	received_ms INTEGER NOT NULL,
 	body        BLOB NOT NULL,
 	signature   BLOB NOT NULL,
@@ -73,13 +74,14 @@ func (s *Store) Close() error { return s.db.Close() }
 // Kept is one kept export.
 type Kept struct {
 	ID, NodeOIN, NodeName string
+	NodeOrgType           string
 	ReceivedAt            time.Time
 	Body, Signature, Cert []byte
 }
 
 // All lists the kept exports, oldest first.
 func (s *Store) All(ctx context.Context) ([]Kept, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, node_oin, node_name, received_ms, body, signature, cert FROM export ORDER BY received_ms, id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, node_oin, node_name, node_type, received_ms, body, signature, cert FROM export ORDER BY received_ms, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +90,7 @@ func (s *Store) All(ctx context.Context) ([]Kept, error) {
 	for rows.Next() {
 		var k Kept
 		var ms int64
-		if err := rows.Scan(&k.ID, &k.NodeOIN, &k.NodeName, &ms, &k.Body, &k.Signature, &k.Cert); err != nil {
+		if err := rows.Scan(&k.ID, &k.NodeOIN, &k.NodeName, &k.NodeOrgType, &ms, &k.Body, &k.Signature, &k.Cert); err != nil {
 			return nil, err
 		}
 		k.ReceivedAt = time.UnixMilli(ms).UTC()
@@ -144,8 +146,8 @@ func (r *Receiver) Receive(ctx context.Context, from identity.Peer, cert *x509.C
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	id := hex.EncodeToString(b)
-	if _, err := r.Store.db.ExecContext(ctx, `INSERT INTO export (id, node_oin, node_name, received_ms, body, signature, cert) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		id, from.OIN, from.Name, start.UnixMilli(), req.GetExport(), req.GetSignature(), cert.Raw); err != nil {
+	if _, err := r.Store.db.ExecContext(ctx, `INSERT INTO export (id, node_oin, node_name, node_type, received_ms, body, signature, cert) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, from.OIN, from.Name, from.OrgType, start.UnixMilli(), req.GetExport(), req.GetSignature(), cert.Raw); err != nil {
 		return nil, err
 	}
 	return &exchangev1.SubmitMonitoringExportResponse{ExportId: id}, nil
