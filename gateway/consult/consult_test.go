@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -313,5 +314,47 @@ func TestAnswerWithBSNRefused(t *testing.T) {
 	// Another organisation cannot read the answer of this consult.
 	if _, err := jgz.Consults.AnswerConsult(ctx, &localv1.AnswerConsultRequest{ConsultId: id, Advice: "Zie advies."}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConsultOverJSON: the local API's JSON form sends a consult (the
+// consult object as the professional's system writes it), lists it at the
+// consultee, and refuses one with a name under an unknown key.
+func TestConsultOverJSON(t *testing.T) {
+	f, jgz, school := start(t)
+	post := func(n *testnode.Node, path, body string) map[string]any {
+		t.Helper()
+		resp, err := f.HTTPClient(n.Client.TLS).Post("https://"+n.Node.LocalAddr+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("POST %s: %d %v %v", path, resp.StatusCode, out, err)
+		}
+		return out
+	}
+	ok := post(school, "/v1/consults", `{"recipient_oin":"`+testnode.JGZ.OIN+`","recipient_role":"jeugdverpleegkundige",
+		"consult":{"age_band":"4-7","school_type":"po","concerns":["ontwikkeling"],"question":"handelingsadvies"}}`)
+	if ok["consult_id"] == nil || ok["decision"].(map[string]any)["allow"] != true {
+		t.Fatalf("JSON consult: %v", ok)
+	}
+	refused := post(school, "/v1/consults", `{"recipient_oin":"`+testnode.JGZ.OIN+`","recipient_role":"jeugdverpleegkundige",
+		"consult":{"age_band":"4-7","voornaam":"Noor","question":"handelingsadvies"}}`)
+	d := refused["decision"].(map[string]any)
+	if d["allow"] == true || !strings.Contains(fmt.Sprint(d["reasons"]), "CONSULT_IDENTIFYING") || refused["consult_id"] != "" {
+		t.Fatalf("JSON consult with a name: %v", refused)
+	}
+	resp, err := f.HTTPClient(jgz.Client.TLS).Get("https://" + jgz.Node.LocalAddr + "/v1/received-consults")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Consults []map[string]any `json:"consults"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || len(list.Consults) != 1 || list.Consults[0]["age_band"] != "4-7" {
+		t.Fatalf("JSON list: %+v %v", list, err)
 	}
 }
