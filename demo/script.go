@@ -152,7 +152,7 @@ func script(ctx context.Context, w *world) error {
 	w.inzageBSN = bas.BSN
 	w.inzageName = bas.Name
 	w.cancelledBSN, w.cancelledName = daan.BSN, daan.Name
-	return nil
+	return consultAndMonitoring(ctx, w)
 }
 
 func section(title string) { fmt.Printf("\n%s\n", title) }

@@ -66,6 +66,10 @@ func setup(bin, dir, packDir string) (*world, error) {
 		{key: "gemeente", name: "Gemeente Enschede", oin: "00000001000000000003", orgType: "gemeente", gemeente: "GM0153", late: true},
 		// A gecertificeerde instelling (jeugdbescherming), for flow G4.
 		{key: "gi", name: "Jeugdbescherming Overijssel", oin: "00000001000000000007", orgType: "gecertificeerde_instelling"},
+		// The JGZ (anonymous consults, N1) and the kennispunt (monitoring, M1):
+		// see consult.go.
+		{key: "jgz", name: "GGD Twente JGZ", oin: "00000001000000000010", orgType: "jgz"},
+		{key: "kennispunt", name: "Kennispunt Twente", oin: "00000001000000000011", orgType: "kennispunt"},
 	}
 	for i, n := range nodes {
 		base := portBase + 10*i
