@@ -182,6 +182,17 @@ func TestConsultIsAnswered(t *testing.T) {
 	if strings.Contains(raw, "Bespreek") || strings.Contains(raw, "thuissituatie") {
 		t.Error("the JGZ's audit log holds the consult's content or advice")
 	}
+	// The consult records verify like every other record.
+	for _, n := range []*testnode.Node{school, jgz} {
+		st, err := audit.OpenSQLite(n.Config.Audit.Store, audit.Config{}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := audit.Verify(ctx, st, n.Cert.X509.PublicKey); err != nil {
+			t.Errorf("%s: audit log does not verify: %v", n.Org.Key, err)
+		}
+		st.Close()
+	}
 }
 
 // identifying are consults that name or point to a child.
