@@ -106,8 +106,27 @@ func party(p identity.Peer, role string) policy.Party {
 	return policy.Party{OIN: p.OIN, OrgType: p.OrgType, Role: role, Gemeente: p.Gemeente}
 }
 
-// decide asks the pack's consult question.
+// knownRole reports whether role is empty or a role of the pack.
+func (s *Service) knownRole(role string) bool {
+	return role == "" || slices.ContainsFunc(s.cfg.Policy.Engine().Pack().Data().Roles, func(r policy.Role) bool { return r.ID == role })
+}
+
+// identifying is the node's own refusal of a consult with identifying
+// data outside what the pack sees (a role that is no role of the pack, so
+// perhaps a name): the same code as the pack's.
+func (s *Service) identifying() policy.Decision {
+	flow, basis := Flow, "geen_persoonsgegevens"
+	return policy.Decision{Flow: &flow, Basis: &basis, Categories: []string{}, PolicyRevision: s.cfg.Policy.Engine().Revision(),
+		DecisionID: release.NewID(), Reasons: []policy.Reason{{Code: CodeIdentifying, Message: "Het consult noemt een rol die niet in de lijst van rollen staat."}}}
+}
+
+// decide asks the pack's consult question. A role that is not in the
+// pack's roles is refused here, so that the string is never audited or
+// stored (the audit record then carries no role).
 func (s *Service) decide(ctx context.Context, asker, consultee identity.Peer, askerRole, consulteeRole string, content map[string]any) (policy.Decision, error) {
+	if !s.knownRole(askerRole) || !s.knownRole(consulteeRole) {
+		return s.identifying(), nil
+	}
 	if content == nil {
 		content = map[string]any{}
 	}
@@ -125,6 +144,9 @@ func (s *Service) record(ctx context.Context, action audit.Action, side audit.Si
 	r := audit.NewRecord(audit.Event{Action: action, Side: side, HolderOIN: asker, RecipientOIN: consultee,
 		TraceID: tc.TraceID, SpanID: tc.SpanID, ForeignTraceID: foreign.TraceID, ForeignSpanID: foreign.SpanID,
 		Start: start, End: s.cfg.Now()})
+	if !s.knownRole(consulteeRole) {
+		consulteeRole = ""
+	}
 	r.Flow, r.Purpose, r.Basis, r.RecipientRole = Flow, Purpose, "geen_persoonsgegevens", consulteeRole
 	if d != nil {
 		r.DecisionID, r.Allow, r.PolicyRevision = d.DecisionID, d.Allow, d.PolicyRevision
@@ -216,7 +238,7 @@ func (s *Service) Send(ctx context.Context, req *localv1.SendConsultRequest) (*l
 	}
 	peer, ok := s.cfg.Directory.Lookup(req.GetRecipientOin())
 	if !ok {
-		return nil, invalidf("recipient_oin %s is not in the peer directory", req.GetRecipientOin())
+		return nil, invalidf("recipient_oin is not in the peer directory")
 	}
 	content := req.GetConsult().AsMap()
 	d, err := s.decide(ctx, s.cfg.Self, peer, req.GetHolderRole(), req.GetRecipientRole(), content)

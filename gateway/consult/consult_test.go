@@ -2,6 +2,7 @@ package consult_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -199,13 +200,19 @@ func TestConsultIsAnswered(t *testing.T) {
 var identifying = []struct {
 	name, needle string
 	consult      map[string]any
+	// holderRole and recipientRole replace intern_begeleider and
+	// jeugdverpleegkundige when set.
+	holderRole, recipientRole string
 }{
-	{"BSN as age band", "123456782", map[string]any{"age_band": "123456782", "question": "handelingsadvies"}},
-	{"name as school type", "Bas de Vries", map[string]any{"school_type": "Bas de Vries", "question": "handelingsadvies"}},
-	{"name among the concerns", "Fenna Jansen", map[string]any{"concerns": []any{"gedrag", "Fenna Jansen"}, "question": "handelingsadvies"}},
-	{"name as question", "Wat doen we met Pieter Bakker", map[string]any{"question": "Wat doen we met Pieter Bakker"}},
-	{"unknown key naam", "Lotte Smit", map[string]any{"age_band": "8-11", "naam": "Lotte Smit", "question": "handelingsadvies"}},
-	{"unknown key bsn", "111222333", map[string]any{"age_band": "8-11", "bsn": "111222333", "question": "handelingsadvies"}},
+	{"BSN as age band", "123456782", map[string]any{"age_band": "123456782", "question": "handelingsadvies"}, "", ""},
+	{"name as school type", "Bas de Vries", map[string]any{"school_type": "Bas de Vries", "question": "handelingsadvies"}, "", ""},
+	{"name among the concerns", "Fenna Jansen", map[string]any{"concerns": []any{"gedrag", "Fenna Jansen"}, "question": "handelingsadvies"}, "", ""},
+	{"name as question", "Wat doen we met Pieter Bakker", map[string]any{"question": "Wat doen we met Pieter Bakker"}, "", ""},
+	{"unknown key naam", "Lotte Smit", map[string]any{"age_band": "8-11", "naam": "Lotte Smit", "question": "handelingsadvies"}, "", ""},
+	{"unknown key bsn", "111222333", map[string]any{"age_band": "8-11", "bsn": "111222333", "question": "handelingsadvies"}, "", ""},
+	{"BSN as a number", "123456782", map[string]any{"age_band": 123456782, "question": "handelingsadvies"}, "", ""},
+	{"name as the asker's role", "Sanne Visser", map[string]any{"age_band": "8-11", "question": "handelingsadvies"}, "Sanne Visser", ""},
+	{"name as the consultee's role", "Ruben Mulder", map[string]any{"age_band": "8-11", "question": "handelingsadvies"}, "", "Ruben Mulder"},
 }
 
 // dataHolds reports whether any file of a node's data folder holds s.
@@ -226,7 +233,7 @@ func dataHolds(t *testing.T, cfg *config.Config, s string) string {
 }
 
 // TestIdentifyingConsultRefusedAtBothSides: a consult with a BSN, a name in
-// any field or an unknown key is refused with CONSULT_IDENTIFYING by the
+// any field (the two roles included) or an unknown key is refused with CONSULT_IDENTIFYING by the
 // sender's node (nothing leaves) and, sent straight to the consultee's peer
 // port, by the consultee's node; neither stores it: no file of either
 // node's data folder holds the string, and the audit records hold no
@@ -236,9 +243,10 @@ func TestIdentifyingConsultRefusedAtBothSides(t *testing.T) {
 	ctx := context.Background()
 	peer := f.RawPeerClient(jgz, school.Cert.TLS)
 	for i, tc := range identifying {
+		hr, rr := cmp.Or(tc.holderRole, "intern_begeleider"), cmp.Or(tc.recipientRole, "jeugdverpleegkundige")
 		t.Run(tc.name, func(t *testing.T) {
 			resp, err := school.Consults.SendConsult(ctx, &localv1.SendConsultRequest{
-				RecipientOin: testnode.JGZ.OIN, RecipientRole: "jeugdverpleegkundige", HolderRole: "intern_begeleider",
+				RecipientOin: testnode.JGZ.OIN, RecipientRole: rr, HolderRole: hr,
 				Consult: mustStruct(t, tc.consult),
 			})
 			if err != nil {
@@ -250,7 +258,7 @@ func TestIdentifyingConsultRefusedAtBothSides(t *testing.T) {
 			// The receiver decides again: a sender that skipped its pack.
 			got, err := peer.SendConsult(ctx, &exchangev1.SendConsultRequest{
 				ConsultId: strings.Repeat("a", 31) + string(rune('0'+i)), SentAt: timestamppb.New(time.Now()),
-				HolderRole: "intern_begeleider", RecipientRole: "jeugdverpleegkundige", Consult: mustStruct(t, tc.consult),
+				HolderRole: hr, RecipientRole: rr, Consult: mustStruct(t, tc.consult),
 			})
 			if err != nil {
 				t.Fatal(err)
