@@ -52,6 +52,8 @@ const (
 var (
 	// ErrInvalid: the call is malformed (a missing field, an unknown peer).
 	ErrInvalid = errors.New("consult: invalid request")
+	// ErrDuplicate: the sender used this consult id before.
+	ErrDuplicate = errors.New("consult: this consult id was received before")
 	// ErrIdentifying: identifying data in an answer (CONSULT_IDENTIFYING).
 	ErrIdentifying = errors.New("consult: identifying data refused (CONSULT_IDENTIFYING)")
 )
@@ -320,6 +322,11 @@ func (s *Service) Receive(ctx context.Context, from identity.Peer, req *exchange
 	}
 	if sent := req.GetSentAt().AsTime(); req.GetSentAt() == nil || sent.Sub(start).Abs() > s.cfg.Skew {
 		return nil, invalidf("sent_at is missing or outside the allowed clock difference")
+	}
+	if _, err := s.cfg.Store.received(ctx, from.OIN, req.GetConsultId()); err == nil {
+		return nil, ErrDuplicate
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
 	}
 	foreign, _ := traceparent.Incoming(ctx)
 	content := req.GetConsult().AsMap()

@@ -272,7 +272,18 @@ func TestIdentifyingConsultRefusedAtBothSides(t *testing.T) {
 	if err != nil || len(list.GetConsults()) != 0 {
 		t.Fatalf("JGZ lists %v (%v) after refusals", list, err)
 	}
+	// A consult id is taken once per sender: the same id again is refused
+	// before any decision.
+	okReq := &exchangev1.SendConsultRequest{ConsultId: strings.Repeat("b", 32), SentAt: timestamppb.New(time.Now()), RecipientRole: "jeugdarts",
+		Consult: mustStruct(t, map[string]any{"age_band": "0-3", "question": "handelingsadvies"})}
+	if got, err := peer.SendConsult(ctx, okReq); err != nil || !got.GetDecision().GetAllow() {
+		t.Fatalf("a clean consult straight to the peer port: %v, %v", got, err)
+	}
+	if _, err := peer.SendConsult(ctx, okReq); server.Reason(err) != "CONSULT_DUPLICATE" {
+		t.Errorf("the same consult id again: %v", err)
+	}
 	sr, jr := consultRecords(t, school.Config), consultRecords(t, jgz.Config)
+	jr = jr[:len(jr)-1] // the clean consult's record
 	if len(sr) != len(identifying) || len(jr) != len(identifying) {
 		t.Errorf("audited %d refusals at the school and %d at the JGZ, want %d each", len(sr), len(jr), len(identifying))
 	}

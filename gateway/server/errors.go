@@ -44,6 +44,7 @@ var errorTable = []errorRule{
 	{audit.ErrObligationNotFound, codes.NotFound, "OBLIGATION_NOT_FOUND", true, ""},
 	{consult.ErrIdentifying, codes.InvalidArgument, "CONSULT_IDENTIFYING", true, ""},
 	{consult.ErrInvalid, codes.InvalidArgument, "INVALID_CONSULT", true, ""},
+	{consult.ErrDuplicate, codes.AlreadyExists, "CONSULT_DUPLICATE", true, ""},
 	{consult.ErrNotFound, codes.NotFound, "CONSULT_NOT_FOUND", true, ""},
 	{consult.ErrAnswered, codes.FailedPrecondition, "CONSULT_ALREADY_ANSWERED", true, ""},
 	{monitor.ErrRefused, codes.InvalidArgument, "EXPORT_REFUSED", true, ""},
