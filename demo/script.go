@@ -188,7 +188,7 @@ func script(ctx context.Context, w *world) error {
 	w.inzageBSN = tina.BSN
 	w.inzageName = tina.Name
 	w.cancelledBSN, w.cancelledName = daan.BSN, daan.Name
-	return nil
+	return consultAndMonitoring(ctx, w)
 }
 
 func section(title string) { fmt.Printf("\n%s\n", title) }

@@ -70,6 +70,10 @@ func setup(bin, dir, packDir string) (*world, error) {
 		{key: "gi", name: "Jeugdbescherming Overijssel", oin: "00000001000000000007", orgType: "gecertificeerde_instelling"},
 		// Sara's and Bas's basisschool.
 		{key: "basis", name: "OBS De Esch", oin: "00000001000000000004", orgType: "school_po"},
+		// The JGZ (anonymous consults, N1) and the kennispunt (monitoring, M1):
+		// see consult.go.
+		{key: "jgz", name: "GGD Twente JGZ", oin: "00000001000000000010", orgType: "jgz"},
+		{key: "kennispunt", name: "Kennispunt Twente", oin: "00000001000000000011", orgType: "kennispunt"},
 	}
 	for i, n := range nodes {
 		base := portBase + 10*i

@@ -23,7 +23,7 @@ import (
 
 // LocalServices are the services of local.proto that the local listener
 // serves as JSON (gRPC health and reflection are gRPC-only).
-var LocalServices = []string{"LocalService", "ConsentService", "PolicyService", "ConsoleService"}
+var LocalServices = []string{"LocalService", "ConsentService", "PolicyService", "ConsoleService", "ConsultService", "MonitoringService"}
 
 // The committed OpenAPI file is valid OpenAPI 3 (kin-openapi's loader and
 // validator: structure, $refs, schemas, path parameters) and describes

@@ -57,6 +57,7 @@ var (
 		{name: "certs", summary: "init, issue (development PKI)", sub: certsGroup},
 		{name: "notify", summary: "status", sub: notifyGroup},
 		{name: "source", summary: "check (a school's LVS export)", sub: sourceGroup},
+		{name: "monitor", summary: "export, report (regional monitoring, M1)", sub: monitorGroup},
 		{name: "directory", summary: "build, sign, verify, diff (signed peer directory)", sub: directoryGroup},
 		{name: "console", summary: "login (a new one-time link to the web console)", sub: consoleGroup},
 		{name: "backup", summary: "an online copy of the node's stores and secret (--config FILE --out DIR)", run: cmdBackup},

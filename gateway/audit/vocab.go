@@ -54,6 +54,23 @@ const (
 	// from the parents, or shown to them again); Subject is the child's
 	// pseudonym and InzageMark the mark (see package inzage).
 	ActionInzageMark Action = "schakel.inzage.mark"
+
+	// Anonymous consults (N1): records without a Subject (no child is named).
+	// ActionConsultSend: the asker's node decided a consult (allow: sent).
+	ActionConsultSend Action = "schakel.consult.send"
+	// ActionConsultReceive: the consultee's node decided a consult that
+	// arrived (allow: kept for an answer).
+	ActionConsultReceive Action = "schakel.consult.receive"
+	// ActionConsultAnswer: the consultee gave its answer.
+	ActionConsultAnswer Action = "schakel.consult.answer"
+	// ActionConsultAnswerRead: the asker's node fetched the answer (the
+	// consultee's node records that it handed it over with the same action).
+	ActionConsultAnswerRead Action = "schakel.consult.answer_read"
+	// ActionMonitoringExport: the node sent (or the pack refused) a
+	// monitoring export (M1); ActionMonitoringReceive: the kennispunt kept
+	// or refused one.
+	ActionMonitoringExport  Action = "schakel.monitoring.export"
+	ActionMonitoringReceive Action = "schakel.monitoring.receive"
 )
 
 // Status is the LDV status code of a record.
@@ -138,7 +155,8 @@ func (a Action) valid() error {
 	case ActionRequestDecide, ActionRequestRefuse, ActionRequestReceive, ActionNotifyDecide,
 		ActionNotifyDeliver, ActionNotifyCancel, ActionNotifyDeadLetter, ActionNotifyReceive,
 		ActionConsentRegister, ActionConsentWithdraw, ActionConsentList, ActionInzageRead,
-		ActionObligationComplete, ActionVersionDowngrade, ActionInzageMark:
+		ActionObligationComplete, ActionVersionDowngrade, ActionInzageMark, ActionConsultSend, ActionConsultReceive, ActionConsultAnswer,
+		ActionConsultAnswerRead, ActionMonitoringExport, ActionMonitoringReceive:
 		return nil
 	case "":
 		return fmt.Errorf("name is empty")

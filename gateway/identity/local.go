@@ -17,10 +17,12 @@ const (
 	PermInzage        = "inzage"         // Inzage
 	PermObligations   = "obligations"    // ListObligations, CompleteObligation
 	PermStatus        = "status"         // GetPolicyStatus, health
+	PermConsult       = "consult"        // SendConsult, ListConsults, AnswerConsult, GetConsultAnswer
+	PermMonitoring    = "monitoring"     // ExportMonitoring
 )
 
 // Permissions lists every local API permission.
-var Permissions = []string{PermRequest, PermNotify, PermConsentsRead, PermConsentsWrite, PermInzage, PermObligations, PermStatus}
+var Permissions = []string{PermRequest, PermNotify, PermConsentsRead, PermConsentsWrite, PermInzage, PermObligations, PermStatus, PermConsult, PermMonitoring}
 
 // LocalRule grants permissions to the local client whose certificate has
 // Subject as its common name, or SAN among its DNS, URI or e-mail SANs.

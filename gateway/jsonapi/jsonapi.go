@@ -63,6 +63,12 @@ func Handler(grpcSrv http.Handler, maxBytes int) (http.Handler, error) {
 	if err := localv1.RegisterConsoleServiceHandlerClient(ctx, mux, localv1.NewConsoleServiceClient(conn)); err != nil {
 		return nil, err
 	}
+	if err := localv1.RegisterConsultServiceHandlerClient(ctx, mux, localv1.NewConsultServiceClient(conn)); err != nil {
+		return nil, err
+	}
+	if err := localv1.RegisterMonitoringServiceHandlerClient(ctx, mux, localv1.NewMonitoringServiceClient(conn)); err != nil {
+		return nil, err
+	}
 	if err := mux.HandlePath(http.MethodGet, "/openapi.yaml", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 		w.Header().Set("Content-Type", "application/yaml")
 		_, _ = w.Write(docs.OpenAPI)

@@ -42,7 +42,7 @@ func TestStoresAre0600AndDataDir0700(t *testing.T) {
 		t.Helper()
 		dbs, _ := filepath.Glob(filepath.Join(cfg.DataDir, "*.db*"))
 		// Every store of the node (obligations live in audit.db).
-		for _, want := range []string{"audit.db", "consents.db", "notify.db", "source.db"} {
+		for _, want := range []string{"audit.db", "consents.db", "notify.db", "source.db", "consults.db"} {
 			if !slices.Contains(dbs, filepath.Join(cfg.DataDir, want)) {
 				t.Fatalf("expected %s in %s, found %v", want, cfg.DataDir, dbs)
 			}

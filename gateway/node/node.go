@@ -36,10 +36,12 @@ import (
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/config"
 	"github.com/schakel/schakel/gateway/consent"
+	"github.com/schakel/schakel/gateway/consult"
 	"github.com/schakel/schakel/gateway/directory"
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/jsonapi"
+	"github.com/schakel/schakel/gateway/monitor"
 	"github.com/schakel/schakel/gateway/notify"
 	"github.com/schakel/schakel/gateway/oin"
 	"github.com/schakel/schakel/gateway/outbound"
@@ -300,7 +302,23 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 				WithDenials(cfg.Limits.PeerDenialRate, cfg.Limits.PeerDenialBurst).Interceptor()),
 		grpc.MaxConcurrentStreams(uint32(cfg.Limits.PeerConcurrency)),
 	)...)
-	exchangev1.RegisterExchangeServiceServer(n.peerSrv, &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier})
+	consultStore, err := consult.OpenStore(consult.DBPath(cfg.DataDir), log)
+	if err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, consultStore.Close)
+	consults := consult.New(consult.Config{Self: n.self, Policy: n.policy, Directory: dir, Conns: n.pool, Audit: n.audit,
+		Store: consultStore, Timeout: cfg.Limits.RequestTimeout.D(), Skew: cfg.Limits.ClockSkew.D(), Now: now}, log)
+	exchangeSrv := &server.Exchange{Directory: dir, Holder: holder, Metrics: n.Metrics, Notifications: n.notifier, Consults: consults}
+	if cfg.Node.OrgType == monitor.KennispuntOrgType {
+		ms, err := monitor.OpenStore(monitor.DBPath(cfg.DataDir), log)
+		if err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, ms.Close)
+		exchangeSrv.Monitoring = &monitor.Receiver{Self: n.self, Policy: n.policy, Audit: n.audit, Store: ms, Now: now}
+	}
+	exchangev1.RegisterExchangeServiceServer(n.peerSrv, exchangeSrv)
 	healthpb.RegisterHealthServer(n.peerSrv, n.health)
 
 	access := localAccess(cfg)
@@ -318,6 +336,10 @@ func New(cfg *config.Config, log *slog.Logger, opt Options) (_ *Node, err error)
 	)...)
 	localv1.RegisterLocalServiceServer(n.localSrv, &server.Local{Requester: requester, Obligations: n.audit, Notifier: n.notifier,
 		InzageView: n.Inzage, MarkInzage: n.MarkInzage, Announcer: consents, Now: now})
+	localv1.RegisterConsultServiceServer(n.localSrv, &server.Consults{Service: consults})
+	localv1.RegisterMonitoringServiceServer(n.localSrv, &server.Monitoring{Exporter: monitor.NewExporter(monitor.ExporterConfig{
+		Self: n.self, Signer: signer, Policy: n.policy, Directory: dir, Conns: n.pool, Audit: n.audit,
+		Timeout: cfg.Limits.RequestTimeout.D(), Now: now}, log)})
 	localv1.RegisterConsentServiceServer(n.localSrv, &server.Consents{Store: consents, MaxAge: cfg.Consents.MaxAge.D(), Now: now})
 	localv1.RegisterPolicyServiceServer(n.localSrv, &server.Policy{
 		Status:     func() *localv1.GetPolicyStatusResponse { return StatusProto(n.policy.Status()) },

@@ -14,8 +14,10 @@ import (
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/bsn"
 	"github.com/schakel/schakel/gateway/consent"
+	"github.com/schakel/schakel/gateway/consult"
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
+	"github.com/schakel/schakel/gateway/monitor"
 	"github.com/schakel/schakel/gateway/release"
 	"github.com/schakel/schakel/gateway/source"
 )
@@ -46,6 +48,13 @@ var errorTable = []errorRule{
 	{consent.ErrNotFound, codes.NotFound, "CONSENT_NOT_FOUND", true, ""},
 	{consent.ErrAlreadyWithdrawn, codes.FailedPrecondition, "CONSENT_ALREADY_WITHDRAWN", true, ""},
 	{audit.ErrObligationNotFound, codes.NotFound, "OBLIGATION_NOT_FOUND", true, ""},
+	{consult.ErrIdentifying, codes.InvalidArgument, "CONSULT_IDENTIFYING", true, ""},
+	{consult.ErrInvalid, codes.InvalidArgument, "INVALID_CONSULT", true, ""},
+	{consult.ErrDuplicate, codes.AlreadyExists, "CONSULT_DUPLICATE", true, ""},
+	{consult.ErrNotFound, codes.NotFound, "CONSULT_NOT_FOUND", true, ""},
+	{consult.ErrAnswered, codes.FailedPrecondition, "CONSULT_ALREADY_ANSWERED", true, ""},
+	{monitor.ErrRefused, codes.InvalidArgument, "EXPORT_REFUSED", true, ""},
+	{monitor.ErrInvalid, codes.InvalidArgument, "INVALID_EXPORT_REQUEST", true, ""},
 	{exchange.ErrReplay, codes.AlreadyExists, "REPLAYED_REQUEST", true, ""},
 	{exchange.ErrClockSkew, codes.FailedPrecondition, "CLOCK_SKEW", true, ""},
 	{identity.ErrNoPeerIdentity, codes.Unauthenticated, "NO_PEER_IDENTITY", false, "a verified client certificate is required"},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/schakel/schakel/gateway/audit"
 	"github.com/schakel/schakel/gateway/consent"
+	"github.com/schakel/schakel/gateway/consult"
 	"github.com/schakel/schakel/gateway/exchange"
 	"github.com/schakel/schakel/gateway/identity"
 	"github.com/schakel/schakel/gateway/traceparent"
@@ -28,6 +29,10 @@ type Exchange struct {
 	Metrics   *Metrics
 	// Notifications receives delivered notifications; nil refuses them.
 	Notifications NotificationReceiver
+	// Consults receives anonymous consults (N1); nil refuses them.
+	Consults *consult.Service
+	// Monitoring keeps monitoring exports (a kennispunt); nil refuses them.
+	Monitoring MonitoringReceiver
 }
 
 // NotificationReceiver accepts a notification from an authenticated peer.

@@ -51,6 +51,9 @@ var (
 	Hengelo  = Org{"hengelo", "00000001000000000006", "Gemeente Hengelo", "gemeente", "GM0164"}
 	// Basisschool is Sara's and Bas's school.
 	Basisschool = Org{"basisschool", "00000001000000000004", "OBS De Esch", "school_po", ""}
+	// JGZ and Kennispunt serve the consult (N1) and monitoring (M1) tests.
+	JGZ        = Org{"jgz", "00000001000000000007", "GGD Twente JGZ", "jgz", ""}
+	Kennispunt = Org{"kennispunt", "00000001000000000008", "Kennispunt Twente", "kennispunt", ""}
 )
 
 // gemeenteYAML is the gemeente key of a node or peer entry ("" for others).
@@ -81,11 +84,15 @@ type Node struct {
 	Node    *node.Node
 	Local   localv1.LocalServiceClient
 	Consent localv1.ConsentServiceClient
-	Client  *testpki.Cert // local client certificate
-	Cert    *testpki.Cert // organisation certificate
-	LocalCA *testpki.CA
-	cancel  context.CancelFunc
-	done    chan error
+	// Consults and Monitoring are the local consult (N1) and monitoring
+	// (M1) services.
+	Consults   localv1.ConsultServiceClient
+	Monitoring localv1.MonitoringServiceClient
+	Client     *testpki.Cert // local client certificate
+	Cert       *testpki.Cert // organisation certificate
+	LocalCA    *testpki.CA
+	cancel     context.CancelFunc
+	done       chan error
 }
 
 // SyncBuffer is a goroutine-safe log sink.
@@ -237,6 +244,8 @@ func (f *Federation) Start(org Org, peers []Org, mutate func(*config.Config, *no
 	conn := f.Dial(n.LocalAddr, prep.Client.TLS)
 	tn.Local = localv1.NewLocalServiceClient(conn)
 	tn.Consent = localv1.NewConsentServiceClient(conn)
+	tn.Consults = localv1.NewConsultServiceClient(conn)
+	tn.Monitoring = localv1.NewMonitoringServiceClient(conn)
 	f.Nodes[org.Key] = tn
 	t.Cleanup(tn.Stop)
 	return tn

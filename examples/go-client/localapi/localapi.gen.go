@@ -135,6 +135,21 @@ type SchakelLocalV1AckNotificationRequest struct {
 // SchakelLocalV1AckNotificationResponse AckNotificationResponse is empty.
 type SchakelLocalV1AckNotificationResponse = map[string]any
 
+// SchakelLocalV1AnswerConsultRequest AnswerConsultRequest answers a received consult.
+type SchakelLocalV1AnswerConsultRequest struct {
+	// Advice Free text advice in Dutch, at most 4000 characters, naming no child (a
+	//  BSN-like number is refused).
+	Advice    *string `json:"advice,omitempty"`
+	ConsultId *string `json:"consult_id,omitempty"`
+
+	// Role Optional: a role from the policy pack's roles that could take the
+	//  matter on; only when the consult's question is "wie_kan_een_rol_nemen".
+	Role *string `json:"role,omitempty"`
+}
+
+// SchakelLocalV1AnswerConsultResponse AnswerConsultResponse confirms the answer.
+type SchakelLocalV1AnswerConsultResponse = map[string]any
+
 // SchakelLocalV1CompleteObligationRequest CompleteObligationRequest ticks off one obligation.
 type SchakelLocalV1CompleteObligationRequest struct {
 	Id string `json:"id"`
@@ -187,6 +202,33 @@ type SchakelLocalV1CreateLoginLinkResponse struct {
 
 	// User The console user the link logs in as.
 	User *string `json:"user,omitempty"`
+}
+
+// SchakelLocalV1ExportMonitoringRequest ExportMonitoringRequest asks for an export.
+type SchakelLocalV1ExportMonitoringRequest struct {
+	// KennispuntOin The kennispunt's OIN; empty: the one peer of org type kennispunt.
+	KennispuntOin *string `json:"kennispunt_oin,omitempty"`
+}
+
+// SchakelLocalV1ExportMonitoringResponse ExportMonitoringResponse reports what left.
+type SchakelLocalV1ExportMonitoringResponse struct {
+	// Decision Decision is the policy decision as the holder made it.
+	Decision *SchakelExchangeV1Decision `json:"decision,omitempty"`
+
+	// ExportId The kennispunt's id of the kept export.
+	ExportId *string `json:"export_id,omitempty"`
+
+	// Rows The number of rows sent and how many of them were suppressed ("<10").
+	Rows       *int32 `json:"rows,omitempty"`
+	Suppressed *int32 `json:"suppressed,omitempty"`
+}
+
+// SchakelLocalV1GetConsultAnswerResponse GetConsultAnswerResponse is the consultee's answer, once given.
+type SchakelLocalV1GetConsultAnswerResponse struct {
+	Advice     *string    `json:"advice,omitempty"`
+	Answered   *bool      `json:"answered,omitempty"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	Role       *string    `json:"role,omitempty"`
 }
 
 // SchakelLocalV1GetPolicyStatusResponse GetPolicyStatusResponse describes the active and the last refused pack.
@@ -307,6 +349,11 @@ type SchakelLocalV1ListConsentsResponse struct {
 	Consents *[]SchakelLocalV1Consent `json:"consents,omitempty"`
 }
 
+// SchakelLocalV1ListConsultsResponse ListConsultsResponse holds the open received consults, oldest first.
+type SchakelLocalV1ListConsultsResponse struct {
+	Consults *[]SchakelLocalV1ReceivedConsult `json:"consults,omitempty"`
+}
+
 // SchakelLocalV1ListNotificationsResponse ListNotificationsResponse lists outgoing notifications.
 type SchakelLocalV1ListNotificationsResponse struct {
 	Notifications *[]SchakelLocalV1OutgoingNotification `json:"notifications,omitempty"`
@@ -403,6 +450,20 @@ type SchakelLocalV1PullNotificationsResponse struct {
 	Notifications *[]SchakelLocalV1ReceivedNotification `json:"notifications,omitempty"`
 }
 
+// SchakelLocalV1ReceivedConsult ReceivedConsult is a consult this node received.
+type SchakelLocalV1ReceivedConsult struct {
+	AgeBand       *string    `json:"age_band,omitempty"`
+	Concerns      *[]string  `json:"concerns,omitempty"`
+	ConsultId     *string    `json:"consult_id,omitempty"`
+	HolderRole    *string    `json:"holder_role,omitempty"`
+	Question      *string    `json:"question,omitempty"`
+	ReceivedAt    *time.Time `json:"received_at,omitempty"`
+	RecipientRole *string    `json:"recipient_role,omitempty"`
+	SchoolType    *string    `json:"school_type,omitempty"`
+	SenderName    *string    `json:"sender_name,omitempty"`
+	SenderOin     *string    `json:"sender_oin,omitempty"`
+}
+
 // SchakelLocalV1ReceivedNotification ReceivedNotification is a notification received from a peer.
 type SchakelLocalV1ReceivedNotification struct {
 	Bsn            *string    `json:"bsn,omitempty"`
@@ -468,6 +529,35 @@ type SchakelLocalV1RequestRecordResponse struct {
 
 	// Record Record is the data about one child, one optional field per category.
 	Record *SchakelRecordV1Record `json:"record,omitempty"`
+}
+
+// SchakelLocalV1SendConsultRequest SendConsultRequest is a consult to send. consult may hold only age_band,
+//
+//	school_type, concerns (a list) and question, with values from the policy
+//	pack's closed lists; anything else is refused with CONSULT_IDENTIFYING
+//	and nothing is stored or sent.
+type SchakelLocalV1SendConsultRequest struct {
+	Consult *map[string]any `json:"consult,omitempty"`
+
+	// HolderRole The role of the asking professional.
+	HolderRole *string `json:"holder_role,omitempty"`
+
+	// RecipientOin The consultee organisation's OIN; must be in the node's peer directory.
+	RecipientOin *string `json:"recipient_oin,omitempty"`
+
+	// RecipientRole The role the consult is addressed to, e.g. "jeugdverpleegkundige".
+	RecipientRole *string `json:"recipient_role,omitempty"`
+}
+
+// SchakelLocalV1SendConsultResponse SendConsultResponse is the decision on the consult: this node's refusal,
+//
+//	or the consultee node's decision.
+type SchakelLocalV1SendConsultResponse struct {
+	// ConsultId Set when the consult was sent and accepted.
+	ConsultId *string `json:"consult_id,omitempty"`
+
+	// Decision Decision is the policy decision as the holder made it.
+	Decision *SchakelExchangeV1Decision `json:"decision,omitempty"`
 }
 
 // SchakelLocalV1SendNotificationRequest SendNotificationRequest is a notification this organisation sends.
@@ -822,17 +912,26 @@ type ConsentServiceListConsentsJSONRequestBody = SchakelLocalV1ListConsentsReque
 // ConsoleServiceCreateLoginLinkJSONRequestBody defines body for ConsoleServiceCreateLoginLink for application/json ContentType.
 type ConsoleServiceCreateLoginLinkJSONRequestBody = SchakelLocalV1CreateLoginLinkRequest
 
+// ConsultServiceSendConsultJSONRequestBody defines body for ConsultServiceSendConsult for application/json ContentType.
+type ConsultServiceSendConsultJSONRequestBody = SchakelLocalV1SendConsultRequest
+
 // LocalServiceInzageJSONRequestBody defines body for LocalServiceInzage for application/json ContentType.
 type LocalServiceInzageJSONRequestBody = SchakelLocalV1InzageRequest
 
 // LocalServiceMarkInzageRecordJSONRequestBody defines body for LocalServiceMarkInzageRecord for application/json ContentType.
 type LocalServiceMarkInzageRecordJSONRequestBody = SchakelLocalV1MarkInzageRecordRequest
 
+// MonitoringServiceExportMonitoringJSONRequestBody defines body for MonitoringServiceExportMonitoring for application/json ContentType.
+type MonitoringServiceExportMonitoringJSONRequestBody = SchakelLocalV1ExportMonitoringRequest
+
 // LocalServiceSendNotificationJSONRequestBody defines body for LocalServiceSendNotification for application/json ContentType.
 type LocalServiceSendNotificationJSONRequestBody = SchakelLocalV1SendNotificationRequest
 
 // LocalServiceCompleteObligationJSONRequestBody defines body for LocalServiceCompleteObligation for application/json ContentType.
 type LocalServiceCompleteObligationJSONRequestBody = SchakelLocalV1CompleteObligationRequest
+
+// ConsultServiceAnswerConsultJSONRequestBody defines body for ConsultServiceAnswerConsult for application/json ContentType.
+type ConsultServiceAnswerConsultJSONRequestBody = SchakelLocalV1AnswerConsultRequest
 
 // LocalServiceAckNotificationJSONRequestBody defines body for LocalServiceAckNotification for application/json ContentType.
 type LocalServiceAckNotificationJSONRequestBody = SchakelLocalV1AckNotificationRequest
@@ -1051,6 +1150,26 @@ type ClientInterface interface {
 	//  permissions.
 	ConsoleServiceCreateLoginLink(ctx context.Context, body ConsoleServiceCreateLoginLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ConsultServiceSendConsultWithBody performs a POST /v1/consults (the `ConsultServiceSendConsult` operationId) request,
+	// with any type of body and a specified content type.
+	//
+	// SendConsult decides the consult with this node's pack and, when
+	//  allowed, hands it to the consultee's node, which decides again.
+	ConsultServiceSendConsultWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConsultServiceSendConsult performs a POST /v1/consults (the `ConsultServiceSendConsult` operationId) request.
+	// Takes a body of the `application/json` content type.
+	//
+	// SendConsult decides the consult with this node's pack and, when
+	//  allowed, hands it to the consultee's node, which decides again.
+	ConsultServiceSendConsult(ctx context.Context, body ConsultServiceSendConsultJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConsultServiceGetConsultAnswer performs a GET /v1/consults/{consult_id}/answer (the `ConsultServiceGetConsultAnswer` operationId) request.
+	//
+	// GetConsultAnswer fetches the consultee's answer to a consult this node
+	//  sent.
+	ConsultServiceGetConsultAnswer(ctx context.Context, consultId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// LocalServiceInzageWithBody performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request,
 	// with any type of body and a specified content type.
 	//
@@ -1090,6 +1209,24 @@ type ClientInterface interface {
 	//  (where good care demands it), or shown to the parents again. The mark
 	//  is itself an audit record of the calling system.
 	LocalServiceMarkInzageRecord(ctx context.Context, body LocalServiceMarkInzageRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MonitoringServiceExportMonitoringWithBody performs a POST /v1/monitoring-exports (the `MonitoringServiceExportMonitoring` operationId) request,
+	// with any type of body and a specified content type.
+	//
+	// ExportMonitoring counts this node's own holder-side decisions from its
+	//  audit log by the policy pack's fixed dimensions, asks the pack (small
+	//  cells become "<10", G flows are never counted), signs the table with
+	//  the organisation key and sends it to the kennispunt's node.
+	MonitoringServiceExportMonitoringWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MonitoringServiceExportMonitoring performs a POST /v1/monitoring-exports (the `MonitoringServiceExportMonitoring` operationId) request.
+	// Takes a body of the `application/json` content type.
+	//
+	// ExportMonitoring counts this node's own holder-side decisions from its
+	//  audit log by the policy pack's fixed dimensions, asks the pack (small
+	//  cells become "<10", G flows are never counted), signs the table with
+	//  the organisation key and sends it to the kennispunt's node.
+	MonitoringServiceExportMonitoring(ctx context.Context, body MonitoringServiceExportMonitoringJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LocalServiceListNotifications performs a GET /v1/notifications (the `LocalServiceListNotifications` operationId) request.
 	//
@@ -1132,6 +1269,24 @@ type ClientInterface interface {
 	// GetPolicyStatus returns the active pack (revision, signers, load time)
 	//  and the last pack the node refused, with the reason.
 	PolicyServiceGetPolicyStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConsultServiceListConsults performs a GET /v1/received-consults (the `ConsultServiceListConsults` operationId) request.
+	//
+	// ListConsults lists the consults this node received that are not yet
+	//  answered (the consultee's work list).
+	ConsultServiceListConsults(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConsultServiceAnswerConsultWithBody performs a POST /v1/received-consults/{consult_id}:answer (the `ConsultServiceAnswerConsult` operationId) request,
+	// with any type of body and a specified content type.
+	//
+	// AnswerConsult gives the consultee's advice (and, if asked, a role).
+	ConsultServiceAnswerConsultWithBody(ctx context.Context, consultId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConsultServiceAnswerConsult performs a POST /v1/received-consults/{consult_id}:answer (the `ConsultServiceAnswerConsult` operationId) request.
+	// Takes a body of the `application/json` content type.
+	//
+	// AnswerConsult gives the consultee's advice (and, if asked, a role).
+	ConsultServiceAnswerConsult(ctx context.Context, consultId string, body ConsultServiceAnswerConsultJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LocalServiceAckNotificationWithBody performs a POST /v1/received-notifications/{notification_id}:ack (the `LocalServiceAckNotification` operationId) request,
 	// with any type of body and a specified content type.
@@ -1342,6 +1497,59 @@ func (c *Client) ConsoleServiceCreateLoginLink(ctx context.Context, body Console
 	return c.Client.Do(req)
 }
 
+// ConsultServiceSendConsultWithBody performs a POST /v1/consults (the `ConsultServiceSendConsult` operationId) request,
+// with any type of body and a specified content type.
+//
+// SendConsult decides the consult with this node's pack and, when
+//
+//	allowed, hands it to the consultee's node, which decides again.
+func (c *Client) ConsultServiceSendConsultWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConsultServiceSendConsultRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConsultServiceSendConsult performs a POST /v1/consults (the `ConsultServiceSendConsult` operationId) request.
+// Takes a body of the `application/json` content type.
+//
+// SendConsult decides the consult with this node's pack and, when
+//
+//	allowed, hands it to the consultee's node, which decides again.
+func (c *Client) ConsultServiceSendConsult(ctx context.Context, body ConsultServiceSendConsultJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConsultServiceSendConsultRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConsultServiceGetConsultAnswer performs a GET /v1/consults/{consult_id}/answer (the `ConsultServiceGetConsultAnswer` operationId) request.
+//
+// GetConsultAnswer fetches the consultee's answer to a consult this node
+//
+//	sent.
+func (c *Client) ConsultServiceGetConsultAnswer(ctx context.Context, consultId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConsultServiceGetConsultAnswerRequest(c.Server, consultId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // LocalServiceInzageWithBody performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request,
 // with any type of body and a specified content type.
 //
@@ -1416,6 +1624,46 @@ func (c *Client) LocalServiceMarkInzageRecordWithBody(ctx context.Context, conte
 //	is itself an audit record of the calling system.
 func (c *Client) LocalServiceMarkInzageRecord(ctx context.Context, body LocalServiceMarkInzageRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLocalServiceMarkInzageRecordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MonitoringServiceExportMonitoringWithBody performs a POST /v1/monitoring-exports (the `MonitoringServiceExportMonitoring` operationId) request,
+// with any type of body and a specified content type.
+//
+// ExportMonitoring counts this node's own holder-side decisions from its
+//
+//	audit log by the policy pack's fixed dimensions, asks the pack (small
+//	cells become "<10", G flows are never counted), signs the table with
+//	the organisation key and sends it to the kennispunt's node.
+func (c *Client) MonitoringServiceExportMonitoringWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMonitoringServiceExportMonitoringRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MonitoringServiceExportMonitoring performs a POST /v1/monitoring-exports (the `MonitoringServiceExportMonitoring` operationId) request.
+// Takes a body of the `application/json` content type.
+//
+// ExportMonitoring counts this node's own holder-side decisions from its
+//
+//	audit log by the policy pack's fixed dimensions, asks the pack (small
+//	cells become "<10", G flows are never counted), signs the table with
+//	the organisation key and sends it to the kennispunt's node.
+func (c *Client) MonitoringServiceExportMonitoring(ctx context.Context, body MonitoringServiceExportMonitoringJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMonitoringServiceExportMonitoringRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1531,6 +1779,55 @@ func (c *Client) LocalServiceCompleteObligation(ctx context.Context, id string, 
 //	and the last pack the node refused, with the reason.
 func (c *Client) PolicyServiceGetPolicyStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPolicyServiceGetPolicyStatusRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConsultServiceListConsults performs a GET /v1/received-consults (the `ConsultServiceListConsults` operationId) request.
+//
+// ListConsults lists the consults this node received that are not yet
+//
+//	answered (the consultee's work list).
+func (c *Client) ConsultServiceListConsults(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConsultServiceListConsultsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConsultServiceAnswerConsultWithBody performs a POST /v1/received-consults/{consult_id}:answer (the `ConsultServiceAnswerConsult` operationId) request,
+// with any type of body and a specified content type.
+//
+// AnswerConsult gives the consultee's advice (and, if asked, a role).
+func (c *Client) ConsultServiceAnswerConsultWithBody(ctx context.Context, consultId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConsultServiceAnswerConsultRequestWithBody(c.Server, consultId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConsultServiceAnswerConsult performs a POST /v1/received-consults/{consult_id}:answer (the `ConsultServiceAnswerConsult` operationId) request.
+// Takes a body of the `application/json` content type.
+//
+// AnswerConsult gives the consultee's advice (and, if asked, a role).
+func (c *Client) ConsultServiceAnswerConsult(ctx context.Context, consultId string, body ConsultServiceAnswerConsultJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConsultServiceAnswerConsultRequest(c.Server, consultId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1841,6 +2138,80 @@ func NewConsoleServiceCreateLoginLinkRequestWithBody(server string, contentType 
 	return req, nil
 }
 
+// NewConsultServiceSendConsultRequest calls the generic ConsultServiceSendConsult builder with application/json body
+func NewConsultServiceSendConsultRequest(server string, body ConsultServiceSendConsultJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := runtime.JSONMarshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConsultServiceSendConsultRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewConsultServiceSendConsultRequestWithBody constructs an http.Request for the ConsultServiceSendConsult method, with any body, and a specified content type
+func NewConsultServiceSendConsultRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := "/v1/consults"
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewConsultServiceGetConsultAnswerRequest constructs an http.Request for the ConsultServiceGetConsultAnswer method
+func NewConsultServiceGetConsultAnswerRequest(server string, consultId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "consult_id", consultId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := "/v1/consults/" + pathParam0 + "/answer"
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewLocalServiceInzageRequest calls the generic LocalServiceInzage builder with application/json body
 func NewLocalServiceInzageRequest(server string, body LocalServiceInzageJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -1902,6 +2273,46 @@ func NewLocalServiceMarkInzageRecordRequestWithBody(server string, contentType s
 	}
 
 	operationPath := "/v1/inzage/marks"
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewMonitoringServiceExportMonitoringRequest calls the generic MonitoringServiceExportMonitoring builder with application/json body
+func NewMonitoringServiceExportMonitoringRequest(server string, body MonitoringServiceExportMonitoringJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := runtime.JSONMarshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMonitoringServiceExportMonitoringRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewMonitoringServiceExportMonitoringRequestWithBody constructs an http.Request for the MonitoringServiceExportMonitoring method, with any body, and a specified content type
+func NewMonitoringServiceExportMonitoringRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := "/v1/monitoring-exports"
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2139,6 +2550,80 @@ func NewPolicyServiceGetPolicyStatusRequest(server string) (*http.Request, error
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewConsultServiceListConsultsRequest constructs an http.Request for the ConsultServiceListConsults method
+func NewConsultServiceListConsultsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := "/v1/received-consults"
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewConsultServiceAnswerConsultRequest calls the generic ConsultServiceAnswerConsult builder with application/json body
+func NewConsultServiceAnswerConsultRequest(server string, consultId string, body ConsultServiceAnswerConsultJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := runtime.JSONMarshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConsultServiceAnswerConsultRequestWithBody(server, consultId, "application/json", bodyReader)
+}
+
+// NewConsultServiceAnswerConsultRequestWithBody constructs an http.Request for the ConsultServiceAnswerConsult method, with any body, and a specified content type
+func NewConsultServiceAnswerConsultRequestWithBody(server string, consultId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "consult_id", consultId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := "/v1/received-consults/" + pathParam0 + ":answer"
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -2415,6 +2900,30 @@ type ClientWithResponsesInterface interface {
 	//  permissions.
 	ConsoleServiceCreateLoginLinkWithResponse(ctx context.Context, body ConsoleServiceCreateLoginLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*ConsoleServiceCreateLoginLinkResponse, error)
 
+	// ConsultServiceSendConsultWithBodyWithResponse performs a POST /v1/consults (the `ConsultServiceSendConsult` operationId) request,
+	// with any type of body and a specified content type.
+	//
+	// SendConsult decides the consult with this node's pack and, when
+	//  allowed, hands it to the consultee's node, which decides again.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	ConsultServiceSendConsultWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConsultServiceSendConsultResponse, error)
+
+	// ConsultServiceSendConsultWithResponse performs a POST /v1/consults (the `ConsultServiceSendConsult` operationId) request.
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// SendConsult decides the consult with this node's pack and, when
+	//  allowed, hands it to the consultee's node, which decides again.
+	ConsultServiceSendConsultWithResponse(ctx context.Context, body ConsultServiceSendConsultJSONRequestBody, reqEditors ...RequestEditorFn) (*ConsultServiceSendConsultResponse, error)
+
+	// ConsultServiceGetConsultAnswerWithResponse performs a GET /v1/consults/{consult_id}/answer (the `ConsultServiceGetConsultAnswer` operationId) request.
+	//
+	// GetConsultAnswer fetches the consultee's answer to a consult this node
+	//  sent.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	ConsultServiceGetConsultAnswerWithResponse(ctx context.Context, consultId string, reqEditors ...RequestEditorFn) (*ConsultServiceGetConsultAnswerResponse, error)
+
 	// LocalServiceInzageWithBodyWithResponse performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request,
 	// with any type of body and a specified content type.
 	//
@@ -2458,6 +2967,26 @@ type ClientWithResponsesInterface interface {
 	//  (where good care demands it), or shown to the parents again. The mark
 	//  is itself an audit record of the calling system.
 	LocalServiceMarkInzageRecordWithResponse(ctx context.Context, body LocalServiceMarkInzageRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*LocalServiceMarkInzageRecordResponse, error)
+
+	// MonitoringServiceExportMonitoringWithBodyWithResponse performs a POST /v1/monitoring-exports (the `MonitoringServiceExportMonitoring` operationId) request,
+	// with any type of body and a specified content type.
+	//
+	// ExportMonitoring counts this node's own holder-side decisions from its
+	//  audit log by the policy pack's fixed dimensions, asks the pack (small
+	//  cells become "<10", G flows are never counted), signs the table with
+	//  the organisation key and sends it to the kennispunt's node.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	MonitoringServiceExportMonitoringWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MonitoringServiceExportMonitoringResponse, error)
+
+	// MonitoringServiceExportMonitoringWithResponse performs a POST /v1/monitoring-exports (the `MonitoringServiceExportMonitoring` operationId) request.
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// ExportMonitoring counts this node's own holder-side decisions from its
+	//  audit log by the policy pack's fixed dimensions, asks the pack (small
+	//  cells become "<10", G flows are never counted), signs the table with
+	//  the organisation key and sends it to the kennispunt's node.
+	MonitoringServiceExportMonitoringWithResponse(ctx context.Context, body MonitoringServiceExportMonitoringJSONRequestBody, reqEditors ...RequestEditorFn) (*MonitoringServiceExportMonitoringResponse, error)
 
 	// LocalServiceListNotificationsWithResponse performs a GET /v1/notifications (the `LocalServiceListNotifications` operationId) request.
 	//
@@ -2510,6 +3039,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	PolicyServiceGetPolicyStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PolicyServiceGetPolicyStatusResponse, error)
+
+	// ConsultServiceListConsultsWithResponse performs a GET /v1/received-consults (the `ConsultServiceListConsults` operationId) request.
+	//
+	// ListConsults lists the consults this node received that are not yet
+	//  answered (the consultee's work list).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	ConsultServiceListConsultsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ConsultServiceListConsultsResponse, error)
+
+	// ConsultServiceAnswerConsultWithBodyWithResponse performs a POST /v1/received-consults/{consult_id}:answer (the `ConsultServiceAnswerConsult` operationId) request,
+	// with any type of body and a specified content type.
+	//
+	// AnswerConsult gives the consultee's advice (and, if asked, a role).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	ConsultServiceAnswerConsultWithBodyWithResponse(ctx context.Context, consultId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConsultServiceAnswerConsultResponse, error)
+
+	// ConsultServiceAnswerConsultWithResponse performs a POST /v1/received-consults/{consult_id}:answer (the `ConsultServiceAnswerConsult` operationId) request.
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// AnswerConsult gives the consultee's advice (and, if asked, a role).
+	ConsultServiceAnswerConsultWithResponse(ctx context.Context, consultId string, body ConsultServiceAnswerConsultJSONRequestBody, reqEditors ...RequestEditorFn) (*ConsultServiceAnswerConsultResponse, error)
 
 	// LocalServiceAckNotificationWithBodyWithResponse performs a POST /v1/received-notifications/{notification_id}:ack (the `LocalServiceAckNotification` operationId) request,
 	// with any type of body and a specified content type.
@@ -2891,6 +3442,102 @@ func (r ConsoleServiceCreateLoginLinkResponse) ContentType() string {
 	return ""
 }
 
+type ConsultServiceSendConsultResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SchakelLocalV1SendConsultResponse
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *GoogleRpcStatus
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConsultServiceSendConsultResponse) GetJSON200() *SchakelLocalV1SendConsultResponse {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ConsultServiceSendConsultResponse) GetJSONDefault() *GoogleRpcStatus {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ConsultServiceSendConsultResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConsultServiceSendConsultResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConsultServiceSendConsultResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConsultServiceSendConsultResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ConsultServiceGetConsultAnswerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SchakelLocalV1GetConsultAnswerResponse
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *GoogleRpcStatus
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConsultServiceGetConsultAnswerResponse) GetJSON200() *SchakelLocalV1GetConsultAnswerResponse {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ConsultServiceGetConsultAnswerResponse) GetJSONDefault() *GoogleRpcStatus {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ConsultServiceGetConsultAnswerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConsultServiceGetConsultAnswerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConsultServiceGetConsultAnswerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConsultServiceGetConsultAnswerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type LocalServiceInzageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3037,6 +3684,54 @@ func (r LocalServiceMarkInzageRecordResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r LocalServiceMarkInzageRecordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MonitoringServiceExportMonitoringResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SchakelLocalV1ExportMonitoringResponse
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *GoogleRpcStatus
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MonitoringServiceExportMonitoringResponse) GetJSON200() *SchakelLocalV1ExportMonitoringResponse {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r MonitoringServiceExportMonitoringResponse) GetJSONDefault() *GoogleRpcStatus {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r MonitoringServiceExportMonitoringResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MonitoringServiceExportMonitoringResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MonitoringServiceExportMonitoringResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MonitoringServiceExportMonitoringResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3389,6 +4084,102 @@ func (r PolicyServiceGetPolicyStatusResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PolicyServiceGetPolicyStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ConsultServiceListConsultsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SchakelLocalV1ListConsultsResponse
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *GoogleRpcStatus
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConsultServiceListConsultsResponse) GetJSON200() *SchakelLocalV1ListConsultsResponse {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ConsultServiceListConsultsResponse) GetJSONDefault() *GoogleRpcStatus {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ConsultServiceListConsultsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConsultServiceListConsultsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConsultServiceListConsultsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConsultServiceListConsultsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ConsultServiceAnswerConsultResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SchakelLocalV1AnswerConsultResponse
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *GoogleRpcStatus
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConsultServiceAnswerConsultResponse) GetJSON200() *SchakelLocalV1AnswerConsultResponse {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ConsultServiceAnswerConsultResponse) GetJSONDefault() *GoogleRpcStatus {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ConsultServiceAnswerConsultResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConsultServiceAnswerConsultResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConsultServiceAnswerConsultResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConsultServiceAnswerConsultResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3823,6 +4614,51 @@ func (c *ClientWithResponses) ConsoleServiceCreateLoginLinkWithResponse(ctx cont
 	return ParseConsoleServiceCreateLoginLinkResponse(rsp)
 }
 
+// ConsultServiceSendConsultWithBodyWithResponse performs a POST /v1/consults (the `ConsultServiceSendConsult` operationId) request,
+// with any type of body and a specified content type.
+//
+// SendConsult decides the consult with this node's pack and, when
+//
+//	allowed, hands it to the consultee's node, which decides again.
+//
+// Returns a wrapper object for the known response body format(s).
+func (c *ClientWithResponses) ConsultServiceSendConsultWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConsultServiceSendConsultResponse, error) {
+	rsp, err := c.ConsultServiceSendConsultWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConsultServiceSendConsultResponse(rsp)
+}
+
+// ConsultServiceSendConsultWithResponse performs a POST /v1/consults (the `ConsultServiceSendConsult` operationId) request.
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// SendConsult decides the consult with this node's pack and, when
+//
+//	allowed, hands it to the consultee's node, which decides again.
+func (c *ClientWithResponses) ConsultServiceSendConsultWithResponse(ctx context.Context, body ConsultServiceSendConsultJSONRequestBody, reqEditors ...RequestEditorFn) (*ConsultServiceSendConsultResponse, error) {
+	rsp, err := c.ConsultServiceSendConsult(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConsultServiceSendConsultResponse(rsp)
+}
+
+// ConsultServiceGetConsultAnswerWithResponse performs a GET /v1/consults/{consult_id}/answer (the `ConsultServiceGetConsultAnswer` operationId) request.
+//
+// GetConsultAnswer fetches the consultee's answer to a consult this node
+//
+//	sent.
+//
+// Returns a wrapper object for the known response body format(s).
+func (c *ClientWithResponses) ConsultServiceGetConsultAnswerWithResponse(ctx context.Context, consultId string, reqEditors ...RequestEditorFn) (*ConsultServiceGetConsultAnswerResponse, error) {
+	rsp, err := c.ConsultServiceGetConsultAnswer(ctx, consultId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConsultServiceGetConsultAnswerResponse(rsp)
+}
+
 // LocalServiceInzageWithBodyWithResponse performs a POST /v1/inzage (the `LocalServiceInzage` operationId) request,
 // with any type of body and a specified content type.
 //
@@ -3893,6 +4729,40 @@ func (c *ClientWithResponses) LocalServiceMarkInzageRecordWithResponse(ctx conte
 		return nil, err
 	}
 	return ParseLocalServiceMarkInzageRecordResponse(rsp)
+}
+
+// MonitoringServiceExportMonitoringWithBodyWithResponse performs a POST /v1/monitoring-exports (the `MonitoringServiceExportMonitoring` operationId) request,
+// with any type of body and a specified content type.
+//
+// ExportMonitoring counts this node's own holder-side decisions from its
+//
+//	audit log by the policy pack's fixed dimensions, asks the pack (small
+//	cells become "<10", G flows are never counted), signs the table with
+//	the organisation key and sends it to the kennispunt's node.
+//
+// Returns a wrapper object for the known response body format(s).
+func (c *ClientWithResponses) MonitoringServiceExportMonitoringWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MonitoringServiceExportMonitoringResponse, error) {
+	rsp, err := c.MonitoringServiceExportMonitoringWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMonitoringServiceExportMonitoringResponse(rsp)
+}
+
+// MonitoringServiceExportMonitoringWithResponse performs a POST /v1/monitoring-exports (the `MonitoringServiceExportMonitoring` operationId) request.
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// ExportMonitoring counts this node's own holder-side decisions from its
+//
+//	audit log by the policy pack's fixed dimensions, asks the pack (small
+//	cells become "<10", G flows are never counted), signs the table with
+//	the organisation key and sends it to the kennispunt's node.
+func (c *ClientWithResponses) MonitoringServiceExportMonitoringWithResponse(ctx context.Context, body MonitoringServiceExportMonitoringJSONRequestBody, reqEditors ...RequestEditorFn) (*MonitoringServiceExportMonitoringResponse, error) {
+	rsp, err := c.MonitoringServiceExportMonitoring(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMonitoringServiceExportMonitoringResponse(rsp)
 }
 
 // LocalServiceListNotificationsWithResponse performs a GET /v1/notifications (the `LocalServiceListNotifications` operationId) request.
@@ -3990,6 +4860,47 @@ func (c *ClientWithResponses) PolicyServiceGetPolicyStatusWithResponse(ctx conte
 		return nil, err
 	}
 	return ParsePolicyServiceGetPolicyStatusResponse(rsp)
+}
+
+// ConsultServiceListConsultsWithResponse performs a GET /v1/received-consults (the `ConsultServiceListConsults` operationId) request.
+//
+// ListConsults lists the consults this node received that are not yet
+//
+//	answered (the consultee's work list).
+//
+// Returns a wrapper object for the known response body format(s).
+func (c *ClientWithResponses) ConsultServiceListConsultsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ConsultServiceListConsultsResponse, error) {
+	rsp, err := c.ConsultServiceListConsults(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConsultServiceListConsultsResponse(rsp)
+}
+
+// ConsultServiceAnswerConsultWithBodyWithResponse performs a POST /v1/received-consults/{consult_id}:answer (the `ConsultServiceAnswerConsult` operationId) request,
+// with any type of body and a specified content type.
+//
+// AnswerConsult gives the consultee's advice (and, if asked, a role).
+//
+// Returns a wrapper object for the known response body format(s).
+func (c *ClientWithResponses) ConsultServiceAnswerConsultWithBodyWithResponse(ctx context.Context, consultId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConsultServiceAnswerConsultResponse, error) {
+	rsp, err := c.ConsultServiceAnswerConsultWithBody(ctx, consultId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConsultServiceAnswerConsultResponse(rsp)
+}
+
+// ConsultServiceAnswerConsultWithResponse performs a POST /v1/received-consults/{consult_id}:answer (the `ConsultServiceAnswerConsult` operationId) request.
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// AnswerConsult gives the consultee's advice (and, if asked, a role).
+func (c *ClientWithResponses) ConsultServiceAnswerConsultWithResponse(ctx context.Context, consultId string, body ConsultServiceAnswerConsultJSONRequestBody, reqEditors ...RequestEditorFn) (*ConsultServiceAnswerConsultResponse, error) {
+	rsp, err := c.ConsultServiceAnswerConsult(ctx, consultId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConsultServiceAnswerConsultResponse(rsp)
 }
 
 // LocalServiceAckNotificationWithBodyWithResponse performs a POST /v1/received-notifications/{notification_id}:ack (the `LocalServiceAckNotification` operationId) request,
@@ -4356,6 +5267,72 @@ func ParseConsoleServiceCreateLoginLinkResponse(rsp *http.Response) (*ConsoleSer
 	return response, nil
 }
 
+// ParseConsultServiceSendConsultResponse parses an HTTP response from a ConsultServiceSendConsultWithResponse call
+func ParseConsultServiceSendConsultResponse(rsp *http.Response) (*ConsultServiceSendConsultResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConsultServiceSendConsultResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SchakelLocalV1SendConsultResponse
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest GoogleRpcStatus
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseConsultServiceGetConsultAnswerResponse parses an HTTP response from a ConsultServiceGetConsultAnswerWithResponse call
+func ParseConsultServiceGetConsultAnswerResponse(rsp *http.Response) (*ConsultServiceGetConsultAnswerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConsultServiceGetConsultAnswerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SchakelLocalV1GetConsultAnswerResponse
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest GoogleRpcStatus
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseLocalServiceInzageResponse parses an HTTP response from a LocalServiceInzageWithResponse call
 func ParseLocalServiceInzageResponse(rsp *http.Response) (*LocalServiceInzageResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4465,6 +5442,39 @@ func ParseLocalServiceMarkInzageRecordResponse(rsp *http.Response) (*LocalServic
 			return nil, err
 		}
 		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest GoogleRpcStatus
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMonitoringServiceExportMonitoringResponse parses an HTTP response from a MonitoringServiceExportMonitoringWithResponse call
+func ParseMonitoringServiceExportMonitoringResponse(rsp *http.Response) (*MonitoringServiceExportMonitoringResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MonitoringServiceExportMonitoringResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SchakelLocalV1ExportMonitoringResponse
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest GoogleRpcStatus
@@ -4742,6 +5752,72 @@ func ParsePolicyServiceGetPolicyStatusResponse(rsp *http.Response) (*PolicyServi
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest GoogleRpcStatus
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseConsultServiceListConsultsResponse parses an HTTP response from a ConsultServiceListConsultsWithResponse call
+func ParseConsultServiceListConsultsResponse(rsp *http.Response) (*ConsultServiceListConsultsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConsultServiceListConsultsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SchakelLocalV1ListConsultsResponse
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest GoogleRpcStatus
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseConsultServiceAnswerConsultResponse parses an HTTP response from a ConsultServiceAnswerConsultWithResponse call
+func ParseConsultServiceAnswerConsultResponse(rsp *http.Response) (*ConsultServiceAnswerConsultResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConsultServiceAnswerConsultResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SchakelLocalV1AnswerConsultResponse
+		if err := runtime.JSONUnmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest GoogleRpcStatus

@@ -14,6 +14,7 @@ import (
 	v1 "github.com/schakel/schakel/proto/schakel/record/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -1298,11 +1299,358 @@ func (x *DeliverNotificationResponse) GetPayloadDigest() string {
 	return ""
 }
 
+// SendConsultRequest is an anonymous consult (flow N1). It names no child:
+// consult holds only the keys and values of the policy pack's closed lists
+// (age_band, school_type, concerns, question). It is a Struct so that any
+// other key arrives as a refusal (CONSULT_IDENTIFYING) rather than being
+// dropped silently.
+type SendConsultRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sender's id for the consult; 16 to 64 characters, unique.
+	ConsultId string                 `protobuf:"bytes,1,opt,name=consult_id,json=consultId,proto3" json:"consult_id,omitempty"`
+	SentAt    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	// The role of the asking professional.
+	HolderRole string `protobuf:"bytes,3,opt,name=holder_role,json=holderRole,proto3" json:"holder_role,omitempty"`
+	// The role the consult is addressed to.
+	RecipientRole string           `protobuf:"bytes,4,opt,name=recipient_role,json=recipientRole,proto3" json:"recipient_role,omitempty"`
+	Consult       *structpb.Struct `protobuf:"bytes,5,opt,name=consult,proto3" json:"consult,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendConsultRequest) Reset() {
+	*x = SendConsultRequest{}
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendConsultRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendConsultRequest) ProtoMessage() {}
+
+func (x *SendConsultRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendConsultRequest.ProtoReflect.Descriptor instead.
+func (*SendConsultRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SendConsultRequest) GetConsultId() string {
+	if x != nil {
+		return x.ConsultId
+	}
+	return ""
+}
+
+func (x *SendConsultRequest) GetSentAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SentAt
+	}
+	return nil
+}
+
+func (x *SendConsultRequest) GetHolderRole() string {
+	if x != nil {
+		return x.HolderRole
+	}
+	return ""
+}
+
+func (x *SendConsultRequest) GetRecipientRole() string {
+	if x != nil {
+		return x.RecipientRole
+	}
+	return ""
+}
+
+func (x *SendConsultRequest) GetConsult() *structpb.Struct {
+	if x != nil {
+		return x.Consult
+	}
+	return nil
+}
+
+// SendConsultResponse is the consultee's decision on the consult.
+type SendConsultResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Decision      *Decision              `protobuf:"bytes,1,opt,name=decision,proto3" json:"decision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendConsultResponse) Reset() {
+	*x = SendConsultResponse{}
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendConsultResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendConsultResponse) ProtoMessage() {}
+
+func (x *SendConsultResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendConsultResponse.ProtoReflect.Descriptor instead.
+func (*SendConsultResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SendConsultResponse) GetDecision() *Decision {
+	if x != nil {
+		return x.Decision
+	}
+	return nil
+}
+
+// GetConsultAnswerRequest asks for the answer to a consult the caller sent.
+type GetConsultAnswerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ConsultId     string                 `protobuf:"bytes,1,opt,name=consult_id,json=consultId,proto3" json:"consult_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetConsultAnswerRequest) Reset() {
+	*x = GetConsultAnswerRequest{}
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConsultAnswerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConsultAnswerRequest) ProtoMessage() {}
+
+func (x *GetConsultAnswerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConsultAnswerRequest.ProtoReflect.Descriptor instead.
+func (*GetConsultAnswerRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetConsultAnswerRequest) GetConsultId() string {
+	if x != nil {
+		return x.ConsultId
+	}
+	return ""
+}
+
+// GetConsultAnswerResponse is the consultee's answer, once given.
+type GetConsultAnswerResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Answered bool                   `protobuf:"varint,1,opt,name=answered,proto3" json:"answered,omitempty"`
+	// The advice, free text of the consultee (Dutch), bounded in length.
+	Advice string `protobuf:"bytes,2,opt,name=advice,proto3" json:"advice,omitempty"`
+	// A role from the policy pack's roles that could take the matter on, when
+	// the consult asked who could ("wie_kan_een_rol_nemen"); never a person.
+	Role          string                 `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	AnsweredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=answered_at,json=answeredAt,proto3" json:"answered_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetConsultAnswerResponse) Reset() {
+	*x = GetConsultAnswerResponse{}
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConsultAnswerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConsultAnswerResponse) ProtoMessage() {}
+
+func (x *GetConsultAnswerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConsultAnswerResponse.ProtoReflect.Descriptor instead.
+func (*GetConsultAnswerResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetConsultAnswerResponse) GetAnswered() bool {
+	if x != nil {
+		return x.Answered
+	}
+	return false
+}
+
+func (x *GetConsultAnswerResponse) GetAdvice() string {
+	if x != nil {
+		return x.Advice
+	}
+	return ""
+}
+
+func (x *GetConsultAnswerResponse) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *GetConsultAnswerResponse) GetAnsweredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnsweredAt
+	}
+	return nil
+}
+
+// SubmitMonitoringExportRequest is a node's monitoring export: the JSON
+// encoding of the export (see gateway/monitor.Export) and the signature of
+// the node's organisation key (the key of its certificate) over SHA-256 of
+// those bytes.
+type SubmitMonitoringExportRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Export        []byte                 `protobuf:"bytes,1,opt,name=export,proto3" json:"export,omitempty"`
+	Signature     []byte                 `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitMonitoringExportRequest) Reset() {
+	*x = SubmitMonitoringExportRequest{}
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitMonitoringExportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitMonitoringExportRequest) ProtoMessage() {}
+
+func (x *SubmitMonitoringExportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitMonitoringExportRequest.ProtoReflect.Descriptor instead.
+func (*SubmitMonitoringExportRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *SubmitMonitoringExportRequest) GetExport() []byte {
+	if x != nil {
+		return x.Export
+	}
+	return nil
+}
+
+func (x *SubmitMonitoringExportRequest) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
+// SubmitMonitoringExportResponse acknowledges a kept export.
+type SubmitMonitoringExportResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ExportId      string                 `protobuf:"bytes,1,opt,name=export_id,json=exportId,proto3" json:"export_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitMonitoringExportResponse) Reset() {
+	*x = SubmitMonitoringExportResponse{}
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitMonitoringExportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitMonitoringExportResponse) ProtoMessage() {}
+
+func (x *SubmitMonitoringExportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_exchange_v1_exchange_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitMonitoringExportResponse.ProtoReflect.Descriptor instead.
+func (*SubmitMonitoringExportResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_exchange_v1_exchange_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *SubmitMonitoringExportResponse) GetExportId() string {
+	if x != nil {
+		return x.ExportId
+	}
+	return ""
+}
+
 var File_schakel_exchange_v1_exchange_proto protoreflect.FileDescriptor
 
 const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\n" +
-	"\"schakel/exchange/v1/exchange.proto\x12\x13schakel.exchange.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eschakel/record/v1/record.proto\"\x94\x04\n" +
+	"\"schakel/exchange/v1/exchange.proto\x12\x13schakel.exchange.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eschakel/record/v1/record.proto\"\x94\x04\n" +
 	"\x14RequestRecordRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x123\n" +
@@ -1434,10 +1782,37 @@ const file_schakel_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1c\n" +
 	"\tduplicate\x18\x02 \x01(\bR\tduplicate\x12+\n" +
 	"\x11receipt_signature\x18\x03 \x01(\fR\x10receiptSignature\x12%\n" +
-	"\x0epayload_digest\x18\x04 \x01(\tR\rpayloadDigest2\xf3\x01\n" +
+	"\x0epayload_digest\x18\x04 \x01(\tR\rpayloadDigest\"\xe3\x01\n" +
+	"\x12SendConsultRequest\x12\x1d\n" +
+	"\n" +
+	"consult_id\x18\x01 \x01(\tR\tconsultId\x123\n" +
+	"\asent_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\x12\x1f\n" +
+	"\vholder_role\x18\x03 \x01(\tR\n" +
+	"holderRole\x12%\n" +
+	"\x0erecipient_role\x18\x04 \x01(\tR\rrecipientRole\x121\n" +
+	"\aconsult\x18\x05 \x01(\v2\x17.google.protobuf.StructR\aconsult\"P\n" +
+	"\x13SendConsultResponse\x129\n" +
+	"\bdecision\x18\x01 \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision\"8\n" +
+	"\x17GetConsultAnswerRequest\x12\x1d\n" +
+	"\n" +
+	"consult_id\x18\x01 \x01(\tR\tconsultId\"\x9f\x01\n" +
+	"\x18GetConsultAnswerResponse\x12\x1a\n" +
+	"\banswered\x18\x01 \x01(\bR\banswered\x12\x16\n" +
+	"\x06advice\x18\x02 \x01(\tR\x06advice\x12\x12\n" +
+	"\x04role\x18\x03 \x01(\tR\x04role\x12;\n" +
+	"\vanswered_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"answeredAt\"U\n" +
+	"\x1dSubmitMonitoringExportRequest\x12\x16\n" +
+	"\x06export\x18\x01 \x01(\fR\x06export\x12\x1c\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"=\n" +
+	"\x1eSubmitMonitoringExportResponse\x12\x1b\n" +
+	"\texport_id\x18\x01 \x01(\tR\bexportId2\xca\x04\n" +
 	"\x0fExchangeService\x12f\n" +
 	"\rRequestRecord\x12).schakel.exchange.v1.RequestRecordRequest\x1a*.schakel.exchange.v1.RequestRecordResponse\x12x\n" +
-	"\x13DeliverNotification\x12/.schakel.exchange.v1.DeliverNotificationRequest\x1a0.schakel.exchange.v1.DeliverNotificationResponseB\xd7\x01\n" +
+	"\x13DeliverNotification\x12/.schakel.exchange.v1.DeliverNotificationRequest\x1a0.schakel.exchange.v1.DeliverNotificationResponse\x12`\n" +
+	"\vSendConsult\x12'.schakel.exchange.v1.SendConsultRequest\x1a(.schakel.exchange.v1.SendConsultResponse\x12o\n" +
+	"\x10GetConsultAnswer\x12,.schakel.exchange.v1.GetConsultAnswerRequest\x1a-.schakel.exchange.v1.GetConsultAnswerResponse\x12\x81\x01\n" +
+	"\x16SubmitMonitoringExport\x122.schakel.exchange.v1.SubmitMonitoringExportRequest\x1a3.schakel.exchange.v1.SubmitMonitoringExportResponseB\xd7\x01\n" +
 	"\x17com.schakel.exchange.v1B\rExchangeProtoP\x01Z?github.com/schakel/schakel/proto/schakel/exchange/v1;exchangev1\xa2\x02\x03SEX\xaa\x02\x13Schakel.Exchange.V1\xca\x02\x13Schakel\\Exchange\\V1\xe2\x02\x1fSchakel\\Exchange\\V1\\GPBMetadata\xea\x02\x15Schakel::Exchange::V1b\x06proto3"
 
 var (
@@ -1452,54 +1827,71 @@ func file_schakel_exchange_v1_exchange_proto_rawDescGZIP() []byte {
 	return file_schakel_exchange_v1_exchange_proto_rawDescData
 }
 
-var file_schakel_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_schakel_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_schakel_exchange_v1_exchange_proto_goTypes = []any{
-	(*RequestRecordRequest)(nil),        // 0: schakel.exchange.v1.RequestRecordRequest
-	(*ThirdPartyCheckpoint)(nil),        // 1: schakel.exchange.v1.ThirdPartyCheckpoint
-	(*Statement)(nil),                   // 2: schakel.exchange.v1.Statement
-	(*AttestedConsent)(nil),             // 3: schakel.exchange.v1.AttestedConsent
-	(*SignedStatement)(nil),             // 4: schakel.exchange.v1.SignedStatement
-	(*Decision)(nil),                    // 5: schakel.exchange.v1.Decision
-	(*Withheld)(nil),                    // 6: schakel.exchange.v1.Withheld
-	(*Reason)(nil),                      // 7: schakel.exchange.v1.Reason
-	(*AuditProof)(nil),                  // 8: schakel.exchange.v1.AuditProof
-	(*LogWitness)(nil),                  // 9: schakel.exchange.v1.LogWitness
-	(*RequestRecordResponse)(nil),       // 10: schakel.exchange.v1.RequestRecordResponse
-	(*DeliverNotificationRequest)(nil),  // 11: schakel.exchange.v1.DeliverNotificationRequest
-	(*DeliverNotificationResponse)(nil), // 12: schakel.exchange.v1.DeliverNotificationResponse
-	(*timestamppb.Timestamp)(nil),       // 13: google.protobuf.Timestamp
-	(*v1.Record)(nil),                   // 14: schakel.record.v1.Record
+	(*RequestRecordRequest)(nil),           // 0: schakel.exchange.v1.RequestRecordRequest
+	(*ThirdPartyCheckpoint)(nil),           // 1: schakel.exchange.v1.ThirdPartyCheckpoint
+	(*Statement)(nil),                      // 2: schakel.exchange.v1.Statement
+	(*AttestedConsent)(nil),                // 3: schakel.exchange.v1.AttestedConsent
+	(*SignedStatement)(nil),                // 4: schakel.exchange.v1.SignedStatement
+	(*Decision)(nil),                       // 5: schakel.exchange.v1.Decision
+	(*Withheld)(nil),                       // 6: schakel.exchange.v1.Withheld
+	(*Reason)(nil),                         // 7: schakel.exchange.v1.Reason
+	(*AuditProof)(nil),                     // 8: schakel.exchange.v1.AuditProof
+	(*LogWitness)(nil),                     // 9: schakel.exchange.v1.LogWitness
+	(*RequestRecordResponse)(nil),          // 10: schakel.exchange.v1.RequestRecordResponse
+	(*DeliverNotificationRequest)(nil),     // 11: schakel.exchange.v1.DeliverNotificationRequest
+	(*DeliverNotificationResponse)(nil),    // 12: schakel.exchange.v1.DeliverNotificationResponse
+	(*SendConsultRequest)(nil),             // 13: schakel.exchange.v1.SendConsultRequest
+	(*SendConsultResponse)(nil),            // 14: schakel.exchange.v1.SendConsultResponse
+	(*GetConsultAnswerRequest)(nil),        // 15: schakel.exchange.v1.GetConsultAnswerRequest
+	(*GetConsultAnswerResponse)(nil),       // 16: schakel.exchange.v1.GetConsultAnswerResponse
+	(*SubmitMonitoringExportRequest)(nil),  // 17: schakel.exchange.v1.SubmitMonitoringExportRequest
+	(*SubmitMonitoringExportResponse)(nil), // 18: schakel.exchange.v1.SubmitMonitoringExportResponse
+	(*timestamppb.Timestamp)(nil),          // 19: google.protobuf.Timestamp
+	(*v1.Record)(nil),                      // 20: schakel.record.v1.Record
+	(*structpb.Struct)(nil),                // 21: google.protobuf.Struct
 }
 var file_schakel_exchange_v1_exchange_proto_depIdxs = []int32{
-	13, // 0: schakel.exchange.v1.RequestRecordRequest.sent_at:type_name -> google.protobuf.Timestamp
+	19, // 0: schakel.exchange.v1.RequestRecordRequest.sent_at:type_name -> google.protobuf.Timestamp
 	4,  // 1: schakel.exchange.v1.RequestRecordRequest.statement:type_name -> schakel.exchange.v1.SignedStatement
 	1,  // 2: schakel.exchange.v1.RequestRecordRequest.gossip:type_name -> schakel.exchange.v1.ThirdPartyCheckpoint
 	3,  // 3: schakel.exchange.v1.Statement.consents:type_name -> schakel.exchange.v1.AttestedConsent
-	13, // 4: schakel.exchange.v1.Statement.issued_at:type_name -> google.protobuf.Timestamp
-	13, // 5: schakel.exchange.v1.AttestedConsent.given_at:type_name -> google.protobuf.Timestamp
-	13, // 6: schakel.exchange.v1.AttestedConsent.valid_until:type_name -> google.protobuf.Timestamp
+	19, // 4: schakel.exchange.v1.Statement.issued_at:type_name -> google.protobuf.Timestamp
+	19, // 5: schakel.exchange.v1.AttestedConsent.given_at:type_name -> google.protobuf.Timestamp
+	19, // 6: schakel.exchange.v1.AttestedConsent.valid_until:type_name -> google.protobuf.Timestamp
 	6,  // 7: schakel.exchange.v1.Decision.withheld:type_name -> schakel.exchange.v1.Withheld
 	7,  // 8: schakel.exchange.v1.Decision.reasons:type_name -> schakel.exchange.v1.Reason
 	5,  // 9: schakel.exchange.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	14, // 10: schakel.exchange.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	20, // 10: schakel.exchange.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
 	8,  // 11: schakel.exchange.v1.RequestRecordResponse.audit:type_name -> schakel.exchange.v1.AuditProof
 	9,  // 12: schakel.exchange.v1.RequestRecordResponse.witness:type_name -> schakel.exchange.v1.LogWitness
-	13, // 13: schakel.exchange.v1.DeliverNotificationRequest.sent_at:type_name -> google.protobuf.Timestamp
+	19, // 13: schakel.exchange.v1.DeliverNotificationRequest.sent_at:type_name -> google.protobuf.Timestamp
 	5,  // 14: schakel.exchange.v1.DeliverNotificationRequest.decision:type_name -> schakel.exchange.v1.Decision
-	14, // 15: schakel.exchange.v1.DeliverNotificationRequest.record:type_name -> schakel.record.v1.Record
+	20, // 15: schakel.exchange.v1.DeliverNotificationRequest.record:type_name -> schakel.record.v1.Record
 	8,  // 16: schakel.exchange.v1.DeliverNotificationRequest.audit:type_name -> schakel.exchange.v1.AuditProof
 	9,  // 17: schakel.exchange.v1.DeliverNotificationRequest.witness:type_name -> schakel.exchange.v1.LogWitness
 	4,  // 18: schakel.exchange.v1.DeliverNotificationRequest.statement:type_name -> schakel.exchange.v1.SignedStatement
 	1,  // 19: schakel.exchange.v1.DeliverNotificationRequest.gossip:type_name -> schakel.exchange.v1.ThirdPartyCheckpoint
-	0,  // 20: schakel.exchange.v1.ExchangeService.RequestRecord:input_type -> schakel.exchange.v1.RequestRecordRequest
-	11, // 21: schakel.exchange.v1.ExchangeService.DeliverNotification:input_type -> schakel.exchange.v1.DeliverNotificationRequest
-	10, // 22: schakel.exchange.v1.ExchangeService.RequestRecord:output_type -> schakel.exchange.v1.RequestRecordResponse
-	12, // 23: schakel.exchange.v1.ExchangeService.DeliverNotification:output_type -> schakel.exchange.v1.DeliverNotificationResponse
-	22, // [22:24] is the sub-list for method output_type
-	20, // [20:22] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	19, // 20: schakel.exchange.v1.SendConsultRequest.sent_at:type_name -> google.protobuf.Timestamp
+	21, // 21: schakel.exchange.v1.SendConsultRequest.consult:type_name -> google.protobuf.Struct
+	5,  // 22: schakel.exchange.v1.SendConsultResponse.decision:type_name -> schakel.exchange.v1.Decision
+	19, // 23: schakel.exchange.v1.GetConsultAnswerResponse.answered_at:type_name -> google.protobuf.Timestamp
+	0,  // 24: schakel.exchange.v1.ExchangeService.RequestRecord:input_type -> schakel.exchange.v1.RequestRecordRequest
+	11, // 25: schakel.exchange.v1.ExchangeService.DeliverNotification:input_type -> schakel.exchange.v1.DeliverNotificationRequest
+	13, // 26: schakel.exchange.v1.ExchangeService.SendConsult:input_type -> schakel.exchange.v1.SendConsultRequest
+	15, // 27: schakel.exchange.v1.ExchangeService.GetConsultAnswer:input_type -> schakel.exchange.v1.GetConsultAnswerRequest
+	17, // 28: schakel.exchange.v1.ExchangeService.SubmitMonitoringExport:input_type -> schakel.exchange.v1.SubmitMonitoringExportRequest
+	10, // 29: schakel.exchange.v1.ExchangeService.RequestRecord:output_type -> schakel.exchange.v1.RequestRecordResponse
+	12, // 30: schakel.exchange.v1.ExchangeService.DeliverNotification:output_type -> schakel.exchange.v1.DeliverNotificationResponse
+	14, // 31: schakel.exchange.v1.ExchangeService.SendConsult:output_type -> schakel.exchange.v1.SendConsultResponse
+	16, // 32: schakel.exchange.v1.ExchangeService.GetConsultAnswer:output_type -> schakel.exchange.v1.GetConsultAnswerResponse
+	18, // 33: schakel.exchange.v1.ExchangeService.SubmitMonitoringExport:output_type -> schakel.exchange.v1.SubmitMonitoringExportResponse
+	29, // [29:34] is the sub-list for method output_type
+	24, // [24:29] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_schakel_exchange_v1_exchange_proto_init() }
@@ -1513,7 +1905,7 @@ func file_schakel_exchange_v1_exchange_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_schakel_exchange_v1_exchange_proto_rawDesc), len(file_schakel_exchange_v1_exchange_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

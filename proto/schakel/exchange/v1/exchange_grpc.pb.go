@@ -23,8 +23,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ExchangeService_RequestRecord_FullMethodName       = "/schakel.exchange.v1.ExchangeService/RequestRecord"
-	ExchangeService_DeliverNotification_FullMethodName = "/schakel.exchange.v1.ExchangeService/DeliverNotification"
+	ExchangeService_RequestRecord_FullMethodName          = "/schakel.exchange.v1.ExchangeService/RequestRecord"
+	ExchangeService_DeliverNotification_FullMethodName    = "/schakel.exchange.v1.ExchangeService/DeliverNotification"
+	ExchangeService_SendConsult_FullMethodName            = "/schakel.exchange.v1.ExchangeService/SendConsult"
+	ExchangeService_GetConsultAnswer_FullMethodName       = "/schakel.exchange.v1.ExchangeService/GetConsultAnswer"
+	ExchangeService_SubmitMonitoringExport_FullMethodName = "/schakel.exchange.v1.ExchangeService/SubmitMonitoringExport"
 )
 
 // ExchangeServiceClient is the client API for ExchangeService service.
@@ -39,6 +42,15 @@ type ExchangeServiceClient interface {
 	// DeliverNotification hands a notification (already decided and audited by
 	// the sender) to the recipient's node.
 	DeliverNotification(ctx context.Context, in *DeliverNotificationRequest, opts ...grpc.CallOption) (*DeliverNotificationResponse, error)
+	// SendConsult hands an anonymous consult (flow N1, no child named) to the
+	// consultee's node, which decides again with its own policy pack.
+	SendConsult(ctx context.Context, in *SendConsultRequest, opts ...grpc.CallOption) (*SendConsultResponse, error)
+	// GetConsultAnswer returns the consultee's answer to a consult; only the
+	// organisation that sent the consult (by its certificate) may read it.
+	GetConsultAnswer(ctx context.Context, in *GetConsultAnswerRequest, opts ...grpc.CallOption) (*GetConsultAnswerResponse, error)
+	// SubmitMonitoringExport hands a node's signed monitoring export (flow M1,
+	// counts only) to the kennispunt's node.
+	SubmitMonitoringExport(ctx context.Context, in *SubmitMonitoringExportRequest, opts ...grpc.CallOption) (*SubmitMonitoringExportResponse, error)
 }
 
 type exchangeServiceClient struct {
@@ -69,6 +81,36 @@ func (c *exchangeServiceClient) DeliverNotification(ctx context.Context, in *Del
 	return out, nil
 }
 
+func (c *exchangeServiceClient) SendConsult(ctx context.Context, in *SendConsultRequest, opts ...grpc.CallOption) (*SendConsultResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendConsultResponse)
+	err := c.cc.Invoke(ctx, ExchangeService_SendConsult_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *exchangeServiceClient) GetConsultAnswer(ctx context.Context, in *GetConsultAnswerRequest, opts ...grpc.CallOption) (*GetConsultAnswerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetConsultAnswerResponse)
+	err := c.cc.Invoke(ctx, ExchangeService_GetConsultAnswer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *exchangeServiceClient) SubmitMonitoringExport(ctx context.Context, in *SubmitMonitoringExportRequest, opts ...grpc.CallOption) (*SubmitMonitoringExportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SubmitMonitoringExportResponse)
+	err := c.cc.Invoke(ctx, ExchangeService_SubmitMonitoringExport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ExchangeServiceServer is the server API for ExchangeService service.
 // All implementations must embed UnimplementedExchangeServiceServer
 // for forward compatibility.
@@ -81,6 +123,15 @@ type ExchangeServiceServer interface {
 	// DeliverNotification hands a notification (already decided and audited by
 	// the sender) to the recipient's node.
 	DeliverNotification(context.Context, *DeliverNotificationRequest) (*DeliverNotificationResponse, error)
+	// SendConsult hands an anonymous consult (flow N1, no child named) to the
+	// consultee's node, which decides again with its own policy pack.
+	SendConsult(context.Context, *SendConsultRequest) (*SendConsultResponse, error)
+	// GetConsultAnswer returns the consultee's answer to a consult; only the
+	// organisation that sent the consult (by its certificate) may read it.
+	GetConsultAnswer(context.Context, *GetConsultAnswerRequest) (*GetConsultAnswerResponse, error)
+	// SubmitMonitoringExport hands a node's signed monitoring export (flow M1,
+	// counts only) to the kennispunt's node.
+	SubmitMonitoringExport(context.Context, *SubmitMonitoringExportRequest) (*SubmitMonitoringExportResponse, error)
 	mustEmbedUnimplementedExchangeServiceServer()
 }
 
@@ -96,6 +147,15 @@ func (UnimplementedExchangeServiceServer) RequestRecord(context.Context, *Reques
 }
 func (UnimplementedExchangeServiceServer) DeliverNotification(context.Context, *DeliverNotificationRequest) (*DeliverNotificationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeliverNotification not implemented")
+}
+func (UnimplementedExchangeServiceServer) SendConsult(context.Context, *SendConsultRequest) (*SendConsultResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SendConsult not implemented")
+}
+func (UnimplementedExchangeServiceServer) GetConsultAnswer(context.Context, *GetConsultAnswerRequest) (*GetConsultAnswerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetConsultAnswer not implemented")
+}
+func (UnimplementedExchangeServiceServer) SubmitMonitoringExport(context.Context, *SubmitMonitoringExportRequest) (*SubmitMonitoringExportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitMonitoringExport not implemented")
 }
 func (UnimplementedExchangeServiceServer) mustEmbedUnimplementedExchangeServiceServer() {}
 func (UnimplementedExchangeServiceServer) testEmbeddedByValue()                         {}
@@ -154,6 +214,60 @@ func _ExchangeService_DeliverNotification_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ExchangeService_SendConsult_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendConsultRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExchangeServiceServer).SendConsult(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ExchangeService_SendConsult_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExchangeServiceServer).SendConsult(ctx, req.(*SendConsultRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ExchangeService_GetConsultAnswer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetConsultAnswerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExchangeServiceServer).GetConsultAnswer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ExchangeService_GetConsultAnswer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExchangeServiceServer).GetConsultAnswer(ctx, req.(*GetConsultAnswerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ExchangeService_SubmitMonitoringExport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitMonitoringExportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExchangeServiceServer).SubmitMonitoringExport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ExchangeService_SubmitMonitoringExport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExchangeServiceServer).SubmitMonitoringExport(ctx, req.(*SubmitMonitoringExportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ExchangeService_ServiceDesc is the grpc.ServiceDesc for ExchangeService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -168,6 +282,18 @@ var ExchangeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeliverNotification",
 			Handler:    _ExchangeService_DeliverNotification_Handler,
+		},
+		{
+			MethodName: "SendConsult",
+			Handler:    _ExchangeService_SendConsult_Handler,
+		},
+		{
+			MethodName: "GetConsultAnswer",
+			Handler:    _ExchangeService_GetConsultAnswer_Handler,
+		},
+		{
+			MethodName: "SubmitMonitoringExport",
+			Handler:    _ExchangeService_SubmitMonitoringExport_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -3060,6 +3060,668 @@ func (x *CreateLoginLinkResponse) GetExpiresAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// SendConsultRequest is a consult to send. consult may hold only age_band,
+// school_type, concerns (a list) and question, with values from the policy
+// pack's closed lists; anything else is refused with CONSULT_IDENTIFYING
+// and nothing is stored or sent.
+type SendConsultRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The consultee organisation's OIN; must be in the node's peer directory.
+	RecipientOin string `protobuf:"bytes,1,opt,name=recipient_oin,json=recipientOin,proto3" json:"recipient_oin,omitempty"`
+	// The role the consult is addressed to, e.g. "jeugdverpleegkundige".
+	RecipientRole string `protobuf:"bytes,2,opt,name=recipient_role,json=recipientRole,proto3" json:"recipient_role,omitempty"`
+	// The role of the asking professional.
+	HolderRole    string           `protobuf:"bytes,3,opt,name=holder_role,json=holderRole,proto3" json:"holder_role,omitempty"`
+	Consult       *structpb.Struct `protobuf:"bytes,4,opt,name=consult,proto3" json:"consult,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendConsultRequest) Reset() {
+	*x = SendConsultRequest{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendConsultRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendConsultRequest) ProtoMessage() {}
+
+func (x *SendConsultRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendConsultRequest.ProtoReflect.Descriptor instead.
+func (*SendConsultRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *SendConsultRequest) GetRecipientOin() string {
+	if x != nil {
+		return x.RecipientOin
+	}
+	return ""
+}
+
+func (x *SendConsultRequest) GetRecipientRole() string {
+	if x != nil {
+		return x.RecipientRole
+	}
+	return ""
+}
+
+func (x *SendConsultRequest) GetHolderRole() string {
+	if x != nil {
+		return x.HolderRole
+	}
+	return ""
+}
+
+func (x *SendConsultRequest) GetConsult() *structpb.Struct {
+	if x != nil {
+		return x.Consult
+	}
+	return nil
+}
+
+// SendConsultResponse is the decision on the consult: this node's refusal,
+// or the consultee node's decision.
+type SendConsultResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Set when the consult was sent and accepted.
+	ConsultId     string       `protobuf:"bytes,1,opt,name=consult_id,json=consultId,proto3" json:"consult_id,omitempty"`
+	Decision      *v1.Decision `protobuf:"bytes,2,opt,name=decision,proto3" json:"decision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendConsultResponse) Reset() {
+	*x = SendConsultResponse{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendConsultResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendConsultResponse) ProtoMessage() {}
+
+func (x *SendConsultResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendConsultResponse.ProtoReflect.Descriptor instead.
+func (*SendConsultResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *SendConsultResponse) GetConsultId() string {
+	if x != nil {
+		return x.ConsultId
+	}
+	return ""
+}
+
+func (x *SendConsultResponse) GetDecision() *v1.Decision {
+	if x != nil {
+		return x.Decision
+	}
+	return nil
+}
+
+// ListConsultsRequest lists open received consults.
+type ListConsultsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConsultsRequest) Reset() {
+	*x = ListConsultsRequest{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConsultsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConsultsRequest) ProtoMessage() {}
+
+func (x *ListConsultsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConsultsRequest.ProtoReflect.Descriptor instead.
+func (*ListConsultsRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{46}
+}
+
+// ListConsultsResponse holds the open received consults, oldest first.
+type ListConsultsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Consults      []*ReceivedConsult     `protobuf:"bytes,1,rep,name=consults,proto3" json:"consults,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConsultsResponse) Reset() {
+	*x = ListConsultsResponse{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConsultsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConsultsResponse) ProtoMessage() {}
+
+func (x *ListConsultsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConsultsResponse.ProtoReflect.Descriptor instead.
+func (*ListConsultsResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ListConsultsResponse) GetConsults() []*ReceivedConsult {
+	if x != nil {
+		return x.Consults
+	}
+	return nil
+}
+
+// ReceivedConsult is a consult this node received.
+type ReceivedConsult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ConsultId     string                 `protobuf:"bytes,1,opt,name=consult_id,json=consultId,proto3" json:"consult_id,omitempty"`
+	SenderOin     string                 `protobuf:"bytes,2,opt,name=sender_oin,json=senderOin,proto3" json:"sender_oin,omitempty"`
+	SenderName    string                 `protobuf:"bytes,3,opt,name=sender_name,json=senderName,proto3" json:"sender_name,omitempty"`
+	HolderRole    string                 `protobuf:"bytes,4,opt,name=holder_role,json=holderRole,proto3" json:"holder_role,omitempty"`
+	RecipientRole string                 `protobuf:"bytes,5,opt,name=recipient_role,json=recipientRole,proto3" json:"recipient_role,omitempty"`
+	AgeBand       string                 `protobuf:"bytes,6,opt,name=age_band,json=ageBand,proto3" json:"age_band,omitempty"`
+	SchoolType    string                 `protobuf:"bytes,7,opt,name=school_type,json=schoolType,proto3" json:"school_type,omitempty"`
+	Concerns      []string               `protobuf:"bytes,8,rep,name=concerns,proto3" json:"concerns,omitempty"`
+	Question      string                 `protobuf:"bytes,9,opt,name=question,proto3" json:"question,omitempty"`
+	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceivedConsult) Reset() {
+	*x = ReceivedConsult{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceivedConsult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceivedConsult) ProtoMessage() {}
+
+func (x *ReceivedConsult) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceivedConsult.ProtoReflect.Descriptor instead.
+func (*ReceivedConsult) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *ReceivedConsult) GetConsultId() string {
+	if x != nil {
+		return x.ConsultId
+	}
+	return ""
+}
+
+func (x *ReceivedConsult) GetSenderOin() string {
+	if x != nil {
+		return x.SenderOin
+	}
+	return ""
+}
+
+func (x *ReceivedConsult) GetSenderName() string {
+	if x != nil {
+		return x.SenderName
+	}
+	return ""
+}
+
+func (x *ReceivedConsult) GetHolderRole() string {
+	if x != nil {
+		return x.HolderRole
+	}
+	return ""
+}
+
+func (x *ReceivedConsult) GetRecipientRole() string {
+	if x != nil {
+		return x.RecipientRole
+	}
+	return ""
+}
+
+func (x *ReceivedConsult) GetAgeBand() string {
+	if x != nil {
+		return x.AgeBand
+	}
+	return ""
+}
+
+func (x *ReceivedConsult) GetSchoolType() string {
+	if x != nil {
+		return x.SchoolType
+	}
+	return ""
+}
+
+func (x *ReceivedConsult) GetConcerns() []string {
+	if x != nil {
+		return x.Concerns
+	}
+	return nil
+}
+
+func (x *ReceivedConsult) GetQuestion() string {
+	if x != nil {
+		return x.Question
+	}
+	return ""
+}
+
+func (x *ReceivedConsult) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
+// AnswerConsultRequest answers a received consult.
+type AnswerConsultRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ConsultId string                 `protobuf:"bytes,1,opt,name=consult_id,json=consultId,proto3" json:"consult_id,omitempty"`
+	// Free text advice in Dutch, at most 4000 characters, naming no child (a
+	// BSN-like number is refused).
+	Advice string `protobuf:"bytes,2,opt,name=advice,proto3" json:"advice,omitempty"`
+	// Optional: a role from the policy pack's roles that could take the
+	// matter on; only when the consult's question is "wie_kan_een_rol_nemen".
+	Role          string `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnswerConsultRequest) Reset() {
+	*x = AnswerConsultRequest{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerConsultRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerConsultRequest) ProtoMessage() {}
+
+func (x *AnswerConsultRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerConsultRequest.ProtoReflect.Descriptor instead.
+func (*AnswerConsultRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *AnswerConsultRequest) GetConsultId() string {
+	if x != nil {
+		return x.ConsultId
+	}
+	return ""
+}
+
+func (x *AnswerConsultRequest) GetAdvice() string {
+	if x != nil {
+		return x.Advice
+	}
+	return ""
+}
+
+func (x *AnswerConsultRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+// AnswerConsultResponse confirms the answer.
+type AnswerConsultResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnswerConsultResponse) Reset() {
+	*x = AnswerConsultResponse{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerConsultResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerConsultResponse) ProtoMessage() {}
+
+func (x *AnswerConsultResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerConsultResponse.ProtoReflect.Descriptor instead.
+func (*AnswerConsultResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{50}
+}
+
+// GetConsultAnswerRequest asks for the answer to a consult sent earlier.
+type GetConsultAnswerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ConsultId     string                 `protobuf:"bytes,1,opt,name=consult_id,json=consultId,proto3" json:"consult_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetConsultAnswerRequest) Reset() {
+	*x = GetConsultAnswerRequest{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConsultAnswerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConsultAnswerRequest) ProtoMessage() {}
+
+func (x *GetConsultAnswerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConsultAnswerRequest.ProtoReflect.Descriptor instead.
+func (*GetConsultAnswerRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *GetConsultAnswerRequest) GetConsultId() string {
+	if x != nil {
+		return x.ConsultId
+	}
+	return ""
+}
+
+// GetConsultAnswerResponse is the consultee's answer, once given.
+type GetConsultAnswerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Answered      bool                   `protobuf:"varint,1,opt,name=answered,proto3" json:"answered,omitempty"`
+	Advice        string                 `protobuf:"bytes,2,opt,name=advice,proto3" json:"advice,omitempty"`
+	Role          string                 `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	AnsweredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=answered_at,json=answeredAt,proto3" json:"answered_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetConsultAnswerResponse) Reset() {
+	*x = GetConsultAnswerResponse{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConsultAnswerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConsultAnswerResponse) ProtoMessage() {}
+
+func (x *GetConsultAnswerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConsultAnswerResponse.ProtoReflect.Descriptor instead.
+func (*GetConsultAnswerResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *GetConsultAnswerResponse) GetAnswered() bool {
+	if x != nil {
+		return x.Answered
+	}
+	return false
+}
+
+func (x *GetConsultAnswerResponse) GetAdvice() string {
+	if x != nil {
+		return x.Advice
+	}
+	return ""
+}
+
+func (x *GetConsultAnswerResponse) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *GetConsultAnswerResponse) GetAnsweredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnsweredAt
+	}
+	return nil
+}
+
+// ExportMonitoringRequest asks for an export.
+type ExportMonitoringRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The kennispunt's OIN; empty: the one peer of org type kennispunt.
+	KennispuntOin string `protobuf:"bytes,1,opt,name=kennispunt_oin,json=kennispuntOin,proto3" json:"kennispunt_oin,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportMonitoringRequest) Reset() {
+	*x = ExportMonitoringRequest{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportMonitoringRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportMonitoringRequest) ProtoMessage() {}
+
+func (x *ExportMonitoringRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportMonitoringRequest.ProtoReflect.Descriptor instead.
+func (*ExportMonitoringRequest) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ExportMonitoringRequest) GetKennispuntOin() string {
+	if x != nil {
+		return x.KennispuntOin
+	}
+	return ""
+}
+
+// ExportMonitoringResponse reports what left.
+type ExportMonitoringResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The kennispunt's id of the kept export.
+	ExportId string `protobuf:"bytes,1,opt,name=export_id,json=exportId,proto3" json:"export_id,omitempty"`
+	// The number of rows sent and how many of them were suppressed ("<10").
+	Rows          int32        `protobuf:"varint,2,opt,name=rows,proto3" json:"rows,omitempty"`
+	Suppressed    int32        `protobuf:"varint,3,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
+	Decision      *v1.Decision `protobuf:"bytes,4,opt,name=decision,proto3" json:"decision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportMonitoringResponse) Reset() {
+	*x = ExportMonitoringResponse{}
+	mi := &file_schakel_local_v1_local_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportMonitoringResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportMonitoringResponse) ProtoMessage() {}
+
+func (x *ExportMonitoringResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_schakel_local_v1_local_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportMonitoringResponse.ProtoReflect.Descriptor instead.
+func (*ExportMonitoringResponse) Descriptor() ([]byte, []int) {
+	return file_schakel_local_v1_local_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *ExportMonitoringResponse) GetExportId() string {
+	if x != nil {
+		return x.ExportId
+	}
+	return ""
+}
+
+func (x *ExportMonitoringResponse) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *ExportMonitoringResponse) GetSuppressed() int32 {
+	if x != nil {
+		return x.Suppressed
+	}
+	return 0
+}
+
+func (x *ExportMonitoringResponse) GetDecision() *v1.Decision {
+	if x != nil {
+		return x.Decision
+	}
+	return nil
+}
+
 var File_schakel_local_v1_local_proto protoreflect.FileDescriptor
 
 const file_schakel_local_v1_local_proto_rawDesc = "" +
@@ -3298,7 +3960,62 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x129\n" +
 	"\n" +
-	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt*\xde\x01\n" +
+	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\xb4\x01\n" +
+	"\x12SendConsultRequest\x12#\n" +
+	"\rrecipient_oin\x18\x01 \x01(\tR\frecipientOin\x12%\n" +
+	"\x0erecipient_role\x18\x02 \x01(\tR\rrecipientRole\x12\x1f\n" +
+	"\vholder_role\x18\x03 \x01(\tR\n" +
+	"holderRole\x121\n" +
+	"\aconsult\x18\x04 \x01(\v2\x17.google.protobuf.StructR\aconsult\"o\n" +
+	"\x13SendConsultResponse\x12\x1d\n" +
+	"\n" +
+	"consult_id\x18\x01 \x01(\tR\tconsultId\x129\n" +
+	"\bdecision\x18\x02 \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision\"\x15\n" +
+	"\x13ListConsultsRequest\"U\n" +
+	"\x14ListConsultsResponse\x12=\n" +
+	"\bconsults\x18\x01 \x03(\v2!.schakel.local.v1.ReceivedConsultR\bconsults\"\xe9\x02\n" +
+	"\x0fReceivedConsult\x12\x1d\n" +
+	"\n" +
+	"consult_id\x18\x01 \x01(\tR\tconsultId\x12\x1d\n" +
+	"\n" +
+	"sender_oin\x18\x02 \x01(\tR\tsenderOin\x12\x1f\n" +
+	"\vsender_name\x18\x03 \x01(\tR\n" +
+	"senderName\x12\x1f\n" +
+	"\vholder_role\x18\x04 \x01(\tR\n" +
+	"holderRole\x12%\n" +
+	"\x0erecipient_role\x18\x05 \x01(\tR\rrecipientRole\x12\x19\n" +
+	"\bage_band\x18\x06 \x01(\tR\aageBand\x12\x1f\n" +
+	"\vschool_type\x18\a \x01(\tR\n" +
+	"schoolType\x12\x1a\n" +
+	"\bconcerns\x18\b \x03(\tR\bconcerns\x12\x1a\n" +
+	"\bquestion\x18\t \x01(\tR\bquestion\x12;\n" +
+	"\vreceived_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\"a\n" +
+	"\x14AnswerConsultRequest\x12\x1d\n" +
+	"\n" +
+	"consult_id\x18\x01 \x01(\tR\tconsultId\x12\x16\n" +
+	"\x06advice\x18\x02 \x01(\tR\x06advice\x12\x12\n" +
+	"\x04role\x18\x03 \x01(\tR\x04role\"\x17\n" +
+	"\x15AnswerConsultResponse\"8\n" +
+	"\x17GetConsultAnswerRequest\x12\x1d\n" +
+	"\n" +
+	"consult_id\x18\x01 \x01(\tR\tconsultId\"\x9f\x01\n" +
+	"\x18GetConsultAnswerResponse\x12\x1a\n" +
+	"\banswered\x18\x01 \x01(\bR\banswered\x12\x16\n" +
+	"\x06advice\x18\x02 \x01(\tR\x06advice\x12\x12\n" +
+	"\x04role\x18\x03 \x01(\tR\x04role\x12;\n" +
+	"\vanswered_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"answeredAt\"@\n" +
+	"\x17ExportMonitoringRequest\x12%\n" +
+	"\x0ekennispunt_oin\x18\x01 \x01(\tR\rkennispuntOin\"\xa6\x01\n" +
+	"\x18ExportMonitoringResponse\x12\x1b\n" +
+	"\texport_id\x18\x01 \x01(\tR\bexportId\x12\x12\n" +
+	"\x04rows\x18\x02 \x01(\x05R\x04rows\x12\x1e\n" +
+	"\n" +
+	"suppressed\x18\x03 \x01(\x05R\n" +
+	"suppressed\x129\n" +
+	"\bdecision\x18\x04 \x01(\v2\x1d.schakel.exchange.v1.DecisionR\bdecision*\xde\x01\n" +
 	"\x11NotificationState\x12\"\n" +
 	"\x1eNOTIFICATION_STATE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19NOTIFICATION_STATE_QUEUED\x10\x01\x12 \n" +
@@ -3325,7 +4042,14 @@ const file_schakel_local_v1_local_proto_rawDesc = "" +
 	"\x0fGetPolicyStatus\x12(.schakel.local.v1.GetPolicyStatusRequest\x1a).schakel.local.v1.GetPolicyStatusResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/policy/status\x12x\n" +
 	"\rGetVocabulary\x12&.schakel.local.v1.GetVocabularyRequest\x1a'.schakel.local.v1.GetVocabularyResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/vocabulary2\x9d\x01\n" +
 	"\x0eConsoleService\x12\x8a\x01\n" +
-	"\x0fCreateLoginLink\x12(.schakel.local.v1.CreateLoginLinkRequest\x1a).schakel.local.v1.CreateLoginLinkResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/console/login-linksB\xbf\x01\n" +
+	"\x0fCreateLoginLink\x12(.schakel.local.v1.CreateLoginLinkRequest\x1a).schakel.local.v1.CreateLoginLinkResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/console/login-links2\xb2\x04\n" +
+	"\x0eConsultService\x12s\n" +
+	"\vSendConsult\x12$.schakel.local.v1.SendConsultRequest\x1a%.schakel.local.v1.SendConsultResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/consults\x12|\n" +
+	"\fListConsults\x12%.schakel.local.v1.ListConsultsRequest\x1a&.schakel.local.v1.ListConsultsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/received-consults\x12\x96\x01\n" +
+	"\rAnswerConsult\x12&.schakel.local.v1.AnswerConsultRequest\x1a'.schakel.local.v1.AnswerConsultResponse\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/received-consults/{consult_id}:answer\x12\x93\x01\n" +
+	"\x10GetConsultAnswer\x12).schakel.local.v1.GetConsultAnswerRequest\x1a*.schakel.local.v1.GetConsultAnswerResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/consults/{consult_id}/answer2\xa2\x01\n" +
+	"\x11MonitoringService\x12\x8c\x01\n" +
+	"\x10ExportMonitoring\x12).schakel.local.v1.ExportMonitoringRequest\x1a*.schakel.local.v1.ExportMonitoringResponse\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/monitoring-exportsB\xbf\x01\n" +
 	"\x14com.schakel.local.v1B\n" +
 	"LocalProtoP\x01Z9github.com/schakel/schakel/proto/schakel/local/v1;localv1\xa2\x02\x03SLX\xaa\x02\x10Schakel.Local.V1\xca\x02\x10Schakel\\Local\\V1\xe2\x02\x1cSchakel\\Local\\V1\\GPBMetadata\xea\x02\x12Schakel::Local::V1b\x06proto3"
 
@@ -3342,7 +4066,7 @@ func file_schakel_local_v1_local_proto_rawDescGZIP() []byte {
 }
 
 var file_schakel_local_v1_local_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_schakel_local_v1_local_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
 var file_schakel_local_v1_local_proto_goTypes = []any{
 	(NotificationState)(0),             // 0: schakel.local.v1.NotificationState
 	(*RequestRecordRequest)(nil),       // 1: schakel.local.v1.RequestRecordRequest
@@ -3389,90 +4113,117 @@ var file_schakel_local_v1_local_proto_goTypes = []any{
 	(*InzageRecord)(nil),               // 42: schakel.local.v1.InzageRecord
 	(*CreateLoginLinkRequest)(nil),     // 43: schakel.local.v1.CreateLoginLinkRequest
 	(*CreateLoginLinkResponse)(nil),    // 44: schakel.local.v1.CreateLoginLinkResponse
-	nil,                                // 45: schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
-	(*v1.Decision)(nil),                // 46: schakel.exchange.v1.Decision
-	(*v11.Record)(nil),                 // 47: schakel.record.v1.Record
-	(*timestamppb.Timestamp)(nil),      // 48: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),            // 49: google.protobuf.Struct
+	(*SendConsultRequest)(nil),         // 45: schakel.local.v1.SendConsultRequest
+	(*SendConsultResponse)(nil),        // 46: schakel.local.v1.SendConsultResponse
+	(*ListConsultsRequest)(nil),        // 47: schakel.local.v1.ListConsultsRequest
+	(*ListConsultsResponse)(nil),       // 48: schakel.local.v1.ListConsultsResponse
+	(*ReceivedConsult)(nil),            // 49: schakel.local.v1.ReceivedConsult
+	(*AnswerConsultRequest)(nil),       // 50: schakel.local.v1.AnswerConsultRequest
+	(*AnswerConsultResponse)(nil),      // 51: schakel.local.v1.AnswerConsultResponse
+	(*GetConsultAnswerRequest)(nil),    // 52: schakel.local.v1.GetConsultAnswerRequest
+	(*GetConsultAnswerResponse)(nil),   // 53: schakel.local.v1.GetConsultAnswerResponse
+	(*ExportMonitoringRequest)(nil),    // 54: schakel.local.v1.ExportMonitoringRequest
+	(*ExportMonitoringResponse)(nil),   // 55: schakel.local.v1.ExportMonitoringResponse
+	nil,                                // 56: schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
+	(*v1.Decision)(nil),                // 57: schakel.exchange.v1.Decision
+	(*v11.Record)(nil),                 // 58: schakel.record.v1.Record
+	(*timestamppb.Timestamp)(nil),      // 59: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),            // 60: google.protobuf.Struct
 }
 var file_schakel_local_v1_local_proto_depIdxs = []int32{
 	18, // 0: schakel.local.v1.RequestRecordRequest.attested_consents:type_name -> schakel.local.v1.Consent
-	46, // 1: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
-	47, // 2: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
-	47, // 3: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
-	46, // 4: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
+	57, // 1: schakel.local.v1.RequestRecordResponse.decision:type_name -> schakel.exchange.v1.Decision
+	58, // 2: schakel.local.v1.RequestRecordResponse.record:type_name -> schakel.record.v1.Record
+	58, // 3: schakel.local.v1.SendNotificationRequest.record:type_name -> schakel.record.v1.Record
+	57, // 4: schakel.local.v1.SendNotificationResponse.decision:type_name -> schakel.exchange.v1.Decision
 	0,  // 5: schakel.local.v1.SendNotificationResponse.state:type_name -> schakel.local.v1.NotificationState
 	7,  // 6: schakel.local.v1.ListNotificationsResponse.notifications:type_name -> schakel.local.v1.OutgoingNotification
 	0,  // 7: schakel.local.v1.OutgoingNotification.state:type_name -> schakel.local.v1.NotificationState
-	48, // 8: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
-	48, // 9: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
+	59, // 8: schakel.local.v1.OutgoingNotification.created_at:type_name -> google.protobuf.Timestamp
+	59, // 9: schakel.local.v1.OutgoingNotification.updated_at:type_name -> google.protobuf.Timestamp
 	10, // 10: schakel.local.v1.PullNotificationsResponse.notifications:type_name -> schakel.local.v1.ReceivedNotification
-	47, // 11: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
-	48, // 12: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
+	58, // 11: schakel.local.v1.ReceivedNotification.record:type_name -> schakel.record.v1.Record
+	59, // 12: schakel.local.v1.ReceivedNotification.received_at:type_name -> google.protobuf.Timestamp
 	15, // 13: schakel.local.v1.ListObligationsResponse.obligations:type_name -> schakel.local.v1.Obligation
-	48, // 14: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
-	48, // 15: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
-	48, // 16: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
-	48, // 17: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
-	48, // 18: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
+	59, // 14: schakel.local.v1.Obligation.created_at:type_name -> google.protobuf.Timestamp
+	59, // 15: schakel.local.v1.Obligation.done_at:type_name -> google.protobuf.Timestamp
+	59, // 16: schakel.local.v1.Consent.given_at:type_name -> google.protobuf.Timestamp
+	59, // 17: schakel.local.v1.Consent.valid_until:type_name -> google.protobuf.Timestamp
+	59, // 18: schakel.local.v1.Consent.withdrawn_at:type_name -> google.protobuf.Timestamp
 	18, // 19: schakel.local.v1.RegisterConsentRequest.consent:type_name -> schakel.local.v1.Consent
 	18, // 20: schakel.local.v1.RegisterConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 21: schakel.local.v1.WithdrawConsentResponse.consent:type_name -> schakel.local.v1.Consent
 	18, // 22: schakel.local.v1.ListConsentsResponse.consents:type_name -> schakel.local.v1.Consent
 	28, // 23: schakel.local.v1.GetPolicyStatusResponse.signers:type_name -> schakel.local.v1.PolicySigner
-	48, // 24: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
+	59, // 24: schakel.local.v1.GetPolicyStatusResponse.loaded_at:type_name -> google.protobuf.Timestamp
 	29, // 25: schakel.local.v1.GetPolicyStatusResponse.last_refused:type_name -> schakel.local.v1.PolicyRefusal
 	27, // 26: schakel.local.v1.GetPolicyStatusResponse.waiting:type_name -> schakel.local.v1.PolicyWaiting
-	48, // 27: schakel.local.v1.PolicyWaiting.since:type_name -> google.protobuf.Timestamp
-	48, // 28: schakel.local.v1.PolicyWaiting.until:type_name -> google.protobuf.Timestamp
-	48, // 29: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
+	59, // 27: schakel.local.v1.PolicyWaiting.since:type_name -> google.protobuf.Timestamp
+	59, // 28: schakel.local.v1.PolicyWaiting.until:type_name -> google.protobuf.Timestamp
+	59, // 29: schakel.local.v1.PolicyRefusal.at:type_name -> google.protobuf.Timestamp
 	32, // 30: schakel.local.v1.GetVocabularyResponse.purposes:type_name -> schakel.local.v1.VocabularyPurpose
 	33, // 31: schakel.local.v1.GetVocabularyResponse.flows:type_name -> schakel.local.v1.VocabularyFlow
 	35, // 32: schakel.local.v1.GetVocabularyResponse.roles:type_name -> schakel.local.v1.VocabularyRole
 	36, // 33: schakel.local.v1.GetVocabularyResponse.categories:type_name -> schakel.local.v1.VocabularyCategory
 	37, // 34: schakel.local.v1.GetVocabularyResponse.org_types:type_name -> schakel.local.v1.VocabularyOrgType
-	45, // 35: schakel.local.v1.GetVocabularyResponse.reason_texts:type_name -> schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
+	56, // 35: schakel.local.v1.GetVocabularyResponse.reason_texts:type_name -> schakel.local.v1.GetVocabularyResponse.ReasonTextsEntry
 	34, // 36: schakel.local.v1.VocabularyFlow.holder:type_name -> schakel.local.v1.VocabularySide
 	34, // 37: schakel.local.v1.VocabularyFlow.recipient:type_name -> schakel.local.v1.VocabularySide
-	49, // 38: schakel.local.v1.VocabularyFlow.conditions:type_name -> google.protobuf.Struct
+	60, // 38: schakel.local.v1.VocabularyFlow.conditions:type_name -> google.protobuf.Struct
 	42, // 39: schakel.local.v1.InzageResponse.records:type_name -> schakel.local.v1.InzageRecord
-	48, // 40: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
-	48, // 41: schakel.local.v1.CreateLoginLinkResponse.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 42: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
-	3,  // 43: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
-	5,  // 44: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
-	8,  // 45: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
-	11, // 46: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
-	13, // 47: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
-	16, // 48: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
-	38, // 49: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
-	40, // 50: schakel.local.v1.LocalService.MarkInzageRecord:input_type -> schakel.local.v1.MarkInzageRecordRequest
-	19, // 51: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
-	21, // 52: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
-	23, // 53: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
-	25, // 54: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
-	30, // 55: schakel.local.v1.PolicyService.GetVocabulary:input_type -> schakel.local.v1.GetVocabularyRequest
-	43, // 56: schakel.local.v1.ConsoleService.CreateLoginLink:input_type -> schakel.local.v1.CreateLoginLinkRequest
-	2,  // 57: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
-	4,  // 58: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
-	6,  // 59: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
-	9,  // 60: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
-	12, // 61: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
-	14, // 62: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
-	17, // 63: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
-	39, // 64: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
-	41, // 65: schakel.local.v1.LocalService.MarkInzageRecord:output_type -> schakel.local.v1.MarkInzageRecordResponse
-	20, // 66: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
-	22, // 67: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
-	24, // 68: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
-	26, // 69: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
-	31, // 70: schakel.local.v1.PolicyService.GetVocabulary:output_type -> schakel.local.v1.GetVocabularyResponse
-	44, // 71: schakel.local.v1.ConsoleService.CreateLoginLink:output_type -> schakel.local.v1.CreateLoginLinkResponse
-	57, // [57:72] is the sub-list for method output_type
-	42, // [42:57] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	59, // 40: schakel.local.v1.InzageRecord.time:type_name -> google.protobuf.Timestamp
+	59, // 41: schakel.local.v1.CreateLoginLinkResponse.expires_at:type_name -> google.protobuf.Timestamp
+	60, // 42: schakel.local.v1.SendConsultRequest.consult:type_name -> google.protobuf.Struct
+	57, // 43: schakel.local.v1.SendConsultResponse.decision:type_name -> schakel.exchange.v1.Decision
+	49, // 44: schakel.local.v1.ListConsultsResponse.consults:type_name -> schakel.local.v1.ReceivedConsult
+	59, // 45: schakel.local.v1.ReceivedConsult.received_at:type_name -> google.protobuf.Timestamp
+	59, // 46: schakel.local.v1.GetConsultAnswerResponse.answered_at:type_name -> google.protobuf.Timestamp
+	57, // 47: schakel.local.v1.ExportMonitoringResponse.decision:type_name -> schakel.exchange.v1.Decision
+	1,  // 48: schakel.local.v1.LocalService.RequestRecord:input_type -> schakel.local.v1.RequestRecordRequest
+	3,  // 49: schakel.local.v1.LocalService.SendNotification:input_type -> schakel.local.v1.SendNotificationRequest
+	5,  // 50: schakel.local.v1.LocalService.ListNotifications:input_type -> schakel.local.v1.ListNotificationsRequest
+	8,  // 51: schakel.local.v1.LocalService.PullNotifications:input_type -> schakel.local.v1.PullNotificationsRequest
+	11, // 52: schakel.local.v1.LocalService.AckNotification:input_type -> schakel.local.v1.AckNotificationRequest
+	13, // 53: schakel.local.v1.LocalService.ListObligations:input_type -> schakel.local.v1.ListObligationsRequest
+	16, // 54: schakel.local.v1.LocalService.CompleteObligation:input_type -> schakel.local.v1.CompleteObligationRequest
+	38, // 55: schakel.local.v1.LocalService.Inzage:input_type -> schakel.local.v1.InzageRequest
+	40, // 56: schakel.local.v1.LocalService.MarkInzageRecord:input_type -> schakel.local.v1.MarkInzageRecordRequest
+	19, // 57: schakel.local.v1.ConsentService.RegisterConsent:input_type -> schakel.local.v1.RegisterConsentRequest
+	21, // 58: schakel.local.v1.ConsentService.WithdrawConsent:input_type -> schakel.local.v1.WithdrawConsentRequest
+	23, // 59: schakel.local.v1.ConsentService.ListConsents:input_type -> schakel.local.v1.ListConsentsRequest
+	25, // 60: schakel.local.v1.PolicyService.GetPolicyStatus:input_type -> schakel.local.v1.GetPolicyStatusRequest
+	30, // 61: schakel.local.v1.PolicyService.GetVocabulary:input_type -> schakel.local.v1.GetVocabularyRequest
+	43, // 62: schakel.local.v1.ConsoleService.CreateLoginLink:input_type -> schakel.local.v1.CreateLoginLinkRequest
+	45, // 63: schakel.local.v1.ConsultService.SendConsult:input_type -> schakel.local.v1.SendConsultRequest
+	47, // 64: schakel.local.v1.ConsultService.ListConsults:input_type -> schakel.local.v1.ListConsultsRequest
+	50, // 65: schakel.local.v1.ConsultService.AnswerConsult:input_type -> schakel.local.v1.AnswerConsultRequest
+	52, // 66: schakel.local.v1.ConsultService.GetConsultAnswer:input_type -> schakel.local.v1.GetConsultAnswerRequest
+	54, // 67: schakel.local.v1.MonitoringService.ExportMonitoring:input_type -> schakel.local.v1.ExportMonitoringRequest
+	2,  // 68: schakel.local.v1.LocalService.RequestRecord:output_type -> schakel.local.v1.RequestRecordResponse
+	4,  // 69: schakel.local.v1.LocalService.SendNotification:output_type -> schakel.local.v1.SendNotificationResponse
+	6,  // 70: schakel.local.v1.LocalService.ListNotifications:output_type -> schakel.local.v1.ListNotificationsResponse
+	9,  // 71: schakel.local.v1.LocalService.PullNotifications:output_type -> schakel.local.v1.PullNotificationsResponse
+	12, // 72: schakel.local.v1.LocalService.AckNotification:output_type -> schakel.local.v1.AckNotificationResponse
+	14, // 73: schakel.local.v1.LocalService.ListObligations:output_type -> schakel.local.v1.ListObligationsResponse
+	17, // 74: schakel.local.v1.LocalService.CompleteObligation:output_type -> schakel.local.v1.CompleteObligationResponse
+	39, // 75: schakel.local.v1.LocalService.Inzage:output_type -> schakel.local.v1.InzageResponse
+	41, // 76: schakel.local.v1.LocalService.MarkInzageRecord:output_type -> schakel.local.v1.MarkInzageRecordResponse
+	20, // 77: schakel.local.v1.ConsentService.RegisterConsent:output_type -> schakel.local.v1.RegisterConsentResponse
+	22, // 78: schakel.local.v1.ConsentService.WithdrawConsent:output_type -> schakel.local.v1.WithdrawConsentResponse
+	24, // 79: schakel.local.v1.ConsentService.ListConsents:output_type -> schakel.local.v1.ListConsentsResponse
+	26, // 80: schakel.local.v1.PolicyService.GetPolicyStatus:output_type -> schakel.local.v1.GetPolicyStatusResponse
+	31, // 81: schakel.local.v1.PolicyService.GetVocabulary:output_type -> schakel.local.v1.GetVocabularyResponse
+	44, // 82: schakel.local.v1.ConsoleService.CreateLoginLink:output_type -> schakel.local.v1.CreateLoginLinkResponse
+	46, // 83: schakel.local.v1.ConsultService.SendConsult:output_type -> schakel.local.v1.SendConsultResponse
+	48, // 84: schakel.local.v1.ConsultService.ListConsults:output_type -> schakel.local.v1.ListConsultsResponse
+	51, // 85: schakel.local.v1.ConsultService.AnswerConsult:output_type -> schakel.local.v1.AnswerConsultResponse
+	53, // 86: schakel.local.v1.ConsultService.GetConsultAnswer:output_type -> schakel.local.v1.GetConsultAnswerResponse
+	55, // 87: schakel.local.v1.MonitoringService.ExportMonitoring:output_type -> schakel.local.v1.ExportMonitoringResponse
+	68, // [68:88] is the sub-list for method output_type
+	48, // [48:68] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_schakel_local_v1_local_proto_init() }
@@ -3486,9 +4237,9 @@ func file_schakel_local_v1_local_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_schakel_local_v1_local_proto_rawDesc), len(file_schakel_local_v1_local_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   45,
+			NumMessages:   56,
 			NumExtensions: 0,
-			NumServices:   4,
+			NumServices:   6,
 		},
 		GoTypes:           file_schakel_local_v1_local_proto_goTypes,
 		DependencyIndexes: file_schakel_local_v1_local_proto_depIdxs,

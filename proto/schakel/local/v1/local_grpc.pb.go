@@ -937,3 +937,357 @@ var ConsoleService_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "schakel/local/v1/local.proto",
 }
+
+const (
+	ConsultService_SendConsult_FullMethodName      = "/schakel.local.v1.ConsultService/SendConsult"
+	ConsultService_ListConsults_FullMethodName     = "/schakel.local.v1.ConsultService/ListConsults"
+	ConsultService_AnswerConsult_FullMethodName    = "/schakel.local.v1.ConsultService/AnswerConsult"
+	ConsultService_GetConsultAnswer_FullMethodName = "/schakel.local.v1.ConsultService/GetConsultAnswer"
+)
+
+// ConsultServiceClient is the client API for ConsultService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// ConsultService: anonymous consults (flow N1). A professional asks another
+// organisation's professional for advice without naming the child; both
+// nodes decide with their own policy pack and audit every step without a
+// pseudonym.
+type ConsultServiceClient interface {
+	// SendConsult decides the consult with this node's pack and, when
+	// allowed, hands it to the consultee's node, which decides again.
+	SendConsult(ctx context.Context, in *SendConsultRequest, opts ...grpc.CallOption) (*SendConsultResponse, error)
+	// ListConsults lists the consults this node received that are not yet
+	// answered (the consultee's work list).
+	ListConsults(ctx context.Context, in *ListConsultsRequest, opts ...grpc.CallOption) (*ListConsultsResponse, error)
+	// AnswerConsult gives the consultee's advice (and, if asked, a role).
+	AnswerConsult(ctx context.Context, in *AnswerConsultRequest, opts ...grpc.CallOption) (*AnswerConsultResponse, error)
+	// GetConsultAnswer fetches the consultee's answer to a consult this node
+	// sent.
+	GetConsultAnswer(ctx context.Context, in *GetConsultAnswerRequest, opts ...grpc.CallOption) (*GetConsultAnswerResponse, error)
+}
+
+type consultServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewConsultServiceClient(cc grpc.ClientConnInterface) ConsultServiceClient {
+	return &consultServiceClient{cc}
+}
+
+func (c *consultServiceClient) SendConsult(ctx context.Context, in *SendConsultRequest, opts ...grpc.CallOption) (*SendConsultResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendConsultResponse)
+	err := c.cc.Invoke(ctx, ConsultService_SendConsult_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *consultServiceClient) ListConsults(ctx context.Context, in *ListConsultsRequest, opts ...grpc.CallOption) (*ListConsultsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListConsultsResponse)
+	err := c.cc.Invoke(ctx, ConsultService_ListConsults_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *consultServiceClient) AnswerConsult(ctx context.Context, in *AnswerConsultRequest, opts ...grpc.CallOption) (*AnswerConsultResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AnswerConsultResponse)
+	err := c.cc.Invoke(ctx, ConsultService_AnswerConsult_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *consultServiceClient) GetConsultAnswer(ctx context.Context, in *GetConsultAnswerRequest, opts ...grpc.CallOption) (*GetConsultAnswerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetConsultAnswerResponse)
+	err := c.cc.Invoke(ctx, ConsultService_GetConsultAnswer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ConsultServiceServer is the server API for ConsultService service.
+// All implementations must embed UnimplementedConsultServiceServer
+// for forward compatibility.
+//
+// ConsultService: anonymous consults (flow N1). A professional asks another
+// organisation's professional for advice without naming the child; both
+// nodes decide with their own policy pack and audit every step without a
+// pseudonym.
+type ConsultServiceServer interface {
+	// SendConsult decides the consult with this node's pack and, when
+	// allowed, hands it to the consultee's node, which decides again.
+	SendConsult(context.Context, *SendConsultRequest) (*SendConsultResponse, error)
+	// ListConsults lists the consults this node received that are not yet
+	// answered (the consultee's work list).
+	ListConsults(context.Context, *ListConsultsRequest) (*ListConsultsResponse, error)
+	// AnswerConsult gives the consultee's advice (and, if asked, a role).
+	AnswerConsult(context.Context, *AnswerConsultRequest) (*AnswerConsultResponse, error)
+	// GetConsultAnswer fetches the consultee's answer to a consult this node
+	// sent.
+	GetConsultAnswer(context.Context, *GetConsultAnswerRequest) (*GetConsultAnswerResponse, error)
+	mustEmbedUnimplementedConsultServiceServer()
+}
+
+// UnimplementedConsultServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedConsultServiceServer struct{}
+
+func (UnimplementedConsultServiceServer) SendConsult(context.Context, *SendConsultRequest) (*SendConsultResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SendConsult not implemented")
+}
+func (UnimplementedConsultServiceServer) ListConsults(context.Context, *ListConsultsRequest) (*ListConsultsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListConsults not implemented")
+}
+func (UnimplementedConsultServiceServer) AnswerConsult(context.Context, *AnswerConsultRequest) (*AnswerConsultResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AnswerConsult not implemented")
+}
+func (UnimplementedConsultServiceServer) GetConsultAnswer(context.Context, *GetConsultAnswerRequest) (*GetConsultAnswerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetConsultAnswer not implemented")
+}
+func (UnimplementedConsultServiceServer) mustEmbedUnimplementedConsultServiceServer() {}
+func (UnimplementedConsultServiceServer) testEmbeddedByValue()                        {}
+
+// UnsafeConsultServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to ConsultServiceServer will
+// result in compilation errors.
+type UnsafeConsultServiceServer interface {
+	mustEmbedUnimplementedConsultServiceServer()
+}
+
+func RegisterConsultServiceServer(s grpc.ServiceRegistrar, srv ConsultServiceServer) {
+	// If the following call panics, it indicates UnimplementedConsultServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&ConsultService_ServiceDesc, srv)
+}
+
+func _ConsultService_SendConsult_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendConsultRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConsultServiceServer).SendConsult(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConsultService_SendConsult_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConsultServiceServer).SendConsult(ctx, req.(*SendConsultRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConsultService_ListConsults_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListConsultsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConsultServiceServer).ListConsults(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConsultService_ListConsults_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConsultServiceServer).ListConsults(ctx, req.(*ListConsultsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConsultService_AnswerConsult_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AnswerConsultRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConsultServiceServer).AnswerConsult(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConsultService_AnswerConsult_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConsultServiceServer).AnswerConsult(ctx, req.(*AnswerConsultRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConsultService_GetConsultAnswer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetConsultAnswerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConsultServiceServer).GetConsultAnswer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConsultService_GetConsultAnswer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConsultServiceServer).GetConsultAnswer(ctx, req.(*GetConsultAnswerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// ConsultService_ServiceDesc is the grpc.ServiceDesc for ConsultService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var ConsultService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "schakel.local.v1.ConsultService",
+	HandlerType: (*ConsultServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "SendConsult",
+			Handler:    _ConsultService_SendConsult_Handler,
+		},
+		{
+			MethodName: "ListConsults",
+			Handler:    _ConsultService_ListConsults_Handler,
+		},
+		{
+			MethodName: "AnswerConsult",
+			Handler:    _ConsultService_AnswerConsult_Handler,
+		},
+		{
+			MethodName: "GetConsultAnswer",
+			Handler:    _ConsultService_GetConsultAnswer_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "schakel/local/v1/local.proto",
+}
+
+const (
+	MonitoringService_ExportMonitoring_FullMethodName = "/schakel.local.v1.MonitoringService/ExportMonitoring"
+)
+
+// MonitoringServiceClient is the client API for MonitoringService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// MonitoringService: the regional monitoring export (flow M1).
+type MonitoringServiceClient interface {
+	// ExportMonitoring counts this node's own holder-side decisions from its
+	// audit log by the policy pack's fixed dimensions, asks the pack (small
+	// cells become "<10", G flows are never counted), signs the table with
+	// the organisation key and sends it to the kennispunt's node.
+	ExportMonitoring(ctx context.Context, in *ExportMonitoringRequest, opts ...grpc.CallOption) (*ExportMonitoringResponse, error)
+}
+
+type monitoringServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewMonitoringServiceClient(cc grpc.ClientConnInterface) MonitoringServiceClient {
+	return &monitoringServiceClient{cc}
+}
+
+func (c *monitoringServiceClient) ExportMonitoring(ctx context.Context, in *ExportMonitoringRequest, opts ...grpc.CallOption) (*ExportMonitoringResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportMonitoringResponse)
+	err := c.cc.Invoke(ctx, MonitoringService_ExportMonitoring_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// MonitoringServiceServer is the server API for MonitoringService service.
+// All implementations must embed UnimplementedMonitoringServiceServer
+// for forward compatibility.
+//
+// MonitoringService: the regional monitoring export (flow M1).
+type MonitoringServiceServer interface {
+	// ExportMonitoring counts this node's own holder-side decisions from its
+	// audit log by the policy pack's fixed dimensions, asks the pack (small
+	// cells become "<10", G flows are never counted), signs the table with
+	// the organisation key and sends it to the kennispunt's node.
+	ExportMonitoring(context.Context, *ExportMonitoringRequest) (*ExportMonitoringResponse, error)
+	mustEmbedUnimplementedMonitoringServiceServer()
+}
+
+// UnimplementedMonitoringServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedMonitoringServiceServer struct{}
+
+func (UnimplementedMonitoringServiceServer) ExportMonitoring(context.Context, *ExportMonitoringRequest) (*ExportMonitoringResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportMonitoring not implemented")
+}
+func (UnimplementedMonitoringServiceServer) mustEmbedUnimplementedMonitoringServiceServer() {}
+func (UnimplementedMonitoringServiceServer) testEmbeddedByValue()                           {}
+
+// UnsafeMonitoringServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to MonitoringServiceServer will
+// result in compilation errors.
+type UnsafeMonitoringServiceServer interface {
+	mustEmbedUnimplementedMonitoringServiceServer()
+}
+
+func RegisterMonitoringServiceServer(s grpc.ServiceRegistrar, srv MonitoringServiceServer) {
+	// If the following call panics, it indicates UnimplementedMonitoringServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&MonitoringService_ServiceDesc, srv)
+}
+
+func _MonitoringService_ExportMonitoring_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportMonitoringRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).ExportMonitoring(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_ExportMonitoring_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).ExportMonitoring(ctx, req.(*ExportMonitoringRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// MonitoringService_ServiceDesc is the grpc.ServiceDesc for MonitoringService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var MonitoringService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "schakel.local.v1.MonitoringService",
+	HandlerType: (*MonitoringServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "ExportMonitoring",
+			Handler:    _MonitoringService_ExportMonitoring_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "schakel/local/v1/local.proto",
+}
