@@ -235,7 +235,7 @@ func joinWith(ids []string, f func(string) string) string {
 
 var (
 	idToken = regexp.MustCompile(`\b[A-Za-z][A-Za-z_]*(?:\.[a-z_]+)*\b`)
-	modeTag = regexp.MustCompile(` \((?:request|notification|both)\)`)
+	modeTag = regexp.MustCompile(` \((?:request|notification|both|held_by:? recipient)\)`)
 )
 
 // Text rewrites a text that names pack ids (the engine's explanation) so
