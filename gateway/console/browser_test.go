@@ -364,9 +364,14 @@ func tryout(ctx context.Context, t *testing.T, base string) {
 		if c.untick != "" {
 			steps = append(steps, chromedp.Click(chromedp.CSS(c.untick)))
 		}
-		steps = append(steps, chromedp.Click(chromedp.CSS("#beslis-situatie")), chromedp.WaitVisible(chromedp.CSS("#uitkomst")))
+		steps = append(steps, chromedp.Click(chromedp.CSS("#beslis-situatie")), chromedp.WaitVisible(chromedp.CSS("#uitkomst, #probleem")))
 		if err := chromedp.Do(ctx, steps...); err != nil {
 			t.Fatal(err)
+		}
+		// A refused input fails here at once instead of at the browser's deadline.
+		if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#probleem").length`)); err != nil || n > 0 {
+			t.Errorf("situation %d: the console refused the input the form made: %q", i, text(ctx, t, "#probleem"))
+			continue
 		}
 		made, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#input")))
 		if err != nil {
