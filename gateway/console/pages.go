@@ -113,7 +113,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, se *session, code 
 }
 
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, se *session, code int, name string, data any, msg string) {
-	v := view{Node: s.cfg.SelfName, Active: r.URL.Path, Error: msg, Data: data, T: words{s.cfg.Engine().Pack().Data()}}
+	v := view{Node: s.cfg.SelfName, Active: r.URL.Path, Error: msg, Data: data}
+	if s.cfg.Engine != nil {
+		if e := s.cfg.Engine(); e != nil {
+			v.T = words{e.Pack().Data()}
+		}
+	}
 	for _, n := range nav {
 		if n.Path == r.URL.Path || strings.HasPrefix(r.URL.Path, n.Path+"/") {
 			v.Title = n.Title
