@@ -47,7 +47,7 @@ func (allowDecider) Decide(_ context.Context, in policy.Input) (policy.Decision,
 		RetentionDays: 30, Obligations: []string{"inform_subject"}, Categories: in.Categories}, nil
 }
 
-func browser(t *testing.T) context.Context { return browsertest.New(t, 3*time.Minute) }
+func browser(t *testing.T) context.Context { return browsertest.New(t, 5*time.Minute) }
 
 func open(ctx context.Context, t *testing.T, u string) int {
 	t.Helper()
@@ -164,7 +164,7 @@ func TestConsoleInChromium(t *testing.T) {
 		{"/verschillen", "h1", "Verschillen"},
 		{"/logboek", "#verificatie", "In orde"},
 		{"/inzage", "h1", "Inzage"},
-		{"/verplichtingen", "#open", "inform_subject"},
+		{"/verplichtingen", "#open", "betrokkenen informeren"},
 		{"/meldingen", "h1", "Meldingen"},
 		{"/status", "#gezondheid", "in bedrijf"},
 		{"/status", "#crls", "actueel"},
@@ -190,6 +190,7 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Error("the logboek shows a BSN")
 	}
 
+	t.Run("passend en Nederlands", func(t *testing.T) { fitsAndDutch(ctx, t, base) })
 	t.Run("proberen", func(t *testing.T) { tryout(ctx, t, base) })
 	t.Run("verschillen", func(t *testing.T) { verschillen(ctx, t, base, w) })
 	t.Run("inzage", func(t *testing.T) { inzage(ctx, t, base, w) })
@@ -314,25 +315,38 @@ func tryout(ctx context.Context, t *testing.T, base string) {
 		if allow != fmt.Sprint(want.Allow) {
 			t.Errorf("input %d: console allow = %s, engine %v", i, allow, want.Allow)
 		}
-		if got := text(ctx, t, "#stroom"); got != want.FlowID() {
+		// The flow is shown with its title, categories and reasons in
+		// the pack's Dutch texts (no ids or codes).
+		if got := text(ctx, t, "#stroom"); !strings.HasPrefix(got, want.FlowID()+": ") {
 			t.Errorf("input %d: flow %q, engine %q", i, got, want.FlowID())
 		}
 		wantCats := "–"
 		if len(want.Categories) > 0 {
-			wantCats = strings.Join(want.Categories, ", ")
+			var ds []string
+			for _, c := range want.Categories {
+				for _, x := range pack.Data().Categories {
+					if x.ID == c {
+						ds = append(ds, x.Description)
+					}
+				}
+			}
+			wantCats = strings.Join(ds, ", ")
 		}
 		if got := text(ctx, t, "#verstrekt"); got != wantCats {
 			t.Errorf("input %d: released %q, engine %q", i, got, wantCats)
 		}
 		reasons := text(ctx, t, "#redenen")
 		for _, r := range want.Reasons {
-			if !strings.Contains(reasons, r.Code) || !strings.Contains(reasons, r.Message) {
+			if strings.Contains(reasons, r.Code) || !strings.Contains(reasons, r.Message) {
 				t.Errorf("input %d: reasons %q lack %s %q", i, reasons, r.Code, r.Message)
 			}
 		}
 		var b bytes.Buffer
 		engine.Explain(context.Background(), &b, in, want)
-		firstLine := strings.SplitN(b.String(), "\n", 2)[0]
+		// The first line's verdict; the console names the categories in Dutch.
+		firstLine, _, _ := strings.Cut(b.String(), ":")
+		firstLine, _, _ = strings.Cut(b.String()[len(firstLine)+1:], ":")
+		firstLine = "Beslissing:" + firstLine
 		if got := text(ctx, t, "#uitleg"); !strings.Contains(got, strings.TrimSpace(firstLine)) {
 			t.Errorf("input %d: explanation %q lacks %q", i, got, firstLine)
 		}
@@ -350,9 +364,14 @@ func tryout(ctx context.Context, t *testing.T, base string) {
 		if c.untick != "" {
 			steps = append(steps, chromedp.Click(chromedp.CSS(c.untick)))
 		}
-		steps = append(steps, chromedp.Click(chromedp.CSS("#beslis-situatie")), chromedp.WaitVisible(chromedp.CSS("#uitkomst")))
+		steps = append(steps, chromedp.Click(chromedp.CSS("#beslis-situatie")), chromedp.WaitVisible(chromedp.CSS("#uitkomst, #probleem")))
 		if err := chromedp.Do(ctx, steps...); err != nil {
 			t.Fatal(err)
+		}
+		// A refused input fails here at once instead of at the browser's deadline.
+		if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#probleem").length`)); err != nil || n > 0 {
+			t.Errorf("situation %d: the console refused the input the form made: %q", i, text(ctx, t, "#probleem"))
+			continue
 		}
 		made, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#input")))
 		if err != nil {
@@ -373,7 +392,7 @@ func tryout(ctx context.Context, t *testing.T, base string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Value != fmt.Sprint(want.Allow) || text(ctx, t, "#stroom") != want.FlowID() {
+		if res.Value != fmt.Sprint(want.Allow) || !strings.HasPrefix(text(ctx, t, "#stroom"), want.FlowID()+": ") {
 			t.Errorf("situation %d: console allow=%s flow=%s, engine %v %s", i, res.Value, text(ctx, t, "#stroom"), want.Allow, want.FlowID())
 		}
 		checked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#toestemming-jeugdige").checked`))
@@ -466,7 +485,19 @@ func tickOff(ctx context.Context, t *testing.T, base string, w *world) {
 	}
 	ob := obs.GetObligations()[0]
 	open(ctx, t, base+"/verplichtingen")
+	// The first click only asks for confirmation: nothing is ticked off yet.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#verplichting-"+ob.GetId()+" button.afvinken")),
+		chromedp.WaitVisible(chromedp.CSS("#bevestigen"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(ctx, t, "#bevestigen"); !strings.Contains(got, "betrokkenen informeren") || !strings.Contains(got, "Ja, afvinken") {
+		t.Errorf("confirmation step: %q", got)
+	}
+	screenshot(ctx, t, "verplichtingen-bevestigen")
+	if still, err := w.school.Local.ListObligations(context.Background(), &localv1.ListObligationsRequest{}); err != nil || len(still.GetObligations()) != len(obs.GetObligations()) {
+		t.Fatalf("the first step ticked the obligation off: %v %v", still, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#bevestig-afvinken")),
 		chromedp.WaitVisible(chromedp.CSS("#afgevinkt"))); err != nil {
 		t.Fatal(err)
 	}
@@ -500,7 +531,7 @@ func tickOff(ctx context.Context, t *testing.T, base string, w *world) {
 	if got := text(ctx, t, "#verificatie"); !strings.Contains(got, "In orde") {
 		t.Errorf("verification after tick-off: %q", got)
 	}
-	if got := text(ctx, t, "#records"); !strings.Contains(got, string(audit.ActionObligationComplete)) {
+	if got := text(ctx, t, "#records"); !strings.Contains(got, "verplichting afgevinkt") {
 		t.Errorf("logboek does not list the tick-off: %q", got)
 	}
 }

@@ -48,12 +48,7 @@ var funcs = template.FuncMap{
 		}
 		return strings.Join(s, ", ")
 	},
-	"when": func(t time.Time) string {
-		if t.IsZero() {
-			return "–"
-		}
-		return t.Local().Format("2006-01-02 15:04:05 MST")
-	},
+	"when": dutchTime,
 }
 
 var pages = map[string]*template.Template{}
@@ -78,6 +73,8 @@ type view struct {
 	Nav                             []navItem
 	Error                           string
 	Data                            any
+	// T names the active pack's ids in Dutch.
+	T words
 }
 
 type navItem struct {
@@ -119,6 +116,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, se *session, code 
 
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, se *session, code int, name string, data any, msg string) {
 	v := view{Node: s.cfg.SelfName, Active: r.URL.Path, Error: msg, Data: data}
+	if s.cfg.Engine != nil {
+		if e := s.cfg.Engine(); e != nil {
+			v.T = words{e.Pack().Data()}
+		}
+	}
 	for _, n := range nav {
 		if n.Path == r.URL.Path || strings.HasPrefix(r.URL.Path, n.Path+"/") {
 			v.Title = n.Title
@@ -152,9 +154,8 @@ type flowRow struct {
 	Retention                                                                       int
 }
 
-func side(sd policy.Side) string { return strings.Join(sd.OrgTypes, ", ") }
-
 func flowRows(d *policy.Data) []flowRow {
+	w := words{d}
 	var rows []flowRow
 	for _, f := range d.Flows {
 		cond := diff.Conditions(f.Requires)
@@ -169,19 +170,23 @@ func flowRows(d *policy.Data) []flowRow {
 				cond += ", " + age
 			}
 		}
-		roles := "houder: " + orAny(f.Holder.Roles) + "; ontvanger: " + orAny(f.Recipient.Roles)
-		rows = append(rows, flowRow{ID: f.ID, Title: f.Title, Holder: side(f.Holder), Recipient: side(f.Recipient), Roles: roles,
-			Categories: strings.Join(f.Categories, ", "), Never: strings.Join(f.Never, ", "), Purpose: f.Purpose, Basis: f.Basis,
-			Consent: f.Consent, Mode: diff.ModeText(f.Mode), Conditions: cond, Obligations: orNone(f.Obligations), Retention: f.RetentionDays})
+		consent := w.Regime(f.Consent)
+		if f.Consent != "none" && f.ParentsRequired != nil {
+			if *f.ParentsRequired == 2 {
+				consent += "; beide ouders"
+			} else {
+				consent += "; één ouder"
+			}
+		}
+		rows = append(rows, flowRow{ID: f.ID, Title: f.Title, Holder: w.Orgs(f.Holder.OrgTypes) + " (" + w.Roles(f.Holder.Roles) + ")",
+			Recipient:  w.Orgs(f.Recipient.OrgTypes) + " (" + w.Roles(f.Recipient.Roles) + ")",
+			Categories: w.Cats(f.Categories), Purpose: w.Purpose(f.Purpose), Basis: w.Basis(f.Basis),
+			Consent: consent, Mode: w.Mode(f.Mode), Conditions: cond, Obligations: w.Obligations(f.Obligations), Retention: f.RetentionDays})
+		if len(f.Never) > 0 {
+			rows[len(rows)-1].Never = w.Cats(f.Never)
+		}
 	}
 	return rows
-}
-
-func orAny(s []string) string {
-	if len(s) == 0 {
-		return "elke rol"
-	}
-	return strings.Join(s, ", ")
 }
 
 func orNone(s []string) string {
@@ -283,12 +288,13 @@ func (t *tryout) decide(ctx context.Context, engine *policy.Engine) {
 		return
 	}
 	t.Decision, t.Flow = d, d.FlowID()
+	w := words{engine.Pack().Data()}
 	for _, wh := range d.Withheld {
-		t.Withheld = append(t.Withheld, wh.Category+" ("+wh.Code+")")
+		t.Withheld = append(t.Withheld, w.Cat(wh.Category)+" ("+w.Reason(wh.Code)+")")
 	}
 	var b bytes.Buffer
 	engine.Explain(ctx, &b, in, d)
-	t.Explanation = b.String()
+	t.Explanation = w.Text(b.String())
 }
 
 // logEntry is an audit record without personal data: no pseudonym, no
@@ -529,18 +535,31 @@ func (s *Server) verplichtingen(w http.ResponseWriter, r *http.Request, se *sess
 		s.fail(w, r, se, http.StatusInternalServerError, "De verplichtingen konden niet worden gelezen: "+err.Error())
 		return
 	}
-	type row struct {
-		audit.Obligation
-		Peer string
-	}
-	var rows []row
+	s.showObligations(w, r, se, obs, nil)
+}
+
+// obligationRow is an open obligation with its recipient's name.
+type obligationRow struct {
+	audit.Obligation
+	Peer string
+}
+
+// showObligations renders the Verplichtingen page; confirm, if set, is the
+// obligation whose tick-off waits for the user's confirmation.
+func (s *Server) showObligations(w http.ResponseWriter, r *http.Request, se *session, obs []audit.Obligation, confirm *audit.Obligation) {
+	var rows []obligationRow
 	for _, o := range obs {
-		rows = append(rows, row{o, s.cfg.Peers[o.RecipientOIN]})
+		rows = append(rows, obligationRow{o, s.cfg.Peers[o.RecipientOIN]})
+	}
+	var c *obligationRow
+	if confirm != nil {
+		c = &obligationRow{*confirm, s.cfg.Peers[confirm.RecipientOIN]}
 	}
 	s.render(w, r, se, "verplichtingen", struct {
-		Rows []row
-		Done bool
-	}{rows, r.URL.Query().Get("afgevinkt") == "1"})
+		Rows    []obligationRow
+		Done    bool
+		Confirm *obligationRow
+	}{rows, r.URL.Query().Get("afgevinkt") == "1", c})
 }
 
 func (s *Server) afvinken(w http.ResponseWriter, r *http.Request, se *session) {
@@ -553,6 +572,11 @@ func (s *Server) afvinken(w http.ResponseWriter, r *http.Request, se *session) {
 	i := slices.IndexFunc(obs, func(o audit.Obligation) bool { return o.ID == id })
 	if id == "" || i < 0 {
 		s.fail(w, r, se, http.StatusNotFound, "Deze verplichting bestaat niet of is al afgevinkt.")
+		return
+	}
+	if r.PostForm.Get("bevestigd") != "ja" {
+		// The first step only asks: nothing is recorded or ticked off yet.
+		s.showObligations(w, r, se, obs, &obs[i])
 		return
 	}
 	start := s.cfg.Now()
