@@ -86,7 +86,18 @@ var (
 // reads; an id without a text is shown with its underscores as spaces.
 type words struct{ d *policy.Data }
 
-func humanize(id string) string { return strings.ReplaceAll(id, "_", " ") }
+func humanize(id string) string {
+	words := strings.Split(id, "_")
+	for i, w := range words {
+		if abbreviations[w] {
+			words[i] = strings.ToUpper(w)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// abbreviations are written in capitals in Dutch ("commissie TLV").
+var abbreviations = map[string]bool{"tlv": true, "jgz": true, "opp": true, "bsn": true, "vve": true}
 
 func lookup(m map[string]string, id string) string {
 	if s, ok := m[id]; ok {
