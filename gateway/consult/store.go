@@ -81,7 +81,7 @@ type Received struct {
 	AnsweredAt                               *time.Time
 }
 
-// ErrNotFound: no such consult.
+// ErrNotFound is returned for no such consult.
 var ErrNotFound = errors.New("consult: no such consult")
 
 func (s *Store) putReceived(ctx context.Context, r Received) error {
@@ -185,7 +185,7 @@ func (s *Store) answer(ctx context.Context, senderOIN, id, advice, role string, 
 	return nil
 }
 
-// ErrAnswered: the consult already has an answer.
+// ErrAnswered is returned when the consult already has an answer.
 var ErrAnswered = errors.New("consult: this consult has already been answered")
 
 // Counts reports how many consults the store holds (tests: nothing stored

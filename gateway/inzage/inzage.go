@@ -39,7 +39,7 @@ var (
 // RequesterValues are the values ParseRequester accepts, in form order.
 var RequesterValues = []string{"ouder", "ouder_zonder_gezag", "jeugdige"}
 
-// ErrBirthDateNeeded: the organisation's own records do not know the child,
+// ErrBirthDateNeeded is returned when the organisation's own records do not know the child,
 // so an inzage needs the date of birth established at the desk.
 var ErrBirthDateNeeded = errors.New("inzage: the child is not in this organisation's records; give the date of birth")
 

@@ -156,7 +156,7 @@ func Sign(signer crypto.Signer, export []byte) ([]byte, error) {
 	return signer.Sign(rand.Reader, h[:], crypto.SHA256)
 }
 
-// ErrRefused: an export the kennispunt does not keep (bad signature, a
+// ErrRefused is an export the kennispunt does not keep (bad signature, a
 // node that is not the sender, a row that is not allowed).
 var ErrRefused = errors.New("monitor: export refused")
 

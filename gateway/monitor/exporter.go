@@ -35,7 +35,7 @@ type Conns interface {
 	Conn(p identity.Peer) (grpc.ClientConnInterface, error)
 }
 
-// ErrInvalid: the export cannot be made (no kennispunt known).
+// ErrInvalid means the export cannot be made (no kennispunt known).
 var ErrInvalid = errors.New("monitor: invalid request")
 
 // ExporterConfig wires an Exporter.

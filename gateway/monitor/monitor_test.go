@@ -55,7 +55,7 @@ func ldvSubjects(t *testing.T, cfg *config.Config) []string {
 
 // dataHolds reports a file of a node's data folder that holds s, leaving
 // out the node's own source fixture (every test node has one).
-func dataHolds(t *testing.T, dir, s string) string {
+func dataHolds(_ *testing.T, dir, s string) string {
 	found := ""
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), "source.db") {
@@ -72,10 +72,10 @@ func dataHolds(t *testing.T, dir, s string) string {
 // the school n times in two kinds, so the school's log has a large and a
 // small cell.
 type region struct {
-	f                  *testnode.Federation
-	kp, school, zorg   *testnode.Node
-	large, small       int
-	largeRow, smallRow map[string]string
+	f                *testnode.Federation
+	kp, school, zorg *testnode.Node
+	large, small     int
+	smallRow         map[string]string
 }
 
 func startRegion(t *testing.T) *region {

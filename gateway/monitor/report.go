@@ -108,13 +108,6 @@ func (n Names) reason(code string) string {
 	return "andere reden"
 }
 
-func outcomeText(o string) string {
-	if o == "allow" {
-		return "toegestaan"
-	}
-	return "geweigerd"
-}
-
 // CellsOf turns the latest export of each node into cells. Each export
 // holds all of a node's counts so far, so only the latest one of a node
 // counts (older ones would count the same decisions twice).
@@ -342,18 +335,18 @@ type chart struct {
 // suppressed value gets no bar length (a hatched box of fixed width), so
 // the chart shows nothing a reader could measure.
 func chartOf(t Table) chart {
-	var max int64
+	var top int64
 	for _, r := range t.Rows {
-		if v := r.Values[0]; !v.Suppressed && v.N > max {
-			max = v.N
+		if v := r.Values[0]; !v.Suppressed && v.N > top {
+			top = v.N
 		}
 	}
 	c := chart{Height: 44*len(t.Rows) + 8}
 	for i, r := range t.Rows {
 		v := r.Values[0]
 		b := bar{Label: r.Label, Text: v.Text(), Y: 4 + 44*i, Suppressed: v.Suppressed}
-		if !v.Suppressed && max > 0 {
-			b.W = int(v.N * 560 / max)
+		if !v.Suppressed && top > 0 {
+			b.W = int(v.N * 560 / top)
 		}
 		c.Bars = append(c.Bars, b)
 	}
@@ -436,7 +429,7 @@ func WriteReport(ctx context.Context, st *Store, pack *policy.Pack, peers map[st
 			r.Nodes = append(r.Nodes, k.NodeName)
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return Report{}, err
 	}
 	var h, c bytes.Buffer
@@ -446,8 +439,8 @@ func WriteReport(ctx context.Context, st *Store, pack *policy.Pack, peers map[st
 	if err := WriteCSV(&c, r); err != nil {
 		return Report{}, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "monitoring.html"), h.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "monitoring.html"), h.Bytes(), 0o600); err != nil {
 		return Report{}, err
 	}
-	return r, os.WriteFile(filepath.Join(dir, "monitoring.csv"), c.Bytes(), 0o644)
+	return r, os.WriteFile(filepath.Join(dir, "monitoring.csv"), c.Bytes(), 0o600)
 }

@@ -118,7 +118,7 @@ func TestAttestedConsentBoundToChild(t *testing.T) {
 	refused("Lotte's consent for Tina", "statement.consents[0].subject_digest", send(tina.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
 		return lotteAttests(release.SubjectDigest(r.GetRequestId(), lotte.BSN), now.Add(-time.Hour))
 	}))
-	refused("consent without a child", "statement.consents[0].subject_digest", send(tina.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
+	refused("consent without a child", "statement.consents[0].subject_digest", send(tina.BSN, func(_ *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {
 		return lotteAttests("", now.Add(-time.Hour))
 	}))
 	refused("consent given ten years ago", "statement.consents[0].given_at", send(lotte.BSN, func(r *exchangev1.RequestRecordRequest) *exchangev1.AttestedConsent {

@@ -65,7 +65,16 @@ func TestDenialFloodThrottlesOnlyTheFloodingPeer(t *testing.T) {
 			t.Fatalf("the other organisation's request %d during the flood: %v, %v", i, resp.GetDecision(), err)
 		}
 	}
-	if _, err := flooder.RequestRecord(context.Background(), peerRequest(bas.BSN, time.Now())); server.Reason(err) != "RATE_LIMITED" {
-		t.Fatalf("the flooding peer right after: %v, want still RATE_LIMITED", err)
+	// The flooder is still throttled: its bucket refills at the refusal
+	// rate only (a token or two may have come back while the other
+	// organisation was served), so most of a second burst is refused.
+	again := 0
+	for range 20 {
+		if _, err := flooder.RequestRecord(context.Background(), peerRequest(bas.BSN, time.Now())); server.Reason(err) == "RATE_LIMITED" {
+			again++
+		}
+	}
+	if again < 10 {
+		t.Fatalf("the flooding peer right after: %d of 20 requests rate limited, want most", again)
 	}
 }

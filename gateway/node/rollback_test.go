@@ -177,7 +177,7 @@ func TestDirectoryRollbackRefusedLiveAndAtRestart(t *testing.T) {
 	publish(2)
 	f := testnode.New(t)
 	var cfg config.Config
-	school := f.Start(testnode.School, nil, func(c *config.Config, o *node.Options) {
+	school := f.Start(testnode.School, nil, func(c *config.Config, _ *node.Options) {
 		c.Directory = config.Directory{File: path, Trusted: trusted, Threshold: 2}
 		c.Listen.Metrics = "127.0.0.1:0"
 		cfg = *c

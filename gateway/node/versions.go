@@ -20,7 +20,7 @@ import (
 	"github.com/schakel/schakel/internal/atomicfile"
 )
 
-// VersionsFile, in data_dir, holds the highest policy pack version and peer
+// VersionsFile is the file in data_dir that holds the highest policy pack version and peer
 // directory version this node accepted. A pack or directory older than it
 // is refused, live and at start: putting an older, validly signed file
 // back in place does not roll the node back. It is written (atomically,

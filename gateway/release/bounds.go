@@ -64,14 +64,14 @@ func Fields(err error) []string {
 		if e == nil {
 			return
 		}
-		if fe, ok := e.(*FieldError); ok {
+		if fe, ok := e.(*FieldError); ok { //nolint:errorlint // walks the tree of wrapped errors itself, one level at a time
 			if !seen[fe.Field] {
 				seen[fe.Field] = true
 				out = append(out, fe.Field)
 			}
 			return
 		}
-		switch u := e.(type) {
+		switch u := e.(type) { //nolint:errorlint // the unwrapping interfaces, not an error's identity
 		case interface{ Unwrap() []error }:
 			for _, x := range u.Unwrap() {
 				walk(x)

@@ -82,7 +82,7 @@ func (p *parser) xmlTables(b []byte) map[string][]row {
 	var columns []string
 	for {
 		tok, err := dec.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

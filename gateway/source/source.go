@@ -98,7 +98,7 @@ func Project(rec *recordv1.Record, categories []string) *recordv1.Record {
 	return out
 }
 
-// The kinds of unauthorised absence a verzuim period may carry (RULES.md,
+// AbsenceKinds are the kinds of unauthorised absence a verzuim period may carry (RULES.md,
 // "Verzuim").
 var AbsenceKinds = []string{"spijbelen", "te_laat", "luxe", "langdurig", "vermoedelijk_ongeoorloofd"}
 

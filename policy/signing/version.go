@@ -16,7 +16,7 @@ import (
 // only on a node that never accepted a numbered pack.
 const VersionFile = "VERSION"
 
-// ErrVersion: the pack's VERSION file is not one decimal number.
+// ErrVersion means the pack's VERSION file is not one decimal number.
 var ErrVersion = errors.New("pack VERSION file is not a decimal number")
 
 // PackVersion reads VersionFile from a pack (0 when there is none).
