@@ -75,7 +75,6 @@ type region struct {
 	f                *testnode.Federation
 	kp, school, zorg *testnode.Node
 	large, small     int
-	smallRow         map[string]string
 }
 
 func startRegion(t *testing.T) *region {
