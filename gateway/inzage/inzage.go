@@ -12,9 +12,11 @@
 package inzage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -181,16 +183,8 @@ func Decide(ctx context.Context, pack Asker, who Requester, age int, recs []audi
 		v.Shown = nil
 	}
 	// Oldest first, as the log: the ids sort as the indexes.
-	sortStored(v.Shown)
+	slices.SortFunc(v.Shown, func(a, b audit.Stored) int { return cmp.Compare(a.Index, b.Index) })
 	return v, nil
-}
-
-func sortStored(s []audit.Stored) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j].Index < s[j-1].Index; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // MarkRecord checks a mark a professional asks to set on the record at index
